@@ -1,0 +1,361 @@
+/**
+ * The in-memory index of `site/accounts/`: one `User` per account folder, read once and kept current by
+ * file-system notices (a new folder or an edited `.htpasswd` is seen within a second) and by `refresh(id)` after
+ * Sheaf's own writes. Requests never read the disk through it.
+ *
+ * An account folder holds `index.php` (credentials), `.htpasswd` (hash and secrets) and `user.txt` (content).
+ * A folder that cannot be read as an account is left out and reported through `onWarning`; it never stops the
+ * index. Operations run one at a time, so a reload and a refresh cannot interleave.
+ */
+
+import { watch, type FSWatcher } from "node:fs";
+import { readdir, readFile, stat } from "node:fs/promises";
+import path from "node:path";
+import { parseTxt } from "../content/txt.js";
+import { ConfigError } from "../errors.js";
+import { parseHtpasswd, type PasswordFile } from "./htpasswd.js";
+import { parsePhpArrayFile, type PhpValue } from "./php-array.js";
+import type { User } from "./types.js";
+
+export interface AccountIndexOptions {
+  /** Absolute path of the accounts root (`site/accounts`). It may not exist yet. */
+  root: string;
+  /** Keep the index current when files change on disk (default true). */
+  watch?: boolean;
+  /** Receives a message for every account folder that is skipped because it cannot be read. */
+  onWarning?: (message: string) => void;
+}
+
+export interface AccountIndex {
+  /**
+   * User by e-mail (a key containing `@`, compared case-insensitively but not trimmed), by id (the folder name,
+   * only for keys matching `^[a-z0-9_-]+$` in any case), or by `user://<id>`.
+   */
+  findUser(key: string): User | undefined;
+  /** Every readable account, sorted by id. */
+  users(): readonly User[];
+  /** Re-reads every account folder now. */
+  reload(): Promise<void>;
+  /** Re-reads one account folder (after a write), or drops it when it is gone. */
+  refresh(id: string): Promise<void>;
+  /** Subscribe to changes of the user list; returns an unsubscribe function. */
+  onChange(listener: () => void): () => void;
+  close(): Promise<void>;
+}
+
+/** Folder names usable as user ids in lookups: keeps keys like `../x` away from the file system. */
+const USER_ID_PATTERN = /^[a-z0-9_-]+$/i;
+const UUID_PREFIX = "user://";
+const WATCH_DEBOUNCE_MS = 50;
+const WATCHER_RESTART_MS = 1000;
+const GONE_CODES: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR"]);
+
+type AccountRead = { kind: "user"; user: User } | { kind: "skipped"; reason: string } | { kind: "gone" };
+
+function errorCode(error: unknown): string | undefined {
+  return (error as NodeJS.ErrnoException | undefined)?.code;
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function readOptionalFile(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, "utf8");
+  } catch (error) {
+    if (GONE_CODES.has(errorCode(error) ?? "")) return undefined;
+    throw error;
+  }
+}
+
+function optionalText(value: PhpValue | undefined): string | null {
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return String(value);
+  return null;
+}
+
+/** Account folder a watcher notice is about; undefined for dot-files of the root such as `.logins`. */
+function accountIdOfNotice(filename: string): string | undefined {
+  const first = filename.split(/[\\/]/)[0];
+  if (first === undefined || first === "" || first.startsWith(".")) return undefined;
+  return first;
+}
+
+async function readAccount(root: string, id: string): Promise<AccountRead> {
+  const dir = path.join(root, id);
+  try {
+    const info = await stat(dir);
+    if (!info.isDirectory()) return { kind: "gone" };
+  } catch (error) {
+    if (GONE_CODES.has(errorCode(error) ?? "")) return { kind: "gone" };
+    throw error;
+  }
+
+  const credentialsText = await readOptionalFile(path.join(dir, "index.php"));
+  if (credentialsText === undefined) return { kind: "skipped", reason: "it has no index.php" };
+  let credentials: Record<string, PhpValue>;
+  try {
+    credentials = parsePhpArrayFile(credentialsText);
+  } catch (error) {
+    return { kind: "skipped", reason: `its index.php cannot be read: ${describe(error)}` };
+  }
+  const email = optionalText(credentials["email"]);
+  if (email === null || email === "") return { kind: "skipped", reason: "its index.php has no email" };
+
+  const passwordPath = path.join(dir, ".htpasswd");
+  let passwordFile: PasswordFile = { hash: null, secrets: {} };
+  let passwordTimestamp: number | null = null;
+  const passwordText = await readOptionalFile(passwordPath);
+  if (passwordText !== undefined) {
+    try {
+      passwordFile = parseHtpasswd(passwordText);
+    } catch (error) {
+      // Refuse the account rather than silently ignoring secrets such as a TOTP key.
+      return { kind: "skipped", reason: `its .htpasswd cannot be read: ${describe(error)}` };
+    }
+    try {
+      passwordTimestamp = Math.floor((await stat(passwordPath)).mtimeMs / 1000);
+    } catch (error) {
+      if (!GONE_CODES.has(errorCode(error) ?? "")) throw error;
+    }
+  }
+
+  const contentText = await readOptionalFile(path.join(dir, "user.txt"));
+  const role = optionalText(credentials["role"]);
+
+  const user: User = {
+    id,
+    dir,
+    email,
+    language: optionalText(credentials["language"]),
+    name: optionalText(credentials["name"]),
+    // Without a stored role the user acts as `nobody`.
+    role: role === null || role === "" ? "nobody" : role,
+    passwordHash: passwordFile.hash,
+    secrets: passwordFile.secrets,
+    passwordTimestamp,
+    content: contentText === undefined ? {} : parseTxt(contentText),
+  };
+  return { kind: "user", user };
+}
+
+function sameUser(a: User | undefined, b: User | undefined): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+class LiveAccountIndex implements AccountIndex {
+  private accounts = new Map<string, User>();
+  private sortedUsers: readonly User[] = [];
+  private usersByEmail = new Map<string, User>();
+  private readonly listeners = new Set<() => void>();
+  private queue: Promise<void> = Promise.resolve();
+  private readonly pendingIds = new Set<string>();
+  private pendingFullReload = false;
+  private noticeTimer: NodeJS.Timeout | null = null;
+  private watcher: FSWatcher | null = null;
+  private watcherRestartTimer: NodeJS.Timeout | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly root: string,
+    private readonly shouldWatch: boolean,
+    private readonly warn: (message: string) => void,
+  ) {}
+
+  findUser(key: string): User | undefined {
+    if (key.startsWith(UUID_PREFIX)) return this.findById(key.slice(UUID_PREFIX.length));
+    if (key.includes("@")) return this.usersByEmail.get(key.toLowerCase());
+    return this.findById(key);
+  }
+
+  users(): readonly User[] {
+    return this.sortedUsers;
+  }
+
+  reload(): Promise<void> {
+    return this.enqueue(() => this.readAll());
+  }
+
+  refresh(id: string): Promise<void> {
+    if (!USER_ID_PATTERN.test(id)) return Promise.resolve();
+    return this.enqueue(() => this.readSome([id]));
+  }
+
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.stopWatcher();
+    if (this.noticeTimer !== null) clearTimeout(this.noticeTimer);
+    if (this.watcherRestartTimer !== null) clearTimeout(this.watcherRestartTimer);
+    this.noticeTimer = null;
+    this.watcherRestartTimer = null;
+    await this.queue;
+  }
+
+  private findById(id: string): User | undefined {
+    return USER_ID_PATTERN.test(id) ? this.accounts.get(id) : undefined;
+  }
+
+  /** Runs operations one after another; a failed one does not stop those queued behind it. */
+  private enqueue(operation: () => Promise<void>): Promise<void> {
+    const result = this.queue.then(operation);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async readAll(): Promise<void> {
+    let names: string[];
+    try {
+      const entries = await readdir(this.root, { withFileTypes: true });
+      names = entries.filter((entry) => entry.isDirectory() && !entry.name.startsWith(".")).map((e) => e.name);
+    } catch (error) {
+      if (!GONE_CODES.has(errorCode(error) ?? "")) {
+        throw new ConfigError(`The accounts folder "${this.root}" cannot be read: ${describe(error)}`);
+      }
+      names = [];
+    }
+    const next = new Map<string, User>();
+    for (const read of await Promise.all(names.map((id) => this.readReported(id)))) {
+      if (read !== undefined) next.set(read.id, read);
+    }
+    const changed =
+      next.size !== this.accounts.size || [...next].some(([id, user]) => !sameUser(user, this.accounts.get(id)));
+    this.accounts = next;
+    this.afterRead(changed);
+  }
+
+  private async readSome(ids: readonly string[]): Promise<void> {
+    let changed = false;
+    for (const id of ids) {
+      const user = await this.readReported(id);
+      const previous = this.accounts.get(id);
+      if (user === undefined) this.accounts.delete(id);
+      else this.accounts.set(id, user);
+      if (!sameUser(previous, user)) changed = true;
+    }
+    this.afterRead(changed);
+  }
+
+  /** Reads one account; a skipped folder is reported and counts as absent. */
+  private async readReported(id: string): Promise<User | undefined> {
+    let read: AccountRead;
+    try {
+      read = await readAccount(this.root, id);
+    } catch (error) {
+      read = { kind: "skipped", reason: describe(error) };
+    }
+    if (read.kind === "skipped") {
+      this.warn(`The account folder "${path.join(this.root, id)}" was skipped: ${read.reason}`);
+      return undefined;
+    }
+    return read.kind === "user" ? Object.freeze(read.user) : undefined;
+  }
+
+  private afterRead(changed: boolean): void {
+    this.startWatching();
+    if (!changed) return;
+    this.sortedUsers = Object.freeze([...this.accounts.values()].sort((a, b) => compareIds(a.id, b.id)));
+    const byEmail = new Map<string, User>();
+    for (const user of this.sortedUsers) {
+      const email = user.email.toLowerCase();
+      if (!byEmail.has(email)) byEmail.set(email, user);
+    }
+    this.usersByEmail = byEmail;
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (error) {
+        this.warn(`An account index listener failed: ${describe(error)}`);
+      }
+    }
+  }
+
+  // ---- watching ------------------------------------------------------------------------------------------------
+
+  /** Starts the watcher once the root exists (it may be created after start, by the first user creation). */
+  private startWatching(): void {
+    if (!this.shouldWatch || this.closed || this.watcher !== null || this.watcherRestartTimer !== null) return;
+    try {
+      const watcher = watch(this.root, { recursive: true }, (_event, filename) => {
+        this.onNotice(typeof filename === "string" ? filename : null);
+      });
+      watcher.on("error", () => this.restartWatcher());
+      this.watcher = watcher;
+    } catch (error) {
+      if (!GONE_CODES.has(errorCode(error) ?? "")) this.restartWatcher();
+    }
+  }
+
+  private stopWatcher(): void {
+    const watcher = this.watcher;
+    this.watcher = null;
+    if (watcher === null) return;
+    watcher.removeAllListeners("error");
+    watcher.on("error", () => undefined);
+    watcher.close();
+  }
+
+  private restartWatcher(): void {
+    this.stopWatcher();
+    if (this.closed || this.watcherRestartTimer !== null) return;
+    this.watcherRestartTimer = setTimeout(() => {
+      this.watcherRestartTimer = null;
+      // Notices may have been missed while no watcher ran: read everything again (which restarts watching).
+      this.enqueue(() => this.readAll()).catch((error: unknown) => this.warn(describe(error)));
+    }, WATCHER_RESTART_MS);
+    this.watcherRestartTimer.unref();
+  }
+
+  private onNotice(filename: string | null): void {
+    if (this.closed) return;
+    if (filename === null || filename === "") {
+      this.pendingFullReload = true;
+    } else {
+      const id = accountIdOfNotice(filename);
+      if (id === undefined) return;
+      this.pendingIds.add(id);
+    }
+    if (this.noticeTimer !== null) return;
+    this.noticeTimer = setTimeout(() => {
+      this.noticeTimer = null;
+      this.processNotices();
+    }, WATCH_DEBOUNCE_MS);
+    this.noticeTimer.unref();
+  }
+
+  private processNotices(): void {
+    const fullReload = this.pendingFullReload;
+    const ids = [...this.pendingIds];
+    this.pendingFullReload = false;
+    this.pendingIds.clear();
+    const operation = fullReload ? () => this.readAll() : () => this.readSome(ids);
+    this.enqueue(operation).catch((error: unknown) => this.warn(describe(error)));
+  }
+}
+
+/**
+ * Reads every account folder of `options.root` and, unless `watch: false`, keeps the index current.
+ * A missing root gives an empty index.
+ *
+ * @throws ConfigError when the root exists but cannot be read.
+ */
+export async function createAccountIndex(options: AccountIndexOptions): Promise<AccountIndex> {
+  const index = new LiveAccountIndex(
+    path.resolve(options.root),
+    options.watch !== false,
+    options.onWarning ?? (() => undefined),
+  );
+  await index.readAll();
+  return index;
+}

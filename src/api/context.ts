@@ -1,0 +1,70 @@
+import type { Role, User } from "../accounts/types.js";
+import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
+import type { BlueprintRegistry } from "../blueprints/types.js";
+import type { SheafOptions } from "../config/index.js";
+import type { ContentIndex } from "../content/types.js";
+import type { Actor, PermissionContext } from "../permissions/can.js";
+
+/** Everything the API reads: the site's indexes and settings. Built once by `app.ts`. */
+export interface SiteServices {
+  readonly options: SheafOptions;
+  readonly content: ContentIndex;
+  readonly blueprints: BlueprintRegistry;
+  users(): readonly User[];
+  findUser(key: string): User | undefined;
+  /** Roles listed by the API (sorted by name; `nobody` excluded). */
+  roles(): readonly Role[];
+  /** The role a user acts with: its stored role, or `nobody` when that role does not exist. */
+  roleOf(user: User): Role;
+  findRole(name: string): Role | undefined;
+  readonly permissions: PermissionContext;
+  readonly version: string;
+  readonly passwordCheck: PasswordCheckOptions;
+}
+
+/** Request values with Kirby's case-insensitive key lookup (spec §2.1). */
+export class Params {
+  private readonly lower = new Map<string, unknown>();
+
+  constructor(readonly values: Readonly<Record<string, unknown>>) {
+    for (const [key, value] of Object.entries(values)) {
+      if (!this.lower.has(key.toLowerCase())) this.lower.set(key.toLowerCase(), value);
+    }
+  }
+
+  get(name: string): unknown {
+    return name in this.values ? this.values[name] : this.lower.get(name.toLowerCase());
+  }
+
+  has(name: string): boolean {
+    return this.get(name) !== undefined;
+  }
+
+  string(name: string): string | undefined {
+    const value = this.get(name);
+    if (value === undefined || value === null) return undefined;
+    return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+  }
+}
+
+export interface ApiRequest {
+  readonly method: string;
+  /** Path below the API slug, without surrounding slashes, not decoded. */
+  readonly path: string;
+  readonly query: Params;
+  readonly body: Params;
+}
+
+/** What views need to render models for this caller. */
+export interface ViewContext {
+  readonly services: SiteServices;
+  readonly actor: Actor;
+  readonly baseUrl: string;
+}
+
+export interface ApiContext extends ViewContext {
+  readonly request: ApiRequest;
+  readonly auth: RequestAuth;
+  /** Set for routes that require authentication. */
+  readonly identity: Identity | null;
+}

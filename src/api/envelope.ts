@@ -1,0 +1,109 @@
+import { SheafError, UnexpectedError } from "../errors.js";
+import type { ViewContext } from "./context.js";
+import { CollectionResult, ModelResult } from "./result.js";
+import type { ApiResult } from "./route.js";
+import { defaultSelection, parseSelect, renderModel, viewSelection, type Selection } from "./views/engine.js";
+import { paginate } from "./pagination.js";
+
+export interface ApiResponse {
+  readonly status: number;
+  readonly body: unknown;
+}
+
+export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug mode for more info";
+
+export interface RenderQuery {
+  readonly select: string | undefined;
+  readonly view: string | undefined;
+  readonly page: string | undefined;
+  readonly limit: string | undefined;
+}
+
+function modelSelection(result: ModelResult, query: RenderQuery): Selection {
+  if (query.view !== undefined && query.view !== "") return viewSelection(result.schema, query.view);
+  return parseSelect(query.select) ?? (result.view ? viewSelection(result.schema, result.view) : defaultSelection(result.schema));
+}
+
+function collectionSelection(result: CollectionResult, query: RenderQuery): Selection {
+  const select = parseSelect(query.select);
+  if (select) return select;
+  if (query.view !== undefined && query.view !== "") return viewSelection(result.schema, query.view);
+  return viewSelection(result.schema, result.schema.collectionView);
+}
+
+/** Maps an action's result to Kirby's success envelope (spec §7.2). */
+export function renderResult(result: ApiResult, query: RenderQuery, context: ViewContext): ApiResponse {
+  if (result instanceof ModelResult) {
+    const data = renderModel(result.schema, result.item, modelSelection(result, query), (result.context as ViewContext | null) ?? context);
+    return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
+  }
+  if (result instanceof CollectionResult) {
+    const pagination = paginate(result.items.length, query.page, query.limit);
+    const selection = collectionSelection(result, query);
+    const items = result.items.slice(pagination.offset, pagination.offset + pagination.limit);
+    const data = items.map((item) => renderModel(result.schema, item, selection, context));
+    return { status: 200, body: { code: 200, data, pagination, status: "ok", type: "collection" } };
+  }
+  if (result === true) return { status: 200, body: { status: "ok", message: "ok", code: 200 } };
+  if (result === false) return { status: 400, body: { status: "error", message: "bad request", code: 400 } };
+  if (result === null) return { status: 404, body: { status: "error", message: "not found", code: 404 } };
+  if (!Array.isArray(result) && (result as Record<string, unknown>)["status"] === "error") {
+    const code = Number((result as Record<string, unknown>)["code"] ?? 400);
+    return { status: code >= 400 && code < 600 ? code : 500, body: result };
+  }
+  return { status: 200, body: result };
+}
+
+export interface ErrorRenderOptions {
+  readonly debug: boolean;
+  /** Pattern of the matched route, for `debug` output. */
+  readonly route: string | null;
+  readonly projectRoot: string;
+}
+
+function emptyAsList(details: Record<string, unknown>): unknown {
+  return Object.keys(details).length ? details : [];
+}
+
+function sourceLocation(error: Error, projectRoot: string): { file: string; line: number } {
+  const frame = error.stack?.split("\n").find((line) => /\((?:file:\/\/)?\/.*:\d+:\d+\)$|at (?:file:\/\/)?\/.*:\d+:\d+$/.test(line));
+  const match = frame ? /(?:file:\/\/)?(\/[^():]+):(\d+):\d+\)?$/.exec(frame) : null;
+  if (!match) return { file: "", line: 0 };
+  const file = (match[1] as string).startsWith(projectRoot) ? (match[1] as string).slice(projectRoot.length) : "{internal}";
+  return { file: file.startsWith("/") ? file : `/${file}`, line: Number(match[2]) };
+}
+
+/** The one place where any thrown value becomes Kirby's error envelope. */
+export function renderError(error: unknown, options: ErrorRenderOptions): ApiResponse {
+  const debugFields = (value: Error): Record<string, unknown> => {
+    if (!options.debug) return {};
+    const { file, line } = sourceLocation(value, options.projectRoot);
+    return { exception: `Sheaf\\${value.name}`, file, line, route: options.route };
+  };
+  if (error instanceof SheafError) {
+    const status = error.httpCode >= 400 && error.httpCode < 600 ? error.httpCode : 500;
+    const body = {
+      status: "error",
+      message: error.message,
+      code: error.httpCode,
+      ...debugFields(error),
+      key: error.key,
+      details: emptyAsList(error.details),
+    };
+    return { status, body };
+  }
+  const value = error instanceof Error ? error : new Error(String(error));
+  const code = value instanceof UnexpectedError ? value.httpCode : 500;
+  const status = code >= 400 && code < 600 ? code : 500;
+  return {
+    status,
+    body: {
+      status: "error",
+      message: options.debug ? value.message : GENERIC_ERROR_MESSAGE,
+      code,
+      ...debugFields(value),
+      key: null,
+      details: [],
+    },
+  };
+}

@@ -1,0 +1,68 @@
+import { InvalidArgumentError, UnexpectedError } from "../errors.js";
+import type { RequestAuth, Identity } from "../auth/index.js";
+import type { Actor } from "../permissions/can.js";
+import { Params, type ApiContext, type SiteServices } from "./context.js";
+import { renderError, renderResult, type ApiResponse } from "./envelope.js";
+import { routablePath, type Router } from "./router.js";
+
+const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
+
+/** Body as parsed at the edge, or the reason it could not be. */
+export type ParsedBody = { readonly ok: true; readonly values: Record<string, unknown> } | { readonly ok: false; readonly message: string };
+
+export interface ApiCall {
+  readonly method: string;
+  /** Path below the API slug (may be empty), query string removed, not decoded. */
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly body: ParsedBody;
+  readonly methodOverride: string | undefined;
+  readonly auth: RequestAuth;
+  readonly baseUrl: string;
+}
+
+/** The method the router sees: `X-HTTP-Method-Override` when valid, unknown methods as GET (spec §7.1). */
+export function effectiveMethod(method: string, override: string | undefined): string {
+  const candidate = override?.trim().toUpperCase();
+  if (candidate && KNOWN_METHODS.has(candidate)) return candidate;
+  const upper = method.toUpperCase();
+  return KNOWN_METHODS.has(upper) ? upper : "GET";
+}
+
+/** Runs one API request: route (404 before any auth), authenticate, check the body, act, render. */
+export async function handleApiCall(services: SiteServices, router: Router, call: ApiCall, projectRoot: string): Promise<ApiResponse> {
+  const method = effectiveMethod(call.method, call.methodOverride);
+  const path = routablePath(call.path);
+  const query = new Params(call.query);
+  const match = router.match(method, path);
+  try {
+    if (!match) throw new UnexpectedError(`No route found for path: "${path}" and request method: "${method}"`, 404);
+    let identity: Identity | null = null;
+    let actor: Actor = null;
+    if (match.route.definition.auth) {
+      identity = await call.auth.requireIdentity();
+      actor = { user: identity.user, role: identity.role };
+    }
+    if (!call.body.ok) throw new InvalidArgumentError({ message: call.body.message });
+    const context: ApiContext = {
+      services,
+      actor,
+      baseUrl: call.baseUrl,
+      request: { method, path, query, body: new Params(call.body.values) },
+      auth: call.auth,
+      identity,
+    };
+    const result = await match.route.definition.action(context, match.params);
+    return renderResult(
+      result,
+      { select: query.string("select"), view: query.string("view"), page: query.string("page"), limit: query.string("limit") },
+      context,
+    );
+  } catch (error) {
+    return renderError(error, {
+      debug: services.options.debug,
+      route: match ? match.route.regex.source : null,
+      projectRoot,
+    });
+  }
+}

@@ -1,0 +1,31 @@
+import { isPageListable } from "../../permissions/can.js";
+import { CollectionResult, ModelResult } from "../result.js";
+import { route, type RouteDefinition } from "../route.js";
+import { pageSchema } from "../views/page.js";
+import { siteSchema } from "../views/site.js";
+import { childrenByStatus, findAccessiblePage, requireSiteAccess } from "./lookup.js";
+import type { ApiContext } from "../context.js";
+import type { Page } from "../../content/types.js";
+
+function listable(context: ApiContext, pages: readonly Page[]): Page[] {
+  return pages.filter((page) => isPageListable(context.actor, page, context.services.permissions));
+}
+
+/** Read routes of the site and its pages (spec §7.4). */
+export const contentRoutes: readonly RouteDefinition[] = [
+  route("GET", "pages/(:any)", (context, [id = ""]) => new ModelResult(pageSchema, findAccessiblePage(context, id))),
+  route("GET", "pages/(:any)/children", (context, [id = ""]) => {
+    const page = findAccessiblePage(context, id);
+    const status = context.request.query.string("status");
+    return new CollectionResult(pageSchema, listable(context, childrenByStatus(page.children, page.drafts, status)));
+  }),
+  route("GET", "site", (context) => {
+    requireSiteAccess(context);
+    return new ModelResult(siteSchema, context.services.content.site);
+  }),
+  route("GET", "site/children", (context) => {
+    const site = context.services.content.site;
+    const status = context.request.query.string("status");
+    return new CollectionResult(pageSchema, listable(context, childrenByStatus(site.children, site.drafts, status)));
+  }),
+];

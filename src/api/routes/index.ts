@@ -1,0 +1,8 @@
+import type { RouteDefinition } from "../route.js";
+import { authRoutes } from "./auth.js";
+import { contentRoutes } from "./content.js";
+import { systemRoutes } from "./system.js";
+import { userRoutes } from "./users.js";
+
+/** Every API route, in Kirby's registration order (first match wins). */
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...userRoutes, ...systemRoutes];

@@ -1,0 +1,58 @@
+import type { User } from "../../accounts/types.js";
+import type { Page } from "../../content/types.js";
+import { NotFoundError } from "../../errors.js";
+import { can, isPageAccessible, isUserAccessible } from "../../permissions/can.js";
+import type { ApiContext } from "../context.js";
+
+/** Page id from a route parameter: `+` (or a space) separates slugs; nothing is percent-decoded. */
+export function pageIdFromParam(param: string): string {
+  return param.replace(/[+ ]/g, "/");
+}
+
+/** The page of a route parameter, if it exists and the caller may access it; otherwise 404 (spec §6.7). */
+export function findAccessiblePage(context: ApiContext, param: string): Page {
+  const id = pageIdFromParam(param);
+  const page = context.services.content.findPage(id);
+  if (!page || !isPageAccessible(context.actor, page, context.services.permissions)) {
+    throw new NotFoundError({ key: "page.notFound", data: { slug: id } });
+  }
+  return page;
+}
+
+export function requireSiteAccess(context: ApiContext): void {
+  if (!can(context.actor, "access", { kind: "site" }, context.services.permissions)) {
+    throw new NotFoundError({ key: "site.notAccessible" });
+  }
+}
+
+/** The user of a route parameter (id, e-mail or `user://id`), if the caller may access it; otherwise 404. */
+export function findAccessibleUser(context: ApiContext, key: string): User {
+  let decoded = key;
+  try {
+    decoded = decodeURIComponent(key);
+  } catch {
+    // keep the raw key
+  }
+  const user = context.services.findUser(decoded);
+  if (!user || !isUserAccessible(context.actor, user, context.services.roleOf(user), context.services.permissions)) {
+    throw new NotFoundError({ key: "user.notFound", data: { name: decoded } });
+  }
+  return user;
+}
+
+/** Children of a page or the site filtered by the `status` query and by listability. */
+export function childrenByStatus(children: readonly Page[], drafts: readonly Page[], status: string | undefined): Page[] {
+  switch (status?.toLowerCase()) {
+    case "all":
+      return [...children, ...drafts];
+    case "draft":
+    case "drafts":
+      return [...drafts];
+    case "listed":
+      return children.filter((page) => page.status === "listed");
+    case "unlisted":
+      return children.filter((page) => page.status === "unlisted");
+    default:
+      return [...children];
+  }
+}

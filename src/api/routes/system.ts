@@ -1,0 +1,45 @@
+import type { User } from "../../accounts/types.js";
+import type { ApiContext } from "../context.js";
+import { ModelResult } from "../result.js";
+import { route, type RouteDefinition } from "../route.js";
+import { systemSchema, type SystemState } from "../views/system.js";
+
+const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\]|.*\.local|.*\.test|.*\.ddev\.site)(:\d+)?$/i;
+
+function isLoopback(address: string): boolean {
+  return address === "127.0.0.1" || address === "::1";
+}
+
+/** Local environment: a local host name, or a loopback client with no proxy in between. */
+function isLocal(context: ApiContext): boolean {
+  const host = /^https?:\/\/([^/]+)/i.exec(context.baseUrl)?.[1] ?? "";
+  if (LOCAL_HOST.test(host)) return true;
+  const headers = context.auth.info.headers;
+  const forwarded = [headers["x-forwarded-for"], headers["client-ip"]].filter((value) => value !== undefined);
+  return isLoopback(context.auth.info.remoteAddress) && forwarded.every((value) => value!.split(",").every((ip) => isLoopback(ip.trim())));
+}
+
+/** The user of the request without requiring authentication: the session's user, else Basic (errors ignored). */
+async function silentUser(context: ApiContext): Promise<User | null> {
+  const { auth } = context;
+  if (auth.authType === "basic") return auth.basicUser().catch(() => null);
+  const session = await auth.currentSession();
+  return session ? auth.sessionUser(session) : null;
+}
+
+/** `GET system`: the public login view, or the panel view for a logged-in user (spec §7.5). */
+export const systemRoutes: readonly RouteDefinition[] = [
+  route("GET", "system", async (context) => {
+    const user = await silentUser(context);
+    const state: SystemState = {
+      authStatus: user
+        ? { challenge: null, email: user.email, mode: null, status: "active" }
+        : { challenge: null, email: null, mode: null, status: "inactive" },
+      user,
+      isLocal: isLocal(context),
+    };
+    if (!user) return new ModelResult(systemSchema, state, "login");
+    const actorContext = { ...context, actor: { user, role: context.services.roleOf(user) } };
+    return new ModelResult(systemSchema, state, "panel").withContext(actorContext);
+  }, { auth: false }),
+];

@@ -1,0 +1,31 @@
+import { NotFoundError } from "../../errors.js";
+import { isRoleAccessible } from "../../permissions/can.js";
+import { CollectionResult, ModelResult } from "../result.js";
+import { route, type RouteDefinition } from "../route.js";
+import { roleSchema } from "../views/role.js";
+import { listableUsers, userSchema } from "../views/user.js";
+import { findAccessibleUser } from "./lookup.js";
+import type { ApiContext } from "../context.js";
+
+function accountUser(context: ApiContext) {
+  if (!context.identity) throw new NotFoundError({ key: "user.undefined" });
+  return context.identity.user;
+}
+
+/** Read routes of users, the current account and roles (spec §7.4). */
+export const userRoutes: readonly RouteDefinition[] = [
+  route("GET", "account", (context) => new ModelResult(userSchema, accountUser(context))),
+  route("GET", "roles", (context) => {
+    const visible = context.services.roles().filter((role) => isRoleAccessible(context.actor, role, context.services.permissions));
+    return new CollectionResult(roleSchema, visible);
+  }),
+  route("GET", "roles/(:any)", (context, [name = ""]) => {
+    const role = context.services.findRole(name);
+    if (!role || !isRoleAccessible(context.actor, role, context.services.permissions)) {
+      throw new NotFoundError({ key: "role.notFound", data: { name } });
+    }
+    return new ModelResult(roleSchema, role);
+  }),
+  route("GET", "users", (context) => new CollectionResult(userSchema, listableUsers(context))),
+  route("GET", "users/(:any)", (context, [key = ""]) => new ModelResult(userSchema, findAccessibleUser(context, key))),
+];

@@ -1,0 +1,107 @@
+import { UnexpectedError } from "../../errors.js";
+
+/**
+ * The model → JSON engine: each model type declares its fields (resolvers) and named views (field lists, with
+ * optional sub-selections for nested models); requests pick fields with `select` or `view` (spec §7.3, §7.5).
+ */
+
+/** A field of a view: a name, or a nested field rendered with a named view or its own field list. */
+export type ViewField = string | { readonly field: string; readonly view: string } | { readonly field: string; readonly select: readonly ViewField[] };
+
+export interface ModelSchema<T, C> {
+  readonly name: string;
+  readonly fields: Readonly<Record<string, (item: T, context: C) => unknown>>;
+  readonly views: Readonly<Record<string, readonly ViewField[]>>;
+  /** Name of the default view, or null when the model has none (then all fields are the default). */
+  readonly defaultView: string | null;
+  /** View used for items when the model appears in a collection. */
+  readonly collectionView: string;
+}
+
+/** A nested model value (e.g. a page's parent): rendered with the sub-selection of its field. */
+export class NestedModel<T, C> {
+  constructor(
+    readonly schema: ModelSchema<T, C>,
+    readonly item: T,
+  ) {}
+}
+
+/** A nested list of models (e.g. children): items rendered with the sub-selection, else the collection view. */
+export class NestedCollection<T, C> {
+  constructor(
+    readonly schema: ModelSchema<T, C>,
+    readonly items: readonly T[],
+  ) {}
+}
+
+export type Selection = { readonly fields: readonly ViewField[] } | { readonly all: true };
+
+export function allFieldsOf<T, C>(schema: ModelSchema<T, C>): Selection {
+  return { fields: Object.keys(schema.fields) };
+}
+
+/** Selection of a named view: `any` = all fields; unknown ⇒ default view, or an error if there is none. */
+export function viewSelection<T, C>(schema: ModelSchema<T, C>, view: string): Selection {
+  if (view === "any") return allFieldsOf(schema);
+  const fields = schema.views[view];
+  if (fields) return { fields };
+  if (schema.defaultView !== null) return { fields: schema.views[schema.defaultView] ?? [] };
+  throw new UnexpectedError(`The view "${view}" does not exist for the ${schema.name} model`);
+}
+
+export function defaultSelection<T, C>(schema: ModelSchema<T, C>): Selection {
+  return schema.defaultView === null ? allFieldsOf(schema) : viewSelection(schema, schema.defaultView);
+}
+
+function fieldsOf<T, C>(schema: ModelSchema<T, C>, selection: Selection): readonly ViewField[] {
+  return "all" in selection ? Object.keys(schema.fields) : selection.fields;
+}
+
+function renderValue(value: unknown, sub: Selection | null, context: unknown): unknown {
+  if (value instanceof NestedModel) {
+    return renderModel(value.schema, value.item, sub ?? defaultSelection(value.schema), context, false);
+  }
+  if (value instanceof NestedCollection) {
+    const selection = sub ?? viewSelection(value.schema, value.schema.collectionView);
+    return value.items.map((item) => renderModel(value.schema, item, selection, context, false));
+  }
+  return value;
+}
+
+/** Renders one model; top-level keys are sorted alphabetically (as Kirby does), nested ones keep view order. */
+export function renderModel<T, C>(
+  schema: ModelSchema<T, C>,
+  item: T,
+  selection: Selection,
+  context: C,
+  sortKeys = true,
+): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const spec of fieldsOf(schema, selection)) {
+    const name = typeof spec === "string" ? spec : spec.field;
+    const resolver = schema.fields[name];
+    if (!resolver) continue;
+    let sub: Selection | null = null;
+    if (typeof spec !== "string") {
+      const value = resolver(item, context);
+      if ("view" in spec) {
+        const nestedSchema = value instanceof NestedModel || value instanceof NestedCollection ? value.schema : null;
+        sub = nestedSchema ? viewSelection(nestedSchema, spec.view) : null;
+      } else {
+        sub = { fields: spec.select };
+      }
+      result[name] = renderValue(value, sub, context);
+      continue;
+    }
+    result[name] = renderValue(resolver(item, context), null, context);
+  }
+  if (!sortKeys) return result;
+  return Object.fromEntries(Object.entries(result).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** Parses `?select=a,b,c` (or a list) into a selection; null when absent or empty. */
+export function parseSelect(value: string | undefined): Selection | null {
+  if (value === undefined) return null;
+  const fields = value.split(",").map((field) => field.trim()).filter(Boolean);
+  return fields.length ? { fields } : null;
+}

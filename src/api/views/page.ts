@@ -1,0 +1,78 @@
+import type { Page } from "../../content/types.js";
+import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "../../permissions/can.js";
+import type { ViewContext } from "../context.js";
+import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
+import { formValues } from "./form-values.js";
+
+export function pageUrl(page: Page, context: ViewContext): string {
+  return page.id === context.services.options.home ? context.baseUrl : `${context.baseUrl}/${page.id}`;
+}
+
+export function pageTitle(page: Page): string {
+  const title = page.content["title"];
+  return title !== undefined && title !== "" ? title : page.slug;
+}
+
+function listable(pages: readonly Page[], context: ViewContext): Page[] {
+  return pages.filter((page) => isPageListable(context.actor, page, context.services.permissions));
+}
+
+function parentsOf(page: Page): Page[] {
+  const parents: Page[] = [];
+  for (let parent = page.parent; parent; parent = parent.parent) parents.unshift(parent);
+  return parents;
+}
+
+export const pageSchema: ModelSchema<Page, ViewContext> = {
+  name: "page",
+  fields: {
+    blueprint: (page, context) => {
+      const blueprint = context.services.blueprints.page(page.template);
+      return { name: blueprint.name, title: blueprint.title, num: blueprint.num, status: blueprint.status };
+    },
+    blueprints: (page, context) =>
+      allowedTemplates(page, context.services.blueprints.page(page.template)).map((name) => ({
+        name,
+        title: context.services.blueprints.page(name).title,
+      })),
+    children: (page, context) => new NestedCollection(pageSchema, listable(page.children, context)),
+    content: (page, context) => formValues(context.services.blueprints.page(page.template), page.content),
+    drafts: (page, context) => new NestedCollection(pageSchema, listable(page.drafts, context)),
+    errors: () => [],
+    files: () => [],
+    hasChildren: (page) => page.children.length > 0,
+    hasDrafts: (page) => page.drafts.length > 0,
+    hasFiles: (page) => page.files.length > 0,
+    id: (page) => page.id,
+    isSortable: (page, context) =>
+      optionsMap(["sort"], context.actor, { kind: "page", page }, context.services.permissions)["sort"] === true,
+    num: (page) => page.num,
+    options: (page, context) => optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
+    panelImage: () => null,
+    parent: (page, context) =>
+      page.parent && isPageListable(context.actor, page.parent, context.services.permissions)
+        ? new NestedModel(pageSchema, page.parent)
+        : null,
+    parents: (page, context) => new NestedCollection(pageSchema, listable(parentsOf(page), context)),
+    previewUrl: (page, context) => pageUrl(page, context),
+    siblings: (page, context) => {
+      const pool = page.status === "draft" ? (page.parent?.drafts ?? context.services.content.site.drafts) : (page.parent?.children ?? context.services.content.site.children);
+      return new NestedCollection(pageSchema, listable(pool, context));
+    },
+    slug: (page) => page.slug,
+    status: (page) => page.status,
+    template: (page) => page.template,
+    title: (page) => pageTitle(page),
+    url: (page, context) => pageUrl(page, context),
+    uuid: (page, context) =>
+      context.services.options.content.uuid !== false && page.content["uuid"] ? `page://${page.content["uuid"]}` : null,
+  },
+  views: {
+    default: ["content", "id", "num", "options", { field: "parent", view: "compact" }, "slug", "status", "template", "title", "url", "uuid"],
+    compact: ["id", "num", "title", "url", "uuid"],
+    panel: ["id", "blueprint", "content", "status", "options", { field: "parents", select: ["id", "slug", "title"] }, "previewUrl", "slug", "title", "url", "uuid"],
+    selector: ["id", "title", { field: "parent", select: ["id", "title"] }, { field: "children", select: ["hasChildren", "id", "panelImage", "title"] }],
+  },
+  defaultView: "default",
+  collectionView: "compact",
+};

@@ -1,0 +1,77 @@
+import type { User } from "../../accounts/types.js";
+import { isRoleAccessible, isUserListable, optionsMap, USER_OPTION_KEYS } from "../../permissions/can.js";
+import type { ViewContext } from "../context.js";
+import { NestedModel, type ModelSchema } from "./engine.js";
+import { formValues } from "./form-values.js";
+import { roleSchema } from "./role.js";
+
+export function username(user: User): string {
+  return user.name !== null && user.name !== "" ? user.name : user.email;
+}
+
+/** Users in Kirby's list order: by username, then e-mail. */
+export function sortUsers(users: readonly User[]): User[] {
+  return [...users].sort((a, b) => {
+    const byName = username(a).localeCompare(username(b), "en", { sensitivity: "base" });
+    return byName !== 0 ? byName : a.email.localeCompare(b.email);
+  });
+}
+
+export function listableUsers(context: ViewContext): User[] {
+  const { services, actor } = context;
+  return sortUsers(services.users()).filter((user) => isUserListable(actor, user, services.roleOf(user), services.permissions));
+}
+
+function neighbour(user: User, context: ViewContext, offset: number): NestedModel<User, ViewContext> | null {
+  const list = listableUsers(context);
+  const index = list.findIndex((candidate) => candidate.id === user.id);
+  const other = index < 0 ? undefined : list[index + offset];
+  return other ? new NestedModel(userSchema, other) : null;
+}
+
+function roleValue(user: User, context: ViewContext): NestedModel<unknown, ViewContext> | null {
+  const role = context.services.roleOf(user);
+  return isRoleAccessible(context.actor, role, context.services.permissions) ? new NestedModel(roleSchema, role) as NestedModel<unknown, ViewContext> : null;
+}
+
+export const userSchema: ModelSchema<User, ViewContext> = {
+  name: "user",
+  fields: {
+    avatar: () => null,
+    blueprint: (user, context) => {
+      const role = context.services.roleOf(user);
+      return { name: `users/${role.name}`, title: role.title };
+    },
+    content: (user, context) => {
+      const blueprint = context.services.blueprints.user(context.services.roleOf(user).name);
+      if (!blueprint) return Object.keys(user.content).length ? { ...user.content } : [];
+      return formValues(blueprint, user.content);
+    },
+    email: (user) => user.email,
+    files: () => [],
+    id: (user) => user.id,
+    language: (user, context) => user.language ?? context.services.options.panel.language,
+    name: (user) => user.name ?? "",
+    next: (user, context) => neighbour(user, context, 1),
+    options: (user, context) =>
+      optionsMap(USER_OPTION_KEYS, context.actor, { kind: "user", user, role: context.services.roleOf(user) }, context.services.permissions),
+    panelImage: () => null,
+    permissions: (user, context) => {
+      const role = context.services.roleOf(user);
+      return isRoleAccessible(context.actor, role, context.services.permissions) ? role.permissions : null;
+    },
+    prev: (user, context) => neighbour(user, context, -1),
+    role: (user, context) => roleValue(user, context),
+    roles: () => [],
+    username: (user) => username(user),
+    uuid: (user) => `user://${user.id}`,
+  },
+  views: {
+    default: ["avatar", "content", "email", "id", "language", "name", { field: "next", view: "compact" }, "options", { field: "prev", view: "compact" }, "role", "username", "uuid"],
+    compact: ["avatar", "id", "email", "language", "name", { field: "role", view: "compact" }, "username", "uuid"],
+    auth: ["avatar", "permissions", "email", "id", "name", "role", "language"],
+    panel: ["avatar", "blueprint", "content", "email", "id", "language", "name", { field: "next", select: ["id", "name"] }, "options", { field: "prev", select: ["id", "name"] }, "role", "username", "uuid"],
+  },
+  defaultView: "default",
+  collectionView: "compact",
+};

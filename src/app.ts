@@ -1,0 +1,158 @@
+import { watch, type FSWatcher } from "node:fs";
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { FastifyInstance } from "fastify";
+import { buildRoles, createAccountIndex, NOBODY_ROLE, verifyPassword, type AccountIndex, type Role, type User } from "./accounts/index.js";
+import type { SiteServices } from "./api/context.js";
+import { apiRoutes } from "./api/routes/index.js";
+import { Router } from "./api/router.js";
+import { FileThrottleStore, LoginThrottle, type AuthServices, type PasswordCheckOptions, type ThrottleStore } from "./auth/index.js";
+import { createBlueprintRegistry } from "./blueprints/index.js";
+import { loadConfig, resolveOptions, type SheafOptions } from "./config/index.js";
+import { createContentIndex, type ContentIndex } from "./content/index.js";
+import { buildServer } from "./http/server.js";
+import type { PermissionContext } from "./permissions/can.js";
+import { FileSessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
+
+export interface CreateSheafOptions {
+  /** The site folder: it holds `content/` and `site/`. */
+  readonly root: string;
+  /** Options to use instead of reading `site/config/` (Kirby names, nested or dotted). */
+  readonly config?: Record<string, unknown>;
+  /** Options merged over the site's config file. */
+  readonly configOverrides?: Record<string, unknown>;
+  readonly sessionStore?: SessionStore;
+  readonly throttleStore?: ThrottleStore;
+  /** Random delay after a failed login, in ms (default Kirby's 10–2000; tests may shorten it). */
+  readonly failureDelayMs?: readonly [number, number];
+  /** Follow changes on disk (default true). */
+  readonly watch?: boolean;
+  readonly log?: (message: string) => void;
+}
+
+export interface Sheaf {
+  readonly options: SheafOptions;
+  readonly services: SiteServices;
+  readonly server: FastifyInstance;
+  readonly sessions: SessionManager;
+  readonly content: ContentIndex;
+  readonly accounts: AccountIndex;
+  readonly warnings: readonly string[];
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+
+export function sheafVersion(): string {
+  try {
+    const manifest = JSON.parse(readFileSync(path.join(PROJECT_ROOT, "package.json"), "utf8")) as { version?: string };
+    return manifest.version ?? "0.0.0";
+  } catch {
+    return "0.0.0";
+  }
+}
+
+/** The composition root: reads the config, builds the indexes and stores, and wires the HTTP server. */
+export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
+  const root = path.resolve(input.root);
+  const log = input.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const loaded = input.config
+    ? { options: resolveOptions({ ...input.config, ...input.configOverrides }), warnings: [] as string[] }
+    : await loadConfig(root, input.configOverrides);
+  const options = loaded.options;
+  const shouldWatch = input.watch !== false;
+  const siteDir = path.join(root, "site");
+  const accountsDir = path.join(siteDir, "accounts");
+
+  const [content, accounts, blueprints] = await Promise.all([
+    createContentIndex({ root: path.join(root, "content"), extension: options.content.extension, ignore: options.content.ignore, watch: shouldWatch }),
+    createAccountIndex({ root: accountsDir, watch: shouldWatch, onWarning: log }),
+    createBlueprintRegistry(siteDir),
+  ]);
+
+  let roles: Map<string, Role> = buildRoles(blueprints);
+  let blueprintWatcher: FSWatcher | null = null;
+  let blueprintTimer: NodeJS.Timeout | null = null;
+  if (shouldWatch) {
+    try {
+      blueprintWatcher = watch(path.join(siteDir, "blueprints"), { recursive: true }, () => {
+        if (blueprintTimer) clearTimeout(blueprintTimer);
+        blueprintTimer = setTimeout(() => {
+          blueprints.reload().then(
+            () => (roles = buildRoles(blueprints)),
+            (error: unknown) => log(`Blueprints could not be reloaded: ${String(error)}`),
+          );
+        }, 50);
+      });
+      blueprintWatcher.on("error", () => undefined);
+    } catch {
+      blueprintWatcher = null;
+    }
+  }
+
+  const roleOf = (user: User): Role => roles.get(user.role) ?? NOBODY_ROLE;
+  const permissions: PermissionContext = {
+    blueprints,
+    homeId: options.home,
+    errorId: options.error,
+    adminCount: () => accounts.users().filter((user) => roleOf(user).name === "admin").length,
+  };
+
+  const throttle = new LoginThrottle(input.throttleStore ?? new FileThrottleStore(accountsDir), {
+    trials: options.auth.trials,
+    windowSeconds: options.auth.timeoutSeconds,
+    now: unixNow,
+  });
+  const passwordCheck: PasswordCheckOptions = {
+    users: accounts,
+    throttle,
+    verify: verifyPassword,
+    authDebug: options.auth.debug,
+    failureDelayMs: input.failureDelayMs ?? [10, 2000],
+    log: options.auth.debug === "log" ? log : undefined,
+  };
+
+  const services: SiteServices = {
+    options,
+    content,
+    blueprints,
+    users: () => accounts.users(),
+    findUser: (key) => accounts.findUser(key),
+    roles: () => [...roles.values()].sort((a, b) => a.name.localeCompare(b.name)),
+    roleOf,
+    findRole: (name) => roles.get(name),
+    permissions,
+    version: sheafVersion(),
+    passwordCheck,
+  };
+
+  const sessions = new SessionManager(input.sessionStore ?? new FileSessionStore(path.join(siteDir, "sessions")), {
+    durationNormalSeconds: options.session.durationNormalSeconds,
+    durationLongSeconds: options.session.durationLongSeconds,
+    timeoutSeconds: options.session.timeoutSeconds,
+    gcInterval: options.session.gcInterval,
+  });
+  const authServices: AuthServices = { options, sessions, users: accounts, roleOf, passwords: passwordCheck };
+  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT });
+
+  return {
+    options,
+    services,
+    server,
+    sessions,
+    content,
+    accounts,
+    warnings: loaded.warnings,
+    async listen(port: number, host = "127.0.0.1"): Promise<string> {
+      return server.listen({ port, host });
+    },
+    async close(): Promise<void> {
+      blueprintWatcher?.close();
+      if (blueprintTimer) clearTimeout(blueprintTimer);
+      await server.close();
+      await Promise.all([content.close(), accounts.close()]);
+    },
+  };
+}

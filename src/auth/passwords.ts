@@ -1,0 +1,88 @@
+import { domainToUnicode } from "node:url";
+import { InvalidArgumentError, NotFoundError, PermissionError, SheafError } from "../errors.js";
+import type { User } from "../accounts/types.js";
+import type { AuthDebug } from "../config/index.js";
+import { randomDelay } from "./delay.js";
+import type { LoginThrottle } from "./throttle.js";
+
+/** What password checks need to know about users. */
+export interface UserLookup {
+  findUser(key: string): User | undefined;
+}
+
+export type PasswordVerifier = (password: string, hash: string) => Promise<boolean>;
+
+export interface PasswordCheckOptions {
+  readonly users: UserLookup;
+  readonly throttle: LoginThrottle;
+  readonly verify: PasswordVerifier;
+  readonly authDebug: AuthDebug;
+  /** Random delay after a failure, in milliseconds (Kirby: 10–2000). */
+  readonly failureDelayMs: readonly [number, number];
+  readonly log?: (message: string) => void;
+}
+
+/** A bcrypt hash of a random string: verifying against it costs what a real check costs. */
+const TIMING_DUMMY_HASH = "$2y$10$wEfSC4FchdQ2z6.KjswtPeCy0Bt.YE/rJtdejQoKCypRk3W5zTUBe";
+
+/** Decodes a punycode domain of an e-mail (`test@xn--exmple-cua.com` ⇒ `test@exämple.com`). */
+export function decodeIdnEmail(email: string): string {
+  const at = email.lastIndexOf("@");
+  if (at < 0) return email;
+  const domain = email.slice(at + 1);
+  if (!/xn--/i.test(domain)) return email;
+  const unicode = domainToUnicode(domain);
+  return unicode ? `${email.slice(0, at)}@${unicode}` : email;
+}
+
+export function passwordLength(password: string): number {
+  return [...password].length;
+}
+
+/** The user-level checks of a password (spec §2.9 step 3), without throttling or masking. */
+export async function checkUserPassword(user: User, password: string, verify: PasswordVerifier): Promise<void> {
+  if (!user.passwordHash) throw new NotFoundError({ key: "user.password.undefined" });
+  const length = passwordLength(password);
+  if (length < 8) throw new InvalidArgumentError({ key: "user.password.invalid" });
+  if (length > 1000) throw new InvalidArgumentError({ key: "user.password.excessive" });
+  if (!(await verify(password, user.passwordHash))) {
+    throw new InvalidArgumentError({ key: "user.password.wrong", httpCode: 401 });
+  }
+}
+
+/**
+ * Validates e-mail and password for a login or a Basic request (spec §2.9): throttle, lookup, checks; every
+ * failure is counted (except a block), delayed at random, and masked as `Invalid login` unless `auth.debug`.
+ */
+export async function validatePassword(
+  options: PasswordCheckOptions,
+  emailInput: string,
+  password: string,
+  clientIp: string,
+): Promise<User> {
+  const email = decodeIdnEmail(emailInput).toLowerCase();
+  const user = options.users.findUser(email);
+  let original: SheafError;
+  try {
+    if (await options.throttle.isBlocked(clientIp, email, user !== undefined)) {
+      throw new PermissionError({ message: "Rate limit exceeded", details: { reason: "rate-limited" } });
+    }
+    if (!user) {
+      // Same work as for a real user, so the answer time does not reveal whether the account exists.
+      await options.verify(password, TIMING_DUMMY_HASH).catch(() => false);
+      throw new NotFoundError({ key: "user.notFound", data: { name: emailInput } });
+    }
+    await checkUserPassword(user, password, options.verify);
+    return user;
+  } catch (error) {
+    if (!(error instanceof SheafError)) throw error;
+    original = error;
+  }
+  if (original.details["reason"] !== "rate-limited") {
+    await options.throttle.track(clientIp, user ? user.email : null);
+  }
+  await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
+  if (options.authDebug === true) throw original;
+  if (options.authDebug === "log") options.log?.(`Login failed for "${emailInput}": ${original.message}`);
+  throw new PermissionError({ key: "access.login" });
+}

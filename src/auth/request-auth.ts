@@ -1,0 +1,306 @@
+import { AuthError, PermissionError } from "../errors.js";
+import type { Role, User } from "../accounts/types.js";
+import type { SheafOptions } from "../config/index.js";
+import { safeEqual } from "../crypto/safe-equal.js";
+import {
+  formatDeletionCookie,
+  formatSetCookie,
+  readCookie,
+  signCookieValue,
+  verifyCookieValue,
+  formatToken,
+  unixNow,
+  type Session,
+  type SessionManager,
+} from "../session/index.js";
+import { parseAuthorizationHeader, decodeBasicCredentials } from "./authorization-header.js";
+import { generateCsrfToken } from "./csrf.js";
+import { resolveEnvironment, type Environment } from "./environment.js";
+import { validatePassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
+import type { RequestInfo } from "./request-info.js";
+
+/** Who is calling: resolved once per request for routes that need a user. */
+export type Identity =
+  | { readonly kind: "session"; readonly user: User; readonly role: Role; readonly session: Session }
+  | { readonly kind: "basic"; readonly user: User; readonly role: Role };
+
+export interface AuthServices {
+  readonly options: SheafOptions;
+  readonly sessions: SessionManager;
+  readonly users: UserLookup;
+  roleOf(user: User): Role;
+  readonly passwords: PasswordCheckOptions;
+}
+
+const CSRF_KEY = "kirby.csrf";
+const USER_KEY = "kirby.userId";
+const LOGIN_TIME_KEY = "kirby.loginTimestamp";
+
+export interface AuthOutcome {
+  readonly setCookies: readonly string[];
+  /** The response depends on the caller's cookie or Authorization: `Cache-Control: no-store, private`. */
+  readonly isPrivate: boolean;
+  /** Request inputs the response varies on when it is not private. */
+  readonly vary: readonly string[];
+}
+
+/**
+ * Authentication state of one request: lazily loads the cookie and header sessions, checks CSRF, resolves the
+ * user (session or Basic), performs login/logout on the cookie session, and at the end commits sessions and
+ * tells `http/` which cookies to send.
+ */
+export class RequestAuth {
+  private environmentValue: Environment | null = null;
+  private cookieSessionPromise: Promise<Session | null> | null = null;
+  private headerSessionPromise: Promise<Session | null> | null = null;
+  private createdCookieSession: Session | null = null;
+  private basicUserPromise: Promise<User> | null = null;
+  private identityResolved = false;
+  /** Set when the answer depended on the caller's session (CSRF check, login, session routes). */
+  private sessionConsulted = false;
+  private readonly touched = new Set<Session>();
+
+  constructor(
+    private readonly services: AuthServices,
+    readonly info: RequestInfo,
+    private readonly queryParam: (name: string) => string | undefined,
+  ) {}
+
+  get options(): SheafOptions {
+    return this.services.options;
+  }
+
+  get environment(): Environment {
+    this.environmentValue ??= resolveEnvironment(this.info, this.options.url);
+    return this.environmentValue;
+  }
+
+  get clientIp(): string {
+    return this.info.remoteAddress;
+  }
+
+  private get cookieName(): string {
+    return this.options.session.cookieName;
+  }
+
+  private get rawCookie(): string | undefined {
+    return readCookie(this.info.headers["cookie"], this.cookieName);
+  }
+
+  private get authorization() {
+    return parseAuthorizationHeader(this.info.headers["authorization"]);
+  }
+
+  /** The session of the `kirby_session` cookie, if valid. */
+  cookieSession(): Promise<Session | null> {
+    this.cookieSessionPromise ??= (async () => {
+      const raw = this.rawCookie;
+      if (!raw) return null;
+      const token = verifyCookieValue(raw, this.options.cookieKey);
+      if (!token) return null;
+      const session = await this.services.sessions.load(token, "cookie");
+      if (session) this.touched.add(session);
+      return session;
+    })();
+    return this.cookieSessionPromise;
+  }
+
+  /** The session of `Authorization: Session <token>`, if that header is sent (no fallback to the cookie). */
+  private headerSession(): Promise<Session | null> {
+    this.headerSessionPromise ??= (async () => {
+      const header = this.info.headers["authorization"];
+      if (!header || header.slice(0, 8).toLowerCase() !== "session ") return null;
+      const session = await this.services.sessions.load(header.slice(8), "header");
+      if (session) this.touched.add(session);
+      return session;
+    })();
+    return this.headerSessionPromise;
+  }
+
+  private get usesHeaderSession(): boolean {
+    const header = this.info.headers["authorization"];
+    return header !== undefined && header.slice(0, 8).toLowerCase() === "session ";
+  }
+
+  /** The session a request acts in: the header session when that transport is used, else the cookie session. */
+  async currentSession(): Promise<Session | null> {
+    if (this.usesHeaderSession) return this.headerSession();
+    return (await this.cookieSession()) ?? this.createdCookieSession;
+  }
+
+  /** `basic` when Basic auth is enabled and sent; otherwise the request is a session request (spec §1.3). */
+  get authType(): "basic" | "session" {
+    return this.options.api.basicAuth && this.authorization?.scheme === "basic" ? "basic" : "session";
+  }
+
+  private expectedCsrf(session: Session | null): string | null {
+    if (this.options.api.csrf !== null) return this.options.api.csrf;
+    if (this.options.panel.dev) return "dev";
+    const token = session?.get(CSRF_KEY);
+    return typeof token === "string" ? token : null;
+  }
+
+  private suppliedCsrf(): string {
+    const header = this.info.headers["x-csrf"];
+    if (header !== undefined) return header;
+    return this.queryParam("csrf") ?? "";
+  }
+
+  /** Constant-time CSRF check of a session request against its own session (or the fixed `api.csrf`). */
+  async isCsrfValid(): Promise<boolean> {
+    this.sessionConsulted = true;
+    const expected = this.expectedCsrf(await this.currentSession());
+    const supplied = this.suppliedCsrf();
+    return expected !== null && supplied !== "" && safeEqual(supplied, expected);
+  }
+
+  /** The user logged in to a session, honouring the password-change invalidation (spec §1.4). */
+  sessionUser(session: Session): User | null {
+    const id = session.get(USER_KEY);
+    if (typeof id !== "string" || id === "") return null;
+    const user = this.services.users.findUser(id);
+    if (!user) return null;
+    if (user.passwordTimestamp !== null) {
+      const loginTime = session.get(LOGIN_TIME_KEY);
+      if (typeof loginTime !== "number" || !Number.isInteger(loginTime) || loginTime < user.passwordTimestamp) {
+        session.remove(USER_KEY);
+        session.remove(LOGIN_TIME_KEY);
+        return null;
+      }
+    }
+    return user;
+  }
+
+  /** Basic auth (spec §1.5); a failure is remembered for the rest of the request. */
+  basicUser(): Promise<User> {
+    this.basicUserPromise ??= (async () => {
+      const methods = this.options.auth.methods;
+      if (!this.options.api.basicAuth) throw new PermissionError({ message: "Basic authentication is not activated" });
+      if (!("password" in methods)) throw new PermissionError({ message: "Login with password is not enabled" });
+      if (Object.values(methods).some((method) => method["2fa"] === true)) {
+        throw new PermissionError({ message: "Basic authentication cannot be used with 2FA" });
+      }
+      if (!this.environment.isHttps && !this.options.api.allowInsecure) {
+        throw new PermissionError({ message: "Basic authentication is only allowed over HTTPS" });
+      }
+      const { username, password } = decodeBasicCredentials(this.authorization?.payload ?? "");
+      return validatePassword(this.services.passwords, username, password, this.clientIp);
+    })();
+    return this.basicUserPromise;
+  }
+
+  /** Identity for a route that requires authentication (spec §1.2): CSRF, user, `access.panel`. */
+  async requireIdentity(): Promise<Identity> {
+    this.identityResolved = true;
+    let identity: Identity | null = null;
+    if (this.authType === "basic") {
+      const user = await this.basicUser();
+      identity = { kind: "basic", user, role: this.services.roleOf(user) };
+    } else {
+      if (!(await this.isCsrfValid())) throw new AuthError();
+      const session = await this.currentSession();
+      const user = session ? this.sessionUser(session) : null;
+      if (session && user) identity = { kind: "session", user, role: this.services.roleOf(user), session };
+    }
+    if (!identity) throw new AuthError();
+    if (identity.role.permissions["access"]?.["panel"] !== true) throw new AuthError({ key: "access.panel" });
+    return identity;
+  }
+
+  /** The cookie session, created (and so sent to the client) when there is none yet. */
+  async openCookieSession({ long = false }: { long?: boolean } = {}): Promise<Session> {
+    const existing = (await this.cookieSession()) ?? this.createdCookieSession;
+    if (existing) return existing;
+    const session = this.services.sessions.create({ long });
+    this.createdCookieSession = session;
+    this.touched.add(session);
+    return session;
+  }
+
+  /** The CSRF token of the cookie session, creating session and token when needed (or the fixed token). */
+  async csrfToken(): Promise<string> {
+    const session = await this.openCookieSession();
+    if (this.options.api.csrf !== null) return this.options.api.csrf;
+    if (this.options.panel.dev) return "dev";
+    let token = session.get(CSRF_KEY);
+    if (typeof token !== "string") {
+      token = generateCsrfToken();
+      session.set(CSRF_KEY, token);
+    }
+    return token as string;
+  }
+
+  /** Logs a user in to the cookie session: long upgrade, new token (the old one dies), login time. */
+  async logIn(user: User, { long }: { long: boolean }): Promise<Session> {
+    const existing = (await this.cookieSession()) ?? this.createdCookieSession;
+    let session: Session;
+    if (existing) {
+      session = existing;
+      if (long) this.services.sessions.extendToLong(session);
+      this.services.sessions.regenerate(session, { privilegeChange: true });
+    } else {
+      session = await this.openCookieSession({ long });
+    }
+    session.set(USER_KEY, user.id);
+    if (user.passwordTimestamp !== null) session.set(LOGIN_TIME_KEY, unixNow());
+    else session.remove(LOGIN_TIME_KEY);
+    return session;
+  }
+
+  /** Logs out of the cookie session: data left ⇒ new token; nothing left ⇒ session destroyed. */
+  async logOut(): Promise<void> {
+    const session = await this.cookieSession();
+    if (!session) return;
+    const hadUser = typeof session.get(USER_KEY) === "string";
+    for (const key of ["kirby.challenge.code", "kirby.challenge.email", "kirby.challenge.mode", "kirby.challenge.timeout", "kirby.challenge.type"]) {
+      session.remove(key);
+    }
+    if (!hadUser) return;
+    session.remove(USER_KEY);
+    session.remove(LOGIN_TIME_KEY);
+    if (session.isEmpty) this.services.sessions.destroy(session);
+    else this.services.sessions.regenerate(session, { privilegeChange: true });
+  }
+
+  /** Commits every session this request touched and returns the cookies and caching facts to send. */
+  async finish(): Promise<AuthOutcome> {
+    const setCookies: string[] = [];
+    const now = unixNow();
+    let cookiePath = this.options.session.cookieDomain ? "/" : "/";
+    let secure = false;
+    try {
+      cookiePath = this.options.session.cookieDomain ? "/" : this.environment.indexPath;
+      secure = this.environment.isHttps;
+    } catch {
+      // environment not allowed: the error response carries no cookie anyway
+    }
+    for (const session of this.touched) {
+      await this.services.sessions.commit(session);
+      if (session.transport !== "cookie") continue;
+      if (session.isDestroyed) {
+        if (!session.isNew) setCookies.push(formatDeletionCookie(this.cookieName, "/", this.options.session.cookieDomain, secure));
+        continue;
+      }
+      for (const token of session.issuedTokens) {
+        setCookies.push(
+          formatSetCookie({
+            name: this.cookieName,
+            value: signCookieValue(formatToken(token), this.options.cookieKey),
+            expiresAtUnix: token.expiresAtUnix,
+            nowUnix: now,
+            path: cookiePath,
+            domain: this.options.session.cookieDomain,
+            secure,
+          }),
+        );
+      }
+    }
+    const sentCookie = this.rawCookie !== undefined;
+    const sentAuthorization = this.info.headers["authorization"] !== undefined;
+    const consultedAuthorization = this.options.api.basicAuth || this.usesHeaderSession;
+    const isPrivate =
+      this.identityResolved || this.sessionConsulted || setCookies.length > 0 || sentCookie || (sentAuthorization && consultedAuthorization);
+    const vary = consultedAuthorization ? ["Cookie", "Authorization"] : ["Cookie"];
+    return { setCookies, isPrivate, vary };
+  }
+}

@@ -1,0 +1,93 @@
+import { access, readFile } from "node:fs/promises";
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import { ConfigError } from "../errors.js";
+import { resolveOptions, type SheafOptions } from "./options.js";
+
+export interface LoadedConfig {
+  readonly options: SheafOptions;
+  /** The file the options came from, or null when the site has no config. */
+  readonly source: string | null;
+  readonly warnings: readonly string[];
+}
+
+const CONFIG_FILES = ["config.json", "config.mjs", "config.js", "config.ts"] as const;
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function phpMessage(file: string): string {
+  return (
+    `${file} cannot be read: Sheaf does not run PHP configuration. ` +
+    "Write the same options as JSON in site/config/config.json (or as a default export in config.mjs/config.js/config.ts), " +
+    'for example: { "debug": false, "api": { "basicAuth": true } } for return [\'debug\' => false, \'api\' => [\'basicAuth\' => true]];'
+  );
+}
+
+async function importModule(file: string): Promise<unknown> {
+  if (file.endsWith(".ts")) {
+    let tsImport: (specifier: string, parent: string) => Promise<{ default?: unknown }>;
+    try {
+      ({ tsImport } = (await import("tsx/esm/api")) as { tsImport: typeof tsImport });
+    } catch (error) {
+      throw new ConfigError(`${file}: loading a TypeScript config needs the "tsx" package (${String(error)})`);
+    }
+    const module = await tsImport(pathToFileURL(file).href, import.meta.url);
+    return module.default;
+  }
+  const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  return module.default;
+}
+
+async function readRaw(file: string): Promise<Record<string, unknown>> {
+  let value: unknown;
+  try {
+    if (file.endsWith(".json")) {
+      value = JSON.parse(await readFile(file, "utf8"));
+    } else {
+      value = await importModule(file);
+      if (typeof value === "function") value = await (value as () => unknown)();
+    }
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`${file} could not be read: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new ConfigError(`${file} must contain (or export by default) a map of options, e.g. { "debug": true }`);
+  }
+  return value as Record<string, unknown>;
+}
+
+/** Reads `<siteRoot>/site/config/config.{json,mjs,js,ts}` and validates it. Throws ConfigError with a clear text. */
+export async function loadConfig(siteRoot: string, overrides: Record<string, unknown> = {}): Promise<LoadedConfig> {
+  const dir = path.join(siteRoot, "site", "config");
+  const found: string[] = [];
+  for (const name of CONFIG_FILES) {
+    const file = path.join(dir, name);
+    if (await exists(file)) found.push(file);
+  }
+  const phpFile = path.join(dir, "config.php");
+  const hasPhp = await exists(phpFile);
+  const warnings: string[] = [];
+
+  if (found.length === 0 && hasPhp) throw new ConfigError(phpMessage(phpFile));
+  if (hasPhp) warnings.push(`${phpFile} is ignored: Sheaf does not run PHP; ${found[0]} is used instead.`);
+  if (found.length > 1) warnings.push(`Several config files found; ${found[0]} is used, ignoring ${found.slice(1).join(", ")}.`);
+
+  const source = found[0] ?? null;
+  const raw = source ? await readRaw(source) : {};
+  let options: SheafOptions;
+  try {
+    options = resolveOptions({ ...raw, ...overrides });
+  } catch (error) {
+    if (error instanceof ConfigError && source) throw new ConfigError(`${source}: ${error.message}`);
+    throw error;
+  }
+  return { options, source, warnings };
+}

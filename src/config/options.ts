@@ -1,0 +1,347 @@
+import { ConfigError } from "../errors.js";
+
+/**
+ * Sheaf's options under Kirby's names (spec §9), resolved and validated once at start.
+ * Raw config may use nested maps (`{ api: { basicAuth: true } }`) or dotted keys (`{ "api.basicAuth": true }`).
+ */
+
+export type AuthDebug = boolean | "log";
+
+export interface CorsOptions {
+  allowOrigin: "*" | readonly string[];
+  allowMethods: readonly string[];
+  /** `null` = not configured; `true` = echo the request's Access-Control-Request-Headers. */
+  allowHeaders: readonly string[] | true | null;
+  maxAge: number | null;
+  allowCredentials: boolean;
+  exposeHeaders: readonly string[];
+}
+
+export interface SheafOptions {
+  readonly debug: boolean;
+  /** `null` = secure auto-detection; `"*"` = insecure auto-detection; one URL = fixed; several = allow-list. */
+  readonly url: null | "*" | string | readonly string[];
+  readonly api: {
+    readonly enabled: boolean;
+    readonly slug: string;
+    readonly basicAuth: boolean;
+    readonly allowInsecure: boolean;
+    readonly allowImpersonation: boolean;
+    readonly csrf: string | null;
+  };
+  readonly auth: {
+    /** Login methods by name with their options (`password`, `code`, `password-reset`). */
+    readonly methods: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+    readonly challenges: readonly string[];
+    readonly challengeTimeoutSeconds: number;
+    readonly trials: number;
+    readonly timeoutSeconds: number;
+    readonly debug: AuthDebug;
+  };
+  readonly session: {
+    readonly durationNormalSeconds: number;
+    readonly durationLongSeconds: number;
+    readonly timeoutSeconds: number | false;
+    readonly cookieName: string;
+    readonly cookieDomain: string | null;
+    readonly gcInterval: number | false;
+  };
+  readonly cookieKey: string;
+  readonly cors: CorsOptions | false;
+  readonly panel: {
+    readonly dev: boolean;
+    readonly language: string;
+    readonly install: boolean;
+    readonly slug: string;
+    readonly kirbytext: boolean;
+  };
+  readonly languages: boolean;
+  readonly content: {
+    readonly uuid: false | "uuid" | "uuid-v4";
+    readonly locking: boolean;
+    readonly extension: string;
+    readonly ignore: readonly string[];
+  };
+  readonly slugsMaxLength: number | false;
+  readonly home: string;
+  readonly error: string;
+}
+
+export const DEFAULT_CONTENT_IGNORE = [
+  ".", "..", ".DS_Store", ".gitignore", ".git", ".svn", ".htaccess", "Thumb.db", "@eaDir",
+] as const;
+
+const DEFAULT_CORS: CorsOptions = {
+  allowOrigin: "*",
+  allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"],
+  allowHeaders: null,
+  maxAge: null,
+  allowCredentials: false,
+  exposeHeaders: [],
+};
+
+type Raw = Record<string, unknown>;
+
+function isPlainObject(value: unknown): value is Raw {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Turns dotted keys into nested maps (`"api.basicAuth": true` ⇒ `{ api: { basicAuth: true } }`), deeply. */
+export function expandDottedKeys(raw: Raw): Raw {
+  const result: Raw = {};
+  for (const [key, value] of Object.entries(raw)) {
+    const path = key.split(".");
+    let target = result;
+    for (const segment of path.slice(0, -1)) {
+      const next = target[segment];
+      if (!isPlainObject(next)) target[segment] = {};
+      target = target[segment] as Raw;
+    }
+    const last = path[path.length - 1] as string;
+    const expanded = isPlainObject(value) ? expandDottedKeys(value) : value;
+    const existing = target[last];
+    target[last] = isPlainObject(existing) && isPlainObject(expanded) ? { ...existing, ...expanded } : expanded;
+  }
+  return result;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "string") return JSON.stringify(value);
+  if (typeof value === "object") return "a map";
+  return `${typeof value} ${String(value)}`;
+}
+
+function fail(option: string, expected: string, value: unknown): never {
+  throw new ConfigError(`Invalid option "${option}": expected ${expected}, got ${describe(value)}`);
+}
+
+class Reader {
+  constructor(private readonly raw: Raw) {}
+
+  get(path: string): unknown {
+    let node: unknown = this.raw;
+    for (const segment of path.split(".")) {
+      if (!isPlainObject(node)) return undefined;
+      node = node[segment];
+    }
+    return node;
+  }
+
+  bool(path: string, fallback: boolean): boolean {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "boolean") fail(path, "true or false", value);
+    return value;
+  }
+
+  string(path: string, fallback: string, { nonEmpty = true } = {}): string {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "string" || (nonEmpty && value === "")) fail(path, "a non-empty string", value);
+    return value;
+  }
+
+  optionalString(path: string): string | null {
+    const value = this.get(path);
+    if (value === undefined || value === null) return null;
+    if (typeof value !== "string" || value === "") fail(path, "a non-empty string", value);
+    return value;
+  }
+
+  positiveInt(path: string, fallback: number): number {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
+      fail(path, "a positive whole number", value);
+    }
+    return value;
+  }
+
+  positiveIntOrFalse(path: string, fallback: number | false): number | false {
+    const value = this.get(path);
+    if (value === false) return false;
+    return this.positiveInt(path, fallback === false ? 0 : fallback) || fallback;
+  }
+
+  stringList(path: string, fallback: readonly string[], { wrapString = true } = {}): readonly string[] {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value === "string" && wrapString) return [value];
+    if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
+      fail(path, "a list of strings", value);
+    }
+    return value as string[];
+  }
+}
+
+function readUrl(reader: Reader): SheafOptions["url"] {
+  const value = reader.get("url");
+  if (value === undefined || value === null || value === "") return null;
+  const isUrl = (item: unknown): item is string => typeof item === "string" && /^https?:\/\/[^/]+/i.test(item);
+  if (value === "*") return "*";
+  if (typeof value === "string") {
+    if (!isUrl(value)) fail("url", '"*" or an absolute http(s) URL', value);
+    return value.replace(/\/+$/, "");
+  }
+  if (Array.isArray(value)) {
+    if (value.length === 1 && value[0] === "*") return "*";
+    if (value.length === 0 || !value.every(isUrl)) fail("url", 'a list of absolute http(s) URLs, or ["*"]', value);
+    const urls = (value as string[]).map((url) => url.replace(/\/+$/, ""));
+    return urls.length === 1 ? (urls[0] as string) : urls;
+  }
+  return fail("url", '"*", an absolute URL or a list of them', value);
+}
+
+function readAuthMethods(reader: Reader): SheafOptions["auth"]["methods"] {
+  const value = reader.get("auth.methods");
+  if (value === undefined || value === null) return { password: {} };
+  const entries: Array<[string, Record<string, unknown>]> = [];
+  const known = new Set(["password", "code", "password-reset"]);
+  const add = (name: string, options: unknown): void => {
+    if (!known.has(name)) fail("auth.methods", '"password", "code" or "password-reset"', name);
+    if (options === true) entries.push([name, {}]);
+    else if (isPlainObject(options)) entries.push([name, options]);
+    else if (options !== false) fail(`auth.methods.${name}`, "true or a map of method options", options);
+  };
+  if (typeof value === "string") add(value, true);
+  else if (Array.isArray(value)) {
+    for (const item of value) {
+      if (typeof item !== "string") fail("auth.methods", "a list of method names", value);
+      add(item, true);
+    }
+  } else if (isPlainObject(value)) {
+    for (const [name, options] of Object.entries(value)) {
+      // a list written as a map with numeric keys (`[0 => 'password']`)
+      if (/^\d+$/.test(name) && typeof options === "string") add(options, true);
+      else add(name, options);
+    }
+  } else fail("auth.methods", "a method name, a list of them or a map", value);
+
+  const methods = Object.fromEntries(entries);
+  const has2fa = Object.values(methods).some((options) => options["2fa"] === true);
+  if (has2fa) {
+    delete methods["code"];
+    delete methods["password-reset"];
+  }
+  if ("code" in methods && "password-reset" in methods) delete methods["code"];
+  return methods;
+}
+
+function readCors(reader: Reader): CorsOptions | false {
+  const value = reader.get("cors");
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true) return DEFAULT_CORS;
+  if (!isPlainObject(value)) return fail("cors", "true, false or a map of CORS options", value);
+
+  const origin = reader.get("cors.allowOrigin");
+  let allowOrigin: CorsOptions["allowOrigin"] = "*";
+  if (origin !== undefined && origin !== null && origin !== "*") {
+    allowOrigin = reader.stringList("cors.allowOrigin", []);
+    if (allowOrigin.includes("*")) allowOrigin = "*";
+  }
+  const headers = reader.get("cors.allowHeaders");
+  const methods = reader.get("cors.allowMethods");
+  const splitList = (text: string): string[] => text.split(",").map((part) => part.trim()).filter(Boolean);
+  const maxAge = reader.get("cors.maxAge");
+  if (maxAge !== undefined && maxAge !== null && (typeof maxAge !== "number" || !Number.isInteger(maxAge) || maxAge < 0)) {
+    fail("cors.maxAge", "a whole number of seconds", maxAge);
+  }
+  const cors: CorsOptions = {
+    allowOrigin,
+    allowMethods: typeof methods === "string" ? splitList(methods) : reader.stringList("cors.allowMethods", DEFAULT_CORS.allowMethods),
+    allowHeaders:
+      headers === true ? true : typeof headers === "string" ? splitList(headers) : headers == null ? null : reader.stringList("cors.allowHeaders", []),
+    maxAge: typeof maxAge === "number" ? maxAge : null,
+    allowCredentials: reader.bool("cors.allowCredentials", false),
+    exposeHeaders: typeof reader.get("cors.exposeHeaders") === "string"
+      ? splitList(reader.get("cors.exposeHeaders") as string)
+      : reader.stringList("cors.exposeHeaders", []),
+  };
+  if (cors.allowCredentials && cors.allowOrigin === "*") {
+    throw new ConfigError(
+      'Invalid option "cors": "allowCredentials": true cannot be combined with the wildcard origin "*". ' +
+        'List the allowed origins instead, e.g. "allowOrigin": ["https://app.example.com"]',
+    );
+  }
+  return cors;
+}
+
+function readUuid(reader: Reader): SheafOptions["content"]["uuid"] {
+  const value = reader.get("content.uuid");
+  if (value === undefined || value === null || value === true) return "uuid";
+  if (value === false) return false;
+  if (value === "uuid-v4") return "uuid-v4";
+  if (isPlainObject(value) && value["format"] === "uuid-v4") return "uuid-v4";
+  return fail("content.uuid", 'true, false or "uuid-v4"', value);
+}
+
+/** Resolves and validates raw config (already expanded from dotted keys or not). Throws ConfigError. */
+export function resolveOptions(input: Raw = {}): SheafOptions {
+  const reader = new Reader(expandDottedKeys(input));
+  const apiValue = reader.get("api");
+  if (apiValue !== undefined && apiValue !== null && apiValue !== false && !isPlainObject(apiValue)) {
+    fail("api", "false or a map of API options", apiValue);
+  }
+  const authDebug = reader.get("auth.debug");
+  if (authDebug !== undefined && authDebug !== true && authDebug !== false && authDebug !== "log") {
+    fail("auth.debug", 'true, false or "log"', authDebug);
+  }
+  const slug = reader.string("api.slug", "api").replace(/^\/+|\/+$/g, "");
+  if (!/^[a-zA-Z0-9._~-]+(\/[a-zA-Z0-9._~-]+)*$/.test(slug)) fail("api.slug", "a URL path such as \"api\"", slug);
+  const panelDev = reader.get("panel.dev");
+  const cookieKey = reader.string("cookie.key", "KirbyHttpCookieKey");
+
+  return {
+    debug: reader.bool("debug", false),
+    url: readUrl(reader),
+    api: {
+      enabled: apiValue !== false,
+      slug,
+      basicAuth: reader.bool("api.basicAuth", false),
+      allowInsecure: reader.bool("api.allowInsecure", false),
+      allowImpersonation: reader.bool("api.allowImpersonation", false),
+      csrf: reader.optionalString("api.csrf"),
+    },
+    auth: {
+      methods: readAuthMethods(reader),
+      challenges: reader.stringList("auth.challenges", ["totp", "email"]),
+      challengeTimeoutSeconds: reader.positiveInt("auth.challenge.timeout", 600),
+      trials: reader.positiveInt("auth.trials", 10),
+      timeoutSeconds: reader.positiveInt("auth.timeout", 3600),
+      debug: (authDebug as AuthDebug | undefined) ?? "log",
+    },
+    session: {
+      durationNormalSeconds: reader.positiveInt("session.durationNormal", 7200),
+      durationLongSeconds: reader.positiveInt("session.durationLong", 1209600),
+      timeoutSeconds: reader.positiveIntOrFalse("session.timeout", 1800),
+      cookieName: reader.string("session.cookieName", "kirby_session"),
+      cookieDomain: reader.optionalString("session.cookieDomain"),
+      gcInterval: reader.positiveIntOrFalse("session.gcInterval", 100),
+    },
+    cookieKey,
+    cors: readCors(reader),
+    panel: {
+      dev: panelDev !== undefined && panelDev !== null && panelDev !== false,
+      language: reader.string("panel.language", "en"),
+      install: reader.bool("panel.install", false),
+      slug: reader.string("panel.slug", "panel"),
+      kirbytext: reader.bool("panel.kirbytext", true),
+    },
+    languages: reader.bool("languages", false),
+    content: {
+      uuid: readUuid(reader),
+      locking: reader.bool("content.locking", true),
+      extension: reader.string("content.extension", "txt"),
+      ignore: reader.stringList("content.ignore", DEFAULT_CONTENT_IGNORE),
+    },
+    slugsMaxLength: (() => {
+      const value = reader.get("slugs.maxlength");
+      if (value === false || value === 0) return false;
+      return reader.positiveInt("slugs.maxlength", 255);
+    })(),
+    home: reader.string("home", "home"),
+    error: reader.string("error", "error"),
+  };
+}

@@ -1,0 +1,168 @@
+/**
+ * The table of error kinds. Every failure Sheaf reports is one of these classes; `api/envelope.ts` is the only
+ * place that turns them into Kirby's error envelope. This module imports nothing and may be thrown from anywhere.
+ */
+
+export type ErrorDetails = Record<string, unknown>;
+
+export interface SheafErrorOptions {
+  /** Kirby error key without the `error.` prefix, e.g. `access.login`. Defaults to the class key. */
+  key?: string;
+  /** Literal message. When omitted, the message template of the key is used. */
+  message?: string;
+  /** Values for `{placeholders}` in the message template. */
+  data?: Record<string, string | number | null | undefined>;
+  details?: ErrorDetails;
+  httpCode?: number;
+  cause?: unknown;
+}
+
+/** English messages of key-based errors (Kirby's interface translation `en`). */
+export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
+  "auth": "Unauthenticated",
+  "access.panel": "You are not allowed to access the panel",
+  "access.login": "Invalid login",
+  "access.code": "Invalid code",
+  "user.notFound": 'The user "{name}" cannot be found',
+  "user.undefined": "The user cannot be found",
+  "user.password.invalid": "Please enter a valid password. Passwords must be at least 8 characters long.",
+  "user.password.excessive": "Please enter a valid password. Passwords must not be longer than 1000 characters.",
+  "user.password.wrong": "Wrong password",
+  "user.password.undefined": "The user does not have a password",
+  "user.duplicate": 'A user with the email address "{email}" already exists',
+  "user.email.invalid": "Please enter a valid email address",
+  "user.role.invalid": "Please enter a valid role",
+  "user.language.invalid": "Please enter a valid language",
+  "user.name.invalid": "Please enter a valid name",
+  "user.create.permission": "You are not allowed to create this user",
+  "user.changeEmail.permission": 'You are not allowed to change the email for the user "{name}"',
+  "user.changeLanguage.permission": 'You are not allowed to change the language for the user "{name}"',
+  "user.changeName.permission": 'You are not allowed to change the name for the user "{name}"',
+  "user.changePassword.permission": 'You are not allowed to change the password for the user "{name}"',
+  "user.changeRole.permission": 'You are not allowed to change the role for the user "{name}"',
+  "user.changeRole.toAdmin": "You are not allowed to promote someone to the admin role",
+  "user.changeRole.lastAdmin": "The role of the last admin cannot be changed",
+  "user.update.permission": 'You are not allowed to update the user "{name}"',
+  "user.delete.permission": 'You are not allowed to delete the user "{name}"',
+  "user.delete.lastAdmin": "The last admin cannot be deleted",
+  "user.delete.lastUser": "The last user cannot be deleted",
+  "page.notFound": 'The page "{slug}" cannot be found',
+  "page.duplicate": 'A page with the URL appendix "{slug}" already exists',
+  "page.draft.duplicate": 'A page draft with the URL appendix "{slug}" already exists',
+  "page.changeSlug.reserved": 'The path of top-level pages must not start with "{path}"',
+  "page.delete.hasChildren": "The page has subpages and cannot be deleted",
+  "page.delete.permission": 'You are not allowed to delete "{slug}"',
+  "role.notFound": 'The role "{name}" cannot be found',
+  "site.notAccessible": "The site is not accessible",
+  "file.notFound": 'The file "{filename}" cannot be found',
+  "form.incomplete": "Please fix all form errors…",
+  "content.lock.update": "The version is locked and cannot be updated",
+  "invalidArgument": "Invalid argument",
+  "permission": "You are not allowed to do this",
+  "notFound": "Not found",
+  "duplicate": "The entry exists",
+  "logic": "This task cannot be finished",
+  "errorPage": "Not found",
+  "general": "An unexpected error occurred",
+};
+
+function fillTemplate(template: string, data: SheafErrorOptions["data"]): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const value = data?.[name];
+    return value === undefined || value === null || value === "" ? "-" : String(value);
+  });
+}
+
+/** Base class of every Kirby-style error: carries the key, the HTTP code and the details of the envelope. */
+export abstract class SheafError extends Error {
+  /** Full Kirby key, e.g. `error.access.login`. */
+  readonly key: string;
+  readonly httpCode: number;
+  readonly details: ErrorDetails;
+
+  protected constructor(defaultKey: string, defaultHttpCode: number, options: SheafErrorOptions = {}) {
+    const key = options.key ?? defaultKey;
+    const message =
+      options.message ?? fillTemplate(ERROR_MESSAGES[key] ?? ERROR_MESSAGES[defaultKey] ?? key, options.data);
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = new.target.name;
+    this.key = `error.${key}`;
+    this.httpCode = options.httpCode ?? defaultHttpCode;
+    this.details = options.details ?? {};
+  }
+}
+
+export class AuthError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("auth", 401, options);
+  }
+}
+
+export class PermissionError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("permission", 403, options);
+  }
+}
+
+export class NotFoundError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("notFound", 404, options);
+  }
+}
+
+export class InvalidArgumentError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("invalidArgument", 400, options);
+  }
+}
+
+export class DuplicateError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("duplicate", 400, options);
+  }
+}
+
+export class LogicError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("logic", 400, options);
+  }
+}
+
+export class ErrorPageError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("errorPage", 404, options);
+  }
+}
+
+export class LockedContentError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("content.lock", 423, options);
+  }
+}
+
+export class GeneralError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("general", 500, options);
+  }
+}
+
+/**
+ * A failure that is not a Kirby exception: rendered with the generic message and `key: null`
+ * (for example "no route found"). `httpCode` is still honoured.
+ */
+export class UnexpectedError extends Error {
+  readonly httpCode: number;
+  constructor(message: string, httpCode = 500) {
+    super(message);
+    this.name = "UnexpectedError";
+    this.httpCode = httpCode;
+  }
+}
+
+/** Invalid configuration found at start: names the option and what was expected. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}

@@ -1,0 +1,72 @@
+import { createHmac } from "node:crypto";
+import { safeEqual } from "../crypto/safe-equal.js";
+
+/** Kirby's signed cookie value: `<hex HMAC-SHA1 of value>+<value>`; on the wire the `+` is `%2B`. */
+export function signCookieValue(value: string, hmacKey: string): string {
+  return `${createHmac("sha1", hmacKey).update(value).digest("hex")}+${value}`;
+}
+
+/**
+ * Verifies a signed cookie value (after percent-decoding) and returns the inner value, or null when it is not
+ * signed, the signature is empty or does not match. The value may itself contain `+` (split at the first one).
+ */
+export function verifyCookieValue(signed: string, hmacKey: string): string | null {
+  const plus = signed.indexOf("+");
+  if (plus <= 0) return null;
+  const hmac = signed.slice(0, plus);
+  const value = signed.slice(plus + 1);
+  const expected = createHmac("sha1", hmacKey).update(value).digest("hex");
+  return safeEqual(hmac, expected) ? value : null;
+}
+
+export interface SetCookieOptions {
+  readonly name: string;
+  readonly value: string;
+  /** Absolute expiry in Unix seconds; `null` for a browser-session cookie. */
+  readonly expiresAtUnix: number | null;
+  readonly nowUnix: number;
+  readonly path: string;
+  readonly domain: string | null;
+  readonly secure: boolean;
+}
+
+/** Formats a Set-Cookie header exactly as Kirby sends it (attribute names, order and case). */
+export function formatSetCookie(options: SetCookieOptions): string {
+  const parts = [`${options.name}=${encodeURIComponent(options.value)}`];
+  if (options.expiresAtUnix !== null) {
+    const maxAge = options.expiresAtUnix - options.nowUnix;
+    parts.push(`expires=${new Date(options.expiresAtUnix * 1000).toUTCString()}`);
+    parts.push(`Max-Age=${maxAge}`);
+  }
+  parts.push(`path=${options.path}`);
+  if (options.domain) parts.push(`domain=${options.domain}`);
+  if (options.secure) parts.push("secure");
+  parts.push("HttpOnly", "SameSite=Lax");
+  return parts.join("; ");
+}
+
+/** A cookie that makes the browser drop the session cookie (empty value, expiry in the past). */
+export function formatDeletionCookie(name: string, path: string, domain: string | null, secure: boolean): string {
+  const parts = [`${name}=deleted`, "expires=Thu, 01 Jan 1970 00:00:01 GMT", "Max-Age=0", `path=${path}`];
+  if (domain) parts.push(`domain=${domain}`);
+  if (secure) parts.push("secure");
+  parts.push("HttpOnly", "SameSite=Lax");
+  return parts.join("; ");
+}
+
+/** Reads one cookie from a Cookie header without decoding the others. */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(";")) {
+    const eq = part.indexOf("=");
+    if (eq < 0) continue;
+    if (part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim();
+    try {
+      return decodeURIComponent(raw);
+    } catch {
+      return raw;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,178 @@
+import { openRecord, sealKey, sealRecord, unsealKey, type ActiveSessionRecord } from "./record.js";
+import { Session, type SessionTransport } from "./session.js";
+import type { SessionStore } from "./store.js";
+import { generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
+
+export interface SessionManagerOptions {
+  readonly durationNormalSeconds: number;
+  readonly durationLongSeconds: number;
+  readonly timeoutSeconds: number | false;
+  /** Garbage collection runs on about 1 in `gcInterval` commits; false disables it. */
+  readonly gcInterval: number | false;
+  /** How long an old token keeps forwarding to its renewed session (seconds). */
+  readonly renewalGraceSeconds?: number;
+}
+
+export type Clock = () => number;
+export const unixNow: Clock = () => Math.floor(Date.now() / 1000);
+
+const MAX_FORWARDS = 3;
+
+/**
+ * Session lifecycle: load (validate, follow a renewal pointer, renew at half-life, refresh activity), create,
+ * extend to long, regenerate the token, destroy, and commit the result to the store once per request.
+ */
+export class SessionManager {
+  private readonly graceSeconds: number;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly options: SessionManagerOptions,
+    private readonly now: Clock = unixNow,
+  ) {
+    this.graceSeconds = options.renewalGraceSeconds ?? 30;
+  }
+
+  /** Loads the session of a token; null when it is unknown, forged, expired or timed out. */
+  async load(tokenText: string, transport: SessionTransport): Promise<Session | null> {
+    let token = parseToken(tokenText);
+    if (!token) return null;
+    const now = this.now();
+    if (token.expiresAtUnix < now) return null;
+
+    let forwarded = false;
+    for (let hop = 0; hop <= MAX_FORWARDS; hop++) {
+      const blob = await this.store.read(storeKeyOf(token));
+      if (blob === null) return null;
+      const record = openRecord(blob, token.key);
+      if (!record) return null;
+      if (record.kind === "moved") {
+        if (now > record.movedUntilUnix) return null;
+        const key = unsealKey(record.sealedNewKey, token.key);
+        const next = key ? parseToken(`${record.newStoreKey}.${key}`) : null;
+        if (!next) return null;
+        token = next;
+        forwarded = true;
+        continue;
+      }
+      if (!this.isAlive(record, now)) return null;
+      const session = new Session(token, record, transport, true);
+      // The client still holds an older token: hand it the current one again.
+      if (forwarded && transport === "cookie") session.issuedTokens.push(token);
+      this.renewIfHalfGone(session, now);
+      this.refreshActivity(session, now);
+      return session;
+    }
+    return null;
+  }
+
+  private isAlive(record: ActiveSessionRecord, now: number): boolean {
+    if (record.startedAtUnix > now + 60 || record.expiresAtUnix < now) return false;
+    if (record.timeoutSeconds !== false) {
+      const last = record.lastActivityAtUnix ?? record.startedAtUnix;
+      if (now - last > record.timeoutSeconds) return false;
+    }
+    return true;
+  }
+
+  private renewIfHalfGone(session: Session, now: number): void {
+    const record = session.record;
+    // A header-transport client is never told a new token, so its session is not renewed.
+    if (session.transport !== "cookie" || !record.renewable) return;
+    if (record.expiresAtUnix - now >= record.durationSeconds / 2) return;
+    record.expiresAtUnix = now + record.durationSeconds;
+    session.replaceToken(generateToken(record.expiresAtUnix), { privilegeChange: false });
+  }
+
+  private refreshActivity(session: Session, now: number): void {
+    const record = session.record;
+    if (record.timeoutSeconds === false) return;
+    const last = record.lastActivityAtUnix ?? record.startedAtUnix;
+    if (now - last > record.timeoutSeconds / 15) {
+      record.lastActivityAtUnix = now;
+      session.markChanged();
+    }
+  }
+
+  /** A new cookie session (in memory until committed). */
+  create({ long = false }: { long?: boolean } = {}): Session {
+    const now = this.now();
+    const duration = long ? this.options.durationLongSeconds : this.options.durationNormalSeconds;
+    const timeout = long ? false : this.options.timeoutSeconds;
+    const record: ActiveSessionRecord = {
+      kind: "active",
+      startedAtUnix: now,
+      expiresAtUnix: now + duration,
+      durationSeconds: duration,
+      timeoutSeconds: timeout,
+      lastActivityAtUnix: timeout === false ? null : now,
+      renewable: true,
+      data: {},
+    };
+    return new Session(generateToken(record.expiresAtUnix), record, "cookie", false);
+  }
+
+  /** "Less strict wins": turns a normal session into a long one (new expiry, new token); never shortens. */
+  extendToLong(session: Session): void {
+    if (session.isLong) return;
+    const now = this.now();
+    const record = session.record;
+    record.durationSeconds = this.options.durationLongSeconds;
+    record.expiresAtUnix = now + record.durationSeconds;
+    record.timeoutSeconds = false;
+    record.lastActivityAtUnix = null;
+    session.replaceToken(generateToken(record.expiresAtUnix), { privilegeChange: false });
+  }
+
+  /** New id and key, same expiry and data. A privilege change (login, logout) kills the old token at once. */
+  regenerate(session: Session, { privilegeChange }: { privilegeChange: boolean }): void {
+    session.replaceToken(generateToken(session.record.expiresAtUnix), { privilegeChange });
+  }
+
+  destroy(session: Session): void {
+    session.markDestroyed();
+  }
+
+  /** Writes what the request changed. Old tokens either die (privilege change) or forward for a grace period. */
+  async commit(session: Session): Promise<void> {
+    const loaded = session.loadedToken;
+    const loadedKey = loaded ? storeKeyOf(loaded) : null;
+    if (session.isDestroyed) {
+      await Promise.all([
+        loadedKey ? this.store.delete(loadedKey) : undefined,
+        session.isNew ? undefined : this.store.delete(session.storeKey),
+      ]);
+      return;
+    }
+    if (!session.isChanged) return;
+    await this.store.write(session.storeKey, sealRecord(session.record, session.token.key));
+    if (loaded && loadedKey !== session.storeKey) {
+      if (session.hasPrivilegeChange) {
+        await this.store.delete(loadedKey as string);
+      } else {
+        await this.writeForward(loaded, session.token);
+      }
+    }
+    this.maybeCollectGarbage();
+  }
+
+  private async writeForward(from: SessionToken, to: SessionToken): Promise<void> {
+    const pointer = {
+      kind: "moved" as const,
+      movedUntilUnix: this.now() + this.graceSeconds,
+      newStoreKey: storeKeyOf(to),
+      sealedNewKey: sealKey(to.key, from.key),
+    };
+    await this.store.write(storeKeyOf(from), sealRecord(pointer, from.key));
+  }
+
+  private maybeCollectGarbage(): void {
+    const interval = this.options.gcInterval;
+    if (interval === false || Math.random() * interval >= 1) return;
+    void this.store.deleteExpired(this.now()).catch(() => undefined);
+  }
+
+  async collectGarbage(): Promise<void> {
+    await this.store.deleteExpired(this.now());
+  }
+}
