@@ -11,6 +11,8 @@ import { FileThrottleStore, LoginThrottle, type AuthServices, type PasswordCheck
 import { createBlueprintRegistry } from "./blueprints/index.js";
 import { loadConfig, resolveOptions, type SheafOptions } from "./config/index.js";
 import { createContentIndex, type ContentIndex } from "./content/index.js";
+import { ContentWriter } from "./content/content-writer.js";
+import { recoverContent } from "./content/journal.js";
 import { buildServer } from "./http/server.js";
 import type { PermissionContext } from "./permissions/can.js";
 import { FileSessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
@@ -66,8 +68,10 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const siteDir = path.join(root, "site");
   const accountsDir = path.join(siteDir, "accounts");
 
+  const contentRoot = path.join(root, "content");
+  await recoverContent(contentRoot);
   const [content, accounts, blueprints] = await Promise.all([
-    createContentIndex({ root: path.join(root, "content"), extension: options.content.extension, ignore: options.content.ignore, watch: shouldWatch }),
+    createContentIndex({ root: contentRoot, extension: options.content.extension, ignore: options.content.ignore, watch: shouldWatch }),
     createAccountIndex({ root: accountsDir, watch: shouldWatch, onWarning: log }),
     createBlueprintRegistry(siteDir),
   ]);
@@ -114,9 +118,11 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     log: options.auth.debug === "log" ? log : undefined,
   };
 
+  const writer = new ContentWriter({ index: content, root: contentRoot, extension: options.content.extension, uuid: options.content.uuid });
   const services: SiteServices = {
     options,
     content,
+    writer,
     blueprints,
     users: () => accounts.users(),
     findUser: (key) => accounts.findUser(key),

@@ -3,12 +3,15 @@ import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.
 import type { BlueprintRegistry } from "../blueprints/types.js";
 import type { SheafOptions } from "../config/index.js";
 import type { ContentIndex } from "../content/types.js";
+import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor, PermissionContext } from "../permissions/can.js";
 
 /** Everything the API reads: the site's indexes and settings. Built once by `app.ts`. */
 export interface SiteServices {
   readonly options: SheafOptions;
   readonly content: ContentIndex;
+  /** The one way to change `content/`: serialised, crash-safe, index kept current. */
+  readonly writer: ContentWriter;
   readonly blueprints: BlueprintRegistry;
   users(): readonly User[];
   findUser(key: string): User | undefined;

@@ -5,7 +5,7 @@
  */
 import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { basename, dirname, join, relative, resolve, sep } from "node:path";
+import { basename, dirname, join, resolve, sep } from "node:path";
 import { ConfigError } from "../errors.js";
 import { DEFAULT_IGNORE, DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
 import { parseTxt } from "./txt.js";
@@ -60,6 +60,8 @@ const MAX_TRACKED_CHANGES = 1_000;
 
 /** Error codes meaning "this folder or file is not there (any more)". */
 const GONE_CODES: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
+/** Error codes of a folder or file that exists but cannot be read; it is left out rather than blocking updates. */
+const UNREADABLE_CODES: ReadonlySet<string> = new Set(["EACCES", "EPERM"]);
 
 export async function createContentIndex(options: ContentIndexOptions): Promise<ContentIndex> {
   const resolved: ResolvedOptions = {
@@ -174,10 +176,10 @@ class LiveContentIndex implements ContentIndex {
   }
 
   private onWatchError(error: unknown): void {
-    const { code, path } = (error ?? {}) as NodeJS.ErrnoException;
+    const path = (error as NodeJS.ErrnoException | null)?.path;
     const vanishedPath = typeof path === "string" ? resolve(path) : null;
     // A folder removed while the watcher was adding it: the watcher keeps running, only that folder is re-read.
-    if (code !== undefined && GONE_CODES.has(code) && vanishedPath !== null && vanishedPath !== this.options.root) {
+    if (isGone(error) && vanishedPath !== null && vanishedPath !== this.options.root) {
       if (isInside(this.options.root, vanishedPath)) this.addChange(vanishedPath, true);
       this.scheduleRebuild(WATCH_DEBOUNCE_MS);
       return;
@@ -250,11 +252,12 @@ class LiveContentIndex implements ContentIndex {
     }
     if (this.running !== null) return;
     this.running = this.drain()
-      .catch(() => undefined)
-      .finally(() => {
+      .catch(() => false)
+      .then((completed) => {
         this.running = null;
         // Work queued between the last check in drain() and now would otherwise wait for the next notice.
-        if (this.rebuildTimer === null && this.hasPendingWork()) this.kick();
+        // After a failure the retry timer takes over.
+        if (completed && this.hasPendingWork()) this.kick();
       });
   }
 
@@ -262,7 +265,8 @@ class LiveContentIndex implements ContentIndex {
     return this.pendingFullReload || this.pendingChanges.size > 0 || this.waiters.length > 0;
   }
 
-  private async drain(): Promise<void> {
+  /** Rebuilds until nothing is pending; resolves `false` when a rebuild failed and a retry was left for later. */
+  private async drain(): Promise<boolean> {
     while (this.hasPendingWork()) {
       const waiters = this.waiters;
       this.waiters = [];
@@ -274,7 +278,9 @@ class LiveContentIndex implements ContentIndex {
       let failed = false;
       if (fullReload || changes.length > 0) {
         try {
-          const reusable = fullReload ? new Map<string, FolderRecord>() : invalidate(this.snapshot.records, this.options.root, changes);
+          const reusable = fullReload
+            ? new Map<string, FolderRecord>()
+            : invalidate(this.snapshot.records, this.options.root, changes);
           this.swap(await buildSnapshot(this.options, reusable));
           this.retryDelay = RETRY_MIN_MS;
         } catch {
@@ -297,9 +303,10 @@ class LiveContentIndex implements ContentIndex {
           }, delay);
           this.rebuildTimer.unref();
         }
-        return;
+        return false;
       }
     }
+    return true;
   }
 
   private swap(next: Snapshot): void {
@@ -359,7 +366,7 @@ function owningFolder(records: RecordCache, root: string, dir: string): string {
   return isInside(root, current) ? current : root;
 }
 
-/* ---------------------------------------------------------------- reading ---------------------------------------------------------------- */
+// Reading folders into records
 
 async function buildSnapshot(options: ResolvedOptions, reusable: RecordCache): Promise<Snapshot> {
   const records = await loadRecords(options, reusable);
@@ -383,7 +390,7 @@ async function loadRecords(options: ResolvedOptions, reusable: RecordCache): Pro
             childRecord = await limit(() => scanFolder(options, childDir, false));
           } catch (error) {
             // Removed between reading its parent and reading it: the next notice fixes the parent's listing.
-            if (isGone(error)) return;
+            if (isGone(error) || isUnreadable(error)) return;
             throw error;
           }
         }
@@ -422,14 +429,22 @@ async function readContent(file: string): Promise<ContentFields> {
   try {
     return Object.freeze(parseTxt(await readFile(file, "utf8")));
   } catch (error) {
-    if (isGone(error)) return Object.freeze({});
+    if (isGone(error) || isUnreadable(error)) return Object.freeze({});
     throw error;
   }
 }
 
 function isGone(error: unknown): boolean {
+  return GONE_CODES.has(errorCode(error));
+}
+
+function isUnreadable(error: unknown): boolean {
+  return UNREADABLE_CODES.has(errorCode(error));
+}
+
+function errorCode(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | null)?.code;
-  return typeof code === "string" && GONE_CODES.has(code);
+  return typeof code === "string" ? code : "";
 }
 
 function describe(error: unknown): string {
@@ -455,7 +470,7 @@ function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
   };
 }
 
-/* ------------------------------------------------------------ building pages ------------------------------------------------------------- */
+// Building pages from records
 
 interface PageDraft {
   id: string;

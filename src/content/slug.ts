@@ -166,7 +166,10 @@ export function slugify(text: string, options: SlugOptions = {}): string {
   return slug;
 }
 
-/** Key as written to a content file: slugified (max 128 characters), first letter upper-cased (`my_field` ⇒ `My-field`). */
+/**
+ * Key as written to a content file: slugified (max 128 characters), first letter upper-cased
+ * (`my_field` ⇒ `My-field`).
+ */
 export function fieldKeyToFileKey(key: string): string {
   const slug = slugify(key);
   return slug.charAt(0).toUpperCase() + slug.slice(1);

@@ -1,8 +1,9 @@
 import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
 import { contentRoutes } from "./content.js";
+import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...userRoutes, ...systemRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...pageWriteRoutes, ...userRoutes, ...systemRoutes];

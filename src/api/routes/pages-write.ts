@@ -1,0 +1,286 @@
+import type { Page, PageStatus } from "../../content/types.js";
+import { mergeContent, normaliseFieldKey } from "../../content/stored-values.js";
+import { slugify } from "../../content/slug.js";
+import { validateContent } from "../../content/validation.js";
+import { DuplicateError, InvalidArgumentError, NotFoundError, PermissionError } from "../../errors.js";
+import { allowedTemplates, can } from "../../permissions/can.js";
+import type { ApiContext } from "../context.js";
+import { ModelResult } from "../result.js";
+import { route, type RouteDefinition } from "../route.js";
+import { pageSchema } from "../views/page.js";
+import { siteSchema } from "../views/site.js";
+import { findAccessiblePage, requireSiteAccess } from "./lookup.js";
+
+/**
+ * Write routes of pages and the site (spec §7.4, permissions of §6.10). Each write runs alone through the content
+ * writer, re-reads the model inside the lock, checks permission and input, changes the disk, and answers with the
+ * model as the index now holds it.
+ */
+
+const STATUSES: readonly PageStatus[] = ["draft", "unlisted", "listed"];
+
+function assertCan(context: ApiContext, action: string, page: Page, key: string): void {
+  if (!can(context.actor, action, { kind: "page", page }, context.services.permissions)) {
+    throw new PermissionError({ key, data: { slug: page.slug } });
+  }
+}
+
+function bodyObject(context: ApiContext, name: string): Record<string, unknown> {
+  const value = context.request.body.get(name);
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+function reload(context: ApiContext, id: string): Page {
+  const page = context.services.content.findPage(id);
+  if (!page) throw new NotFoundError({ key: "page.notFound", data: { slug: id } });
+  return page;
+}
+
+function assertValid(context: ApiContext, page: Page | null, content: Record<string, string>, only?: ReadonlySet<string>): void {
+  const blueprint = page ? context.services.blueprints.page(page.template) : context.services.blueprints.site();
+  const errors = validateContent(blueprint, content, only);
+  if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
+}
+
+/** Sanitises a slug; checks length, reserved top-level paths and duplicates among siblings and drafts. */
+function checkedSlug(context: ApiContext, parent: Page | null, input: string, except: Page | null): string {
+  const { options } = context.services;
+  const maxLength = options.slugsMaxLength === false ? 10_000 : options.slugsMaxLength;
+  const slug = slugify(input, { maxLength: 10_000 });
+  if (slug === "") throw new InvalidArgumentError({ key: "page.slug.invalid" });
+  if (slug.length > maxLength) throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
+  if (!parent) {
+    const reserved = [options.api.slug, "assets", "media", options.panel.slug].map((path) => path.split("/")[0]);
+    const hit = reserved.find((path) => path === slug);
+    if (hit) throw new InvalidArgumentError({ key: "page.changeSlug.reserved", data: { path: hit } });
+  }
+  const site = context.services.content.site;
+  const children = parent ? parent.children : site.children;
+  const drafts = parent ? parent.drafts : site.drafts;
+  if (children.some((page) => page.slug === slug && page !== except && page.id !== except?.id)) {
+    throw new DuplicateError({ key: "page.duplicate", data: { slug } });
+  }
+  if (drafts.some((page) => page.slug === slug && page !== except && page.id !== except?.id)) {
+    throw new DuplicateError({ key: "page.draft.duplicate", data: { slug } });
+  }
+  return slug;
+}
+
+function requestedStatus(context: ApiContext): PageStatus {
+  const { body } = context.request;
+  const status = body.string("status");
+  if (status !== undefined) {
+    if (!STATUSES.includes(status as PageStatus)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+    return status as PageStatus;
+  }
+  const draft = body.get("isDraft") ?? body.get("draft");
+  if (draft === false || draft === "false" || draft === 0 || draft === "0") return body.has("num") ? "listed" : "unlisted";
+  return "draft";
+}
+
+function positionInput(context: ApiContext, name: string): number | undefined {
+  const value = context.request.body.get(name);
+  if (value === undefined || value === null || value === "") return undefined;
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw new InvalidArgumentError({ message: `Invalid ${name}: ${String(value)}` });
+  return number;
+}
+
+/** Number a listed page gets from its blueprint's `num` mode, or null when it is positional (`default`). */
+function fixedNum(context: ApiContext, page: Page, content: Record<string, string>): number | null {
+  const mode = context.services.blueprints.page(page.template).num;
+  if (mode === "zero") return 0;
+  if (mode === "date" || mode === "datetime") {
+    const match = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?/.exec(content["date"] ?? "");
+    if (!match) return Number(new Date().toISOString().slice(0, 10).replace(/-/g, ""));
+    return Number(mode === "date" ? `${match[1]}${match[2]}${match[3]}` : `${match[1]}${match[2]}${match[3]}${match[4] ?? "00"}${match[5] ?? "00"}`);
+  }
+  return null;
+}
+
+async function createChild(context: ApiContext, parent: Page | null): Promise<ModelResult> {
+  const { services } = context;
+  const writer = services.writer;
+  return writer.exclusive(async () => {
+    const freshParent = parent ? reload(context, parent.id) : null;
+    const template = (context.request.body.string("template") ?? "default").trim() || "default";
+    const content = bodyObject(context, "content");
+    const slugInput = context.request.body.string("slug") ?? (typeof content["title"] === "string" ? content["title"] : undefined);
+    if (slugInput === undefined || slugInput.trim() === "") throw new InvalidArgumentError({ message: "The page slug is required" });
+    const status = requestedStatus(context);
+    const slug = slugify(slugInput, { maxLength: 10_000 });
+    const blueprint = services.blueprints.page(template);
+    const parentDir = freshParent ? freshParent.dir : services.content.site.dir;
+    const draft: Page = {
+      id: freshParent ? `${freshParent.id}/${slug}` : slug,
+      slug,
+      num: null,
+      status,
+      template,
+      dir: `${parentDir}/${slug}`,
+      contentFile: `${parentDir}/${slug}/${template}.txt`,
+      content: {},
+      parent: freshParent,
+      children: [],
+      drafts: [],
+      files: [],
+    };
+    assertCan(context, "create", draft, "page.create.permission");
+    if (status !== "draft") assertCan(context, "changeStatus", draft, "page.changeStatus.permission");
+    const finalSlug = checkedSlug(context, freshParent, slugInput, null);
+    const stored = mergeContent(blueprint, {}, content);
+    const uuid = writer.newUuid();
+    if (uuid) stored["uuid"] = uuid;
+    if (status === "listed") assertValid(context, draft, stored);
+    const id = await writer.createPage(freshParent, {
+      slug: finalSlug,
+      template,
+      status,
+      content: mergeContent(blueprint, stored, {}),
+      ...(status === "listed" ? { position: positionInput(context, "num") ?? positionInput(context, "position") } : {}),
+    });
+    return new ModelResult(pageSchema, reload(context, id));
+  });
+}
+
+/** Runs a change of one page alone, with the page re-read inside the lock. */
+function withPage(context: ApiContext, param: string, change: (page: Page) => Promise<string | void>): Promise<ModelResult> {
+  return context.services.writer.exclusive(async () => {
+    const page = findAccessiblePage(context, param);
+    const id = (await change(page)) ?? page.id;
+    return new ModelResult(pageSchema, reload(context, id));
+  });
+}
+
+export const pageWriteRoutes: readonly RouteDefinition[] = [
+  route("PATCH", "pages/(:any)", (context, [param = ""]) =>
+    withPage(context, param, async (page) => {
+      assertCan(context, "update", page, "page.update.permission");
+      const input = context.request.body.values;
+      const keys = new Set(Object.keys(input).map(normaliseFieldKey));
+      if (keys.has("title") && input["title"] !== undefined) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
+      const current = await context.services.writer.readContent(page.contentFile);
+      const blueprint = context.services.blueprints.page(page.template);
+      const merged = mergeContent(blueprint, current, input);
+      assertValid(context, page, merged, keys);
+      await context.services.writer.writeContent(page, merged);
+    }),
+  ),
+  route("DELETE", "pages/(:any)", (context, [param = ""]) =>
+    context.services.writer.exclusive(async () => {
+      const page = findAccessiblePage(context, param);
+      assertCan(context, "delete", page, "page.delete.permission");
+      const force = context.request.body.get("force") ?? context.request.query.get("force");
+      const forced = force === true || force === "true" || force === "1" || force === 1;
+      if ((page.children.length > 0 || page.drafts.length > 0) && !forced) {
+        throw new InvalidArgumentError({ key: "page.delete.hasChildren" });
+      }
+      await context.services.writer.deletePage(page);
+      return true as const;
+    }),
+  ),
+  route("POST", "pages/(:any)/children", async (context, [param = ""]) => createChild(context, findAccessiblePage(context, param))),
+  route("POST", "pages/(:any)/duplicate", (context, [param = ""]) =>
+    withPage(context, param, async (page) => {
+      assertCan(context, "duplicate", page, "page.duplicate.permission");
+      const slugInput = context.request.body.string("slug") ?? `${page.slug}-copy`;
+      const slug = checkedSlug(context, page.parent, slugInput, null);
+      const flag = (name: string): boolean => {
+        const value = context.request.body.get(name);
+        return value === true || value === "true" || value === 1 || value === "1";
+      };
+      return context.services.writer.duplicatePage(page, slug, { children: flag("children"), files: flag("files") });
+    }),
+  ),
+  route("PATCH", "pages/(:any)/slug", (context, [param = ""]) =>
+    withPage(context, param, async (page) => {
+      assertCan(context, "changeSlug", page, "page.changeSlug.permission");
+      const slug = checkedSlug(context, page.parent, context.request.body.string("slug") ?? "", page);
+      if (slug === page.slug) return page.id;
+      return context.services.writer.changeSlug(page, slug);
+    }),
+  ),
+  route("PATCH", "pages/(:any)/status", (context, [param = ""]) =>
+    withPage(context, param, async (page) => {
+      const status = context.request.body.string("status") ?? "";
+      if (!STATUSES.includes(status as PageStatus)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      const target = status as PageStatus;
+      const position = positionInput(context, "position");
+      const { permissions } = context.services;
+      if (target === "draft" && (page.id === context.services.options.home || page.id === context.services.options.error)) {
+        throw new PermissionError({ key: "page.changeStatus.toDraft.invalid", data: { slug: page.slug } });
+      }
+      if (target === "listed" && page.status === "listed") {
+        if (!can(context.actor, "sort", { kind: "page", page }, permissions)) {
+          throw new PermissionError({ key: "page.sort.permission", data: { slug: page.slug } });
+        }
+      } else {
+        assertCan(context, "changeStatus", page, "page.changeStatus.permission");
+      }
+      const blueprintStatuses = context.services.blueprints.page(page.template).status;
+      if (!blueprintStatuses.includes(target)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      if (page.status === "draft" && target !== "draft") {
+        const errors = validateContent(context.services.blueprints.page(page.template), page.content);
+        if (Object.keys(errors).length) throw new PermissionError({ key: "page.changeStatus.incomplete", details: errors });
+      }
+      if (target === page.status && target !== "listed") return page.id;
+      await context.services.writer.changeStatus(page, target, position, target === "listed" ? fixedNum(context, page, page.content) : null);
+      return page.id;
+    }),
+  ),
+  route("PATCH", "pages/(:any)/template", (context, [param = ""]) =>
+    withPage(context, param, async (page) => {
+      assertCan(context, "changeTemplate", page, "page.changeTemplate.permission");
+      const template = (context.request.body.string("template") ?? "").trim();
+      const allowed = allowedTemplates(page, context.services.blueprints.page(page.template));
+      if (template === "" || !allowed.includes(template)) {
+        throw new InvalidArgumentError({ key: "page.changeTemplate.invalid", data: { slug: page.slug, template } });
+      }
+      if (template !== page.template) await context.services.writer.changeTemplate(page, template);
+    }),
+  ),
+  route("PATCH", "pages/(:any)/title", (context, [param = ""]) =>
+    withPage(context, param, async (page) => {
+      assertCan(context, "changeTitle", page, "page.changeTitle.permission");
+      const title = (context.request.body.string("title") ?? "").trim();
+      if (title === "") throw new InvalidArgumentError({ key: "page.changeTitle.empty" });
+      const current = await context.services.writer.readContent(page.contentFile);
+      const blueprint = context.services.blueprints.page(page.template);
+      await context.services.writer.writeContent(page, mergeContent(blueprint, current, { title }));
+    }),
+  ),
+  route("PATCH", "site", (context) =>
+    context.services.writer.exclusive(async () => {
+      requireSiteAccess(context);
+      if (!can(context.actor, "update", { kind: "site" }, context.services.permissions)) {
+        throw new PermissionError({ key: "site.update.permission" });
+      }
+      const input = context.request.body.values;
+      const keys = new Set(Object.keys(input).map(normaliseFieldKey));
+      if (keys.has("title") && !can(context.actor, "changeTitle", { kind: "site" }, context.services.permissions)) {
+        throw new PermissionError({ key: "site.changeTitle.permission" });
+      }
+      const site = context.services.content.site;
+      const current = await context.services.writer.readContent(site.contentFile);
+      const merged = mergeContent(context.services.blueprints.site(), current, input);
+      assertValid(context, null, merged, keys);
+      await context.services.writer.writeSiteContent(merged);
+      return new ModelResult(siteSchema, context.services.content.site);
+    }),
+  ),
+  route("POST", "site/children", (context) => createChild(context, null)),
+  route("PATCH", "site/title", (context) =>
+    context.services.writer.exclusive(async () => {
+      requireSiteAccess(context);
+      if (!can(context.actor, "changeTitle", { kind: "site" }, context.services.permissions)) {
+        throw new PermissionError({ key: "site.changeTitle.permission" });
+      }
+      const title = (context.request.body.string("title") ?? "").trim();
+      if (title === "") throw new InvalidArgumentError({ key: "site.changeTitle.empty" });
+      const site = context.services.content.site;
+      const current = await context.services.writer.readContent(site.contentFile);
+      await context.services.writer.writeSiteContent(mergeContent(context.services.blueprints.site(), current, { title }));
+      return new ModelResult(siteSchema, context.services.content.site);
+    }),
+  ),
+];

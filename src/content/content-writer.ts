@@ -1,0 +1,280 @@
+import { randomBytes, randomInt, randomUUID } from "node:crypto";
+import { cp, mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import path from "node:path";
+import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { KeyedMutex } from "../fs/keyed-mutex.js";
+import { DRAFTS_FOLDER } from "./inventory.js";
+import { renameAll, TEMP_PREFIX, TRASH_PREFIX, type Rename } from "./journal.js";
+import { parseTxt, serializeTxt } from "./txt.js";
+import type { ContentFields, ContentIndex, Page, PageStatus } from "./types.js";
+
+/**
+ * Every change to `content/`: one writer for the whole tree, so writes are serialised and each one is applied to
+ * disk crash-safely and then to the in-memory index before the next begins. Callers (the API) decide permissions
+ * and validate input; this module only knows folders and files.
+ */
+
+export interface ContentWriterOptions {
+  readonly index: ContentIndex;
+  /** Absolute content root. */
+  readonly root: string;
+  readonly extension: string;
+  /** UUID format for new pages, or false when UUIDs are disabled. */
+  readonly uuid: false | "uuid" | "uuid-v4";
+}
+
+export interface NewPage {
+  readonly slug: string;
+  readonly template: string;
+  readonly status: PageStatus;
+  /** Stored content (already converted to strings and ordered). */
+  readonly content: ContentFields;
+  /** Position among listed siblings (1-based) for a listed page. */
+  readonly position?: number;
+}
+
+const UUID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+export class ContentWriter {
+  private readonly mutex = new KeyedMutex();
+
+  constructor(private readonly options: ContentWriterOptions) {}
+
+  get index(): ContentIndex {
+    return this.options.index;
+  }
+
+  /** A new page UUID: 16 lower-case alphanumerics, or an RFC 4122 v4 UUID. */
+  newUuid(): string | null {
+    if (this.options.uuid === false) return null;
+    if (this.options.uuid === "uuid-v4") return randomUUID();
+    let id = "";
+    for (let i = 0; i < 16; i++) id += UUID_ALPHABET[randomInt(UUID_ALPHABET.length)];
+    return id;
+  }
+
+  /** Runs a write alone: no other content write starts before it has finished and the index is current. */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.mutex.run("content", task);
+  }
+
+  private parentDir(parent: Page | null): string {
+    return parent ? parent.dir : this.options.root;
+  }
+
+  private contentFileName(template: string): string {
+    return `${template}.${this.options.extension}`;
+  }
+
+  private relative(file: string): string {
+    return path.relative(this.options.root, file);
+  }
+
+  private async refresh(...dirs: string[]): Promise<void> {
+    for (const dir of new Set(dirs)) await this.options.index.refresh(dir);
+  }
+
+  /** Writes a page's content file atomically and updates the index. */
+  async writeContent(page: Page, content: ContentFields): Promise<void> {
+    await writeFileAtomic(page.contentFile, serializeTxt(content));
+    await this.refresh(page.dir);
+  }
+
+  async writeSiteContent(content: ContentFields): Promise<void> {
+    const site = this.options.index.site;
+    await writeFileAtomic(site.contentFile, serializeTxt(content));
+    await this.refresh(this.options.root);
+  }
+
+  /** Re-reads a content file from disk (the freshest state, inside the write lock). */
+  async readContent(file: string): Promise<ContentFields> {
+    const { readFile } = await import("node:fs/promises");
+    return readFile(file, "utf8").then(parseTxt, () => ({}));
+  }
+
+  /**
+   * Creates a page complete or not at all: it is built in a temp folder beside its final place and renamed into
+   * place in one step. Listed pages shift their listed siblings as needed.
+   */
+  async createPage(parent: Page | null, input: NewPage): Promise<string> {
+    const parentDir = this.parentDir(parent);
+    const baseDir = input.status === "draft" ? path.join(parentDir, DRAFTS_FOLDER) : parentDir;
+    await mkdir(baseDir, { recursive: true });
+    const temp = path.join(baseDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+    await mkdir(temp);
+    try {
+      await writeFileAtomic(path.join(temp, this.contentFileName(input.template)), serializeTxt(input.content));
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    const renames: Rename[] = [];
+    let finalName = input.slug;
+    if (input.status === "listed") {
+      const siblings = listedSiblings(parent, this.options.index, null);
+      const position = clampPosition(input.position, siblings.length);
+      renames.push(...this.renumberPlan(siblings, position));
+      finalName = `${position}_${input.slug}`;
+    }
+    renames.push({ from: this.relative(temp), to: this.relative(path.join(baseDir, finalName)) });
+    try {
+      await renameAll(this.options.root, renames);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    await this.refresh(parentDir);
+    const id = parent ? `${parent.id}/${input.slug}` : input.slug;
+    return id;
+  }
+
+  /** Renames the page folder for a new slug (number prefix kept); descendants follow with it. */
+  async changeSlug(page: Page, slug: string): Promise<string> {
+    const name = page.status === "listed" && page.num !== null ? `${page.num}_${slug}` : slug;
+    const target = path.join(path.dirname(page.dir), name);
+    await renameAll(this.options.root, [{ from: this.relative(page.dir), to: this.relative(target) }]);
+    await this.refresh(path.dirname(path.dirname(page.dir)), path.dirname(page.dir));
+    return page.parent ? `${page.parent.id}/${slug}` : slug;
+  }
+
+  /** Moves a page between draft, unlisted and listed (at a position), renumbering listed siblings. */
+  async changeStatus(page: Page, status: PageStatus, position: number | undefined, fixedNum: number | null): Promise<void> {
+    const parentDir = this.parentDir(page.parent);
+    const renames: Rename[] = [];
+    const wasListed = page.status === "listed";
+    const siblings = listedSiblings(page.parent, this.options.index, page);
+    let targetDir: string;
+    if (status === "listed") {
+      if (fixedNum !== null) {
+        targetDir = path.join(parentDir, `${fixedNum}_${page.slug}`);
+      } else {
+        const at = clampPosition(position, siblings.length);
+        renames.push(...this.renumberPlan(siblings, at));
+        targetDir = path.join(parentDir, `${at}_${page.slug}`);
+      }
+    } else {
+      if (wasListed && fixedNum === null) renames.push(...this.renumberPlan(siblings, null));
+      targetDir = status === "draft" ? path.join(parentDir, DRAFTS_FOLDER, page.slug) : path.join(parentDir, page.slug);
+    }
+    if (targetDir !== page.dir) renames.push({ from: this.relative(page.dir), to: this.relative(targetDir) });
+    await renameAll(this.options.root, renames);
+    if (page.status === "draft" && status !== "draft") await removeIfEmpty(path.join(parentDir, DRAFTS_FOLDER));
+    await this.refresh(parentDir);
+  }
+
+  /** Renames the content file to the new template's name (content kept). */
+  async changeTemplate(page: Page, template: string): Promise<void> {
+    const target = path.join(page.dir, this.contentFileName(template));
+    const exists = await stat(page.contentFile).then(() => true, () => false);
+    if (exists) {
+      await rename(page.contentFile, target);
+      await syncDirectory(page.dir);
+    } else {
+      await writeFileAtomic(target, serializeTxt(page.content));
+    }
+    await this.refresh(page.dir);
+  }
+
+  /**
+   * Deletes a page with everything below it: the folder is first renamed to a trash name (the page is gone in one
+   * step), then removed. Listed siblings close the gap.
+   */
+  async deletePage(page: Page): Promise<void> {
+    const parentDir = this.parentDir(page.parent);
+    const trash = path.join(path.dirname(page.dir), `${TRASH_PREFIX}${randomBytes(6).toString("hex")}`);
+    await rename(page.dir, trash);
+    await syncDirectory(path.dirname(page.dir));
+    if (page.status === "listed") {
+      const siblings = listedSiblings(page.parent, this.options.index, page);
+      await renameAll(this.options.root, this.renumberPlan(siblings, null));
+    }
+    await rm(trash, { recursive: true, force: true });
+    if (page.status === "draft") await removeIfEmpty(path.dirname(page.dir));
+    await this.refresh(parentDir);
+  }
+
+  /**
+   * Copies a page as a new draft sibling (with its children and files when asked), giving every copied page a
+   * new UUID. Built in a temp folder and renamed into place.
+   */
+  async duplicatePage(page: Page, slug: string, { children, files }: { children: boolean; files: boolean }): Promise<string> {
+    const parentDir = this.parentDir(page.parent);
+    const draftsDir = path.join(parentDir, DRAFTS_FOLDER);
+    await mkdir(draftsDir, { recursive: true });
+    const temp = path.join(draftsDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
+    try {
+      await mkdir(temp);
+      await this.copyPageFolder(page, temp, { children, files });
+      await renameAll(this.options.root, [{ from: this.relative(temp), to: this.relative(path.join(draftsDir, slug)) }]);
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true });
+      throw error;
+    }
+    await this.refresh(parentDir);
+    return page.parent ? `${page.parent.id}/${slug}` : slug;
+  }
+
+  /**
+   * Renames that number listed siblings 1..n, leaving `reserved` (1-based) free for the page being placed.
+   * Siblings already at their number are not touched; names differ by slug, so no rename meets another's target.
+   */
+  private renumberPlan(siblings: readonly Page[], reserved: number | null): Rename[] {
+    const renames: Rename[] = [];
+    let num = 1;
+    for (const sibling of siblings) {
+      if (num === reserved) num++;
+      if (sibling.num !== num) {
+        const target = path.join(path.dirname(sibling.dir), `${num}_${sibling.slug}`);
+        renames.push({ from: this.relative(sibling.dir), to: this.relative(target) });
+      }
+      num++;
+    }
+    return renames;
+  }
+
+  private async copyPageFolder(page: Page, target: string, options: { children: boolean; files: boolean }): Promise<void> {
+    const content = { ...page.content };
+    const uuid = this.newUuid();
+    if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
+    await writeFileAtomic(path.join(target, path.basename(page.contentFile)), serializeTxt(content));
+    if (options.files) {
+      for (const file of page.files) {
+        await cp(path.join(page.dir, file), path.join(target, file));
+        const meta = `${file}.${this.options.extension}`;
+        await cp(path.join(page.dir, meta), path.join(target, meta)).catch(() => undefined);
+      }
+    }
+    if (options.children) {
+      for (const child of page.children) {
+        const dir = path.join(target, path.basename(child.dir));
+        await mkdir(dir);
+        await this.copyPageFolder(child, dir, options);
+      }
+      for (const draft of page.drafts) {
+        const dir = path.join(target, DRAFTS_FOLDER, draft.slug);
+        await mkdir(dir, { recursive: true });
+        await this.copyPageFolder(draft, dir, options);
+      }
+    }
+  }
+}
+
+function listedSiblings(parent: Page | null, index: ContentIndex, except: Page | null): Page[] {
+  const pool = parent ? parent.children : index.site.children;
+  return pool
+    .filter((page) => page.status === "listed" && page !== except && page.id !== except?.id)
+    .sort((a, b) => (a.num ?? 0) - (b.num ?? 0));
+}
+
+function clampPosition(position: number | undefined, siblingCount: number): number {
+  if (position === undefined || !Number.isFinite(position)) return siblingCount + 1;
+  return Math.min(Math.max(1, Math.trunc(position)), siblingCount + 1);
+}
+
+async function removeIfEmpty(dir: string): Promise<void> {
+  try {
+    if ((await readdir(dir)).length === 0) await rmdir(dir);
+  } catch {
+    // not there or not empty
+  }
+}
