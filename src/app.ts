@@ -4,6 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { buildRoles, createAccountIndex, NOBODY_ROLE, verifyPassword, type AccountIndex, type Role, type User } from "./accounts/index.js";
+import { AccountWriter } from "./accounts/account-writer.js";
 import type { SiteServices } from "./api/context.js";
 import { apiRoutes } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
@@ -123,6 +124,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     options,
     content,
     writer,
+    accountWriter: new AccountWriter(accountsDir, accounts),
     blueprints,
     users: () => accounts.users(),
     findUser: (key) => accounts.findUser(key),

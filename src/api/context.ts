@@ -1,3 +1,4 @@
+import type { AccountWriter } from "../accounts/account-writer.js";
 import type { Role, User } from "../accounts/types.js";
 import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
@@ -12,6 +13,8 @@ export interface SiteServices {
   readonly content: ContentIndex;
   /** The one way to change `content/`: serialised, crash-safe, index kept current. */
   readonly writer: ContentWriter;
+  /** The one way to change `site/accounts/`: serialised, crash-safe, account index kept current. */
+  readonly accountWriter: AccountWriter;
   readonly blueprints: BlueprintRegistry;
   users(): readonly User[];
   findUser(key: string): User | undefined;

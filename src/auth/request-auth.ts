@@ -303,4 +303,19 @@ export class RequestAuth {
     const vary = consultedAuthorization ? ["Cookie", "Authorization"] : ["Cookie"];
     return { setCookies, isPrivate, vary };
   }
+
+  // ---- password change of the logged-in user -------------------------------------------------------------------
+
+  /**
+   * Keeps `session` logged in after its user changed their own password (spec §2.10): a new token (for cookies;
+   * the old token stops working at once) and a login time not older than the new `.htpasswd`, so that only the
+   * user's other sessions are logged out. A password-reset permission is used up.
+   */
+  renewLoginAfterPasswordChange(session: Session, passwordTimestamp: number | null): void {
+    // A header-transport client is never told a new token; regenerating would log it out.
+    if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: true });
+    session.set(LOGIN_TIME_KEY, Math.max(unixNow(), passwordTimestamp ?? 0));
+    session.remove("kirby.resetPassword");
+    this.touched.add(session);
+  }
 }

@@ -6,6 +6,7 @@ import { RequestAuth, unwrapMappedIPv4, type AuthServices, type RequestInfo } fr
 import { SheafError } from "../errors.js";
 import { renderSitePath } from "../site/render.js";
 import { parseBody, parseQuery } from "./body.js";
+import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
 
 export interface ServerDependencies {
   readonly services: SiteServices;
@@ -95,10 +96,40 @@ export function buildServer(dependencies: ServerDependencies): FastifyInstance {
     const outcome = await auth.finish();
     reply.code(response.status);
     if (outcome.setCookies.length) reply.header("set-cookie", outcome.setCookies);
-    if (outcome.isPrivate) reply.header("cache-control", "no-store, private");
-    else reply.header("vary", outcome.vary.join(", "));
+    const cors = corsFor(request, false);
+    applyCors(reply, cors);
+    if (outcome.isPrivate) {
+      reply.header("cache-control", "no-store, private");
+      if (cors?.vary.length) reply.header("vary", cors.vary.join(", "));
+    } else {
+      reply.header("vary", mergeVary(outcome.vary, cors?.vary ?? []).join(", "));
+    }
     reply.header("content-type", JSON_TYPE);
     await reply.send(serializeJson(response.body, isTruthyParam(query["pretty"])));
+  }
+
+  function corsFor(request: FastifyRequest, preflight: boolean): CorsHeaders | null {
+    if (options.cors === false) return null;
+    const origin = request.headers["origin"];
+    const requested = request.headers["access-control-request-headers"];
+    return corsHeaders(
+      options.cors,
+      { origin: typeof origin === "string" ? origin : undefined, requestHeaders: typeof requested === "string" ? requested : undefined },
+      { preflight },
+    );
+  }
+
+  function applyCors(reply: FastifyReply, cors: CorsHeaders | null): void {
+    if (!cors) return;
+    for (const [name, value] of cors.headers) if (!reply.hasHeader(name)) reply.header(name, value);
+  }
+
+  async function renderSite(request: FastifyRequest, reply: FastifyReply, path: string | null): Promise<void> {
+    const rendered = renderSitePath(services.content, path === null ? "\u0000" : decodeSafely(path), options.home, options.error);
+    const cors = corsFor(request, false);
+    applyCors(reply, cors);
+    reply.code(rendered.status).header("content-type", HTML_TYPE).header("vary", mergeVary(["Cookie"], cors?.vary ?? []).join(", "));
+    await reply.send(rendered.html);
   }
 
   server.route({
@@ -106,16 +137,24 @@ export function buildServer(dependencies: ServerDependencies): FastifyInstance {
     url: "*",
     handler: async (request, reply) => {
       const url = request.raw.url ?? "/";
+      if (request.method === "OPTIONS" && options.cors !== false && request.headers["access-control-request-method"] !== undefined) {
+        const cors = corsFor(request, true);
+        if (!cors) {
+          await renderSite(request, reply, null);
+          return;
+        }
+        applyCors(reply, cors);
+        if (cors.vary.length) reply.header("vary", cors.vary.join(", "));
+        reply.code(204);
+        await reply.send();
+        return;
+      }
       if (options.api.enabled && url.startsWith(apiPrefix) && url.length > apiPrefix.length && url[apiPrefix.length] !== "?") {
         await api(request, reply, url);
         return;
       }
       const path = url.split("?")[0] ?? "/";
-      const rendered = request.method === "GET" || request.method === "HEAD"
-        ? renderSitePath(services.content, decodeSafely(path), options.home, options.error)
-        : renderSitePath(services.content, "\u0000", options.home, options.error);
-      reply.code(rendered.status).header("content-type", HTML_TYPE).header("vary", "Cookie");
-      await reply.send(rendered.html);
+      await renderSite(request, reply, request.method === "GET" || request.method === "HEAD" ? path : null);
     },
   });
 
