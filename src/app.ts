@@ -2,7 +2,6 @@ import { watch, type FSWatcher } from "node:fs";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FastifyInstance } from "fastify";
 import { buildRoles, createAccountIndex, NOBODY_ROLE, verifyPassword, type AccountIndex, type Role, type User } from "./accounts/index.js";
 import { AccountWriter } from "./accounts/account-writer.js";
 import type { SiteServices } from "./api/context.js";
@@ -14,7 +13,7 @@ import { loadConfig, resolveOptions, type SheafOptions } from "./config/index.js
 import { createContentIndex, type ContentIndex } from "./content/index.js";
 import { ContentWriter } from "./content/content-writer.js";
 import { recoverContent } from "./content/journal.js";
-import { buildServer } from "./http/server.js";
+import { buildServer, type SheafServer } from "./http/server.js";
 import type { PermissionContext } from "./permissions/can.js";
 import { FileSessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
 
@@ -37,7 +36,7 @@ export interface CreateSheafOptions {
 export interface Sheaf {
   readonly options: SheafOptions;
   readonly services: SiteServices;
-  readonly server: FastifyInstance;
+  readonly server: SheafServer;
   readonly sessions: SessionManager;
   readonly content: ContentIndex;
   readonly accounts: AccountIndex;
@@ -143,7 +142,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     gcInterval: options.session.gcInterval,
   });
   const authServices: AuthServices = { options, sessions, users: accounts, roleOf, passwords: passwordCheck };
-  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT });
+  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log });
 
   return {
     options,

@@ -1,4 +1,6 @@
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import lightMyRequest, { type InjectOptions, type Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
 import type { Router } from "../api/router.js";
@@ -8,6 +10,12 @@ import { renderSitePath } from "../site/render.js";
 import { parseBody, parseQuery } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
 
+/**
+ * The HTTP layer, directly on `node:http`: Sheaf routes by Kirby's own rules on the raw path, so a framework
+ * router would only add work to every request. Reads the body with a size limit, sends the API pipeline's
+ * answer (or the site frontend's), and adds cookies, caching and CORS headers.
+ */
+
 export interface ServerDependencies {
   readonly services: SiteServices;
   readonly authServices: AuthServices;
@@ -15,34 +23,43 @@ export interface ServerDependencies {
   readonly projectRoot: string;
   /** Largest accepted request body in bytes. */
   readonly bodyLimitBytes?: number;
+  readonly log?: (message: string) => void;
+}
+
+export interface SheafServer {
+  /** The request listener, for embedding Sheaf in another `node:http` server. */
+  readonly handler: (request: IncomingMessage, response: ServerResponse) => void;
+  /** Sends a request through the handler without a socket (tests, scripts). */
+  inject(options: InjectOptions | string): Promise<InjectResponse>;
+  /** Starts listening; resolves with the URL. */
+  listen(options: { port: number; host?: string }): Promise<string>;
+  close(): Promise<void>;
+  readonly httpServer: Server;
 }
 
 const JSON_TYPE = "application/json; charset=UTF-8";
 const HTML_TYPE = "text/html; charset=UTF-8";
-const ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"] as const;
 
-function headerMap(request: FastifyRequest): Record<string, string | undefined> {
-  const headers: Record<string, string | undefined> = {};
+type Headers = Record<string, string | undefined>;
+
+function headerMap(request: IncomingMessage): Headers {
+  const headers: Headers = {};
   for (const [name, value] of Object.entries(request.headers)) {
     headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
   return headers;
 }
 
-function requestInfo(request: FastifyRequest): RequestInfo {
-  const socket = request.raw.socket;
+function requestInfo(request: IncomingMessage, headers: Headers): RequestInfo {
+  const socket = request.socket;
   return {
-    method: request.method,
-    headers: headerMap(request),
-    remoteAddress: unwrapMappedIPv4(socket.remoteAddress),
-    localAddress: unwrapMappedIPv4(socket.localAddress),
-    localPort: socket.localPort ?? 0,
-    encrypted: "encrypted" in socket && (socket as { encrypted?: boolean }).encrypted === true,
+    method: request.method ?? "GET",
+    headers,
+    remoteAddress: unwrapMappedIPv4(socket.remoteAddress) || "127.0.0.1",
+    localAddress: unwrapMappedIPv4(socket.localAddress) || "127.0.0.1",
+    localPort: socket.localPort ?? 80,
+    encrypted: (socket as { encrypted?: boolean }).encrypted === true,
   };
-}
-
-function serializeJson(body: unknown, pretty: boolean): string {
-  return pretty ? JSON.stringify(body, null, 4) : JSON.stringify(body);
 }
 
 /** PHP truthiness of a query value: absent, empty and "0" are false. */
@@ -50,128 +67,27 @@ function isTruthyParam(value: string | undefined): boolean {
   return value !== undefined && value !== "" && value !== "0";
 }
 
-/** The HTTP layer: one catch-all route; API paths go to the API pipeline, the rest to the site frontend. */
-export function buildServer(dependencies: ServerDependencies): FastifyInstance {
-  const { services, authServices, router, projectRoot } = dependencies;
-  const options = services.options;
-  const apiPrefix = `/${options.api.slug}/`;
-  const server = Fastify({
-    logger: false,
-    bodyLimit: dependencies.bodyLimitBytes ?? 16 * 1024 * 1024,
-    return503OnClosing: true,
-    routerOptions: { ignoreDuplicateSlashes: false, ignoreTrailingSlash: false, maxParamLength: 4096 },
-  });
-  server.removeAllContentTypeParsers();
-  server.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+class BodyTooLargeError extends Error {}
 
-  async function api(request: FastifyRequest, reply: FastifyReply, pathAndQuery: string): Promise<void> {
-    const queryStart = pathAndQuery.indexOf("?");
-    const path = queryStart < 0 ? pathAndQuery : pathAndQuery.slice(0, queryStart);
-    const query = parseQuery(queryStart < 0 ? "" : pathAndQuery.slice(queryStart + 1));
-    const info = requestInfo(request);
-    const auth = new RequestAuth(authServices, info, (name) => query[name]);
-    let baseUrl: string;
-    try {
-      baseUrl = auth.environment.baseUrl;
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      reply.code(400).header("content-type", JSON_TYPE);
-      await reply.send(JSON.stringify({ status: "error", code: error instanceof SheafError ? error.key : "error", details: [], message }));
-      return;
-    }
-    const response = await handleApiCall(
-      services,
-      router,
-      {
-        method: request.method,
-        path: path.slice(apiPrefix.length),
-        query,
-        body: parseBody(request.body as Buffer | undefined, info.headers["content-type"]),
-        methodOverride: info.headers["x-http-method-override"],
-        auth,
-        baseUrl,
-      },
-      projectRoot,
-    );
-    const outcome = await auth.finish();
-    reply.code(response.status);
-    if (outcome.setCookies.length) reply.header("set-cookie", outcome.setCookies);
-    const cors = corsFor(request, false);
-    applyCors(reply, cors);
-    if (outcome.isPrivate) {
-      reply.header("cache-control", "no-store, private");
-      if (cors?.vary.length) reply.header("vary", cors.vary.join(", "));
-    } else {
-      reply.header("vary", mergeVary(outcome.vary, cors?.vary ?? []).join(", "));
-    }
-    reply.header("content-type", JSON_TYPE);
-    await reply.send(serializeJson(response.body, isTruthyParam(query["pretty"])));
-  }
-
-  function corsFor(request: FastifyRequest, preflight: boolean): CorsHeaders | null {
-    if (options.cors === false) return null;
-    const origin = request.headers["origin"];
-    const requested = request.headers["access-control-request-headers"];
-    return corsHeaders(
-      options.cors,
-      { origin: typeof origin === "string" ? origin : undefined, requestHeaders: typeof requested === "string" ? requested : undefined },
-      { preflight },
-    );
-  }
-
-  function applyCors(reply: FastifyReply, cors: CorsHeaders | null): void {
-    if (!cors) return;
-    for (const [name, value] of cors.headers) if (!reply.hasHeader(name)) reply.header(name, value);
-  }
-
-  async function renderSite(request: FastifyRequest, reply: FastifyReply, path: string | null): Promise<void> {
-    const rendered = renderSitePath(services.content, path === null ? "\u0000" : decodeSafely(path), options.home, options.error);
-    const cors = corsFor(request, false);
-    applyCors(reply, cors);
-    reply.code(rendered.status).header("content-type", HTML_TYPE).header("vary", mergeVary(["Cookie"], cors?.vary ?? []).join(", "));
-    await reply.send(rendered.html);
-  }
-
-  server.route({
-    method: [...ALL_METHODS],
-    url: "*",
-    handler: async (request, reply) => {
-      const url = request.raw.url ?? "/";
-      if (request.method === "OPTIONS" && options.cors !== false && request.headers["access-control-request-method"] !== undefined) {
-        const cors = corsFor(request, true);
-        if (!cors) {
-          await renderSite(request, reply, null);
-          return;
-        }
-        applyCors(reply, cors);
-        if (cors.vary.length) reply.header("vary", cors.vary.join(", "));
-        reply.code(204);
-        await reply.send();
+function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (declared > limit) return Promise.reject(new BodyTooLargeError());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on("data", (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        request.removeAllListeners("data");
+        request.resume();
+        reject(new BodyTooLargeError());
         return;
       }
-      if (options.api.enabled && url.startsWith(apiPrefix) && url.length > apiPrefix.length && url[apiPrefix.length] !== "?") {
-        await api(request, reply, url);
-        return;
-      }
-      const path = url.split("?")[0] ?? "/";
-      await renderSite(request, reply, request.method === "GET" || request.method === "HEAD" ? path : null);
-    },
+      chunks.push(chunk);
+    });
+    request.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    request.on("error", reject);
   });
-
-  server.setErrorHandler(async (error, _request, reply) => {
-    const status = typeof (error as { statusCode?: number }).statusCode === "number" ? (error as { statusCode: number }).statusCode : 500;
-    reply.code(status >= 400 && status < 600 ? status : 500).header("content-type", JSON_TYPE);
-    await reply.send(
-      JSON.stringify({
-        status: "error",
-        message: status === 413 ? "The request body is too large" : "The request could not be read",
-        code: status,
-        key: "error.invalidArgument",
-        details: [],
-      }),
-    );
-  });
-  return server;
 }
 
 function decodeSafely(path: string): string {
@@ -180,4 +96,164 @@ function decodeSafely(path: string): string {
   } catch {
     return path;
   }
+}
+
+export function buildServer(dependencies: ServerDependencies): SheafServer {
+  const { services, authServices, router, projectRoot } = dependencies;
+  const options = services.options;
+  const apiPrefix = `/${options.api.slug}/`;
+  const bodyLimit = dependencies.bodyLimitBytes ?? 16 * 1024 * 1024;
+  const log = dependencies.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+
+  function corsFor(headers: Headers, preflight: boolean): CorsHeaders | null {
+    if (options.cors === false) return null;
+    return corsHeaders(options.cors, { origin: headers["origin"], requestHeaders: headers["access-control-request-headers"] }, { preflight });
+  }
+
+  function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string): void {
+    response.writeHead(status, headers);
+    response.end(body);
+  }
+
+  function withCors(headers: Record<string, string | string[]>, cors: CorsHeaders | null): void {
+    if (!cors) return;
+    for (const [name, value] of cors.headers) if (!(name in headers)) headers[name] = value;
+  }
+
+  function renderSite(response: ServerResponse, headers: Headers, path: string | null): void {
+    const rendered = renderSitePath(services.content, path === null ? "\u0000" : decodeSafely(path), options.home, options.error);
+    const cors = corsFor(headers, false);
+    const out: Record<string, string | string[]> = {};
+    withCors(out, cors);
+    out["content-type"] = HTML_TYPE;
+    out["vary"] = mergeVary(["Cookie"], cors?.vary ?? []).join(", ");
+    send(response, rendered.status, out, rendered.html);
+  }
+
+  async function api(request: IncomingMessage, response: ServerResponse, headers: Headers, url: string): Promise<void> {
+    const queryStart = url.indexOf("?");
+    const path = queryStart < 0 ? url : url.slice(0, queryStart);
+    const query = parseQuery(queryStart < 0 ? "" : url.slice(queryStart + 1));
+    const info = requestInfo(request, headers);
+    const auth = new RequestAuth(authServices, info, (name) => query[name]);
+    let baseUrl: string;
+    try {
+      baseUrl = auth.environment.baseUrl;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const body = { status: "error", code: error instanceof SheafError ? error.key : "error", details: [], message };
+      send(response, 400, { "content-type": JSON_TYPE }, JSON.stringify(body));
+      return;
+    }
+    const method = request.method ?? "GET";
+    const hasBody = method !== "GET" && method !== "HEAD";
+    const raw = hasBody ? await readBody(request, bodyLimit) : undefined;
+    const result = await handleApiCall(
+      services,
+      router,
+      {
+        method,
+        path: path.slice(apiPrefix.length),
+        query,
+        body: parseBody(raw, headers["content-type"]),
+        methodOverride: headers["x-http-method-override"],
+        auth,
+        baseUrl,
+      },
+      projectRoot,
+    );
+    const outcome = await auth.finish();
+    const out: Record<string, string | string[]> = {};
+    if (outcome.setCookies.length) out["set-cookie"] = [...outcome.setCookies];
+    const cors = corsFor(headers, false);
+    withCors(out, cors);
+    if (outcome.isPrivate) {
+      out["cache-control"] = "no-store, private";
+      if (cors?.vary.length) out["vary"] = cors.vary.join(", ");
+    } else {
+      out["vary"] = mergeVary(outcome.vary, cors?.vary ?? []).join(", ");
+    }
+    out["content-type"] = JSON_TYPE;
+    const pretty = isTruthyParam(query["pretty"]);
+    send(response, result.status, out, pretty ? JSON.stringify(result.body, null, 4) : JSON.stringify(result.body));
+  }
+
+  function preflight(response: ServerResponse, headers: Headers): void {
+    const cors = corsFor(headers, true);
+    if (!cors) {
+      renderSite(response, headers, null);
+      return;
+    }
+    const out: Record<string, string | string[]> = {};
+    withCors(out, cors);
+    if (cors.vary.length) out["vary"] = cors.vary.join(", ");
+    response.writeHead(204, out);
+    response.end();
+  }
+
+  function fail(response: ServerResponse, error: unknown): void {
+    if (response.headersSent) {
+      response.destroy();
+      return;
+    }
+    const tooLarge = error instanceof BodyTooLargeError;
+    if (!tooLarge) log(`Unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
+    const status = tooLarge ? 413 : 500;
+    const body = {
+      status: "error",
+      message: tooLarge ? `The request body is larger than ${bodyLimit} bytes` : "An unexpected error occurred",
+      code: status,
+      key: tooLarge ? "error.invalidArgument" : null,
+      details: [],
+    };
+    send(response, status, { "content-type": JSON_TYPE, connection: "close" }, JSON.stringify(body));
+  }
+
+  const handler = (request: IncomingMessage, response: ServerResponse): void => {
+    const url = request.url ?? "/";
+    const headers = headerMap(request);
+    const method = request.method ?? "GET";
+    try {
+      if (method === "OPTIONS" && options.cors !== false && headers["access-control-request-method"] !== undefined) {
+        request.resume();
+        preflight(response, headers);
+        return;
+      }
+      if (options.api.enabled && url.startsWith(apiPrefix) && url.length > apiPrefix.length && url[apiPrefix.length] !== "?") {
+        api(request, response, headers, url).catch((error: unknown) => fail(response, error));
+        return;
+      }
+      request.resume();
+      renderSite(response, headers, method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null);
+    } catch (error) {
+      fail(response, error);
+    }
+  };
+
+  const httpServer = createServer({ keepAliveTimeout: 72_000 }, handler);
+
+  return {
+    handler,
+    httpServer,
+    inject: (injectOptions) => lightMyRequest(handler, injectOptions),
+    listen: ({ port, host = "127.0.0.1" }) =>
+      new Promise((resolve, reject) => {
+        httpServer.once("error", reject);
+        httpServer.listen(port, host, () => {
+          httpServer.off("error", reject);
+          const address = httpServer.address() as AddressInfo;
+          const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
+          resolve(`http://${shown}:${address.port}`);
+        });
+      }),
+    close: () =>
+      new Promise((resolve) => {
+        if (!httpServer.listening) {
+          resolve();
+          return;
+        }
+        httpServer.close(() => resolve());
+        httpServer.closeIdleConnections();
+      }),
+  };
 }

@@ -1,0 +1,494 @@
+// Throughput benchmark for `GET /api/pages/blog` on the starterkit, on loopback only.
+//
+// Usage: npm run bench
+// Environment:
+//   BENCH_SECONDS         measured seconds per scenario (default 8)
+//   BENCH_WARMUP_SECONDS  warm-up seconds before each measurement (default 2)
+//   BENCH_CONNECTIONS     concurrent connections (default 10)
+//   BENCH_STRICT=1        exit with code 1 when session GET / bare is below the target ratio
+//
+// When started with `--bare-server`, this file instead runs the reference server: a plain node:http server that
+// answers every request with the status, content type and body given in its environment, and prints its port.
+
+import autocannon from "autocannon";
+import { spawn } from "node:child_process";
+import { cp, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import http from "node:http";
+import net from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const HOST = "127.0.0.1";
+const THIS_FILE = fileURLToPath(import.meta.url);
+const REPO_ROOT = path.resolve(path.dirname(THIS_FILE), "..");
+const STARTERKIT = path.join(REPO_ROOT, "examples", "starterkit");
+const SHEAF_BIN = path.join(REPO_ROOT, "bin", "sheaf.js");
+const TARGET_PATH = "/api/pages/blog";
+const ADMIN = { email: "admin@example.com", password: "sheaf-admin-2026" };
+const SESSION_TO_BARE_TARGET = 0.6;
+const STARTUP_TIMEOUT_MS = 20_000;
+
+if (process.argv.includes("--bare-server")) {
+  runBareServer();
+} else {
+  await runBenchmark();
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reference server (child process)
+
+function runBareServer() {
+  const status = Number(process.env.BARE_STATUS);
+  const contentType = process.env.BARE_CONTENT_TYPE ?? "";
+  const body = Buffer.from(process.env.BARE_BODY_BASE64 ?? "", "base64");
+  const server = http.createServer((request, response) => {
+    request.resume();
+    response.writeHead(status, { "content-type": contentType, "content-length": body.length });
+    response.end(body);
+  });
+  server.listen(0, HOST, () => {
+    const address = server.address();
+    process.stdout.write(`bare-server-port ${typeof address === "object" && address ? address.port : 0}\n`);
+  });
+  const stop = () => server.close(() => process.exit(0));
+  process.once("SIGTERM", stop);
+  process.once("SIGINT", stop);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Benchmark (main process)
+
+function positiveNumberFromEnv(name, fallback) {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`${name} must be a positive number, got "${raw}"`);
+  return value;
+}
+
+async function runBenchmark() {
+  const settings = {
+    seconds: positiveNumberFromEnv("BENCH_SECONDS", 8),
+    warmupSeconds: positiveNumberFromEnv("BENCH_WARMUP_SECONDS", 2),
+    connections: Math.round(positiveNumberFromEnv("BENCH_CONNECTIONS", 10)),
+  };
+  const cleanup = createCleanup();
+  const onSignal = (signal) => {
+    process.stderr.write(`\nbench: ${signal} received, stopping servers\n`);
+    cleanup.run().finally(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+
+  try {
+    await benchmark(settings, cleanup);
+  } catch (error) {
+    process.stderr.write(`\nbench FAILED: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  } finally {
+    await cleanup.run();
+    process.removeListener("SIGINT", onSignal);
+    process.removeListener("SIGTERM", onSignal);
+  }
+}
+
+/** Collects undo steps (stop a child, remove a folder) and runs them once, newest first. */
+function createCleanup() {
+  const steps = [];
+  let running;
+  return {
+    add(step) {
+      steps.push(step);
+    },
+    run() {
+      running ??= (async () => {
+        while (steps.length > 0) {
+          const step = steps.pop();
+          try {
+            await step();
+          } catch (error) {
+            process.stderr.write(`bench: cleanup step failed: ${error instanceof Error ? error.message : String(error)}\n`);
+          }
+        }
+      })();
+      return running;
+    },
+  };
+}
+
+async function benchmark(settings, cleanup) {
+  const siteRoot = await prepareSite(cleanup);
+  const sessionsDir = path.join(siteRoot, "site", "sessions");
+
+  const sheafPort = await findFreePort();
+  const sheaf = startChild("sheaf", [SHEAF_BIN, "serve", siteRoot, "--port", String(sheafPort), "--host", HOST], {}, cleanup);
+  const sheafUrl = `http://${HOST}:${sheafPort}`;
+  await waitUntilAnswering(sheafUrl, sheaf);
+  log(`Sheaf is answering on ${sheafUrl} (site copied to ${siteRoot})`);
+
+  const session = await logIn(sheafUrl);
+  log("Logged in as admin@example.com (session cookie + CSRF token)");
+
+  const sessionHeaders = { cookie: session.cookie, "x-csrf": session.csrf };
+  const basicHeaders = { authorization: `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString("base64")}` };
+
+  const reference = await fetchOnce(`${sheafUrl}${TARGET_PATH}`, sessionHeaders);
+  if (reference.status !== 200) {
+    throw new Error(`session GET ${TARGET_PATH} answered ${reference.status} instead of 200: ${reference.body.toString("utf8").slice(0, 300)}`);
+  }
+  const basicProbe = await fetchOnce(`${sheafUrl}${TARGET_PATH}`, basicHeaders);
+  if (basicProbe.status !== 200) {
+    throw new Error(`Basic-auth GET ${TARGET_PATH} answered ${basicProbe.status} instead of 200: ${basicProbe.body.toString("utf8").slice(0, 300)}`);
+  }
+
+  log(`Measuring ${settings.seconds} s per scenario after a ${settings.warmupSeconds} s warm-up, ${settings.connections} connections`);
+  const results = [];
+
+  results.push(await measure(settings, {
+    name: "session + CSRF GET (200)",
+    url: `${sheafUrl}${TARGET_PATH}`,
+    headers: sessionHeaders,
+    expectedStatus: 200,
+  }));
+  results.push(await measure(settings, {
+    name: "Basic auth GET (200, bcrypt)",
+    url: `${sheafUrl}${TARGET_PATH}`,
+    headers: basicHeaders,
+    expectedStatus: 200,
+  }));
+
+  // Let any session write started by the previous runs settle before taking the snapshot.
+  await delay(250);
+  const sessionsBefore = await snapshotFolder(sessionsDir);
+  results.push(await measure(settings, {
+    name: "anonymous GET (401)",
+    url: `${sheafUrl}${TARGET_PATH}`,
+    headers: {},
+    expectedStatus: 401,
+  }));
+  await delay(250);
+  const sessionsAfter = await snapshotFolder(sessionsDir);
+  const sessionsCheck = compareSnapshots(sessionsBefore, sessionsAfter);
+
+  const bare = await startBareServer(reference, cleanup);
+  results.push(await measure(settings, {
+    name: "bare node:http (same bytes as session GET)",
+    url: `${bare.url}${TARGET_PATH}`,
+    headers: {},
+    expectedStatus: 200,
+  }));
+
+  const [sessionRun, basicRun, anonymousRun, bareRun] = results;
+  printTable(results, bareRun);
+  printRatios({ sessionRun, anonymousRun, bareRun, basicRun });
+  printSessionsCheck(sessionsCheck, sessionsBefore, sessionsAfter);
+
+  if (!sessionsCheck.unchanged) {
+    throw new Error(`anonymous requests wrote to site/sessions: ${sessionsCheck.description}`);
+  }
+  const sessionRatio = sessionRun.requestsPerSecond / bareRun.requestsPerSecond;
+  if (process.env.BENCH_STRICT === "1" && sessionRatio < SESSION_TO_BARE_TARGET) {
+    throw new Error(`session GET / bare = ${sessionRatio.toFixed(2)} is below the target ${SESSION_TO_BARE_TARGET}`);
+  }
+}
+
+function log(message) {
+  process.stdout.write(`${message}\n`);
+}
+
+function delay(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+// --- site and processes -----------------------------------------------------------------------------------------
+
+async function prepareSite(cleanup) {
+  const siteRoot = await mkdtemp(path.join(os.tmpdir(), "sheaf-bench-"));
+  cleanup.add(() => rm(siteRoot, { recursive: true, force: true }));
+  // Sessions or login records left in the example folder by earlier manual runs must not leak into the copy.
+  await cp(STARTERKIT, siteRoot, {
+    recursive: true,
+    filter: (source) => {
+      const relative = path.relative(STARTERKIT, source).split(path.sep).join("/");
+      return relative !== "site/sessions" && relative !== "site/accounts/.logins";
+    },
+  });
+  const config = { api: { basicAuth: true, allowInsecure: true } };
+  await writeFile(path.join(siteRoot, "site", "config", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
+  return siteRoot;
+}
+
+function findFreePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, HOST, () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => (port > 0 ? resolve(port) : reject(new Error("could not find a free port"))));
+    });
+  });
+}
+
+/** Starts `node <args>` with piped output; it is stopped by the cleanup. */
+function startChild(label, args, env, cleanup) {
+  const child = spawn(process.execPath, args, {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const state = { child, label, output: "", exited: false, exitCode: null, exitSignal: null };
+  const keep = (chunk) => {
+    state.output = (state.output + chunk.toString("utf8")).slice(-8000);
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((resolve) => {
+    child.once("exit", (code, signal) => {
+      state.exited = true;
+      state.exitCode = code;
+      state.exitSignal = signal;
+      resolve();
+    });
+  });
+  state.exitedPromise = exited;
+  cleanup.add(async () => {
+    if (state.exited) return;
+    child.kill("SIGTERM");
+    const stopped = await Promise.race([exited.then(() => true), delay(5000).then(() => false)]);
+    if (!stopped) {
+      child.kill("SIGKILL");
+      await exited;
+    }
+  });
+  return state;
+}
+
+function describeExit(state) {
+  const how = state.exitSignal ? `signal ${state.exitSignal}` : `code ${state.exitCode}`;
+  return `${state.label} exited early (${how}); its output:\n${state.output.trim() || "(none)"}`;
+}
+
+async function waitUntilAnswering(baseUrl, state) {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (state.exited) throw new Error(describeExit(state));
+    try {
+      // Any HTTP answer means the server is up; "/" is used so that no API session is created.
+      const response = await fetch(`${baseUrl}/`, { signal: AbortSignal.timeout(1000) });
+      await response.arrayBuffer();
+      return;
+    } catch {
+      await delay(100);
+    }
+  }
+  throw new Error(`${state.label} did not answer within ${STARTUP_TIMEOUT_MS / 1000} s; its output:\n${state.output.trim() || "(none)"}`);
+}
+
+async function startBareServer(reference, cleanup) {
+  const state = startChild("bare server", [THIS_FILE, "--bare-server"], {
+    BARE_STATUS: String(reference.status),
+    BARE_CONTENT_TYPE: reference.contentType,
+    BARE_BODY_BASE64: reference.body.toString("base64"),
+  }, cleanup);
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (state.exited) throw new Error(describeExit(state));
+    const match = /bare-server-port (\d+)/.exec(state.output);
+    if (match && Number(match[1]) > 0) {
+      const url = `http://${HOST}:${match[1]}`;
+      const check = await fetchOnce(`${url}${TARGET_PATH}`, {});
+      if (check.status !== reference.status || check.contentType !== reference.contentType || !check.body.equals(reference.body)) {
+        throw new Error("the bare server does not answer with the same bytes as Sheaf");
+      }
+      return { url };
+    }
+    await delay(50);
+  }
+  throw new Error(`bare server did not start within ${STARTUP_TIMEOUT_MS / 1000} s`);
+}
+
+// --- HTTP helpers -----------------------------------------------------------------------------------------------
+
+async function fetchOnce(url, headers, init = {}) {
+  const response = await fetch(url, { ...init, headers: { ...headers, ...(init.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
+  const body = Buffer.from(await response.arrayBuffer());
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type") ?? "",
+    setCookies: response.headers.getSetCookie(),
+    body,
+  };
+}
+
+/** Value of the last `name=` cookie among Set-Cookie headers, or undefined. */
+function lastCookieValue(setCookies, name) {
+  let value;
+  for (const header of setCookies) {
+    const pair = header.split(";", 1)[0] ?? "";
+    const separator = pair.indexOf("=");
+    if (separator > 0 && pair.slice(0, separator).trim() === name) value = pair.slice(separator + 1).trim();
+  }
+  return value;
+}
+
+function parseJson(buffer, what) {
+  try {
+    return JSON.parse(buffer.toString("utf8"));
+  } catch {
+    throw new Error(`${what} did not answer JSON: ${buffer.toString("utf8").slice(0, 300)}`);
+  }
+}
+
+async function logIn(baseUrl) {
+  const csrfResponse = await fetchOnce(`${baseUrl}/api/auth/csrf`, {});
+  if (csrfResponse.status !== 200) {
+    throw new Error(`GET /api/auth/csrf answered ${csrfResponse.status}: ${csrfResponse.body.toString("utf8").slice(0, 300)}`);
+  }
+  const csrf = parseJson(csrfResponse.body, "GET /api/auth/csrf").csrf;
+  if (typeof csrf !== "string" || csrf === "") throw new Error("GET /api/auth/csrf returned no csrf token");
+  const firstCookie = lastCookieValue(csrfResponse.setCookies, "kirby_session");
+  if (!firstCookie) throw new Error("GET /api/auth/csrf set no kirby_session cookie");
+
+  const loginResponse = await fetchOnce(`${baseUrl}/api/auth/login`, {
+    "x-csrf": csrf,
+    "content-type": "application/json",
+    cookie: `kirby_session=${firstCookie}`,
+  }, {
+    method: "POST",
+    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, long: false }),
+  });
+  if (loginResponse.status !== 200) {
+    throw new Error(`POST /api/auth/login answered ${loginResponse.status}: ${loginResponse.body.toString("utf8").slice(0, 300)}`);
+  }
+  const sessionCookie = lastCookieValue(loginResponse.setCookies, "kirby_session");
+  if (!sessionCookie) throw new Error("POST /api/auth/login set no kirby_session cookie");
+  return { cookie: `kirby_session=${sessionCookie}`, csrf };
+}
+
+// --- measuring --------------------------------------------------------------------------------------------------
+
+function runAutocannon(options) {
+  return new Promise((resolve, reject) => {
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result)));
+  });
+}
+
+function responsesByStatus(result) {
+  const counts = {};
+  for (const [code, stats] of Object.entries(result.statusCodeStats ?? {})) counts[code] = stats.count;
+  return counts;
+}
+
+/** Throws unless the run had no errors of any kind and every response had the expected status. */
+function verifyRun(name, phase, result, expectedStatus) {
+  const counts = responsesByStatus(result);
+  const responses = Object.values(counts).reduce((sum, count) => sum + count, 0);
+  const problems = [];
+  if (result.errors !== 0) problems.push(`${result.errors} errors`);
+  if (result.timeouts !== 0) problems.push(`${result.timeouts} timeouts`);
+  if (result.resets !== 0) problems.push(`${result.resets} pipeline resets`);
+  if (result.mismatches !== 0) problems.push(`${result.mismatches} body mismatches`);
+  if (responses === 0) problems.push("no responses at all");
+  const expectedNon2xx = expectedStatus >= 200 && expectedStatus < 300 ? 0 : responses;
+  if (result.non2xx !== expectedNon2xx) problems.push(`non-2xx = ${result.non2xx}, expected ${expectedNon2xx}`);
+  const unexpected = Object.keys(counts).filter((code) => Number(code) !== expectedStatus);
+  if (unexpected.length > 0) problems.push(`unexpected status codes ${JSON.stringify(counts)} (expected only ${expectedStatus})`);
+  if (problems.length > 0) throw new Error(`${name} (${phase}): ${problems.join("; ")}`);
+  return responses;
+}
+
+async function measure(settings, scenario) {
+  const common = {
+    url: scenario.url,
+    method: "GET",
+    headers: scenario.headers,
+    connections: settings.connections,
+    pipelining: 1,
+    timeout: 10,
+  };
+  process.stdout.write(`  ${scenario.name}: warming up… `);
+  const warmup = await runAutocannon({ ...common, duration: settings.warmupSeconds });
+  verifyRun(scenario.name, "warm-up", warmup, scenario.expectedStatus);
+  process.stdout.write("measuring… ");
+  const result = await runAutocannon({ ...common, duration: settings.seconds });
+  const responses = verifyRun(scenario.name, "measurement", result, scenario.expectedStatus);
+  process.stdout.write(`done (${responses} responses, all ${scenario.expectedStatus})\n`);
+  return {
+    name: scenario.name,
+    requestsPerSecond: result.requests.average,
+    p99Ms: result.latency.p99,
+    responses,
+  };
+}
+
+// --- sessions folder check --------------------------------------------------------------------------------------
+
+async function snapshotFolder(dir) {
+  let names;
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (error && error.code === "ENOENT") return new Map();
+    throw error;
+  }
+  const entries = new Map();
+  for (const name of names.sort()) {
+    const info = await stat(path.join(dir, name));
+    entries.set(name, `${info.size}:${info.mtimeMs}`);
+  }
+  return entries;
+}
+
+function compareSnapshots(before, after) {
+  const added = [...after.keys()].filter((name) => !before.has(name));
+  const removed = [...before.keys()].filter((name) => !after.has(name));
+  const changed = [...after.keys()].filter((name) => before.has(name) && before.get(name) !== after.get(name));
+  const parts = [];
+  if (added.length > 0) parts.push(`${added.length} file(s) added`);
+  if (removed.length > 0) parts.push(`${removed.length} file(s) removed`);
+  if (changed.length > 0) parts.push(`${changed.length} file(s) modified`);
+  return { unchanged: parts.length === 0, description: parts.join(", ") || "no change" };
+}
+
+// --- output -----------------------------------------------------------------------------------------------------
+
+function printTable(results, bareRun) {
+  const rows = results.map((run) => [
+    run.name,
+    run.requestsPerSecond.toFixed(0),
+    run.p99Ms.toFixed(1),
+    formatRatio(run.requestsPerSecond / bareRun.requestsPerSecond),
+  ]);
+  const header = ["scenario", "req/s", "p99 ms", "ratio to bare"];
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
+  const line = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+  log("");
+  log(line(header));
+  log(widths.map((width) => "-".repeat(width)).join("  "));
+  for (const row of rows) log(line(row));
+  log("");
+}
+
+/** Three decimals, or three significant digits for ratios too small to show that way (Basic auth). */
+function formatRatio(ratio) {
+  return ratio >= 0.01 || ratio === 0 ? ratio.toFixed(3) : ratio.toPrecision(3);
+}
+
+function printRatios({ sessionRun, anonymousRun, bareRun, basicRun }) {
+  const sessionRatio = sessionRun.requestsPerSecond / bareRun.requestsPerSecond;
+  const anonymousRatio = anonymousRun.requestsPerSecond / bareRun.requestsPerSecond;
+  const verdict = sessionRatio >= SESSION_TO_BARE_TARGET ? "meets target" : "BELOW TARGET";
+  log(`session GET / bare:   ${formatRatio(sessionRatio)}  (target >= ${SESSION_TO_BARE_TARGET}: ${verdict})`);
+  log(`anonymous 401 / bare: ${formatRatio(anonymousRatio)}`);
+  log(`Basic auth / bare:    ${formatRatio(basicRun.requestsPerSecond / bareRun.requestsPerSecond)}  (every request verifies a bcrypt hash)`);
+}
+
+function printSessionsCheck(check, before, after) {
+  const status = check.unchanged ? "OK" : "FAILED";
+  log(
+    `site/sessions during the anonymous run: ${status}, ${check.description} ` +
+      `(${before.size} file(s) before, ${after.size} after; the files present come from the login)`,
+  );
+}

@@ -1,0 +1,265 @@
+import { CREDENTIAL_KEYS } from "../../accounts/account-writer.js";
+import { hashPassword } from "../../accounts/passwords.js";
+import type { User } from "../../accounts/types.js";
+import {
+  assignableRoles,
+  checkChangeEmail,
+  checkChangeLanguage,
+  checkChangeName,
+  checkChangePassword,
+  checkChangeRole,
+  checkCreate,
+  checkDelete,
+  checkUpdate,
+  normaliseEmail,
+  normaliseName,
+  normaliseRoleName,
+  storedRoleName,
+  type ActingUser,
+  type UserDraft,
+} from "../../accounts/user-rules.js";
+import { checkUserPassword } from "../../auth/passwords.js";
+import type { Blueprint } from "../../blueprints/types.js";
+import { mergeContent, normaliseFieldKey } from "../../content/stored-values.js";
+import type { ContentFields } from "../../content/types.js";
+import { validateContent } from "../../content/validation.js";
+import { AuthError, InvalidArgumentError, NotFoundError } from "../../errors.js";
+import type { ApiContext } from "../context.js";
+import { CollectionResult, ModelResult } from "../result.js";
+import { route, type ApiResult, type RouteDefinition } from "../route.js";
+import { roleSchema } from "../views/role.js";
+import { userSchema } from "../views/user.js";
+import { findAccessibleUser } from "./lookup.js";
+
+/**
+ * Write routes of users and of the current account (spec §7.4, rules of §6.9, permissions of §6.10, password
+ * change of §2.10). `account…` acts on the logged-in user, `users/<id|email>…` on an accessible user. Each change
+ * goes through the account writer, which checks the rules inside its lock, writes atomically and refreshes the
+ * account index; the answer is the user model as the index now holds it.
+ */
+
+/** Session flag set by a password-reset login: the password may then be changed without the current one. */
+const RESET_PASSWORD_KEY = "kirby.resetPassword";
+
+function actingUser(context: ApiContext): ActingUser {
+  if (!context.identity) throw new AuthError();
+  return { user: context.identity.user, role: context.identity.role };
+}
+
+/** Text of a body value; absent, null and structured values count as empty. */
+function text(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean") return String(value);
+  return "";
+}
+
+function bodyText(context: ApiContext, name: string): string {
+  return text(context.request.body.get(name));
+}
+
+function isGiven(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+function fieldMap(value: unknown): Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+}
+
+/** The user as the index holds it now (after a write, or inside a lock). */
+function current(context: ApiContext, id: string): User {
+  const user = context.services.findUser(id);
+  if (!user) throw new NotFoundError({ key: "user.notFound", data: { name: id } });
+  return user;
+}
+
+/** The user model answer; when the target is the actor, rendered for the actor as they are now. */
+function userModel(context: ApiContext, id: string): ModelResult {
+  const user = current(context, id);
+  const result = new ModelResult(userSchema, user);
+  if (context.identity?.user.id !== id) return result;
+  return result.withContext({ ...context, actor: { user, role: context.services.roleOf(user) } });
+}
+
+function blueprintOf(context: ApiContext, roleName: string): Blueprint {
+  return (
+    context.services.blueprints.user(roleName) ?? {
+      name: `users/${roleName}`, title: roleName, fields: [], options: {}, num: "default", status: [], raw: {},
+    }
+  );
+}
+
+function withoutCredentials(fields: ContentFields): ContentFields {
+  return Object.fromEntries(Object.entries(fields).filter(([key]) => !CREDENTIAL_KEYS.has(key)));
+}
+
+// ---- actions -------------------------------------------------------------------------------------------------
+
+async function createUser(context: ApiContext): Promise<ApiResult> {
+  const { services } = context;
+  const body = context.request.body;
+  const actor = actingUser(context);
+  const requestedId = body.get("id");
+  const requestedRole = body.get("role");
+  const language = body.get("language");
+  const name = body.get("name");
+  const password = bodyText(context, "password");
+  const draft = (id: string | null): UserDraft => ({
+    id,
+    email: normaliseEmail(bodyText(context, "email")),
+    role: isGiven(requestedRole) ? normaliseRoleName(text(requestedRole)) : null,
+    language: isGiven(language) ? text(language).trim() : services.options.panel.language,
+    password: password === "" ? null : password,
+  });
+  const chosenId = isGiven(requestedId) ? text(requestedId) : null;
+
+  // Checked once before hashing (errors in Kirby's order, no bcrypt work for refused input) and again inside
+  // the lock, where the check sees every account as it is.
+  checkCreate(services, actor, draft(chosenId));
+  const passwordHash = password === "" ? null : await hashPassword(password);
+
+  const id = await services.accountWriter.create(async () => {
+    const id = chosenId ?? (await services.accountWriter.newUserId());
+    const checked = draft(chosenId);
+    checkCreate(services, actor, checked);
+    const role = storedRoleName(services, checked.role ?? "default");
+    const content = withoutCredentials(mergeContent(blueprintOf(context, role), {}, fieldMap(body.get("content"))));
+    return {
+      id,
+      account: {
+        email: checked.email,
+        language: checked.language,
+        name: isGiven(name) ? normaliseName(text(name)) : null,
+        role,
+        passwordHash,
+        content,
+      },
+    };
+  });
+  return userModel(context, id);
+}
+
+async function updateContent(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services } = context;
+  checkUpdate(services, actingUser(context), target);
+  const input = context.request.body.values;
+  const submitted = new Set(Object.keys(input).map(normaliseFieldKey).filter((key) => !CREDENTIAL_KEYS.has(key)));
+  const blueprint = blueprintOf(context, services.roleOf(target).name);
+  await services.accountWriter.updateContent(target.id, (stored) => {
+    const merged = withoutCredentials(mergeContent(blueprint, stored, input));
+    const errors = validateContent(blueprint, merged, submitted);
+    if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
+    return merged;
+  });
+  return userModel(context, target.id);
+}
+
+async function changeEmail(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services } = context;
+  const email = normaliseEmail(bodyText(context, "email"));
+  await services.accountWriter.updateCredentials(
+    target.id,
+    () => {
+      checkChangeEmail(services, actingUser(context), current(context, target.id), email);
+      return { email };
+    },
+    { acrossAccounts: true },
+  );
+  return userModel(context, target.id);
+}
+
+async function changeLanguage(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services } = context;
+  const language = bodyText(context, "language").trim();
+  await services.accountWriter.updateCredentials(target.id, () => {
+    checkChangeLanguage(services, actingUser(context), current(context, target.id), language);
+    return { language };
+  });
+  return userModel(context, target.id);
+}
+
+async function changeName(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services } = context;
+  const name = normaliseName(bodyText(context, "name"));
+  await services.accountWriter.updateCredentials(target.id, () => {
+    checkChangeName(services, actingUser(context), current(context, target.id));
+    return { name };
+  });
+  return userModel(context, target.id);
+}
+
+async function changeRole(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services } = context;
+  const role = normaliseRoleName(bodyText(context, "role"));
+  await services.accountWriter.updateCredentials(
+    target.id,
+    () => {
+      checkChangeRole(services, actingUser(context), current(context, target.id), role);
+      return { role };
+    },
+    { acrossAccounts: true },
+  );
+  return userModel(context, target.id);
+}
+
+/**
+ * Password change (spec §2.10): the acting user's current password first (unless this session logged in by
+ * password reset and changes its own password), then permission and the new password's length. The new
+ * `.htpasswd` logs the target out of every session started before; the acting session is kept logged in.
+ */
+async function changePassword(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services, identity } = context;
+  const actor = actingUser(context);
+  const isSelf = actor.user.id === target.id;
+  const session = identity?.kind === "session" ? identity.session : null;
+  const resetting = isSelf && session?.get(RESET_PASSWORD_KEY) === true;
+  if (!resetting) await checkUserPassword(actor.user, bodyText(context, "currentPassword"), services.passwordCheck.verify);
+
+  const password = bodyText(context, "password");
+  checkChangePassword(services, actor, target, password);
+  const passwordHash = await hashPassword(password);
+  await services.accountWriter.updatePasswordHash(target.id, passwordHash, () => {
+    checkChangePassword(services, actor, current(context, target.id), password);
+  });
+  if (isSelf && session) context.auth.renewLoginAfterPasswordChange(session, current(context, target.id).passwordTimestamp);
+  return userModel(context, target.id);
+}
+
+async function deleteUser(context: ApiContext, target: User): Promise<ApiResult> {
+  const { services } = context;
+  await services.accountWriter.delete(target.id, () => {
+    checkDelete(services, actingUser(context), current(context, target.id));
+  });
+  return true;
+}
+
+function roles(context: ApiContext, target: User): ApiResult {
+  return new CollectionResult(roleSchema, assignableRoles(context.services, actingUser(context), target));
+}
+
+// ---- routes --------------------------------------------------------------------------------------------------
+
+type UserAction = (context: ApiContext, target: User) => ApiResult | Promise<ApiResult>;
+
+/** The same action under `account<suffix>` (the logged-in user) and `users/(:any)<suffix>` (an accessible user). */
+function forAccountAndUsers(method: string, suffix: string, action: UserAction): RouteDefinition[] {
+  return [
+    route(method, `account${suffix}`, (context) => {
+      if (!context.identity) throw new NotFoundError({ key: "user.undefined" });
+      return action(context, context.identity.user);
+    }),
+    route(method, `users/(:any)${suffix}`, (context, [key = ""]) => action(context, findAccessibleUser(context, key))),
+  ];
+}
+
+/** Create, update, delete and the credential changes of users (spec §7.4). */
+export const userWriteRoutes: readonly RouteDefinition[] = [
+  route("POST", "users", createUser),
+  ...forAccountAndUsers("PATCH", "", updateContent),
+  ...forAccountAndUsers("DELETE", "", deleteUser),
+  ...forAccountAndUsers("PATCH", "/email", changeEmail),
+  ...forAccountAndUsers("PATCH", "/language", changeLanguage),
+  ...forAccountAndUsers("PATCH", "/name", changeName),
+  ...forAccountAndUsers("PATCH", "/password", changePassword),
+  ...forAccountAndUsers("PATCH", "/role", changeRole),
+  ...forAccountAndUsers("GET", "/roles", roles),
+];
