@@ -4,6 +4,7 @@ import { contentRoutes } from "./content.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
+import { userWriteRoutes } from "./users-write.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...pageWriteRoutes, ...userRoutes, ...systemRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...pageWriteRoutes, ...userRoutes, ...userWriteRoutes, ...systemRoutes];
