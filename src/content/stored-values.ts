@@ -77,3 +77,20 @@ export function orderContent(blueprint: Blueprint, fields: ContentFields): Conte
   if (fields["uuid"] !== undefined) ordered["uuid"] = fields["uuid"];
   return ordered;
 }
+
+/** Blueprint `default` values of fields a new model did not get (`today`/`now` for dates resolve to the clock). */
+export function fieldDefaults(blueprint: Blueprint, given: Record<string, unknown>, now = new Date()): Record<string, unknown> {
+  const present = new Set(Object.keys(given).map(normaliseFieldKey));
+  const defaults: Record<string, unknown> = {};
+  for (const field of blueprint.fields) {
+    const value = field.props["default"];
+    if (value === undefined || value === null || present.has(field.name)) continue;
+    if (field.type === "date" && typeof value === "string" && ["today", "now"].includes(value.toLowerCase())) {
+      const iso = now.toISOString();
+      defaults[field.name] = value.toLowerCase() === "today" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+      continue;
+    }
+    defaults[field.name] = value;
+  }
+  return defaults;
+}

@@ -1,5 +1,5 @@
 import type { Page, PageStatus } from "../../content/types.js";
-import { mergeContent, normaliseFieldKey } from "../../content/stored-values.js";
+import { fieldDefaults, mergeContent, normaliseFieldKey } from "../../content/stored-values.js";
 import { slugify } from "../../content/slug.js";
 import { validateContent } from "../../content/validation.js";
 import { DuplicateError, InvalidArgumentError, NotFoundError, PermissionError } from "../../errors.js";
@@ -128,7 +128,7 @@ async function createChild(context: ApiContext, parent: Page | null): Promise<Mo
     assertCan(context, "create", draft, "page.create.permission");
     if (status !== "draft") assertCan(context, "changeStatus", draft, "page.changeStatus.permission");
     const finalSlug = checkedSlug(context, freshParent, slugInput, null);
-    const stored = mergeContent(blueprint, {}, content);
+    const stored = mergeContent(blueprint, {}, { ...fieldDefaults(blueprint, content), ...content });
     const uuid = writer.newUuid();
     if (uuid) stored["uuid"] = uuid;
     if (status === "listed") assertValid(context, draft, stored);
