@@ -39,7 +39,12 @@ async function importModule(file: string): Promise<unknown> {
       throw new ConfigError(`${file}: loading a TypeScript config needs the "tsx" package (${String(error)})`);
     }
     const module = await tsImport(pathToFileURL(file).href, import.meta.url);
-    return module.default;
+    // Outside an ESM package the file is compiled as CommonJS: its default export is one level deeper.
+    const value = module.default;
+    if (typeof value === "object" && value !== null && "default" in value && Object.keys(value).length === 1) {
+      return (value as { default: unknown }).default;
+    }
+    return value;
   }
   const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   return module.default;
