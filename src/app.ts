@@ -15,6 +15,7 @@ import { ContentWriter } from "./content/content-writer.js";
 import { recoverContent } from "./content/journal.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import type { PermissionContext } from "./permissions/can.js";
+import { TemplateStore } from "./site/templates.js";
 import { FileSessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
 
 export interface CreateSheafOptions {
@@ -142,7 +143,8 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     gcInterval: options.session.gcInterval,
   });
   const authServices: AuthServices = { options, sessions, users: accounts, roleOf, passwords: passwordCheck };
-  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log });
+  const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch });
+  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log, templates });
 
   return {
     options,
@@ -157,6 +159,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     },
     async close(): Promise<void> {
       blueprintWatcher?.close();
+      templates.close();
       if (blueprintTimer) clearTimeout(blueprintTimer);
       await server.close();
       await Promise.all([content.close(), accounts.close()]);

@@ -230,6 +230,27 @@ export class RequestAuth {
     return token as string;
   }
 
+  /**
+   * The CSRF token for a page being rendered, once `cookieSession()` has resolved: synchronous, so templates can
+   * call `csrf()`. Creates the session (and so a cookie) only when a template asks for a token.
+   */
+  csrfTokenFor(loaded: Session | null): string {
+    if (this.options.api.csrf !== null) return this.options.api.csrf;
+    if (this.options.panel.dev) return "dev";
+    let session = loaded ?? this.createdCookieSession;
+    if (!session) {
+      session = this.services.sessions.create();
+      this.createdCookieSession = session;
+      this.touched.add(session);
+    }
+    let token = session.get(CSRF_KEY);
+    if (typeof token !== "string") {
+      token = generateCsrfToken();
+      session.set(CSRF_KEY, token);
+    }
+    return token as string;
+  }
+
   /** Logs a user in to the cookie session: long upgrade, new token (the old one dies), login time. */
   async logIn(user: User, { long }: { long: boolean }): Promise<Session> {
     const existing = (await this.cookieSession()) ?? this.createdCookieSession;

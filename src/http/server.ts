@@ -7,6 +7,7 @@ import type { Router } from "../api/router.js";
 import { RequestAuth, unwrapMappedIPv4, type AuthServices, type RequestInfo } from "../auth/index.js";
 import { SheafError } from "../errors.js";
 import { renderSitePath } from "../site/render.js";
+import type { TemplateStore } from "../site/templates.js";
 import { parseBody, parseQuery } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
 
@@ -24,6 +25,8 @@ export interface ServerDependencies {
   /** Largest accepted request body in bytes. */
   readonly bodyLimitBytes?: number;
   readonly log?: (message: string) => void;
+  /** The site's templates, or null when it has none. */
+  readonly templates?: TemplateStore | null;
 }
 
 export interface SheafServer {
@@ -120,14 +123,37 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     for (const [name, value] of cors.headers) if (!(name in headers)) headers[name] = value;
   }
 
-  function renderSite(response: ServerResponse, headers: Headers, path: string | null): void {
-    const rendered = renderSitePath(services.content, path === null ? "\u0000" : decodeSafely(path), options.home, options.error);
+  const siteOptions = {
+    content: services.content,
+    templates: dependencies.templates ?? null,
+    homeId: options.home,
+    errorId: options.error,
+  };
+
+  /** Site frontend: the page at a path through its template; the visitor's session only if a template asks. */
+  async function renderSite(request: IncomingMessage, response: ServerResponse, headers: Headers, path: string | null): Promise<void> {
+    const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
+    // Links inside the site are root-relative, so they work under any host name the visitor used.
+    let basePath = "";
+    try {
+      basePath = auth.environment.indexPath.replace(/\/+$/, "");
+    } catch {
+      basePath = "";
+    }
+    const session = await auth.cookieSession();
+    const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {
+      baseUrl: basePath,
+      csrf: () => auth.csrfTokenFor(session),
+    });
+    const outcome = await auth.finish();
     const cors = corsFor(headers, false);
     const out: Record<string, string | string[]> = {};
+    if (outcome.setCookies.length) out["set-cookie"] = [...outcome.setCookies];
     withCors(out, cors);
     out["content-type"] = HTML_TYPE;
-    out["vary"] = mergeVary(["Cookie"], cors?.vary ?? []).join(", ");
-    send(response, rendered.status, out, rendered.html);
+    if (outcome.setCookies.length || session) out["cache-control"] = "no-store, private";
+    else out["vary"] = mergeVary(["Cookie"], cors?.vary ?? []).join(", ");
+    send(response, rendered.status, out, request.method === "HEAD" ? "" : rendered.html);
   }
 
   async function api(request: IncomingMessage, response: ServerResponse, headers: Headers, url: string): Promise<void> {
@@ -178,10 +204,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     send(response, result.status, out, pretty ? JSON.stringify(result.body, null, 4) : JSON.stringify(result.body));
   }
 
-  function preflight(response: ServerResponse, headers: Headers): void {
+  function preflight(request: IncomingMessage, response: ServerResponse, headers: Headers): void {
     const cors = corsFor(headers, true);
     if (!cors) {
-      renderSite(response, headers, null);
+      void renderSite(request, response, headers, null).catch((error: unknown) => fail(response, error));
       return;
     }
     const out: Record<string, string | string[]> = {};
@@ -216,7 +242,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     try {
       if (method === "OPTIONS" && options.cors !== false && headers["access-control-request-method"] !== undefined) {
         request.resume();
-        preflight(response, headers);
+        preflight(request, response, headers);
         return;
       }
       if (options.api.enabled && url.startsWith(apiPrefix) && url.length > apiPrefix.length && url[apiPrefix.length] !== "?") {
@@ -224,7 +250,9 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         return;
       }
       request.resume();
-      renderSite(response, headers, method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null);
+      renderSite(request, response, headers, method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null).catch(
+        (error: unknown) => fail(response, error),
+      );
     } catch (error) {
       fail(response, error);
     }
