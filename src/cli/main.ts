@@ -2,14 +2,18 @@ import { Command, InvalidArgumentError as CommanderArgumentError } from "command
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
+import { cp, mkdir, readdir, writeFile } from "node:fs/promises";
+import { fileURLToPath } from "node:url";
 import {
   buildRoles,
   createAccountIndex,
   generateUserId,
   hashPassword,
+  NOBODY_ROLE,
   writeNewAccount,
   writePasswordHash,
 } from "../accounts/index.js";
+import { removeAccount } from "../accounts/account-writer.js";
 import { passwordLength } from "../auth/index.js";
 import { createBlueprintRegistry } from "../blueprints/index.js";
 import { ConfigError } from "../errors.js";
@@ -130,6 +134,91 @@ export async function main(argv: readonly string[]): Promise<void> {
       const password = await readPassword(options.password);
       await writePasswordHash(user.dir, await hashPassword(password));
       process.stdout.write(`Password of ${user.email} changed; the user's other sessions are logged out\n`);
+    });
+
+  program
+    .command("init")
+    .description("create a new site from the starterkit (content, blueprints, templates; no accounts)")
+    .argument("[dir]", "folder of the new site (must be empty or not exist)", ".")
+    .option("-e, --email <email>", "also create the first admin with this e-mail")
+    .option("--password <password>", "password of the first admin (prompted for when --email is given without it)")
+    .action(async (dir: string, options: { email?: string; password?: string }) => {
+      const target = path.resolve(dir);
+      const existing = await readdir(target).catch(() => [] as string[]);
+      if (existing.length > 0) throw new ConfigError(`${target} is not empty; choose a new or empty folder`);
+      const starterkit = fileURLToPath(new URL("../../examples/starterkit/", import.meta.url));
+      await mkdir(target, { recursive: true });
+      await cp(path.join(starterkit, "content"), path.join(target, "content"), { recursive: true });
+      for (const part of ["blueprints", "templates"]) {
+        await cp(path.join(starterkit, "site", part), path.join(target, "site", part), { recursive: true });
+      }
+      // A new site starts with safe options (the starterkit's demo config allows Basic auth over plain HTTP).
+      await mkdir(path.join(target, "site", "config"), { recursive: true });
+      await writeFile(path.join(target, "site", "config", "config.json"), `${JSON.stringify({ debug: false }, null, 2)}\n`);
+      await mkdir(path.join(target, "site", "accounts"), { recursive: true });
+      process.stdout.write(`Created a new site in ${target}\n`);
+      if (options.email) {
+        const email = options.email.trim().toLowerCase();
+        if (!/^[^\s@]+@[^\s@]+$/.test(email)) throw new ConfigError("Please enter a valid email address");
+        const password = await readPassword(options.password);
+        const accountsDir = path.join(target, "site", "accounts");
+        const id = await generateUserId(accountsDir);
+        await writeNewAccount(accountsDir, id, { email, role: "admin", name: null, language: "en", passwordHash: await hashPassword(password) });
+        process.stdout.write(`Created admin ${id} <${email}>\n`);
+      } else {
+        process.stdout.write(`Next: sheaf user:create ${dir} --email you@example.com --role admin\n`);
+      }
+      process.stdout.write(`Then: sheaf serve ${dir}\n`);
+    });
+
+  program
+    .command("user:list")
+    .description("list the site's users")
+    .argument("[root]", "site folder", ".")
+    .option("--json", "print JSON")
+    .action(async (root: string, options: { json?: boolean }) => {
+      const siteDir = path.join(path.resolve(root), "site");
+      const roles = buildRoles(await createBlueprintRegistry(siteDir));
+      const accounts = await createAccountIndex({ root: path.join(siteDir, "accounts"), watch: false });
+      const rows = accounts.users().map((user) => ({
+        id: user.id,
+        email: user.email,
+        name: user.name ?? "",
+        role: (roles.get(user.role) ?? NOBODY_ROLE).name,
+        password: user.passwordHash ? "yes" : "no",
+      }));
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+        return;
+      }
+      if (rows.length === 0) {
+        process.stdout.write("No users.\n");
+        return;
+      }
+      const columns = ["id", "email", "name", "role", "password"] as const;
+      const widths = columns.map((column) => Math.max(column.length, ...rows.map((row) => row[column].length)));
+      const line = (values: readonly string[]): string => values.map((value, i) => value.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+      process.stdout.write(`${line(columns)}\n${rows.map((row) => line(columns.map((column) => row[column]))).join("\n")}\n`);
+    });
+
+  program
+    .command("user:delete")
+    .description("delete a user account (refuses the last admin)")
+    .argument("[root]", "site folder", ".")
+    .requiredOption("-e, --email <email>", "e-mail address or user id")
+    .action(async (root: string, options: { email: string }) => {
+      const siteDir = path.join(path.resolve(root), "site");
+      const accountsDir = path.join(siteDir, "accounts");
+      const roles = buildRoles(await createBlueprintRegistry(siteDir));
+      const accounts = await createAccountIndex({ root: accountsDir, watch: false });
+      const user = accounts.findUser(options.email.trim().toLowerCase()) ?? accounts.findUser(options.email.trim());
+      if (!user) throw new ConfigError(`The user "${options.email}" cannot be found`);
+      const isAdmin = (roles.get(user.role) ?? NOBODY_ROLE).name === "admin";
+      const admins = accounts.users().filter((other) => (roles.get(other.role) ?? NOBODY_ROLE).name === "admin");
+      if (isAdmin && admins.length <= 1) throw new ConfigError("The last admin cannot be deleted");
+      if (accounts.users().length <= 1) throw new ConfigError("The last user cannot be deleted");
+      await removeAccount(accountsDir, user.id);
+      process.stdout.write(`Deleted user ${user.id} <${user.email}>\n`);
     });
 
   try {
