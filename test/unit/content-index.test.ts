@@ -5,8 +5,10 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, it, expect } from
 import { createContentIndex } from "../../src/content/content-index.js";
 import type { ContentIndex, Page } from "../../src/content/types.js";
 import { ConfigError } from "../../src/errors.js";
+import path from "node:path";
+import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
-const FIXTURE_CONTENT = "/work/shared/conformance/fixture/content";
+const FIXTURE_CONTENT = path.join(FIXTURE_DIR, "content");
 const VISIBLE_WITHIN = { timeout: 1_000, interval: 20 };
 
 let root: string;
@@ -109,7 +111,14 @@ describe("building the index from the untouched fixture", () => {
   it("lists every page and draft depth-first", async () => {
     const ids = [...index.allPages()].map((page) => page.id);
     expect(ids).toHaveLength(208);
-    expect(ids.slice(0, 6)).toEqual(["notes", "notes/first-note", "notes/second-note", "notes/secret-draft", "about", "bulk"]);
+    expect(ids.slice(0, 6)).toEqual([
+      "notes",
+      "notes/first-note",
+      "notes/second-note",
+      "notes/secret-draft",
+      "about",
+      "bulk",
+    ]);
     expect(ids.slice(-2)).toEqual(["error", "home"]);
   });
 
@@ -194,16 +203,25 @@ describe("refresh and reload", () => {
     await writeFile(join(root, "1_notes", "3_third-note", "note.txt"), "Title: Third");
     await index.refresh(join(root, "1_notes", "3_third-note"));
     expect(index.findPage("notes/third-note")?.content.title).toBe("Third");
-    expect(index.findPage("notes")?.children.map((page) => page.slug)).toEqual(["first-note", "second-note", "third-note"]);
+    const noteSlugs = index.findPage("notes")?.children.map((page) => page.slug);
+    expect(noteSlugs).toEqual(["first-note", "second-note", "third-note"]);
 
     await rename(join(root, "2_about"), join(root, "about"));
     await index.refresh(root);
-    expect(index.findPage("about") && summary(index.findPage("about") as Page)).toEqual(["about", null, "unlisted", "default"]);
+    const about = index.findPage("about");
+    expect(about && summary(about)).toEqual(["about", null, "unlisted", "default"]);
 
     await rm(join(root, "home"), { recursive: true });
     await index.refresh(join(root, "home"));
     expect(index.findPage("home")).toBeUndefined();
     expect(index.site.children.map((page) => page.id)).toEqual(["notes", "bulk", "about", "error"]);
+  });
+
+  it("re-reads everything when asked to refresh a folder outside the content root", async () => {
+    const index = await open(false);
+    await writeFile(join(root, "site.txt"), "Title: Outside");
+    await index.refresh(tmpdir());
+    expect(index.site.content).toEqual({ title: "Outside" });
   });
 
   it("re-reads everything on reload and notifies listeners", async () => {
@@ -278,7 +296,8 @@ describe("watching the disk", () => {
     }
     await writeFile(join(root, "error", "error.txt"), "Title: Still alive");
     await expect.poll(() => index.findPage("error")?.content.title, VISIBLE_WITHIN).toBe("Still alive");
-    await expect.poll(() => [...index.allPages()].some((page) => page.id.startsWith("churn-")), VISIBLE_WITHIN).toBe(false);
+    const hasChurn = (): boolean => [...index.allPages()].some((page) => page.id.startsWith("churn-"));
+    await expect.poll(hasChurn, VISIBLE_WITHIN).toBe(false);
     expect(index.site.children.map((page) => page.id)).toEqual(["notes", "about", "bulk", "error", "home"]);
   });
 

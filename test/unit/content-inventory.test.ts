@@ -65,10 +65,12 @@ describe("readFolder", () => {
   }
 
   it("sorts children, drafts and files naturally and skips hidden, underscore and ignored names", async () => {
-    for (const name of ["10_ten", "2_two", "unlisted", ".hidden", "_changes", "@eaDir", "_drafts/b-draft", "_drafts/a-draft", "_drafts/_x"]) {
+    const folders = ["10_ten", "2_two", "unlisted", ".hidden", "_changes", "@eaDir"];
+    for (const name of [...folders, "_drafts/b-draft", "_drafts/a-draft", "_drafts/_x"]) {
       await mkdir(join(dir, name), { recursive: true });
     }
-    await files(["item-10.jpg", "item-2.jpg", ".DS_Store", ".secret", "page.php", "index.html", "old.HTM", "notes.pdf"]);
+    await files(["item-10.jpg", "item-2.jpg", ".DS_Store", ".secret", "page.php", "index.html", "old.HTM"]);
+    await files(["notes.pdf"]);
 
     const inventory = await readFolder(dir, { extension: "txt" });
     expect(inventory.children).toEqual(["2_two", "10_ten", "unlisted"]);
@@ -125,6 +127,7 @@ describe("readFolder", () => {
   });
 
   it("has Kirby's default ignore list", () => {
-    expect(DEFAULT_IGNORE).toEqual([".", "..", ".DS_Store", ".gitignore", ".git", ".svn", ".htaccess", "Thumb.db", "@eaDir"]);
+    const expected = [".", "..", ".DS_Store", ".gitignore", ".git", ".svn", ".htaccess", "Thumb.db", "@eaDir"];
+    expect(DEFAULT_IGNORE).toEqual(expected);
   });
 });

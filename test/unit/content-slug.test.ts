@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
 import { ASCII_TABLE, fieldKeyToFileKey, slugify, toAscii, trimChars } from "../../src/content/slug.js";
+import path from "node:path";
+import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
-const GOLDEN_SYSTEM = "/work/shared/conformance/kirby-5.5.2/22-read-endpoints.json";
+const GOLDEN_SYSTEM = path.join(GOLDEN_DIR, "22-read-endpoints.json");
 
 interface GoldenStep {
   request: { path?: string };

@@ -1,8 +1,10 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../../src/accounts/passwords.js";
+import path from "node:path";
+import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
-const ACCOUNTS = "/work/shared/conformance/fixture/site/accounts";
+const ACCOUNTS = path.join(FIXTURE_DIR, "site/accounts");
 
 async function fixtureHash(id: string): Promise<string> {
   return (await readFile(`${ACCOUNTS}/${id}/.htpasswd`, "utf8")).split("\n")[0] ?? "";

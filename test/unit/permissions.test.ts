@@ -2,8 +2,10 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { allPermissions, normalisePermissions, PERMISSION_DEFAULTS } from "../../src/accounts/permissions.js";
 import { ConfigError } from "../../src/errors.js";
+import path from "node:path";
+import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
-const GOLDEN = "/work/shared/conformance/kirby-5.5.2";
+const GOLDEN = GOLDEN_DIR;
 
 async function goldenBody(file: string, step: number): Promise<Record<string, unknown>> {
   const recording = JSON.parse(await readFile(`${GOLDEN}/${file}`, "utf8")) as {

@@ -2,8 +2,10 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { parsePhpArrayFile, serializePhpArrayFile } from "../../src/accounts/php-array.js";
 import { ConfigError } from "../../src/errors.js";
+import path from "node:path";
+import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
-const FIXTURE_ACCOUNT = "/work/shared/conformance/fixture/site/accounts/admin001/index.php";
+const FIXTURE_ACCOUNT = path.join(FIXTURE_DIR, "site/accounts/admin001/index.php");
 
 describe("parsePhpArrayFile", () => {
   it("reads the credentials file Kirby writes", async () => {

@@ -6,9 +6,10 @@ import { allPermissions } from "../../src/accounts/permissions.js";
 import { buildRoles, NOBODY_ROLE } from "../../src/accounts/roles.js";
 import { createBlueprintRegistry } from "../../src/blueprints/registry.js";
 import { ConfigError } from "../../src/errors.js";
+import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
-const FIXTURE_SITE = "/work/shared/conformance/fixture/site";
-const GOLDEN_READS = "/work/shared/conformance/kirby-5.5.2/22-read-endpoints.json";
+const FIXTURE_SITE = path.join(FIXTURE_DIR, "site");
+const GOLDEN_READS = path.join(GOLDEN_DIR, "22-read-endpoints.json");
 
 interface Step {
   response: { body: { data: unknown } };
