@@ -1,0 +1,98 @@
+import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js";
+import { loginUserOf, modelOf, okOf } from "./envelopes.js";
+import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
+import type { QueryParams } from "./paths.js";
+import { Transport, type ClientOptions, type HttpMethod } from "./transport.js";
+import type { AuthUser, LoginInput, System } from "./types.js";
+
+export interface AuthApi {
+  /** `GET auth`: the logged-in user with the role's permissions. */
+  me(): Promise<AuthUser>;
+}
+
+export interface SystemApi {
+  /** `GET system`: the login view for anonymous callers, the panel view for a logged-in user. */
+  get(): Promise<System>;
+}
+
+export interface RawRequestOptions {
+  readonly query?: QueryParams;
+  /** Sent as JSON. */
+  readonly body?: unknown;
+}
+
+export interface SheafClient {
+  /** The API root every path is relative to, e.g. `https://example.com/api/`. */
+  readonly apiUrl: string;
+  readonly authType: "basic" | "session";
+
+  /**
+   * Session mode: logs in (after getting the CSRF token if the client has none yet) and answers with the user.
+   * Later requests carry the session. Not available with Basic auth.
+   */
+  login(input: LoginInput): Promise<AuthUser>;
+  /** Session mode: logs out; the CSRF token stays valid for a next login. */
+  logout(): Promise<void>;
+  /** Session mode: keeps the session alive. */
+  ping(): Promise<void>;
+  /** The session's CSRF token (asked for once, then kept). */
+  csrf(): Promise<string>;
+  /**
+   * A route without a method of its own (e.g. Kirby's `site/search`, where the server has it): the JSON of a
+   * successful answer, envelope included. Failures reject with SheafApiError like every other call.
+   */
+  request<T = unknown>(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<T>;
+
+  readonly auth: AuthApi;
+  readonly site: SiteApi;
+  readonly pages: PagesApi;
+  readonly users: UsersApi;
+  readonly account: AccountApi;
+  readonly roles: RolesApi;
+  readonly system: SystemApi;
+}
+
+function requireSession(transport: Transport, method: string): void {
+  if (transport.authType !== "session") {
+    throw new TypeError(`${method}() needs session auth; this client sends HTTP Basic credentials with every request`);
+  }
+}
+
+/** A client for one Sheaf (or Kirby 5) site. Without `auth` it uses a session: call `login()` first. */
+export function createClient(options: ClientOptions): SheafClient {
+  const transport = new Transport(options);
+  return {
+    apiUrl: transport.apiRoot.href,
+    authType: transport.authType,
+    async login(input) {
+      requireSession(transport, "login");
+      const body = { email: input.email, password: input.password, long: input.long ?? false };
+      return loginUserOf(await transport.send({ method: "POST", path: "auth/login", body }));
+    },
+    async logout() {
+      requireSession(transport, "logout");
+      okOf(await transport.send({ method: "POST", path: "auth/logout" }));
+    },
+    async ping() {
+      requireSession(transport, "ping");
+      okOf(await transport.send({ method: "POST", path: "auth/ping" }));
+    },
+    csrf: () => transport.csrf(),
+    async request<T = unknown>(method: HttpMethod, path: string, request: RawRequestOptions = {}): Promise<T> {
+      const answer = await transport.send({
+        method,
+        path: path.replace(/^\/+/, ""),
+        ...(request.query ? { query: request.query } : {}),
+        ...(request.body === undefined ? {} : { body: request.body }),
+      });
+      return answer.body as T;
+    },
+    auth: { me: () => transport.send({ method: "GET", path: "auth" }).then(modelOf<AuthUser>) },
+    site: siteApi(transport),
+    pages: pagesApi(transport),
+    users: usersApi(transport),
+    account: accountApi(transport),
+    roles: rolesApi(transport),
+    system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
+  };
+}

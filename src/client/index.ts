@@ -1,0 +1,12 @@
+/**
+ * `sheaf/client`: a typed client for the Sheaf (Kirby 5) REST API, for Node 20+ and browsers. ESM, no
+ * dependencies, the global `fetch` (or one you pass).
+ */
+export { createClient } from "./client.js";
+export type { AuthApi, RawRequestOptions, SheafClient, SystemApi } from "./client.js";
+export type { PagesApi, SiteApi } from "./content-api.js";
+export type { AccountApi, RolesApi, UsersApi } from "./people-api.js";
+export { SheafApiError } from "./errors.js";
+export type { AuthOptions, ClientOptions, FetchFunction, HttpMethod } from "./transport.js";
+export type { QueryParams, QueryValue } from "./paths.js";
+export type * from "./types.js";
