@@ -8,6 +8,10 @@ import type { SiteServices } from "./api/context.js";
 import { apiRoutes } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
 import { FileThrottleStore, LoginThrottle, type AuthServices, type PasswordCheckOptions, type ThrottleStore } from "./auth/index.js";
+import { BasicAuthCache } from "./auth/basic-cache.js";
+import { TrustedProxies } from "./auth/trusted-proxies.js";
+import { AuditLog } from "./audit/index.js";
+import { TokenStore } from "./tokens/index.js";
 import { createBlueprintRegistry } from "./blueprints/index.js";
 import { loadConfig, resolveOptions, type SheafOptions } from "./config/index.js";
 import { createContentIndex, type ContentIndex } from "./content/index.js";
@@ -16,7 +20,7 @@ import { recoverContent } from "./content/journal.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import type { PermissionContext } from "./permissions/can.js";
 import { TemplateStore } from "./site/templates.js";
-import { FileSessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
+import { FileSessionRegistry, FileSessionStore, MemorySessionRegistry, MemorySessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
 
 export interface CreateSheafOptions {
   /** The site folder: it holds `content/` and `site/`. */
@@ -108,18 +112,28 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const throttle = new LoginThrottle(input.throttleStore ?? new FileThrottleStore(accountsDir), {
     trials: options.auth.trials,
     windowSeconds: options.auth.timeoutSeconds,
+    backoffMaxSeconds: options.auth.backoffMaxSeconds,
     now: unixNow,
   });
+  const audit = new AuditLog({ dir: path.join(siteDir, "logs"), maxBytes: options.audit.maxBytes, keep: options.audit.keep, log });
   const passwordCheck: PasswordCheckOptions = {
     users: accounts,
     throttle,
     verify: verifyPassword,
     authDebug: options.auth.debug,
     failureDelayMs: input.failureDelayMs ?? [10, 2000],
+    revealThrottle: options.auth.revealThrottle,
+    onRefusal: (refusal) =>
+      void audit.record({
+        event: refusal.kind === "blocked" ? "login.blocked" : "login.failure",
+        ip: refusal.ip,
+        details: { email: refusal.email, reason: refusal.reason },
+      }),
     log: options.auth.debug === "log" ? log : undefined,
   };
 
   const writer = new ContentWriter({ index: content, root: contentRoot, extension: options.content.extension, uuid: options.content.uuid });
+  const security: { current: SiteServices["security"] | null } = { current: null };
   const services: SiteServices = {
     options,
     content,
@@ -134,15 +148,49 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     permissions,
     version: sheafVersion(),
     passwordCheck,
+    get security() {
+      if (!security.current) throw new Error("Security services are not ready");
+      return security.current;
+    },
   };
 
-  const sessions = new SessionManager(input.sessionStore ?? new FileSessionStore(path.join(siteDir, "sessions")), {
-    durationNormalSeconds: options.session.durationNormalSeconds,
-    durationLongSeconds: options.session.durationLongSeconds,
-    timeoutSeconds: options.session.timeoutSeconds,
-    gcInterval: options.session.gcInterval,
-  });
-  const authServices: AuthServices = { options, sessions, users: accounts, roleOf, passwords: passwordCheck };
+  const sessionsDir = path.join(siteDir, "sessions");
+  const sessionStore = input.sessionStore ?? new FileSessionStore(sessionsDir);
+  const sessions = new SessionManager(
+    sessionStore,
+    {
+      durationNormalSeconds: options.session.durationNormalSeconds,
+      durationLongSeconds: options.session.durationLongSeconds,
+      timeoutSeconds: options.session.timeoutSeconds,
+      gcInterval: options.session.gcInterval,
+    },
+    unixNow,
+    sessionStore instanceof MemorySessionStore ? new MemorySessionRegistry() : new FileSessionRegistry(sessionsDir),
+  );
+  const tokens = options.api.tokens ? await TokenStore.open(accountsDir, { watch: shouldWatch }) : null;
+  const basicCache = new BasicAuthCache(options.auth.basicCacheSeconds);
+  security.current = {
+    sessions,
+    tokens,
+    audit,
+    async revokeUserAccess(userId, { exceptStoreKey } = {}) {
+      basicCache.forgetUser(userId);
+      const ended = await sessions.revokeUserSessions(userId, exceptStoreKey === undefined ? {} : { exceptStoreKey });
+      const revoked = tokens ? await tokens.revokeAllOf(userId) : 0;
+      return { sessions: ended, tokens: revoked };
+    },
+  };
+  const authServices: AuthServices = {
+    options,
+    sessions,
+    users: accounts,
+    roleOf,
+    passwords: passwordCheck,
+    proxies: new TrustedProxies(options.trustedProxies),
+    tokens,
+    basicCache,
+    audit,
+  };
   const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch });
   const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log, templates });
 
@@ -160,6 +208,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     async close(): Promise<void> {
       blueprintWatcher?.close();
       templates.close();
+      tokens?.close();
       if (blueprintTimer) clearTimeout(blueprintTimer);
       await server.close();
       await Promise.all([content.close(), accounts.close()]);

@@ -15,6 +15,8 @@ export interface SheafErrorOptions {
   details?: ErrorDetails;
   httpCode?: number;
   cause?: unknown;
+  /** Extra response headers the error needs (e.g. `Retry-After`). */
+  headers?: Record<string, string>;
 }
 
 /** English messages of key-based errors (Kirby's interface translation `en`). */
@@ -96,6 +98,7 @@ export abstract class SheafError extends Error {
   readonly key: string;
   readonly httpCode: number;
   readonly details: ErrorDetails;
+  readonly responseHeaders: Readonly<Record<string, string>>;
 
   protected constructor(defaultKey: string, defaultHttpCode: number, options: SheafErrorOptions = {}) {
     const key = options.key ?? defaultKey;
@@ -106,6 +109,7 @@ export abstract class SheafError extends Error {
     this.key = `error.${key}`;
     this.httpCode = options.httpCode ?? defaultHttpCode;
     this.details = options.details ?? {};
+    this.responseHeaders = options.headers ?? {};
   }
 }
 

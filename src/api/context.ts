@@ -6,6 +6,22 @@ import type { SheafOptions } from "../config/index.js";
 import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor, PermissionContext } from "../permissions/can.js";
+import type { SessionManager } from "../session/index.js";
+import type { TokenStore } from "../tokens/index.js";
+import type { AuditLog } from "../audit/index.js";
+
+/** Sessions, application passwords and the audit log, for the routes that manage them. */
+export interface SecurityServices {
+  readonly sessions: SessionManager;
+  /** Null when `api.tokens` is off. */
+  readonly tokens: TokenStore | null;
+  readonly audit: AuditLog;
+  /**
+   * Ends a user's sessions (except the acting one), revokes their application passwords and forgets cached
+   * Basic-auth checks: after a password change, a role change or a deletion nothing issued before keeps working.
+   */
+  revokeUserAccess(userId: string, options?: { exceptStoreKey?: string }): Promise<{ sessions: number; tokens: number }>;
+}
 
 /** Everything the API reads: the site's indexes and settings. Built once by `app.ts`. */
 export interface SiteServices {
@@ -26,6 +42,7 @@ export interface SiteServices {
   readonly permissions: PermissionContext;
   readonly version: string;
   readonly passwordCheck: PasswordCheckOptions;
+  readonly security: SecurityServices;
 }
 
 /** Request values with Kirby's case-insensitive key lookup (spec §2.1). */

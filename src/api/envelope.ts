@@ -8,6 +8,7 @@ import { paginate } from "./pagination.js";
 export interface ApiResponse {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Readonly<Record<string, string>>;
 }
 
 export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug mode for more info";
@@ -90,7 +91,7 @@ export function renderError(error: unknown, options: ErrorRenderOptions): ApiRes
       key: error.key,
       details: emptyAsList(error.details),
     };
-    return { status, body };
+    return { status, body, headers: error.responseHeaders };
   }
   const value = error instanceof Error ? error : new Error(String(error));
   const code = value instanceof UnexpectedError ? value.httpCode : 500;

@@ -1,6 +1,7 @@
 import { InvalidArgumentError, UnexpectedError } from "../errors.js";
 import type { RequestAuth, Identity } from "../auth/index.js";
 import type { Actor } from "../permissions/can.js";
+import { scopeAllows } from "../tokens/index.js";
 import { Params, type ApiContext, type SiteServices } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
 import { routablePath, type Router } from "./router.js";
@@ -41,7 +42,10 @@ export async function handleApiCall(services: SiteServices, router: Router, call
     let actor: Actor = null;
     if (match.route.definition.auth) {
       identity = await call.auth.requireIdentity();
-      actor = { user: identity.user, role: identity.role };
+      const token = identity.kind === "session" ? undefined : identity.token;
+      actor = token
+        ? { user: identity.user, role: identity.role, restrict: (category, action) => scopeAllows(token.scope, category, action) }
+        : { user: identity.user, role: identity.role };
     }
     if (!call.body.ok) throw new InvalidArgumentError({ message: call.body.message });
     const context: ApiContext = {

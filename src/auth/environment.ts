@@ -117,7 +117,12 @@ function pathOf(url: string): string {
  * `*` = insecure detection (proxy headers, then Host); one URL = fixed; several = insecure detection that must
  * match one of them.
  */
-export function resolveEnvironment(request: RequestInfo, url: SheafOptions["url"]): Environment {
+export function resolveEnvironment(request: RequestInfo, url: SheafOptions["url"], { viaTrustedProxy = false } = {}): Environment {
+  if (url === null && viaTrustedProxy) {
+    // Sheaf: behind a proxy listed in `trustedProxies`, its forwarded scheme and host are believed.
+    const detected = insecureDetection(request);
+    return { baseUrl: detected.base, isHttps: detected.https, indexPath: "/" };
+  }
   if (url === null) {
     const https = request.encrypted;
     const base = `${https ? "https" : "http"}://${formatHost(request.localAddress, request.localPort, https)}`;

@@ -19,6 +19,10 @@ export interface PasswordCheckOptions {
   readonly authDebug: AuthDebug;
   /** Random delay after a failure, in milliseconds (Kirby: 10–2000). */
   readonly failureDelayMs: readonly [number, number];
+  /** Answer a blocked attempt with `Rate limit exceeded` and `Retry-After` instead of `Invalid login`. */
+  readonly revealThrottle?: boolean;
+  /** Told of every refused attempt (for the audit log): blocked by the throttle, or a failed check. */
+  readonly onRefusal?: (refusal: { readonly kind: "blocked" | "failure"; readonly email: string; readonly ip: string; readonly reason: string }) => void;
   readonly log?: (message: string) => void;
 }
 
@@ -64,8 +68,13 @@ export async function validatePassword(
   const user = options.users.findUser(email);
   let original: SheafError;
   try {
-    if (await options.throttle.isBlocked(clientIp, email, user !== undefined)) {
-      throw new PermissionError({ message: "Rate limit exceeded", details: { reason: "rate-limited" } });
+    const decision = await options.throttle.check(clientIp, email, user !== undefined);
+    if (decision.blocked) {
+      throw new PermissionError({
+        message: "Rate limit exceeded",
+        details: { reason: "rate-limited" },
+        headers: options.revealThrottle ? { "retry-after": String(decision.retryAfterSeconds) } : {},
+      });
     }
     if (!user) {
       // Same work as for a real user, so the answer time does not reveal whether the account exists.
@@ -78,11 +87,14 @@ export async function validatePassword(
     if (!(error instanceof SheafError)) throw error;
     original = error;
   }
-  if (original.details["reason"] !== "rate-limited") {
-    await options.throttle.track(clientIp, user ? user.email : null);
+  const rateLimited = original.details["reason"] === "rate-limited";
+  options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, reason: original.key });
+  if (!rateLimited) {
+    // Counted under the same normalised key the check reads (lower-cased, IDN-decoded input).
+    await options.throttle.track(clientIp, user ? email : null);
   }
   await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
-  if (options.authDebug === true) throw original;
+  if (options.authDebug === true || (rateLimited && options.revealThrottle === true)) throw original;
   if (options.authDebug === "log") options.log?.(`Login failed for "${emailInput}": ${original.message}`);
   throw new PermissionError({ key: "access.login" });
 }

@@ -16,13 +16,20 @@ import {
 import { parseAuthorizationHeader, decodeBasicCredentials } from "./authorization-header.js";
 import { generateCsrfToken } from "./csrf.js";
 import { resolveEnvironment, type Environment } from "./environment.js";
-import { validatePassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
+import { decodeIdnEmail, validatePassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
 import type { RequestInfo } from "./request-info.js";
+import type { TrustedProxies } from "./trusted-proxies.js";
+import type { BasicAuthCache } from "./basic-cache.js";
+import { looksLikeToken, type TokenRecord, type TokenStore } from "../tokens/index.js";
+import type { AuditLog, AuditRecord } from "../audit/index.js";
+import { randomDelay } from "./delay.js";
 
 /** Who is calling: resolved once per request for routes that need a user. */
 export type Identity =
   | { readonly kind: "session"; readonly user: User; readonly role: Role; readonly session: Session }
-  | { readonly kind: "basic"; readonly user: User; readonly role: Role };
+  /** Basic auth with the password, or with an application password (`token` set). */
+  | { readonly kind: "basic"; readonly user: User; readonly role: Role; readonly token?: TokenRecord }
+  | { readonly kind: "token"; readonly user: User; readonly role: Role; readonly token: TokenRecord };
 
 export interface AuthServices {
   readonly options: SheafOptions;
@@ -30,6 +37,17 @@ export interface AuthServices {
   readonly users: UserLookup;
   roleOf(user: User): Role;
   readonly passwords: PasswordCheckOptions;
+  readonly proxies: TrustedProxies;
+  /** Application passwords, or null when `api.tokens` is off. */
+  readonly tokens: TokenStore | null;
+  readonly basicCache: BasicAuthCache;
+  readonly audit: AuditLog | null;
+}
+
+/** A Basic or Bearer credential that checked out: the user, and the token when one was used. */
+interface Credential {
+  readonly user: User;
+  readonly token?: TokenRecord;
 }
 
 const CSRF_KEY = "kirby.csrf";
@@ -54,7 +72,8 @@ export class RequestAuth {
   private cookieSessionPromise: Promise<Session | null> | null = null;
   private headerSessionPromise: Promise<Session | null> | null = null;
   private createdCookieSession: Session | null = null;
-  private basicUserPromise: Promise<User> | null = null;
+  private basicUserPromise: Promise<Credential> | null = null;
+  private bearerPromise: Promise<Credential> | null = null;
   private identityResolved = false;
   /** Set when the answer depended on the caller's session (CSRF check, login, session routes). */
   private sessionConsulted = false;
@@ -71,12 +90,24 @@ export class RequestAuth {
   }
 
   get environment(): Environment {
-    this.environmentValue ??= resolveEnvironment(this.info, this.options.url);
+    this.environmentValue ??= resolveEnvironment(this.info, this.options.url, {
+      viaTrustedProxy: !this.services.proxies.isEmpty && this.services.proxies.isTrusted(this.info.remoteAddress),
+    });
     return this.environmentValue;
   }
 
+  /** The client's address: the peer, or across trusted proxies the right-most untrusted forwarded address. */
   get clientIp(): string {
-    return this.info.remoteAddress;
+    return this.services.proxies.isEmpty ? this.info.remoteAddress : this.services.proxies.clientAddress(this.info.remoteAddress, this.info.headers);
+  }
+
+  get userAgent(): string | null {
+    return this.info.headers["user-agent"] ?? null;
+  }
+
+  /** Writes an audit entry with this request's address and user agent (never awaited by callers' answers). */
+  audit(record: AuditRecord): Promise<void> {
+    return this.services.audit?.record({ ip: this.clientIp, userAgent: this.userAgent, ...record }) ?? Promise.resolve();
   }
 
   private get cookieName(): string {
@@ -128,9 +159,16 @@ export class RequestAuth {
     return (await this.cookieSession()) ?? this.createdCookieSession;
   }
 
-  /** `basic` when Basic auth is enabled and sent; otherwise the request is a session request (spec §1.3). */
-  get authType(): "basic" | "session" {
-    return this.options.api.basicAuth && this.authorization?.scheme === "basic" ? "basic" : "session";
+  /**
+   * `basic` when Basic auth is enabled and sent; `bearer` when an application password is sent as a Bearer token;
+   * otherwise the request is a session request (spec §1.3; a Bearer value that is no Sheaf token stays a session
+   * request, as in Kirby).
+   */
+  get authType(): "basic" | "bearer" | "session" {
+    const header = this.authorization;
+    if (this.options.api.basicAuth && header?.scheme === "basic") return "basic";
+    if (this.services.tokens && header?.scheme === "bearer" && looksLikeToken(header.payload.trim())) return "bearer";
+    return "session";
   }
 
   private expectedCsrf(session: Session | null): string | null {
@@ -171,31 +209,114 @@ export class RequestAuth {
     return user;
   }
 
-  /** Basic auth (spec §1.5); a failure is remembered for the rest of the request. */
+  /** Refuses credentials sent over plain HTTP (unless `api.allowInsecure`), saying what was seen when asked to. */
+  private requireSecureTransport(scheme: "Basic" | "Bearer"): void {
+    if (this.environment.isHttps || this.options.api.allowInsecure) return;
+    const explain = this.options.debug || !this.services.proxies.isEmpty;
+    throw new PermissionError({
+      message: `${scheme} authentication is only allowed over HTTPS`,
+      ...(explain
+        ? {
+            details: {
+              scheme: "http",
+              peer: this.info.remoteAddress,
+              trustedProxy: !this.services.proxies.isEmpty && this.services.proxies.isTrusted(this.info.remoteAddress),
+              forwardedProto: this.info.headers["x-forwarded-proto"] ?? this.info.headers["forwarded"] ?? null,
+            },
+          }
+        : {}),
+    });
+  }
+
+  /** An application password presented for a user: the same limiter as passwords, no 2FA exemption needed. */
+  private async checkToken(token: string, expectedUser: string | null): Promise<Credential> {
+    const tokens = this.services.tokens;
+    const throttle = this.services.passwords.throttle;
+    const ip = this.clientIp;
+    const email = expectedUser === null ? "" : decodeIdnEmail(expectedUser).toLowerCase();
+    const owner = expectedUser === null ? undefined : this.services.users.findUser(email);
+    const decision = await throttle.check(ip, email, owner !== undefined);
+    if (decision.blocked) {
+      void this.audit({ event: "login.blocked", details: { method: "token", email: expectedUser } });
+      throw this.refusal(expectedUser !== null, decision.retryAfterSeconds);
+    }
+    const check = tokens ? tokens.verify(token, unixNow()) : ({ ok: false, reason: "unknown" } as const);
+    const user = check.ok ? this.services.users.findUser(check.record.userId) : undefined;
+    const matches = user !== undefined && (owner === undefined ? expectedUser === null : owner.id === user.id);
+    if (!check.ok || !user || !matches) {
+      await throttle.track(ip, owner ? email : null);
+      void this.audit({ event: "login.failure", details: { method: "token", reason: check.ok ? "wrong-user" : check.reason } });
+      await randomDelay(this.services.passwords.failureDelayMs[0], this.services.passwords.failureDelayMs[1]);
+      throw expectedUser === null ? new AuthError() : new PermissionError({ key: "access.login" });
+    }
+    if (check.firstUseInAWhile) {
+      void this.audit({ event: "token.use", actor: { id: user.id, email: user.email }, target: { token: check.record.id } });
+    }
+    void tokens?.markUsed(check.record, ip, unixNow()).catch(() => undefined);
+    return { user, token: check.record };
+  }
+
+  private refusal(maskAsLogin: boolean, retryAfterSeconds: number): Error {
+    if (this.options.auth.revealThrottle || this.options.auth.debug === true) {
+      return new PermissionError({
+        message: "Rate limit exceeded",
+        details: { reason: "rate-limited" },
+        headers: this.options.auth.revealThrottle ? { "retry-after": String(retryAfterSeconds) } : {},
+      });
+    }
+    return maskAsLogin ? new PermissionError({ key: "access.login" }) : new AuthError();
+  }
+
+  /** Basic auth (spec §1.5), with an application password accepted as the password; failures are remembered. */
   basicUser(): Promise<User> {
+    return this.basicCredential().then((credential) => credential.user);
+  }
+
+  private basicCredential(): Promise<Credential> {
     this.basicUserPromise ??= (async () => {
       const methods = this.options.auth.methods;
       if (!this.options.api.basicAuth) throw new PermissionError({ message: "Basic authentication is not activated" });
-      if (!("password" in methods)) throw new PermissionError({ message: "Login with password is not enabled" });
-      if (Object.values(methods).some((method) => method["2fa"] === true)) {
-        throw new PermissionError({ message: "Basic authentication cannot be used with 2FA" });
-      }
-      if (!this.environment.isHttps && !this.options.api.allowInsecure) {
-        throw new PermissionError({ message: "Basic authentication is only allowed over HTTPS" });
-      }
       const { username, password } = decodeBasicCredentials(this.authorization?.payload ?? "");
-      return validatePassword(this.services.passwords, username, password, this.clientIp);
+      const isToken = this.services.tokens !== null && looksLikeToken(password);
+      if (!isToken) {
+        if (!("password" in methods)) throw new PermissionError({ message: "Login with password is not enabled" });
+        if (Object.values(methods).some((method) => method["2fa"] === true)) {
+          throw new PermissionError({ message: "Basic authentication cannot be used with 2FA" });
+        }
+      }
+      this.requireSecureTransport("Basic");
+      if (isToken) return this.checkToken(password, username);
+      const cache = this.services.basicCache;
+      const cachedId = cache.get(username, password, (id) => this.services.users.findUser(id)?.passwordHash ?? null);
+      const cachedUser = cachedId ? this.services.users.findUser(cachedId) : undefined;
+      if (cachedUser) return { user: cachedUser };
+      const user = await validatePassword(this.services.passwords, username, password, this.clientIp);
+      if (user.passwordHash) cache.remember(username, password, user.id, user.passwordHash);
+      return { user };
     })();
     return this.basicUserPromise;
+  }
+
+  /** `Authorization: Bearer <application password>`: no CSRF, the same HTTPS rule as Basic auth. */
+  private bearerCredential(): Promise<Credential> {
+    this.bearerPromise ??= (async () => {
+      this.requireSecureTransport("Bearer");
+      return this.checkToken((this.authorization?.payload ?? "").trim(), null);
+    })();
+    return this.bearerPromise;
   }
 
   /** Identity for a route that requires authentication (spec §1.2): CSRF, user, `access.panel`. */
   async requireIdentity(): Promise<Identity> {
     this.identityResolved = true;
     let identity: Identity | null = null;
-    if (this.authType === "basic") {
-      const user = await this.basicUser();
-      identity = { kind: "basic", user, role: this.services.roleOf(user) };
+    const type = this.authType;
+    if (type === "basic") {
+      const { user, token } = await this.basicCredential();
+      identity = token ? { kind: "basic", user, role: this.services.roleOf(user), token } : { kind: "basic", user, role: this.services.roleOf(user) };
+    } else if (type === "bearer") {
+      const { user, token } = await this.bearerCredential();
+      identity = { kind: "token", user, role: this.services.roleOf(user), token: token as TokenRecord };
     } else {
       if (!(await this.isCsrfValid())) throw new AuthError();
       const session = await this.currentSession();
@@ -265,6 +386,7 @@ export class RequestAuth {
     session.set(USER_KEY, user.id);
     if (user.passwordTimestamp !== null) session.set(LOGIN_TIME_KEY, unixNow());
     else session.remove(LOGIN_TIME_KEY);
+    session.record.meta = { createdIp: this.clientIp, ...(this.userAgent ? { userAgent: this.userAgent.slice(0, 300) } : {}) };
     return session;
   }
 

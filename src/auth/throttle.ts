@@ -10,11 +10,17 @@ export interface TrialEntry {
   trials: number;
 }
 
-/** Kirby's `.logins` document: failures per hashed client IP and per e-mail of existing users. */
+/**
+ * Failures per hashed client IP and per e-mail of existing users (Kirby's `.logins` document), and Sheaf's
+ * failures per (e-mail, hashed IP) pair, kept in a file of its own so `.logins` stays exactly Kirby's.
+ */
 export interface LoginsLog {
   "by-ip": Record<string, TrialEntry>;
   "by-email": Record<string, TrialEntry>;
+  "by-email-ip": Record<string, TrialEntry>;
 }
+
+const CATEGORIES = ["by-ip", "by-email", "by-email-ip"] as const;
 
 /** Storage of the throttle log behind one small contract: read-modify-write under a lock. */
 export interface ThrottleStore {
@@ -26,7 +32,7 @@ export function hashIp(ip: string): string {
 }
 
 function emptyLog(): LoginsLog {
-  return { "by-ip": {}, "by-email": {} };
+  return { "by-ip": {}, "by-email": {}, "by-email-ip": {} };
 }
 
 function isEntry(value: unknown): value is TrialEntry {
@@ -36,7 +42,7 @@ function isEntry(value: unknown): value is TrialEntry {
   );
 }
 
-/** Parses `.logins`: invalid content ⇒ empty; unknown top-level keys dropped; malformed entries dropped. */
+/** Parses `.logins` (and the pairs file): invalid content ⇒ empty; unknown keys and malformed entries dropped. */
 export function parseLoginsLog(text: string | null): LoginsLog {
   if (!text) return emptyLog();
   let raw: unknown;
@@ -47,7 +53,7 @@ export function parseLoginsLog(text: string | null): LoginsLog {
   }
   const log = emptyLog();
   if (typeof raw !== "object" || raw === null || Array.isArray(raw)) return log;
-  for (const category of ["by-ip", "by-email"] as const) {
+  for (const category of CATEGORIES) {
     const entries = (raw as Record<string, unknown>)[category];
     if (typeof entries !== "object" || entries === null || Array.isArray(entries)) continue;
     for (const [key, value] of Object.entries(entries)) if (isEntry(value)) log[category][key] = { ...value };
@@ -64,7 +70,7 @@ export function serializeLoginsLog(log: LoginsLog): string {
 /** Removes entries whose last failure is older than the window. Returns whether anything was removed. */
 export function pruneExpired(log: LoginsLog, nowUnix: number, windowSeconds: number): boolean {
   let changed = false;
-  for (const category of ["by-ip", "by-email"] as const) {
+  for (const category of CATEGORIES) {
     for (const [key, entry] of Object.entries(log[category])) {
       if (entry.time <= nowUnix - windowSeconds) {
         delete log[category][key];
@@ -75,26 +81,51 @@ export function pruneExpired(log: LoginsLog, nowUnix: number, windowSeconds: num
   return changed;
 }
 
-/** `site/accounts/.logins`, re-read on every use so edits and other tools are honoured; writes are atomic. */
+/**
+ * `site/accounts/.logins` (Kirby's format) plus `.logins-pairs` (Sheaf's per account-and-address counters),
+ * re-read on every use so edits and other tools are honoured; writes are atomic, a file with nothing left is
+ * deleted.
+ */
 export class FileThrottleStore implements ThrottleStore {
   private readonly mutex = new KeyedMutex();
   readonly file: string;
+  readonly pairsFile: string;
 
   constructor(accountsDir: string) {
     this.file = path.join(accountsDir, ".logins");
+    this.pairsFile = path.join(accountsDir, ".logins-pairs");
+  }
+
+  private async persist(file: string, before: string | null, after: string, empty: boolean): Promise<void> {
+    if (empty) {
+      if (before !== null) await unlink(file).catch(() => undefined);
+    } else if (before !== after) {
+      await writeFileAtomic(file, after, 0o600);
+    }
   }
 
   update<T>(change: (log: LoginsLog) => { log: LoginsLog; result: T; changed: boolean }): Promise<T> {
     return this.mutex.run(this.file, async () => {
-      const text = await readFile(this.file, "utf8").catch(() => null);
+      const [text, pairsText] = await Promise.all([
+        readFile(this.file, "utf8").catch(() => null),
+        readFile(this.pairsFile, "utf8").catch(() => null),
+      ]);
       const log = parseLoginsLog(text);
+      log["by-email-ip"] = parseLoginsLog(pairsText)["by-email-ip"];
       const outcome = change(log);
-      const original = text === null ? null : text;
-      if (outcome.changed || (original !== null && original !== serializeLoginsLog(outcome.log))) {
-        const empty = !Object.keys(outcome.log["by-ip"]).length && !Object.keys(outcome.log["by-email"]).length;
-        if (empty) await unlink(this.file).catch(() => undefined);
-        else await writeFileAtomic(this.file, serializeLoginsLog(outcome.log), 0o600);
-      }
+      const next = outcome.log;
+      await this.persist(
+        this.file,
+        text,
+        serializeLoginsLog(next),
+        !Object.keys(next["by-ip"]).length && !Object.keys(next["by-email"]).length,
+      );
+      await this.persist(
+        this.pairsFile,
+        pairsText,
+        JSON.stringify({ "by-email-ip": next["by-email-ip"] }),
+        !Object.keys(next["by-email-ip"]).length,
+      );
       return outcome.result;
     });
   }
@@ -113,12 +144,26 @@ export class MemoryThrottleStore implements ThrottleStore {
 export interface ThrottleOptions {
   readonly trials: number;
   readonly windowSeconds: number;
+  /** Longest per-account back-off (seconds) once an account has `trials` failures from anywhere. */
+  readonly backoffMaxSeconds: number;
   readonly now: () => number;
 }
 
+/** Why and how long an attempt is refused; `null` when it may proceed. */
+export interface ThrottleDecision {
+  readonly blocked: boolean;
+  /** Seconds until an attempt may succeed again (for `Retry-After`). */
+  readonly retryAfterSeconds: number;
+}
+
 /**
- * Brute-force throttling as Kirby does it (spec §2.8): a client IP is blocked after `trials` failures within the
- * sliding window, for any e-mail; an existing user's e-mail likewise. Blocked attempts do not extend the window.
+ * Brute-force throttling that cannot be turned against an account owner:
+ * - per client IP, Kirby's rule: `trials` failures within the sliding window block that IP;
+ * - per (e-mail, IP): `trials` failures for one account from one address block that address for that account;
+ * - per e-mail, across addresses: an exponential back-off (1 s, 2 s, 4 s … up to `backoffMaxSeconds`) after
+ *   `trials` failures, instead of Kirby's hour-long lock, so an attacker is slowed while the owner can still log
+ *   in from another address.
+ * Blocked attempts are not counted (they do not extend the window). Keys are normalised by the caller.
  */
 export class LoginThrottle {
   constructor(
@@ -126,19 +171,37 @@ export class LoginThrottle {
     private readonly options: ThrottleOptions,
   ) {}
 
-  isBlocked(ip: string, email: string, userExists: boolean): Promise<boolean> {
+  private decide(log: LoginsLog, ip: string, email: string, userExists: boolean, now: number): ThrottleDecision {
+    const { trials, windowSeconds, backoffMaxSeconds } = this.options;
     const ipKey = hashIp(ip);
+    let retry = 0;
+    const byIp = log["by-ip"][ipKey];
+    if (byIp && byIp.trials >= trials) retry = Math.max(retry, byIp.time + windowSeconds - now);
+    if (userExists) {
+      const pair = log["by-email-ip"][`${email}|${ipKey}`];
+      if (pair && pair.trials >= trials) retry = Math.max(retry, pair.time + windowSeconds - now);
+      const account = log["by-email"][email];
+      if (account && account.trials >= trials) {
+        const backoff = Math.min(2 ** Math.min(account.trials - trials, 30), backoffMaxSeconds);
+        if (now < account.time + backoff) retry = Math.max(retry, account.time + backoff - now);
+      }
+    }
+    return { blocked: retry > 0, retryAfterSeconds: Math.max(1, Math.ceil(retry)) };
+  }
+
+  check(ip: string, email: string, userExists: boolean): Promise<ThrottleDecision> {
     const now = this.options.now();
     return this.store.update((log) => {
       const changed = pruneExpired(log, now, this.options.windowSeconds);
-      const byIp = log["by-ip"][ipKey]?.trials ?? 0;
-      const byEmail = userExists ? (log["by-email"][email]?.trials ?? 0) : 0;
-      const blocked = byIp >= this.options.trials || byEmail >= this.options.trials;
-      return { log, result: blocked, changed };
+      return { log, result: this.decide(log, ip, email, userExists, now), changed };
     });
   }
 
-  /** Records one failure for the IP and, when the e-mail belongs to an existing user, for the e-mail. */
+  async isBlocked(ip: string, email: string, userExists: boolean): Promise<boolean> {
+    return (await this.check(ip, email, userExists)).blocked;
+  }
+
+  /** Records one failure for the IP and, when the e-mail belongs to an existing user, for the e-mail and the pair. */
   track(ip: string, email: string | null): Promise<void> {
     const ipKey = hashIp(ip);
     const now = this.options.now();
@@ -149,7 +212,10 @@ export class LoginThrottle {
         entries[key] = { time: now, trials: (entry?.trials ?? 0) + 1 };
       };
       bump(log["by-ip"], ipKey);
-      if (email !== null) bump(log["by-email"], email);
+      if (email !== null) {
+        bump(log["by-email"], email);
+        bump(log["by-email-ip"], `${email}|${ipKey}`);
+      }
       return { log, result: undefined, changed: true };
     });
   }

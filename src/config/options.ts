@@ -1,4 +1,15 @@
+import { isIP } from "node:net";
 import { ConfigError } from "../errors.js";
+
+function isIpOrCidr(entry: string): boolean {
+  const [address = "", bits, ...rest] = entry.trim().split("/");
+  if (rest.length) return false;
+  const family = isIP(address);
+  if (family === 0) return false;
+  if (bits === undefined) return true;
+  if (!/^\d+$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
 
 /**
  * Sheaf's options under Kirby's names (spec §9), resolved and validated once at start.
@@ -28,6 +39,8 @@ export interface SheafOptions {
     readonly allowInsecure: boolean;
     readonly allowImpersonation: boolean;
     readonly csrf: string | null;
+    /** Sheaf: accept application passwords (API tokens) as Basic passwords and as `Authorization: Bearer`. */
+    readonly tokens: boolean;
   };
   readonly auth: {
     /** Login methods by name with their options (`password`, `code`, `password-reset`). */
@@ -37,6 +50,12 @@ export interface SheafOptions {
     readonly trials: number;
     readonly timeoutSeconds: number;
     readonly debug: AuthDebug;
+    /** Sheaf: seconds a successful Basic-auth password check is remembered (0 = every request verifies bcrypt). */
+    readonly basicCacheSeconds: number;
+    /** Sheaf: blocked answers say `Rate limit exceeded` with `Retry-After` instead of `Invalid login`. */
+    readonly revealThrottle: boolean;
+    /** Sheaf: longest per-account back-off after repeated failures from several addresses (seconds). */
+    readonly backoffMaxSeconds: number;
   };
   readonly session: {
     readonly durationNormalSeconds: number;
@@ -63,6 +82,14 @@ export interface SheafOptions {
     readonly ignore: readonly string[];
   };
   readonly slugsMaxLength: number | false;
+  /** Sheaf: proxies (addresses or CIDR ranges) whose `Forwarded`/`X-Forwarded-*` headers are believed. */
+  readonly trustedProxies: readonly string[];
+  readonly audit: {
+    /** Rotate `site/logs/auth.log` when it grows past this many bytes. */
+    readonly maxBytes: number;
+    /** Rotated files kept (`auth.log.1` … `auth.log.N`). */
+    readonly keep: number;
+  };
   readonly home: string;
   readonly error: string;
 }
@@ -156,6 +183,13 @@ class Reader {
     if (typeof value !== "number" || !Number.isInteger(value) || value <= 0) {
       fail(path, "a positive whole number", value);
     }
+    return value;
+  }
+
+  nonNegativeInt(path: string, fallback: number): number {
+    const value = this.get(path);
+    if (value === undefined || value === null) return fallback;
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) fail(path, "a whole number of seconds (0 or more)", value);
     return value;
   }
 
@@ -268,6 +302,14 @@ function readCors(reader: Reader): CorsOptions | false {
   return cors;
 }
 
+function readTrustedProxies(reader: Reader): readonly string[] {
+  const list = reader.stringList("trustedProxies", []);
+  for (const entry of list) {
+    if (!isIpOrCidr(entry)) fail("trustedProxies", 'addresses or CIDR ranges such as "10.0.0.0/8" or "::1"', entry);
+  }
+  return list;
+}
+
 function readUuid(reader: Reader): SheafOptions["content"]["uuid"] {
   const value = reader.get("content.uuid");
   if (value === undefined || value === null || value === true) return "uuid";
@@ -303,6 +345,7 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       allowInsecure: reader.bool("api.allowInsecure", false),
       allowImpersonation: reader.bool("api.allowImpersonation", false),
       csrf: reader.optionalString("api.csrf"),
+      tokens: reader.bool("api.tokens", true),
     },
     auth: {
       methods: readAuthMethods(reader),
@@ -311,6 +354,9 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       trials: reader.positiveInt("auth.trials", 10),
       timeoutSeconds: reader.positiveInt("auth.timeout", 3600),
       debug: (authDebug as AuthDebug | undefined) ?? "log",
+      basicCacheSeconds: reader.nonNegativeInt("auth.basicCache", 60),
+      revealThrottle: reader.bool("auth.revealThrottle", false),
+      backoffMaxSeconds: reader.positiveInt("auth.backoffMax", 60),
     },
     session: {
       durationNormalSeconds: reader.positiveInt("session.durationNormal", 7200),
@@ -341,6 +387,11 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       if (value === false || value === 0) return false;
       return reader.positiveInt("slugs.maxlength", 255);
     })(),
+    trustedProxies: readTrustedProxies(reader),
+    audit: {
+      maxBytes: reader.positiveInt("audit.maxBytes", 10 * 1024 * 1024),
+      keep: reader.positiveInt("audit.keep", 5),
+    },
     home: reader.string("home", "home"),
     error: reader.string("error", "error"),
   };

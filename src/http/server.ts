@@ -189,7 +189,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       projectRoot,
     );
     const outcome = await auth.finish();
-    const out: Record<string, string | string[]> = {};
+    const out: Record<string, string | string[]> = { ...result.headers };
     if (outcome.setCookies.length) out["set-cookie"] = [...outcome.setCookies];
     const cors = corsFor(headers, false);
     withCors(out, cors);

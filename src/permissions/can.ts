@@ -7,8 +7,15 @@ import type { Page } from "../content/types.js";
  * and blueprints and decides; routes and views ask it, nothing here touches the disk or HTTP.
  */
 
-/** The acting user, or null for an anonymous caller (evaluated as the `nobody` role). */
-export type Actor = { readonly user: User; readonly role: Role } | null;
+/**
+ * The acting user, or null for an anonymous caller (evaluated as the `nobody` role). `restrict` narrows what the
+ * caller may do below the user's own rights (an application password's scope); it can never widen them.
+ */
+export type Actor = {
+  readonly user: User;
+  readonly role: Role;
+  readonly restrict?: (category: string, action: string) => boolean;
+} | null;
 
 export type PermissionTarget =
   | { readonly kind: "page"; readonly page: Page }
@@ -112,6 +119,7 @@ export function can(actor: Actor, action: string, target: PermissionTarget, cont
       blueprint = context.blueprints.user(target.role.name);
       break;
   }
+  if (actor.restrict && !actor.restrict(category, action)) return false;
   const decided = blueprintDecision(blueprint, action, actor.role.name);
   if (decided !== undefined) return decided;
   return actor.role.permissions[category]?.[action] === true;

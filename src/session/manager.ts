@@ -1,6 +1,7 @@
 import { openRecord, sealKey, sealRecord, unsealKey, type ActiveSessionRecord } from "./record.js";
 import { Session, type SessionTransport } from "./session.js";
 import type { SessionStore } from "./store.js";
+import { MemorySessionRegistry, type SessionEntry, type SessionRegistry } from "./registry.js";
 import { generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
 
 export interface SessionManagerOptions {
@@ -29,6 +30,7 @@ export class SessionManager {
     private readonly store: SessionStore,
     private readonly options: SessionManagerOptions,
     private readonly now: Clock = unixNow,
+    private readonly registry: SessionRegistry = new MemorySessionRegistry(),
   ) {
     this.graceSeconds = options.renewalGraceSeconds ?? 30;
   }
@@ -142,18 +144,64 @@ export class SessionManager {
         loadedKey ? this.store.delete(loadedKey) : undefined,
         session.isNew ? undefined : this.store.delete(session.storeKey),
       ]);
+      if (loadedKey) await this.registry.remove(loadedKey);
       return;
     }
     if (!session.isChanged) return;
     await this.store.write(session.storeKey, sealRecord(session.record, session.token.key));
-    if (loaded && loadedKey !== session.storeKey) {
+    const keyChanged = loaded !== null && loadedKey !== session.storeKey;
+    if (keyChanged) {
       if (session.hasPrivilegeChange) {
         await this.store.delete(loadedKey as string);
       } else {
         await this.writeForward(loaded, session.token);
       }
+      await this.registry.remove(loadedKey as string);
+    }
+    const userId = session.get("kirby.userId");
+    if (typeof userId === "string") {
+      const meta = session.record.meta ?? {};
+      await this.registry.upsert(userId, {
+        storeKey: session.storeKey,
+        createdAt: session.record.startedAtUnix,
+        lastSeenAt: this.now(),
+        ip: meta.createdIp ?? null,
+        userAgent: meta.userAgent ?? null,
+      });
+    } else if (!session.isNew && !keyChanged) {
+      await this.registry.remove(session.storeKey);
     }
     this.maybeCollectGarbage();
+  }
+
+  /** Live sessions of a user (for session management). */
+  listUserSessions(userId: string): Promise<SessionEntry[]> {
+    return this.registry.list(userId, this.now());
+  }
+
+  /** Ends one session of a user by its public id (the middle part of its token). */
+  async revokeUserSession(userId: string, publicId: string): Promise<boolean> {
+    const entries = await this.registry.list(userId, this.now());
+    const entry = entries.find((candidate) => candidate.storeKey.split(".")[1] === publicId);
+    if (!entry) return false;
+    await this.store.delete(entry.storeKey);
+    await this.registry.remove(entry.storeKey);
+    return true;
+  }
+
+  /** Ends every session of a user, except one store key (the acting session). Returns how many ended. */
+  async revokeUserSessions(userId: string, { exceptStoreKey }: { exceptStoreKey?: string } = {}): Promise<number> {
+    const entries = await this.registry.takeAll(userId);
+    let count = 0;
+    for (const entry of entries) {
+      if (entry.storeKey === exceptStoreKey) {
+        await this.registry.upsert(userId, entry);
+        continue;
+      }
+      await this.store.delete(entry.storeKey);
+      count++;
+    }
+    return count;
   }
 
   private async writeForward(from: SessionToken, to: SessionToken): Promise<void> {

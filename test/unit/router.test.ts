@@ -10,6 +10,11 @@ import { AuthError, NotFoundError, PermissionError, UnexpectedError } from "../.
 
 const noop = (): true => true;
 
+/** Status and body of a response (extra response headers are not part of Kirby's envelope). */
+function envelope(response: { status: number; body: unknown }): { status: number; body: unknown } {
+  return { status: response.status, body: response.body };
+}
+
 function routerOf(...patterns: Array<[string, string]>): Router {
   return new Router(patterns.map(([method, pattern]) => route(method, pattern, noop)));
 }
@@ -145,7 +150,7 @@ describe("handleApiCall", () => {
   it("answers an unknown route with 404, generic message and key null, before any authentication", async () => {
     const identityCalls: string[] = [];
     const response = await handleApiCall(services, router, call("GET", "nope", { identityCalls }), "/project");
-    expect(response).toEqual({ status: 404, body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 404, key: null, details: [] } });
+    expect(envelope(response)).toEqual({ status: 404, body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 404, key: null, details: [] } });
     expect(identityCalls).toEqual([]);
   });
 
@@ -159,7 +164,7 @@ describe("handleApiCall", () => {
     const identityCalls: string[] = [];
     const response = await handleApiCall(services, router, call("GET", "closed", { identityCalls }), "/project");
     expect(identityCalls).toEqual(["closed"]);
-    expect(response).toEqual({ status: 401, body: { status: "error", message: "Unauthenticated", code: 401, key: "error.auth", details: [] } });
+    expect(envelope(response)).toEqual({ status: 401, body: { status: "error", message: "Unauthenticated", code: 401, key: "error.auth", details: [] } });
   });
 
   it("routes by X-HTTP-Method-Override", async () => {
@@ -187,7 +192,7 @@ describe("handleApiCall", () => {
   it("refuses a body that could not be parsed, after routing", async () => {
     const bad: ParsedBody = { ok: false, message: "Invalid JSON in request body" };
     const response = await handleApiCall(services, router, call("GET", "open", { body: bad }), "/project");
-    expect(response).toEqual({
+    expect(envelope(response)).toEqual({
       status: 400,
       body: { status: "error", message: "Invalid JSON in request body", code: 400, key: "error.invalidArgument", details: [] },
     });
@@ -196,7 +201,7 @@ describe("handleApiCall", () => {
 
   it("hides a plain exception behind the generic 500 without debug (row 51)", async () => {
     const response = await handleApiCall(services, router, call("GET", "boom"), "/project");
-    expect(response).toEqual({ status: 500, body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 500, key: null, details: [] } });
+    expect(envelope(response)).toEqual({ status: 500, body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 500, key: null, details: [] } });
     expect(JSON.stringify(response.body)).not.toContain("kaboom");
   });
 
@@ -228,14 +233,14 @@ describe("renderResult (spec §7.2, row 50)", () => {
   const query = { select: undefined, view: undefined, page: undefined, limit: undefined };
 
   it("maps true, false and null to Kirby's fixed bodies", () => {
-    expect(renderResult(true, query, context)).toEqual({ status: 200, body: { status: "ok", message: "ok", code: 200 } });
-    expect(renderResult(false, query, context)).toEqual({ status: 400, body: { status: "error", message: "bad request", code: 400 } });
-    expect(renderResult(null, query, context)).toEqual({ status: 404, body: { status: "error", message: "not found", code: 404 } });
+    expect(envelope(renderResult(true, query, context))).toEqual({ status: 200, body: { status: "ok", message: "ok", code: 200 } });
+    expect(envelope(renderResult(false, query, context))).toEqual({ status: 400, body: { status: "error", message: "bad request", code: 400 } });
+    expect(envelope(renderResult(null, query, context))).toEqual({ status: 404, body: { status: "error", message: "not found", code: 404 } });
   });
 
   it("sends plain arrays and maps as they are", () => {
-    expect(renderResult([{ name: "default", title: "Page" }], query, context)).toEqual({ status: 200, body: [{ name: "default", title: "Page" }] });
-    expect(renderResult({ code: 200, status: "ok", csrf: "x" }, query, context)).toEqual({ status: 200, body: { code: 200, status: "ok", csrf: "x" } });
+    expect(envelope(renderResult([{ name: "default", title: "Page" }], query, context))).toEqual({ status: 200, body: [{ name: "default", title: "Page" }] });
+    expect(envelope(renderResult({ code: 200, status: "ok", csrf: "x" }, query, context))).toEqual({ status: 200, body: { code: 200, status: "ok", csrf: "x" } });
   });
 
   it("uses the code of an error map, clamped to 400–599", () => {
@@ -250,7 +255,7 @@ describe("renderError (rows 51–54)", () => {
 
   it("keeps key, message and details of a Kirby-style error (row 54)", () => {
     const error = new NotFoundError({ key: "test", message: "Test", details: { a: "A" } });
-    expect(renderError(error, plain)).toEqual({
+    expect(envelope(renderError(error, plain))).toEqual({
       status: 404,
       body: { status: "error", message: "Test", code: 404, key: "error.test", details: { a: "A" } },
     });
@@ -261,7 +266,7 @@ describe("renderError (rows 51–54)", () => {
   });
 
   it("sends HTTP 500 for a code outside 400–599 but keeps the code in the body (row 53)", () => {
-    expect(renderError(new UnexpectedError("odd", 1000), plain)).toEqual({
+    expect(envelope(renderError(new UnexpectedError("odd", 1000), plain))).toEqual({
       status: 500,
       body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 1000, key: null, details: [] },
     });
@@ -269,7 +274,7 @@ describe("renderError (rows 51–54)", () => {
   });
 
   it("renders a thrown non-Error value as a generic 500", () => {
-    expect(renderError("just a string", plain)).toEqual({
+    expect(envelope(renderError("just a string", plain))).toEqual({
       status: 500,
       body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 500, key: null, details: [] },
     });

@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 function throttle(trials = 10, windowSeconds = 3600): LoginThrottle {
-  return new LoginThrottle(new FileThrottleStore(dir), { trials, windowSeconds, now: () => now });
+  return new LoginThrottle(new FileThrottleStore(dir), { trials, windowSeconds, backoffMaxSeconds: 60, now: () => now });
 }
 
 async function readLog(): Promise<string | null> {
@@ -54,19 +54,19 @@ describe("hashIp", () => {
 
 describe(".logins format (spec §2.8)", () => {
   it("serialises compactly, in the order by-ip then by-email, with [] for an empty category", () => {
-    expect(serializeLoginsLog({ "by-ip": { [LOCALHOST_HASH]: { time: NOW, trials: 2 } }, "by-email": {} })).toBe(
+    expect(serializeLoginsLog({ "by-ip": { [LOCALHOST_HASH]: { time: NOW, trials: 2 } }, "by-email": {}, "by-email-ip": {} })).toBe(
       `{"by-ip":{"${LOCALHOST_HASH}":{"time":${NOW},"trials":2}},"by-email":[]}`,
     );
-    expect(serializeLoginsLog({ "by-ip": {}, "by-email": {} })).toBe('{"by-ip":[],"by-email":[]}');
+    expect(serializeLoginsLog({ "by-ip": {}, "by-email": {}, "by-email-ip": {} })).toBe('{"by-ip":[],"by-email":[]}');
   });
 
   it("does not escape slashes or non-ASCII characters", () => {
-    const text = serializeLoginsLog({ "by-ip": {}, "by-email": { "jörg/x@exämple.com": { time: 1, trials: 1 } } });
+    const text = serializeLoginsLog({ "by-ip": {}, "by-email": { "jörg/x@exämple.com": { time: 1, trials: 1 } }, "by-email-ip": {} });
     expect(text).toBe('{"by-ip":[],"by-email":{"jörg/x@exämple.com":{"time":1,"trials":1}}}');
   });
 
   it("parses what it writes", () => {
-    const log = { "by-ip": { a: { time: 5, trials: 1 } }, "by-email": { "x@example.com": { time: 6, trials: 3 } } };
+    const log = { "by-ip": { a: { time: 5, trials: 1 } }, "by-email": { "x@example.com": { time: 6, trials: 3 } }, "by-email-ip": {} };
     expect(parseLoginsLog(serializeLoginsLog(log))).toEqual(log);
   });
 
@@ -77,14 +77,15 @@ describe(".logins format (spec §2.8)", () => {
     ["a JSON list", "[1,2]"],
     ["a JSON string", '"by-ip"'],
   ])("treats %s as an empty log", (_label, text) => {
-    expect(parseLoginsLog(text)).toEqual({ "by-ip": {}, "by-email": {} });
+    expect(parseLoginsLog(text)).toEqual({ "by-ip": {}, "by-email": {}, "by-email-ip": {} });
   });
 
   it("adds missing categories, accepts [] for empty ones and drops other top-level keys", () => {
-    expect(parseLoginsLog('{"by-ip":[],"legacy":{"x":1}}')).toEqual({ "by-ip": {}, "by-email": {} });
+    expect(parseLoginsLog('{"by-ip":[],"legacy":{"x":1}}')).toEqual({ "by-ip": {}, "by-email": {}, "by-email-ip": {} });
     expect(parseLoginsLog('{"by-email":{"a@b.c":{"time":1,"trials":2}}}')).toEqual({
       "by-ip": {},
       "by-email": { "a@b.c": { time: 1, trials: 2 } },
+      "by-email-ip": {},
     });
   });
 });
@@ -234,7 +235,7 @@ describe("validatePassword and the throttle", () => {
     return {
       store,
       users: { findUser: (key) => (key.toLowerCase() === admin.email || key === admin.id ? admin : undefined) },
-      throttle: new LoginThrottle(store, { trials, windowSeconds: 3600, now: () => now }),
+      throttle: new LoginThrottle(store, { trials, windowSeconds: 3600, backoffMaxSeconds: 60, now: () => now }),
       verify: async (password, hash) => hash === `hash:${password}`,
       authDebug,
       failureDelayMs: [0, 0],
@@ -323,8 +324,25 @@ describe("validatePassword and the throttle", () => {
     });
   });
 
-  it("locks the account for every IP after 10 failures on its e-mail", async () => {
+  it("slows an account attacked from many IPs with a back-off instead of Kirby's hour-long lock", async () => {
     const o = options();
+    for (let i = 0; i < 10; i++) {
+      await failure(validatePassword(o, "admin@example.com", "wrong-password", `10.0.0.${i}`));
+    }
+    // right after the 10th failure the account is in its back-off, from every address
+    const error = await failure(validatePassword(o, "admin@example.com", "correct-password", "192.168.1.1"));
+    expect(error).toMatchObject({ message: "Invalid login" });
+    // once the back-off has passed, the owner gets in from a new address
+    now += 2;
+    await expect(validatePassword(o, "admin@example.com", "correct-password", "192.168.1.1")).resolves.toBe(admin);
+  });
+
+  it("counts an account's failures under its normalised e-mail, whatever the stored spelling", async () => {
+    const mixed: User = { ...admin, email: "Admin@Example.com" };
+    const o = {
+      ...options(),
+      users: { findUser: (key: string) => (key.toLowerCase() === "admin@example.com" ? mixed : undefined) },
+    };
     for (let i = 0; i < 10; i++) {
       await failure(validatePassword(o, "admin@example.com", "wrong-password", `10.0.0.${i}`));
     }

@@ -50,6 +50,7 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
       });
     }
     await auth.logIn(user, { long });
+    void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "password", long } });
     return { code: 200, status: "ok", user: authView(context, user) };
   }
   if ("code" in methods || "password-reset" in methods) {
@@ -64,7 +65,10 @@ export const authRoutes: readonly RouteDefinition[] = [
   route("GET", "auth/csrf", async (context) => ({ code: 200, status: "ok", csrf: await context.auth.csrfToken() }), { auth: false }),
   route("POST", "auth/login", login, { auth: false }),
   route("POST", "auth/logout", async (context) => {
+    const session = await context.auth.cookieSession();
+    const user = session ? context.auth.sessionUser(session) : null;
     await context.auth.logOut();
+    if (user) void context.auth.audit({ event: "logout", actor: { id: user.id, email: user.email } });
     return true;
   }, { auth: false }),
   route("POST", "auth/ping", async (context) => {

@@ -5,6 +5,7 @@ import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
+import { securityRoutes } from "./security.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...pageWriteRoutes, ...userRoutes, ...userWriteRoutes, ...systemRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...pageWriteRoutes, ...userRoutes, ...userWriteRoutes, ...securityRoutes, ...systemRoutes];

@@ -198,7 +198,32 @@ async function changeRole(context: ApiContext, target: User): Promise<ApiResult>
     },
     { acrossAccounts: true },
   );
+  if (current(context, target.id).role !== target.role) {
+    await revokeAccess(context, target, "role.change", { from: target.role, to: role });
+  }
   return userModel(context, target.id);
+}
+
+/**
+ * Ends what the target had been granted (sessions, application passwords, cached Basic checks), keeping only the
+ * acting session when the target is the caller, and records it in the audit log.
+ */
+async function revokeAccess(
+  context: ApiContext,
+  target: User,
+  event: "password.change" | "role.change" | "user.delete",
+  details: Record<string, unknown> = {},
+): Promise<void> {
+  const identity = context.identity;
+  const keep = identity?.kind === "session" && identity.user.id === target.id ? identity.session.storeKey : undefined;
+  const revoked = await context.services.security.revokeUserAccess(target.id, keep === undefined ? {} : { exceptStoreKey: keep });
+  const actor = identity?.user;
+  void context.auth.audit({
+    event,
+    actor: actor ? { id: actor.id, email: actor.email } : null,
+    target: { user: target.id },
+    details: { ...details, revokedSessions: revoked.sessions, revokedTokens: revoked.tokens },
+  });
 }
 
 /**
@@ -221,6 +246,7 @@ async function changePassword(context: ApiContext, target: User): Promise<ApiRes
     checkChangePassword(services, actor, current(context, target.id), password);
   });
   if (isSelf && session) context.auth.renewLoginAfterPasswordChange(session, current(context, target.id).passwordTimestamp);
+  await revokeAccess(context, target, "password.change");
   return userModel(context, target.id);
 }
 
@@ -229,6 +255,7 @@ async function deleteUser(context: ApiContext, target: User): Promise<ApiResult>
   await services.accountWriter.delete(target.id, () => {
     checkDelete(services, actingUser(context), current(context, target.id));
   });
+  await revokeAccess(context, target, "user.delete");
   return true;
 }
 

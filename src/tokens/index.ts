@@ -1,0 +1,2 @@
+export { TokenStore, looksLikeToken, describeToken, type TokenRecord, type TokenInfo, type TokenScope, type TokenCheck } from "./token-store.js";
+export { scopeAllows, parseScope } from "./scope.js";

@@ -1,0 +1,223 @@
+import { createHash, randomBytes } from "node:crypto";
+import { watch, type FSWatcher } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { safeEqual } from "../crypto/safe-equal.js";
+import { writeFileAtomic } from "../fs/atomic-write.js";
+import { KeyedMutex } from "../fs/keyed-mutex.js";
+
+/**
+ * Application passwords (API tokens): `sheaf_<public id>_<secret>`. The public id finds the record in O(1); only a
+ * SHA-256 hash of the 256-bit secret is stored, so the file (`site/accounts/.tokens.json`, which PHP Kirby does
+ * not read) never holds a usable credential. A token is shown once, when it is created.
+ */
+
+/** What a token may do within its owner's permissions: read-only, everything, or listed actions. */
+export type TokenScope = "read" | "full" | { readonly permissions: Readonly<Record<string, Readonly<Record<string, boolean>>>> };
+
+export interface TokenRecord {
+  readonly id: string;
+  readonly userId: string;
+  readonly name: string;
+  readonly secretHash: string;
+  readonly scope: TokenScope;
+  readonly createdAt: number;
+  /** Unix seconds, or null for a token that does not expire. */
+  readonly expiresAt: number | null;
+  lastUsedAt: number | null;
+  lastUsedIp: string | null;
+}
+
+/** A token as the API shows it: never the secret or its hash. */
+export interface TokenInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly scope: TokenScope;
+  readonly createdAt: string;
+  readonly expiresAt: string | null;
+  readonly lastUsedAt: string | null;
+  readonly lastUsedIp: string | null;
+  readonly userId: string;
+}
+
+const TOKEN_PATTERN = /^sheaf_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$/;
+const BASE32 = "abcdefghijklmnopqrstuvwxyz234567";
+/** Reads do not rewrite the file for every use: `lastUsed` is persisted at most this often per token. */
+const LAST_USED_PERSIST_SECONDS = 60;
+
+export function looksLikeToken(text: string): boolean {
+  return TOKEN_PATTERN.test(text);
+}
+
+function hashSecret(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex");
+}
+
+function randomBase32(length: number): string {
+  const bytes = randomBytes(length);
+  let text = "";
+  for (const byte of bytes) text += BASE32[byte & 31];
+  return text;
+}
+
+function iso(unix: number | null): string | null {
+  return unix === null ? null : new Date(unix * 1000).toISOString();
+}
+
+export function describeToken(record: TokenRecord): TokenInfo {
+  return {
+    id: record.id,
+    name: record.name,
+    scope: record.scope,
+    createdAt: iso(record.createdAt) as string,
+    expiresAt: iso(record.expiresAt),
+    lastUsedAt: iso(record.lastUsedAt),
+    lastUsedIp: record.lastUsedIp,
+    userId: record.userId,
+  };
+}
+
+export type TokenCheck =
+  | { readonly ok: true; readonly record: TokenRecord; readonly firstUseInAWhile: boolean }
+  | { readonly ok: false; readonly reason: "malformed" | "unknown" | "expired" };
+
+export class TokenStore {
+  private readonly records = new Map<string, TokenRecord>();
+  private readonly mutex = new KeyedMutex();
+  private readonly persistedUse = new Map<string, number>();
+  private watcher: FSWatcher | null = null;
+  private reloadTimer: NodeJS.Timeout | null = null;
+
+  private constructor(readonly file: string) {}
+
+  /** Opens the store; with `watch`, changes made by another process (the CLI) are picked up within a second. */
+  static async open(accountsDir: string, { watch: shouldWatch = false }: { watch?: boolean } = {}): Promise<TokenStore> {
+    const store = new TokenStore(path.join(accountsDir, ".tokens.json"));
+    await store.load();
+    if (shouldWatch) store.startWatching();
+    return store;
+  }
+
+  private startWatching(): void {
+    try {
+      this.watcher = watch(path.dirname(this.file), (_event, name) => {
+        if (name !== path.basename(this.file)) return;
+        if (this.reloadTimer) clearTimeout(this.reloadTimer);
+        this.reloadTimer = setTimeout(() => void this.mutex.run(this.file, () => this.load()).catch(() => undefined), 50);
+      });
+      this.watcher.on("error", () => undefined);
+    } catch {
+      this.watcher = null;
+    }
+  }
+
+  close(): void {
+    this.watcher?.close();
+    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+  }
+
+  private async load(): Promise<void> {
+    const text = await readFile(this.file, "utf8").catch(() => null);
+    const previous = new Map(this.records);
+    this.records.clear();
+    if (!text) return;
+    try {
+      const raw = JSON.parse(text) as Record<string, TokenRecord>;
+      for (const record of Object.values(raw)) {
+        if (typeof record?.id !== "string" || typeof record.secretHash !== "string") continue;
+        const known = previous.get(record.id);
+        // uses seen in memory but not yet written are newer than the file
+        const lastUsedAt = Math.max(record.lastUsedAt ?? 0, known?.lastUsedAt ?? 0) || null;
+        this.records.set(record.id, { ...record, lastUsedAt, lastUsedIp: known?.lastUsedIp ?? record.lastUsedIp });
+      }
+    } catch {
+      // an unreadable file grants nothing; it is rewritten on the next change
+    }
+  }
+
+  /**
+   * Re-reads the file, applies a change and writes it back, all inside the lock: neither a concurrent reload nor
+   * another process's change (the CLI) is lost.
+   */
+  private mutate<T>(change: () => T): Promise<T> {
+    return this.mutex.run(this.file, async () => {
+      await this.load();
+      const result = change();
+      await writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.records), null, 1), 0o600);
+      return result;
+    });
+  }
+
+  /** Creates a token; returns the record and the one and only copy of the full token string. */
+  async create(input: { userId: string; name: string; scope: TokenScope; expiresAt: number | null; now: number }): Promise<{ record: TokenRecord; token: string }> {
+    const secret = randomBytes(32).toString("base64url");
+    const record = await this.mutate(() => {
+      let id = randomBase32(16);
+      while (this.records.has(id)) id = randomBase32(16);
+      const created: TokenRecord = {
+        id,
+        userId: input.userId,
+        name: input.name,
+        secretHash: hashSecret(secret),
+        scope: input.scope,
+        createdAt: input.now,
+        expiresAt: input.expiresAt,
+        lastUsedAt: null,
+        lastUsedIp: null,
+      };
+      this.records.set(id, created);
+      return created;
+    });
+    return { record, token: `sheaf_${record.id}_${secret}` };
+  }
+
+  /** Checks a presented token: O(1) lookup, constant-time hash comparison, expiry. */
+  verify(token: string, nowUnix: number): TokenCheck {
+    const match = TOKEN_PATTERN.exec(token);
+    if (!match) return { ok: false, reason: "malformed" };
+    const record = this.records.get(match[1] as string);
+    const presented = hashSecret(match[2] as string);
+    if (!record) {
+      safeEqual(presented, presented);
+      return { ok: false, reason: "unknown" };
+    }
+    if (!safeEqual(presented, record.secretHash)) return { ok: false, reason: "unknown" };
+    if (record.expiresAt !== null && record.expiresAt <= nowUnix) return { ok: false, reason: "expired" };
+    const lastPersisted = this.persistedUse.get(record.id) ?? 0;
+    return { ok: true, record, firstUseInAWhile: nowUnix - lastPersisted >= LAST_USED_PERSIST_SECONDS };
+  }
+
+  /** Records a use (time and address); written to disk at most once a minute per token. */
+  async markUsed(record: TokenRecord, ip: string, nowUnix: number): Promise<void> {
+    record.lastUsedAt = nowUnix;
+    record.lastUsedIp = ip;
+    const lastPersisted = this.persistedUse.get(record.id) ?? 0;
+    if (nowUnix - lastPersisted < LAST_USED_PERSIST_SECONDS) return;
+    this.persistedUse.set(record.id, nowUnix);
+    await this.mutate(() => undefined);
+  }
+
+  list(userId: string): TokenRecord[] {
+    return [...this.records.values()].filter((record) => record.userId === userId).sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  get(id: string): TokenRecord | undefined {
+    return this.records.get(id);
+  }
+
+  revoke(id: string): Promise<boolean> {
+    return this.mutate(() => this.records.delete(id));
+  }
+
+  /** Revokes every token of a user (password change, role change, deletion). Returns how many. */
+  async revokeAllOf(userId: string): Promise<number> {
+    if (!this.list(userId).length) return 0;
+    return this.mutate(() => {
+      let count = 0;
+      for (const record of [...this.records.values()]) {
+        if (record.userId === userId && this.records.delete(record.id)) count++;
+      }
+      return count;
+    });
+  }
+}
