@@ -64,8 +64,10 @@ export async function validatePassword(
   password: string,
   clientIp: string,
 ): Promise<User> {
-  const email = decodeIdnEmail(emailInput).toLowerCase();
-  const user = options.users.findUser(email);
+  const decoded = decodeIdnEmail(emailInput);
+  const email = decoded.toLowerCase();
+  // E-mails match case-insensitively; a user id (no @) is a folder name and keeps its case.
+  const user = options.users.findUser(decoded.includes("@") ? email : decoded);
   let original: SheafError;
   try {
     const decision = await options.throttle.check(clientIp, email, user !== undefined);

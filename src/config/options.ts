@@ -127,9 +127,19 @@ export function expandDottedKeys(raw: Raw): Raw {
     const last = path[path.length - 1] as string;
     const expanded = isPlainObject(value) ? expandDottedKeys(value) : value;
     const existing = target[last];
-    target[last] = isPlainObject(existing) && isPlainObject(expanded) ? { ...existing, ...expanded } : expanded;
+    target[last] = isPlainObject(existing) && isPlainObject(expanded) ? deepMerge(existing, expanded) : expanded;
   }
   return result;
+}
+
+/** Merges `b` into `a` at every depth (later keys win for non-map values). */
+function deepMerge(a: Raw, b: Raw): Raw {
+  const merged: Raw = { ...a };
+  for (const [key, value] of Object.entries(b)) {
+    const current = merged[key];
+    merged[key] = isPlainObject(current) && isPlainObject(value) ? deepMerge(current, value) : value;
+  }
+  return merged;
 }
 
 function describe(value: unknown): string {

@@ -23,7 +23,7 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
     return { ok: true, values: fromSearchParams(new URLSearchParams(text)) };
   }
   if (mediaType === "multipart/form-data") {
-    return { ok: true, values: {} };
+    return { ok: true, values: parseMultipartFields(raw ?? Buffer.alloc(0), contentType ?? "") };
   }
   if (text.trim() === "") return { ok: true, values: {} };
   let value: unknown;
@@ -42,5 +42,29 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
 export function parseQuery(search: string): Record<string, string> {
   const values: Record<string, string> = {};
   for (const [key, value] of new URLSearchParams(search)) values[key] = value;
+  return values;
+}
+
+/**
+ * The text fields of a `multipart/form-data` body (uploaded files are not fields and are left out). Parts without
+ * a name, and a body without a boundary, give nothing.
+ */
+export function parseMultipartFields(raw: Buffer, contentType: string): Record<string, unknown> {
+  const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
+  const boundary = match?.[1] ?? match?.[2]?.trim();
+  const values: Record<string, unknown> = {};
+  if (!boundary) return values;
+  const text = raw.toString("latin1");
+  for (const part of text.split(`--${boundary}`)) {
+    const headerEnd = part.indexOf("\r\n\r\n");
+    if (headerEnd < 0) continue;
+    const headers = part.slice(0, headerEnd);
+    const disposition = /content-disposition:\s*form-data;([^\r\n]*)/i.exec(headers)?.[1] ?? "";
+    const name = /\bname="([^"]*)"/i.exec(disposition)?.[1];
+    if (name === undefined || /\bfilename=/i.test(disposition)) continue;
+    let body = part.slice(headerEnd + 4);
+    if (body.endsWith("\r\n")) body = body.slice(0, -2);
+    values[Buffer.from(name, "latin1").toString("utf8")] = Buffer.from(body, "latin1").toString("utf8");
+  }
   return values;
 }

@@ -134,11 +134,15 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   async function renderSite(request: IncomingMessage, response: ServerResponse, headers: Headers, path: string | null): Promise<void> {
     const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
     // Links inside the site are root-relative, so they work under any host name the visitor used.
-    let basePath = "";
+    let basePath: string;
     try {
       basePath = auth.environment.indexPath.replace(/\/+$/, "");
-    } catch {
-      basePath = "";
+    } catch (error) {
+      // a host outside the `url` allow-list: every request fails, as in Kirby
+      const message = error instanceof Error ? error.message : String(error);
+      const body = { status: "error", code: error instanceof SheafError ? error.key : "error", details: [], message };
+      send(response, 400, { "content-type": JSON_TYPE }, JSON.stringify(body));
+      return;
     }
     const session = await auth.cookieSession();
     const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {

@@ -56,8 +56,7 @@ describe("parseBody (spec §2.1, deviation d)", () => {
     expect(parseBody(buffer(text), "application/json")).toEqual({ ok: false, message: "Invalid JSON in request body" });
   });
 
-  // Bug: multipart/form-data fields are dropped (the body is always empty), so e.g. a multipart login fails.
-  it.fails("reads the text fields of multipart/form-data like form fields", () => {
+  it("reads the text fields of multipart/form-data like form fields", () => {
     const boundary = "----sheaf-boundary";
     const text =
       `--${boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\nadmin@example.com\r\n` +

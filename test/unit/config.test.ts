@@ -69,8 +69,7 @@ describe("nested and dotted keys", () => {
     expect(resolveOptions({ "auth.challenge.timeout": 10 }).auth.challengeTimeoutSeconds).toBe(10);
   });
 
-  // Bug: a nested map merged after a dotted key is merged one level deep only, so the dotted value is lost.
-  it.fails("keeps a dotted key when a later nested map shares more than its first segment", () => {
+  it("keeps a dotted key when a later nested map shares more than its first segment", () => {
     const options = resolveOptions({ "auth.challenge.timeout": 10, auth: { challenge: { email: { from: "x@y.z" } } } });
     expect(options.auth.challengeTimeoutSeconds).toBe(10);
   });
