@@ -14,6 +14,7 @@ import {
   writePasswordHash,
 } from "../accounts/index.js";
 import { removeAccount } from "../accounts/account-writer.js";
+import { describeToken, parseScope, TokenStore } from "../tokens/index.js";
 import { passwordLength } from "../auth/index.js";
 import { createBlueprintRegistry } from "../blueprints/index.js";
 import { ConfigError } from "../errors.js";
@@ -219,6 +220,90 @@ export async function main(argv: readonly string[]): Promise<void> {
       if (accounts.users().length <= 1) throw new ConfigError("The last user cannot be deleted");
       await removeAccount(accountsDir, user.id);
       process.stdout.write(`Deleted user ${user.id} <${user.email}>\n`);
+    });
+
+  const findUserIn = async (root: string, key: string) => {
+    const accountsDir = path.join(path.resolve(root), "site", "accounts");
+    const accounts = await createAccountIndex({ root: accountsDir, watch: false });
+    const user = accounts.findUser(key.trim().toLowerCase()) ?? accounts.findUser(key.trim());
+    if (!user) throw new ConfigError(`The user "${key}" cannot be found`);
+    return { user, accountsDir };
+  };
+
+  program
+    .command("token:create")
+    .description("create an application password (API token) for a user; it is shown once")
+    .argument("[root]", "site folder", ".")
+    .requiredOption("-e, --email <email>", "owner's e-mail address or user id")
+    .requiredOption("-n, --name <name>", "what the token is for, e.g. \"deploy script\"")
+    .option("-s, --scope <scope>", 'read (default), full, or a JSON permission map like \'{"pages":{"update":true}}\'', "read")
+    .option("--expires <days>", "days until it expires (default: never)")
+    .action(async (root: string, options: { email: string; name: string; scope: string; expires?: string }) => {
+      const { user, accountsDir } = await findUserIn(root, options.email);
+      let scopeInput: unknown = options.scope;
+      if (options.scope.trim().startsWith("{")) {
+        try {
+          scopeInput = JSON.parse(options.scope);
+        } catch {
+          throw new ConfigError("--scope is not valid JSON");
+        }
+      }
+      const scope = (() => {
+        try {
+          return parseScope(scopeInput);
+        } catch (error) {
+          throw new ConfigError(error instanceof Error ? error.message : String(error));
+        }
+      })();
+      let expiresAt: number | null = null;
+      if (options.expires !== undefined) {
+        const days = Number(options.expires);
+        if (!Number.isFinite(days) || days <= 0) throw new ConfigError("--expires must be a positive number of days");
+        expiresAt = Math.floor(Date.now() / 1000 + days * 86400);
+      }
+      const name = options.name.trim();
+      if (name === "" || name.length > 100) throw new ConfigError("--name must be 1–100 characters");
+      const store = await TokenStore.open(accountsDir);
+      const { record, token } = await store.create({ userId: user.id, name, scope, expiresAt, now: Math.floor(Date.now() / 1000) });
+      process.stdout.write(`Created application password ${record.id} for ${user.email}. It is shown only once:\n\n  ${token}\n\n`);
+      process.stdout.write(`Use it as the Basic-auth password with ${user.email}, or as "Authorization: Bearer ${token.slice(0, 12)}…".\n`);
+    });
+
+  program
+    .command("token:list")
+    .description("list a user's application passwords (never the secrets)")
+    .argument("[root]", "site folder", ".")
+    .requiredOption("-e, --email <email>", "owner's e-mail address or user id")
+    .option("--json", "print JSON")
+    .action(async (root: string, options: { email: string; json?: boolean }) => {
+      const { user, accountsDir } = await findUserIn(root, options.email);
+      const tokens = (await TokenStore.open(accountsDir)).list(user.id).map(describeToken);
+      if (options.json) {
+        process.stdout.write(`${JSON.stringify(tokens, null, 2)}\n`);
+        return;
+      }
+      if (tokens.length === 0) {
+        process.stdout.write(`${user.email} has no application passwords.\n`);
+        return;
+      }
+      for (const token of tokens) {
+        const scope = typeof token.scope === "string" ? token.scope : "custom";
+        process.stdout.write(
+          `${token.id}  ${token.name}  scope=${scope}  created=${token.createdAt}  expires=${token.expiresAt ?? "never"}  lastUsed=${token.lastUsedAt ?? "never"}${token.lastUsedIp ? ` from ${token.lastUsedIp}` : ""}\n`,
+        );
+      }
+    });
+
+  program
+    .command("token:revoke")
+    .description("revoke an application password")
+    .argument("[root]", "site folder", ".")
+    .argument("<id>", "token id (from token:list)")
+    .action(async (root: string, id: string) => {
+      const accountsDir = path.join(path.resolve(root), "site", "accounts");
+      const store = await TokenStore.open(accountsDir);
+      if (!(await store.revoke(id))) throw new ConfigError(`No application password with id "${id}"`);
+      process.stdout.write(`Revoked application password ${id}\n`);
     });
 
   try {
