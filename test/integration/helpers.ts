@@ -9,11 +9,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createSheaf, type CreateSheafOptions, type Sheaf } from "../../src/app.js";
 import { MemorySessionStore } from "../../src/session/index.js";
+import { DEVIATIONS_FILE as VENDORED_DEVIATIONS, FIXTURE_DIR, GOLDEN_DIR as VENDORED_GOLDEN } from "../paths.js";
 
 export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const FIXTURE = "/work/shared/conformance/fixture";
-export const GOLDEN_DIR = "/work/shared/conformance/kirby-5.5.2";
-export const DEVIATIONS_FILE = "/work/shared/conformance/deviations.sheaf.json";
+export const FIXTURE = FIXTURE_DIR;
+export const GOLDEN_DIR = VENDORED_GOLDEN;
+export const DEVIATIONS_FILE = VENDORED_DEVIATIONS;
 export const STARTERKIT = path.join(PROJECT_ROOT, "examples", "starterkit");
 /** The fixture's 200 listed children of `bulk` (only pagination tests need them). */
 export const BULK_PAGES = "content/3_bulk";

@@ -6,8 +6,9 @@ import { parsePhpArrayFile } from "../../src/accounts/php-array.js";
 import { verifyPassword } from "../../src/accounts/passwords.js";
 import { createSheaf, type Sheaf } from "../../src/app.js";
 import { verifyCookieValue } from "../../src/session/index.js";
+import { FIXTURE_DIR } from "../paths.js";
 
-const FIXTURE = "/work/shared/conformance/fixture";
+const FIXTURE = FIXTURE_DIR;
 const ADMIN = { id: "admin001", email: "admin@example.com", password: "AdminPass123!" };
 const EDITOR = { id: "editor01", email: "editor@example.com", password: "EditorPass123!" };
 const NOACCESS = { id: "noacc001", email: "noaccess@example.com", password: "NoAccessPass123!" };
