@@ -498,7 +498,6 @@ function materialise(options: ResolvedOptions, records: RecordCache): Snapshot {
     names: readonly string[],
     parent: Page | null,
     inDraftsFolder: boolean,
-    parentIsDraft: boolean,
   ): readonly Page[] => {
     const built: Page[] = [];
     for (const name of names) {
@@ -506,7 +505,9 @@ function materialise(options: ResolvedOptions, records: RecordCache): Snapshot {
       const record = records.get(dir);
       if (record === undefined) continue;
 
-      const isDraft = inDraftsFolder || parentIsDraft;
+      // A draft is a folder under `_drafts`; its own children are listed or unlisted by their folder names
+      // (they are only unreachable on the site while an ancestor is a draft).
+      const isDraft = inDraftsFolder;
       const { num, slug } = parseFolderName(name);
       const page: PageDraft = {
         id: parent === null ? slug : `${parent.id}/${slug}`,
@@ -528,8 +529,8 @@ function materialise(options: ResolvedOptions, records: RecordCache): Snapshot {
       if (!pagesById.has(key)) pagesById.set(key, asPage);
       pages.push(asPage);
 
-      page.children = Object.freeze(buildPages(dir, record.inventory.children, asPage, false, isDraft));
-      page.drafts = Object.freeze(buildPages(dir, record.inventory.drafts, asPage, true, isDraft));
+      page.children = Object.freeze(buildPages(dir, record.inventory.children, asPage, false));
+      page.drafts = Object.freeze(buildPages(dir, record.inventory.drafts, asPage, true));
       built.push(Object.freeze(page));
     }
     return built;
@@ -542,8 +543,8 @@ function materialise(options: ResolvedOptions, records: RecordCache): Snapshot {
     dir: root,
     contentFile: join(root, `site.${extension}`),
     content: rootRecord.content,
-    children: Object.freeze(buildPages(root, rootRecord.inventory.children, null, false, false)),
-    drafts: Object.freeze(buildPages(root, rootRecord.inventory.drafts, null, true, false)),
+    children: Object.freeze(buildPages(root, rootRecord.inventory.children, null, false)),
+    drafts: Object.freeze(buildPages(root, rootRecord.inventory.drafts, null, true)),
     files: rootRecord.inventory.files,
   });
 

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
-import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { ATOMIC_TEMP_FILE, syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 
 /**
  * Crash safety for operations that move several folders (publishing with renumbering, reordering): the planned
@@ -61,11 +61,15 @@ async function removeLeftovers(dir: string, depth: number): Promise<void> {
     return;
   }
   for (const entry of entries) {
-    if (!entry.isDirectory()) continue;
     const full = path.join(dir, entry.name);
+    if (!entry.isDirectory()) {
+      // a file write interrupted before its rename never became the file: its temp file is garbage
+      if (ATOMIC_TEMP_FILE.test(entry.name)) await rm(full, { force: true });
+      continue;
+    }
     if (entry.name.startsWith(TEMP_PREFIX) || entry.name.startsWith(TRASH_PREFIX)) {
       await rm(full, { recursive: true, force: true });
-    } else if (depth < 64 && !entry.name.startsWith(".")) {
+    } else if (depth < 64 && (!entry.name.startsWith(".") || entry.name === JOURNAL_DIR)) {
       await removeLeftovers(full, depth + 1);
     }
   }

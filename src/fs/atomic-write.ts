@@ -37,3 +37,6 @@ export async function syncDirectory(dir: string): Promise<void> {
     await handle.close();
   }
 }
+
+/** Temp files of `writeFileAtomic` (`.<name>.<12 hex>.tmp`): left behind only by a crash mid-write. */
+export const ATOMIC_TEMP_FILE = /^\..+\.[0-9a-f]{12}\.tmp$/;

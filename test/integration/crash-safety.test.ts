@@ -521,7 +521,7 @@ describe("crash safety of content writes", () => {
     if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
     const seed = Number(process.env["SHEAF_CRASH_SEED"] ?? Date.now() % 2 ** 31);
     const random = seededRandom(seed);
-    const context = `seed ${seed} (SHEAF_CRASH_SEED=${seed} replays the choices)`;
+    const context = `seed ${seed} (SHEAF_CRASH_SEED=${seed} repeats the random choices; timing still varies)`;
     const root = await prepareSite();
     roots.push(root);
     const contentRoot = path.join(root, "content");
@@ -707,8 +707,8 @@ describe("recovery at start (recoverContent), state by state", () => {
   });
 
   // A crash while a file is being written atomically leaves its temp file (`.<name>.<hex>.tmp`) behind; recovery
-  // removes temp and trash folders and journals, but never these files, so every such crash leaves garbage for good.
-  it.fails("removes the temp files of interrupted atomic writes (content files and journals)", async () => {
+  // removes it with the temp and trash folders.
+  it("removes the temp files of interrupted atomic writes (content files and journals)", async () => {
     const root = await fixtureCopy();
     const content = path.join(root, "content");
     const strays = ["1_notes/1_first-note/.note.txt.0123456789ab.tmp", ".sheaf-journal/.1700000000000-0a1b2c3d.json.0123456789ab.tmp"];

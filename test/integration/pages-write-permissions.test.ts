@@ -546,8 +546,7 @@ describe("role permissions beyond the fixture roles", () => {
   });
 
   // Field keys are case-insensitive (`TITLE` is stored as `Title`), so the title rule must see every spelling.
-  // pages-write.ts checks `input["title"]` only, and the title is written without changeTitle.
-  it.fails("a title sent under another spelling of the key (TITLE, Title) also needs changeTitle", async () => {
+  it("a title sent under another spelling of the key (TITLE, Title) also needs changeTitle", async () => {
     const site = await startSite();
     for (const key of ["TITLE", "Title"]) {
       await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes", body: { intro: "x", [key]: "New" } }, [403, "error.page.changeTitle.permission"]);

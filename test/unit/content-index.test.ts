@@ -141,12 +141,13 @@ describe("building the index from a modified fixture", () => {
 
   afterEach(closeAllAndRemove);
 
-  it("treats children of drafts as drafts", async () => {
+  it("reads children of drafts by their own folder names (listed or unlisted)", async () => {
     await mkdir(join(root, "1_notes", "_drafts", "secret-draft", "1_child"));
     await writeFile(join(root, "1_notes", "_drafts", "secret-draft", "1_child", "note.txt"), "Title: Child");
     const index = await open(false);
     const child = index.findPage("notes/secret-draft/child");
-    expect(child && summary(child)).toEqual(["notes/secret-draft/child", null, "draft", "note"]);
+    expect(child && summary(child)).toEqual(["notes/secret-draft/child", 1, "listed", "note"]);
+    expect(child?.parent?.status).toBe("draft");
   });
 
   it("lists media files and gives an empty content object without a content file", async () => {

@@ -158,7 +158,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       assertCan(context, "update", page, "page.update.permission");
       const input = context.request.body.values;
       const keys = new Set(Object.keys(input).map(normaliseFieldKey));
-      if (keys.has("title") && input["title"] !== undefined) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
+      // any spelling of the key that is stored as `title` (Title, TITLE, " title") changes the title
+      const changesTitle = Object.entries(input).some(([key, value]) => normaliseFieldKey(key) === "title" && value !== null && value !== undefined);
+      if (changesTitle) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
       const current = await context.services.writer.readContent(page.contentFile);
       const blueprint = context.services.blueprints.page(page.template);
       const merged = mergeContent(blueprint, current, input);

@@ -1,0 +1,263 @@
+/**
+ * Login throttling beyond Kirby, through HTTP with real client addresses (light-my-request's `remoteAddress`):
+ * Kirby's per-IP rule stays, but an attacker can no longer lock the owner out of an account; keys are normalised;
+ * `auth.revealThrottle` tells a client it is rate-limited; passwords, Basic auth and application passwords share
+ * one limiter. The clock is faked (only `Date`) so that back-off windows are exact.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Sheaf } from "../../src/app.js";
+import { MemoryThrottleStore } from "../../src/auth/index.js";
+import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite } from "./helpers.js";
+
+afterEach(async () => {
+  vi.useRealTimers();
+  await cleanUp();
+});
+
+const OWNER_IP = "203.0.113.10";
+const ATTACKER_IP = "198.51.100.66";
+const RATE_LIMITED = { status: "error", message: "Rate limit exceeded", code: 403, details: { reason: "rate-limited" } };
+
+/** Fakes `Date` only (timers stay real), starting a little ahead of the real clock at a whole second. */
+function freezeClock(): { advance(seconds: number): void } {
+  let now = (Math.floor(Date.now() / 1000) + 5) * 1000;
+  vi.useFakeTimers({ toFake: ["Date"] });
+  vi.setSystemTime(now);
+  return {
+    advance(seconds: number) {
+      now += seconds * 1000;
+      vi.setSystemTime(now);
+    },
+  };
+}
+
+async function start(config: Record<string, unknown> = {}): Promise<TestSite> {
+  return startSite({
+    memorySessions: true,
+    config: { api: { basicAuth: true, allowInsecure: true }, ...config },
+    extra: { throttleStore: new MemoryThrottleStore() },
+  });
+}
+
+function basic(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+}
+
+async function inject(sheaf: Sheaf, ip: string, method: string, url: string, headers: Record<string, string>, json?: unknown): Promise<Reply> {
+  const response = await sheaf.server.inject({
+    method: method as "GET",
+    url,
+    remoteAddress: ip,
+    headers: json === undefined ? headers : { ...headers, "content-type": "application/json" },
+    ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
+  });
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.statusCode, headers: response.headers, text: response.body, body, setCookies: [] };
+}
+
+/** An anonymous session (cookie + CSRF token) for posting to the login route. */
+async function anonymousSession(site: TestSite): Promise<Record<string, string>> {
+  const client = site.client();
+  await client.fetchCsrf();
+  return { cookie: client.cookie!, "x-csrf": client.csrf! };
+}
+
+async function login(site: TestSite, ip: string, email: string, password: string, url = "/api/auth/login"): Promise<Reply> {
+  return inject(site.sheaf, ip, "POST", url, await anonymousSession(site), { email, password });
+}
+
+/** A login attempt with a session opened once and reused (fast enough for a thousand attempts). */
+function loginWith(site: TestSite, session: Record<string, string>) {
+  return (ip: string, email: string, password: string, url = "/api/auth/login"): Promise<Reply> =>
+    inject(site.sheaf, ip, "POST", url, session, { email, password });
+}
+
+async function createToken(site: TestSite, ip = "192.0.2.200"): Promise<string> {
+  const reply = await inject(site.sheaf, ip, "POST", "/api/account/tokens", { authorization: basic(ADMIN.email, ADMIN.password) }, {
+    name: "script",
+    scope: "read",
+  });
+  if (reply.status !== 200) throw new Error(`token creation answered ${reply.status}: ${reply.text}`);
+  return dataOf(reply)["token"] as string;
+}
+
+describe("an attacker cannot lock the owner out", () => {
+  it("1,000 failures from one address: that address is blocked, the owner still logs in from another", async () => {
+    const clock = freezeClock();
+    const site = await start();
+    const attempt = loginWith(site, await anonymousSession(site));
+
+    const answers = new Set<string>();
+    for (let i = 0; i < 1000; i++) {
+      const reply = await attempt(ATTACKER_IP, ADMIN.email, `guess-${i}-password`);
+      answers.add(`${reply.status} ${JSON.stringify(reply.body)}`);
+    }
+    expect([...answers]).toEqual([`403 ${JSON.stringify(INVALID_LOGIN)}`]);
+    // Kirby's per-IP rule: the attacking address cannot log in even with the right password
+    expect((await attempt(ATTACKER_IP, ADMIN.email, ADMIN.password)).body).toEqual(INVALID_LOGIN);
+
+    // only the first `auth.trials` failures counted for the account: a back-off of one second, not an hour
+    clock.advance(1);
+    const owner = await login(site, OWNER_IP, ADMIN.email, ADMIN.password);
+    expect(owner.status).toBe(200);
+    expect((owner.body as { user: { id: string } }).user.id).toBe(ADMIN.id);
+    expect((await attempt(ATTACKER_IP, ADMIN.email, ADMIN.password)).body).toEqual(INVALID_LOGIN);
+  });
+
+  it("an attack from many addresses slows the account by at most auth.backoffMax", async () => {
+    const clock = freezeClock();
+    const site = await start({ auth: { backoffMax: 5, revealThrottle: true } });
+    const attempt = loginWith(site, await anonymousSession(site));
+
+    // 20 counted failures, each from a fresh address and after the previous back-off has passed
+    for (let i = 1; i <= 20; i++) {
+      const reply = await attempt(`192.0.2.${i}`, ADMIN.email, "wrong-password");
+      expect(reply.body, `attempt ${i}`).toEqual(INVALID_LOGIN);
+      if (i < 20) clock.advance(6);
+    }
+    // 2^(20-10) s would be 17 minutes; the cap is 5 s
+    const during = await login(site, OWNER_IP, ADMIN.email, ADMIN.password);
+    expect(during.body).toMatchObject(RATE_LIMITED);
+    const retryAfter = Number(during.headers["retry-after"]);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(5);
+
+    clock.advance(retryAfter);
+    expect((await login(site, OWNER_IP, ADMIN.email, ADMIN.password)).status).toBe(200);
+  });
+});
+
+describe("throttle keys are normalised", () => {
+  it("upper- and mixed-case spellings of an e-mail count for the same account", async () => {
+    const clock = freezeClock();
+    const site = await start({ auth: { revealThrottle: true } });
+    const attempt = loginWith(site, await anonymousSession(site));
+    const spellings = ["ADMIN@EXAMPLE.COM", "Admin@Example.com", "aDmIn@eXaMpLe.CoM", "admin@EXAMPLE.com", "ADMIN@example.com"];
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(`192.0.2.${i + 1}`, spellings[i % spellings.length]!, "wrong-password")).body).toEqual(INVALID_LOGIN);
+    }
+    expect((await login(site, OWNER_IP, ADMIN.email, ADMIN.password)).body).toMatchObject(RATE_LIMITED);
+    clock.advance(1);
+    expect((await login(site, OWNER_IP, "ADMIN@EXAMPLE.COM", ADMIN.password)).status).toBe(200);
+  });
+
+  it("punycode and Unicode spellings of an IDN e-mail count for the same account", async () => {
+    const clock = freezeClock();
+    const site = await start({ auth: { revealThrottle: true } });
+    const created = await inject(site.sheaf, "192.0.2.200", "POST", "/api/users", { authorization: basic(ADMIN.email, ADMIN.password) }, {
+      email: "ann@exämple.com",
+      password: "ann-password-1",
+      role: "editor",
+    });
+    expect(created.status).toBe(200);
+    const attempt = loginWith(site, await anonymousSession(site));
+    const spellings = ["ann@xn--exmple-cua.com", "ANN@XN--EXMPLE-CUA.COM", "Ann@EXÄMPLE.com"];
+    for (let i = 0; i < 10; i++) {
+      expect((await attempt(`192.0.2.${i + 1}`, spellings[i % spellings.length]!, "wrong-password")).body).toEqual(INVALID_LOGIN);
+    }
+    expect((await login(site, OWNER_IP, "ann@exämple.com", "ann-password-1")).body).toMatchObject(RATE_LIMITED);
+    clock.advance(1);
+    const owner = await login(site, OWNER_IP, "ann@xn--exmple-cua.com", "ann-password-1");
+    expect(owner.status).toBe(200);
+    expect((owner.body as { user: { email: string } }).user.email).toBe("ann@exämple.com");
+  });
+});
+
+describe("auth.revealThrottle", () => {
+  async function blockedAnswer(config: Record<string, unknown>): Promise<Reply> {
+    freezeClock();
+    const site = await start(config);
+    const attempt = loginWith(site, await anonymousSession(site));
+    for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, EDITOR.email, "wrong-password");
+    return attempt(ATTACKER_IP, EDITOR.email, EDITOR.password);
+  }
+
+  it("is off by default: a blocked attempt looks like any failed login (Kirby's answer)", async () => {
+    const reply = await blockedAnswer({});
+    expect(reply.body).toEqual(INVALID_LOGIN);
+    expect(reply.headers["retry-after"]).toBeUndefined();
+  });
+
+  it("answers 403 Rate limit exceeded with details.reason and Retry-After until the window ends", async () => {
+    const reply = await blockedAnswer({ auth: { revealThrottle: true, timeout: 600 } });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject(RATE_LIMITED);
+    expect(reply.headers["retry-after"]).toBe("600");
+  });
+
+  it("says the same to Basic auth and to application passwords from a blocked address", async () => {
+    freezeClock();
+    const site = await start({ auth: { revealThrottle: true } });
+    const token = await createToken(site);
+    const attempt = loginWith(site, await anonymousSession(site));
+    for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, EDITOR.email, "wrong-password");
+
+    for (const authorization of [basic(ADMIN.email, ADMIN.password), basic(ADMIN.email, token), `Bearer ${token}`]) {
+      const reply = await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization });
+      expect(reply.body, authorization.split(" ")[0]).toMatchObject(RATE_LIMITED);
+      expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0);
+    }
+  });
+});
+
+describe("Basic auth, application passwords and the login form share one limiter", () => {
+  it("failed Basic passwords block application passwords from that address", async () => {
+    freezeClock();
+    const site = await start();
+    const token = await createToken(site);
+    for (let i = 0; i < 10; i++) {
+      const reply = await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, `wrong-${i}-password`) });
+      expect(reply.body).toEqual(INVALID_LOGIN);
+    }
+    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
+    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(ADMIN.email, token) })).body).toEqual(INVALID_LOGIN);
+    expect((await login(site, ATTACKER_IP, ADMIN.email, ADMIN.password)).body).toEqual(INVALID_LOGIN);
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).status).toBe(200);
+  });
+
+  it("failed application passwords block Basic auth and the login form from that address", async () => {
+    freezeClock();
+    const site = await start();
+    const token = await createToken(site);
+    const forged = `${token.slice(0, -43)}${"B".repeat(43)}`;
+    for (let i = 0; i < 10; i++) {
+      expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}` })).body).toEqual(UNAUTHENTICATED);
+    }
+    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
+    expect((await login(site, ATTACKER_IP, EDITOR.email, EDITOR.password)).body).toEqual(INVALID_LOGIN);
+    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, EDITOR.password) })).status).toBe(200);
+  });
+
+  it("wrong application passwords sent with an e-mail count for that account", async () => {
+    const clock = freezeClock();
+    const site = await start({ auth: { revealThrottle: true } });
+    const token = await createToken(site);
+    const forged = `${token.slice(0, -43)}${"C".repeat(43)}`;
+    for (let i = 0; i < 10; i++) {
+      const reply = await inject(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basic("ADMIN@example.com", forged) });
+      expect(reply.body).toEqual(INVALID_LOGIN);
+    }
+    expect((await login(site, OWNER_IP, ADMIN.email, ADMIN.password)).body).toMatchObject(RATE_LIMITED);
+    clock.advance(1);
+    expect((await login(site, OWNER_IP, ADMIN.email, ADMIN.password)).status).toBe(200);
+  });
+
+  // BUG: src/auth/request-auth.ts basicCredential() answers from the verification cache before any throttle
+  // check (the cache lookup precedes validatePassword), so credentials cached before a block keep working from a
+  // blocked address, while the same credentials uncached, or an application password, are refused there.
+  it.fails("credentials remembered by the Basic verification cache are refused from a blocked address too", async () => {
+    freezeClock();
+    const site = await start({ auth: { basicCache: 60 } });
+    const headers = { authorization: basic(EDITOR.email, EDITOR.password) };
+    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).status).toBe(200);
+    const attempt = loginWith(site, await anonymousSession(site));
+    for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, ADMIN.email, "wrong-password");
+    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).body).toEqual(INVALID_LOGIN);
+  });
+});
