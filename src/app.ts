@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from "node:fs";
 import { readFileSync } from "node:fs";
+import { FolderWatcher } from "./fs/folder-watcher.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildRoles, createAccountIndex, NOBODY_ROLE, verifyPassword, type AccountIndex, type Role, type User } from "./accounts/index.js";
@@ -82,24 +82,20 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   ]);
 
   let roles: Map<string, Role> = buildRoles(blueprints);
-  let blueprintWatcher: FSWatcher | null = null;
   let blueprintTimer: NodeJS.Timeout | null = null;
-  if (shouldWatch) {
-    try {
-      blueprintWatcher = watch(path.join(siteDir, "blueprints"), { recursive: true }, () => {
-        if (blueprintTimer) clearTimeout(blueprintTimer);
-        blueprintTimer = setTimeout(() => {
-          blueprints.reload().then(
-            () => (roles = buildRoles(blueprints)),
-            (error: unknown) => log(`Blueprints could not be reloaded: ${String(error)}`),
-          );
-        }, 50);
-      });
-      blueprintWatcher.on("error", () => undefined);
-    } catch {
-      blueprintWatcher = null;
-    }
-  }
+  const reloadBlueprints = (): void => {
+    if (blueprintTimer) clearTimeout(blueprintTimer);
+    blueprintTimer = setTimeout(() => {
+      blueprints.reload().then(
+        () => (roles = buildRoles(blueprints)),
+        (error: unknown) => log(`Blueprints could not be reloaded: ${String(error)}`),
+      );
+    }, 50);
+  };
+  const blueprintWatcher = shouldWatch
+    ? new FolderWatcher({ dir: path.join(siteDir, "blueprints"), onNotice: reloadBlueprints, onResumed: reloadBlueprints })
+    : null;
+  blueprintWatcher?.start();
 
   const roleOf = (user: User): Role => roles.get(user.role) ?? NOBODY_ROLE;
   const permissions: PermissionContext = {

@@ -8,7 +8,7 @@
  * index. Operations run one at a time, so a reload and a refresh cannot interleave.
  */
 
-import { watch, type FSWatcher } from "node:fs";
+import { FolderWatcher } from "../fs/folder-watcher.js";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTxt } from "../content/txt.js";
@@ -47,7 +47,6 @@ export interface AccountIndex {
 const USER_ID_PATTERN = /^[a-z0-9_-]+$/i;
 const UUID_PREFIX = "user://";
 const WATCH_DEBOUNCE_MS = 50;
-const WATCHER_RESTART_MS = 1000;
 const GONE_CODES: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR"]);
 
 type AccountRead = { kind: "user"; user: User } | { kind: "skipped"; reason: string } | { kind: "gone" };
@@ -157,8 +156,7 @@ class LiveAccountIndex implements AccountIndex {
   private readonly pendingIds = new Set<string>();
   private pendingFullReload = false;
   private noticeTimer: NodeJS.Timeout | null = null;
-  private watcher: FSWatcher | null = null;
-  private watcherRestartTimer: NodeJS.Timeout | null = null;
+  private watcher: FolderWatcher | null = null;
   private closed = false;
 
   constructor(
@@ -195,11 +193,9 @@ class LiveAccountIndex implements AccountIndex {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.stopWatcher();
+    this.watcher?.close();
     if (this.noticeTimer !== null) clearTimeout(this.noticeTimer);
-    if (this.watcherRestartTimer !== null) clearTimeout(this.watcherRestartTimer);
     this.noticeTimer = null;
-    this.watcherRestartTimer = null;
     await this.queue;
   }
 
@@ -285,36 +281,15 @@ class LiveAccountIndex implements AccountIndex {
 
   /** Starts the watcher once the root exists (it may be created after start, by the first user creation). */
   private startWatching(): void {
-    if (!this.shouldWatch || this.closed || this.watcher !== null || this.watcherRestartTimer !== null) return;
-    try {
-      const watcher = watch(this.root, { recursive: true }, (_event, filename) => {
-        this.onNotice(typeof filename === "string" ? filename : null);
-      });
-      watcher.on("error", () => this.restartWatcher());
-      this.watcher = watcher;
-    } catch (error) {
-      if (!GONE_CODES.has(errorCode(error) ?? "")) this.restartWatcher();
-    }
-  }
-
-  private stopWatcher(): void {
-    const watcher = this.watcher;
-    this.watcher = null;
-    if (watcher === null) return;
-    watcher.removeAllListeners("error");
-    watcher.on("error", () => undefined);
-    watcher.close();
-  }
-
-  private restartWatcher(): void {
-    this.stopWatcher();
-    if (this.closed || this.watcherRestartTimer !== null) return;
-    this.watcherRestartTimer = setTimeout(() => {
-      this.watcherRestartTimer = null;
-      // Notices may have been missed while no watcher ran: read everything again (which restarts watching).
-      this.enqueue(() => this.readAll()).catch((error: unknown) => this.warn(describe(error)));
-    }, WATCHER_RESTART_MS);
-    this.watcherRestartTimer.unref();
+    if (!this.shouldWatch || this.closed || this.watcher?.isWatching) return;
+    this.watcher ??= new FolderWatcher({
+      dir: this.root,
+      onNotice: (filename) => this.onNotice(filename),
+      // Notices may have been missed while no watcher ran: read everything again.
+      onResumed: () => void this.enqueue(() => this.readAll()).catch((error: unknown) => this.warn(describe(error))),
+    });
+    // A missing root is no error: watching starts when a later read finds the folder.
+    this.watcher.start();
   }
 
   private onNotice(filename: string | null): void {

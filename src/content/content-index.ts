@@ -3,7 +3,7 @@
  * records into an immutable snapshot that is swapped in at once. A change re-reads only the folders it touches,
  * but every swap builds fresh Page objects so that `parent` links always stay inside one snapshot.
  */
-import { watch, type FSWatcher } from "node:fs";
+import { FolderWatcher } from "../fs/folder-watcher.js";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { ConfigError } from "../errors.js";
@@ -52,8 +52,6 @@ interface ResolvedOptions {
 const WATCH_DEBOUNCE_MS = 40;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
-const WATCHER_RESTART_MIN_MS = 1_000;
-const WATCHER_RESTART_MAX_MS = 30_000;
 const MAX_PARALLEL_SCANS = 32;
 /** Beyond this many changed paths in one batch, reading everything again is cheaper than sorting them out. */
 const MAX_TRACKED_CHANGES = 1_000;
@@ -91,9 +89,7 @@ class LiveContentIndex implements ContentIndex {
   private running: Promise<void> | null = null;
   private rebuildTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
-  private watcher: FSWatcher | null = null;
-  private watcherRestartTimer: NodeJS.Timeout | null = null;
-  private watcherRestartDelay = WATCHER_RESTART_MIN_MS;
+  private watcher: FolderWatcher | null = null;
   private closed = false;
 
   constructor(
@@ -136,9 +132,8 @@ class LiveContentIndex implements ContentIndex {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.stopWatcher();
-    if (this.watcherRestartTimer !== null) clearTimeout(this.watcherRestartTimer);
-    this.watcherRestartTimer = null;
+    this.watcher?.close();
+    this.watcher = null;
     if (this.rebuildTimer !== null) clearTimeout(this.rebuildTimer);
     this.rebuildTimer = null;
     await this.running;
@@ -153,59 +148,28 @@ class LiveContentIndex implements ContentIndex {
 
   startWatching(): void {
     if (this.closed || this.watcher !== null) return;
-    try {
-      const watcher = watch(this.options.root, { recursive: true }, (_event, filename) => {
-        this.onNotice(typeof filename === "string" ? filename : null);
-      });
-      watcher.on("error", (error) => this.onWatchError(error));
-      this.watcher = watcher;
-      this.watcherRestartDelay = WATCHER_RESTART_MIN_MS;
-    } catch {
-      this.scheduleWatcherRestart();
-    }
-  }
-
-  private stopWatcher(): void {
-    const watcher = this.watcher;
-    this.watcher = null;
-    if (watcher === null) return;
-    watcher.removeAllListeners("error");
-    // A closed watcher may still report a late error; swallow it.
-    watcher.on("error", () => undefined);
-    watcher.close();
-  }
-
-  private onWatchError(error: unknown): void {
-    const path = (error as NodeJS.ErrnoException | null)?.path;
-    const vanishedPath = typeof path === "string" ? resolve(path) : null;
-    // A folder removed while the watcher was adding it: the watcher keeps running, only that folder is re-read.
-    if (isGone(error) && vanishedPath !== null && vanishedPath !== this.options.root) {
-      if (isInside(this.options.root, vanishedPath)) this.addChange(vanishedPath, true);
-      this.scheduleRebuild(WATCH_DEBOUNCE_MS);
-      return;
-    }
-    this.restartWatcher();
-  }
-
-  private restartWatcher(): void {
-    this.stopWatcher();
-    this.scheduleWatcherRestart();
-  }
-
-  private scheduleWatcherRestart(): void {
-    if (this.closed || this.watcherRestartTimer !== null) return;
-    const delay = this.watcherRestartDelay;
-    this.watcherRestartDelay = Math.min(delay * 2, WATCHER_RESTART_MAX_MS);
-    this.watcherRestartTimer = setTimeout(() => {
-      this.watcherRestartTimer = null;
-      this.startWatching();
-      // Notices may have been missed while no watcher was running.
-      if (this.watcher !== null) {
+    const watcher = new FolderWatcher({
+      dir: this.options.root,
+      onNotice: (filename) => this.onNotice(filename),
+      // Notices may have been missed while no watcher was running: read everything again.
+      onResumed: () => {
         this.pendingFullReload = true;
         this.scheduleRebuild(0);
-      }
-    }, delay);
-    this.watcherRestartTimer.unref();
+      },
+      onError: (error) => this.onWatchError(error),
+    });
+    this.watcher = watcher;
+    if (!watcher.start()) watcher.restart();
+  }
+
+  /** A folder removed while the watcher was adding it: the watcher keeps running, only that folder is re-read. */
+  private onWatchError(error: unknown): boolean {
+    const path = (error as NodeJS.ErrnoException | null)?.path;
+    const vanishedPath = typeof path === "string" ? resolve(path) : null;
+    if (!isGone(error) || vanishedPath === null || vanishedPath === this.options.root) return false;
+    if (isInside(this.options.root, vanishedPath)) this.addChange(vanishedPath, true);
+    this.scheduleRebuild(WATCH_DEBOUNCE_MS);
+    return true;
   }
 
   private onNotice(filename: string | null): void {

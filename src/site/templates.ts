@@ -1,5 +1,5 @@
-import { watch, type FSWatcher } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { FolderWatcher } from "../fs/folder-watcher.js";
 import path from "node:path";
 import { Eta } from "eta";
 
@@ -11,7 +11,7 @@ import { Eta } from "eta";
 export class TemplateStore {
   private readonly sources = new Map<string, string>();
   private readonly eta: Eta;
-  private watcher: FSWatcher | null = null;
+  private watcher: FolderWatcher | null = null;
   private reloadTimer: NodeJS.Timeout | null = null;
 
   private constructor(readonly dir: string) {
@@ -60,15 +60,12 @@ export class TemplateStore {
   }
 
   private startWatching(): void {
-    try {
-      this.watcher = watch(this.dir, { recursive: true }, () => {
-        if (this.reloadTimer) clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => void this.reload().catch(() => undefined), 30);
-      });
-      this.watcher.on("error", () => undefined);
-    } catch {
-      this.watcher = null;
-    }
+    const scheduleReload = (): void => {
+      if (this.reloadTimer) clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => void this.reload().catch(() => undefined), 30);
+    };
+    this.watcher = new FolderWatcher({ dir: this.dir, onNotice: scheduleReload, onResumed: scheduleReload });
+    this.watcher.start();
   }
 
   has(template: string): boolean {

@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
-import { watch, type FSWatcher } from "node:fs";
 import { readFile } from "node:fs/promises";
+import { FolderWatcher } from "../fs/folder-watcher.js";
 import path from "node:path";
 import { safeEqual } from "../crypto/safe-equal.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
@@ -85,7 +85,7 @@ export class TokenStore {
   private readonly records = new Map<string, TokenRecord>();
   private readonly mutex = new KeyedMutex();
   private readonly persistedUse = new Map<string, number>();
-  private watcher: FSWatcher | null = null;
+  private watcher: FolderWatcher | null = null;
   private reloadTimer: NodeJS.Timeout | null = null;
 
   private constructor(readonly file: string) {}
@@ -99,16 +99,19 @@ export class TokenStore {
   }
 
   private startWatching(): void {
-    try {
-      this.watcher = watch(path.dirname(this.file), (_event, name) => {
-        if (name !== path.basename(this.file)) return;
-        if (this.reloadTimer) clearTimeout(this.reloadTimer);
-        this.reloadTimer = setTimeout(() => void this.mutex.run(this.file, () => this.load()).catch(() => undefined), 50);
-      });
-      this.watcher.on("error", () => undefined);
-    } catch {
-      this.watcher = null;
-    }
+    const scheduleReload = (): void => {
+      if (this.reloadTimer) clearTimeout(this.reloadTimer);
+      this.reloadTimer = setTimeout(() => void this.mutex.run(this.file, () => this.load()).catch(() => undefined), 50);
+    };
+    this.watcher = new FolderWatcher({
+      dir: path.dirname(this.file),
+      recursive: false,
+      onNotice: (name) => {
+        if (name === null || name === path.basename(this.file)) scheduleReload();
+      },
+      onResumed: scheduleReload,
+    });
+    this.watcher.start();
   }
 
   close(): void {
