@@ -94,7 +94,8 @@ function insecureDetection(request: RequestInfo): { base: string; https: boolean
     const hostHeader = request.headers["host"];
     const fallback = hostHeader ? splitHostPort(hostHeader) : { host: request.localAddress, port: request.localPort };
     const host = sanitizeHost(proxy.host ?? fallback.host);
-    const port = proxy.port ?? (proxy.host !== undefined ? (https ? 443 : 80) : (fallback.port ?? (https ? 443 : 80)));
+    // forwarded port, else the port in the forwarded host, else 443 for HTTPS, else the Host header's port
+    const port = proxy.port ?? (https ? 443 : proxy.host !== undefined ? 80 : (fallback.port ?? 80));
     return { base: `${https ? "https" : "http"}://${formatHost(host, port, https)}`, https };
   }
   const https = request.encrypted;
