@@ -9,6 +9,7 @@ import { apiRoutes } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
 import { FileThrottleStore, LoginThrottle, type AuthServices, type PasswordCheckOptions, type ThrottleStore } from "./auth/index.js";
 import { BasicAuthCache } from "./auth/basic-cache.js";
+import { FileMailer, type Mailer } from "./auth/challenges/mailer.js";
 import { TrustedProxies } from "./auth/trusted-proxies.js";
 import { AuditLog } from "./audit/index.js";
 import { TokenStore } from "./tokens/index.js";
@@ -33,6 +34,8 @@ export interface CreateSheafOptions {
   readonly throttleStore?: ThrottleStore;
   /** Random delay after a failed login, in ms (default Kirby's 10–2000; tests may shorten it). */
   readonly failureDelayMs?: readonly [number, number];
+  /** Delivers login-challenge codes (default: `.eml` files in `site/logs/mail/`). */
+  readonly mailer?: Mailer;
   /** Follow changes on disk (default true). */
   readonly watch?: boolean;
   readonly log?: (message: string) => void;
@@ -186,6 +189,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     tokens,
     basicCache,
     audit,
+    mailer: input.mailer ?? new FileMailer({ dir: path.join(siteDir, "logs", "mail"), log }),
   };
   const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch });
   const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log, templates });

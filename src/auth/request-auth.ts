@@ -23,6 +23,7 @@ import type { BasicAuthCache } from "./basic-cache.js";
 import { looksLikeToken, type TokenRecord, type TokenStore } from "../tokens/index.js";
 import type { AuditLog, AuditRecord } from "../audit/index.js";
 import { randomDelay } from "./delay.js";
+import type { Mailer } from "./challenges/mailer.js";
 
 /** Who is calling: resolved once per request for routes that need a user. */
 export type Identity =
@@ -42,6 +43,8 @@ export interface AuthServices {
   readonly tokens: TokenStore | null;
   readonly basicCache: BasicAuthCache;
   readonly audit: AuditLog | null;
+  /** Delivers login-challenge codes. */
+  readonly mailer: Mailer;
 }
 
 /** A Basic or Bearer credential that checked out: the user, and the token when one was used. */
@@ -445,6 +448,11 @@ export class RequestAuth {
       this.identityResolved || this.sessionConsulted || setCookies.length > 0 || sentCookie || (sentAuthorization && consultedAuthorization);
     const vary = consultedAuthorization ? ["Cookie", "Authorization"] : ["Cookie"];
     return { setCookies, isPrivate, vary };
+  }
+
+  /** The mailer for login-challenge codes. */
+  get mailer(): Mailer {
+    return this.services.mailer;
   }
 
   // ---- password change of the logged-in user -------------------------------------------------------------------

@@ -47,6 +47,12 @@ export interface SheafOptions {
     readonly methods: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
     readonly challenges: readonly string[];
     readonly challengeTimeoutSeconds: number;
+    /** Sender and subject of code mails; null = the default (`noreply@<site host>`, the site title, per mode). */
+    readonly challengeEmail: {
+      readonly from: string | null;
+      readonly fromName: string | null;
+      readonly subject: string | null;
+    };
     readonly trials: number;
     readonly timeoutSeconds: number;
     readonly debug: AuthDebug;
@@ -273,6 +279,16 @@ function readAuthMethods(reader: Reader): SheafOptions["auth"]["methods"] {
   return methods;
 }
 
+function readChallengeEmail(reader: Reader): SheafOptions["auth"]["challengeEmail"] {
+  const from = reader.optionalString("auth.challenge.email.from");
+  if (from !== null && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(from)) fail("auth.challenge.email.from", "an e-mail address", from);
+  return {
+    from,
+    fromName: reader.optionalString("auth.challenge.email.fromName"),
+    subject: reader.optionalString("auth.challenge.email.subject"),
+  };
+}
+
 function readCors(reader: Reader): CorsOptions | false {
   const value = reader.get("cors");
   if (value === undefined || value === null || value === false) return false;
@@ -361,6 +377,7 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       methods: readAuthMethods(reader),
       challenges: reader.stringList("auth.challenges", ["totp", "email"]),
       challengeTimeoutSeconds: reader.positiveInt("auth.challenge.timeout", 600),
+      challengeEmail: readChallengeEmail(reader),
       trials: reader.positiveInt("auth.trials", 10),
       timeoutSeconds: reader.positiveInt("auth.timeout", 3600),
       debug: (authDebug as AuthDebug | undefined) ?? "log",

@@ -264,7 +264,8 @@ describe("login, CSRF on every request, logout", () => {
     expect((await send(site.sheaf, "GET", "/api/pages/notes", { headers: { authorization: `Session ${token}` } })).status).toBe(401);
     // an invalid header token means no session, even with a valid cookie (row 32)
     const invalidHeader = await send(site.sheaf, "GET", "/api/pages/notes", {
-      headers: { authorization: `Session ${token.slice(0, -1)}0`, cookie: client.cookie!, "x-csrf": client.csrf! },
+      // a different last character, so the token is certainly not the real one
+      headers: { authorization: `Session ${token.slice(0, -1)}${token.endsWith("0") ? "1" : "0"}`, cookie: client.cookie!, "x-csrf": client.csrf! },
     });
     expect(invalidHeader.status).toBe(401);
   });

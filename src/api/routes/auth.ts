@@ -1,10 +1,15 @@
 import type { User } from "../../accounts/types.js";
 import { validatePassword } from "../../auth/index.js";
-import { InvalidArgumentError, LogicError, PermissionError } from "../../errors.js";
+import { createChallenge, verifyChallenge, type ChallengeDependencies } from "../../auth/challenges/challenge-flow.js";
+import { authStatusOf, RESET_PASSWORD_KEY } from "../../auth/challenges/challenge-session.js";
+import type { ChallengeMode } from "../../auth/challenges/email.js";
+import { InvalidArgumentError, PermissionError } from "../../errors.js";
+import { unixNow } from "../../session/index.js";
 import type { ApiContext } from "../context.js";
 import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { renderModel, viewSelection } from "../views/engine.js";
+import { siteTitle } from "../views/site.js";
 import { userSchema } from "../views/user.js";
 
 /** Kirby reads `long` with PHP's bool coercion: true, "yes", "1", 1 ⇒ true; false, "0", "", 0 ⇒ false. */
@@ -27,12 +32,53 @@ function authView(context: ApiContext, user: User): Record<string, unknown> {
   return renderModel(userSchema, user, viewSelection(userSchema, "auth"), { ...context, actor });
 }
 
+/** `auth/login` and `auth/code` check CSRF for session requests with 400 `Invalid CSRF token` (spec §1.10). */
+async function requireLoginCsrf(context: ApiContext): Promise<void> {
+  if (context.auth.authType === "session" && !(await context.auth.isCsrfValid())) {
+    throw new InvalidArgumentError({ message: "Invalid CSRF token" });
+  }
+}
+
+function hostOf(baseUrl: string): string {
+  try {
+    return new URL(baseUrl).hostname;
+  } catch {
+    return "localhost";
+  }
+}
+
+function challengeDependencies(context: ApiContext): ChallengeDependencies {
+  const { auth, services } = context;
+  const check = services.passwordCheck;
+  return {
+    options: services.options,
+    users: check.users,
+    throttle: check.throttle,
+    mailer: auth.mailer,
+    clientIp: auth.clientIp,
+    siteTitle: siteTitle(services.content.site),
+    siteHost: hostOf(context.baseUrl),
+    failureDelayMs: check.failureDelayMs,
+    ...(check.onRefusal ? { onRefusal: check.onRefusal } : {}),
+    ...(check.log ? { log: check.log } : {}),
+    now: unixNow,
+  };
+}
+
+/** Starts a challenge in the cookie session (long when asked) and answers with the type the client should ask for. */
+async function startChallenge(context: ApiContext, email: string, mode: ChallengeMode, long: boolean): Promise<Record<string, unknown>> {
+  const { auth, services } = context;
+  const session = await auth.openCookieSession({ long });
+  if (long) services.security.sessions.extendToLong(session);
+  await createChallenge(challengeDependencies(context), session, { email, mode });
+  const status = authStatusOf(auth.sessionUser(session), session, services.options.auth.challenges);
+  return { code: 200, status: "ok", challenge: status.status === "pending" ? status.challenge : null };
+}
+
 async function login(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, request, services } = context;
-  if (auth.authType === "session") {
-    if (!(await auth.isCsrfValid())) throw new InvalidArgumentError({ message: "Invalid CSRF token" });
-    await auth.openCookieSession();
-  }
+  await requireLoginCsrf(context);
+  if (auth.authType === "session") await auth.openCookieSession();
   const methods = services.options.auth.methods;
   const email = stringInput(request.body.get("email"));
   const password = stringInput(request.body.get("password"));
@@ -40,10 +86,8 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
 
   if (password !== "") {
     if (!("password" in methods)) throw new InvalidArgumentError({ message: "Login with password is not enabled" });
-    if (methods["password"]?.["2fa"] === true) {
-      throw new LogicError({ message: "Two-factor login challenges are not supported by this server" });
-    }
     const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp);
+    if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
     if (user.id === "kirby") {
       throw new PermissionError({
         message: 'The almighty user "kirby" cannot be used for login, only for raising permissions in code via `$kirby->impersonate()`',
@@ -53,17 +97,30 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
     void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "password", long } });
     return { code: 200, status: "ok", user: authView(context, user) };
   }
-  if ("code" in methods || "password-reset" in methods) {
-    throw new LogicError({ message: "Login codes are not supported by this server" });
-  }
+  if ("code" in methods) return startChallenge(context, email, "login", long);
+  if ("password-reset" in methods) return startChallenge(context, email, "password-reset", long);
   throw new InvalidArgumentError({ message: "Login without password is not enabled" });
 }
 
-/** Login, logout, ping, the current user and the CSRF token (spec §2, deviation a). */
+/** `auth/code`: the code of the pending challenge logs its user in (a password-reset code also allows a new password). */
+async function verifyCode(context: ApiContext): Promise<Record<string, unknown>> {
+  const { auth } = context;
+  await requireLoginCsrf(context);
+  const session = await auth.cookieSession();
+  const code = stringInput(context.request.body.get("code"));
+  const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
+  const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
+  if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
+  void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "code", mode } });
+  return { code: 200, status: "ok", user: authView(context, user) };
+}
+
+/** Login (password or challenge), code, logout, ping, the current user and the CSRF token (spec §2, deviation a). */
 export const authRoutes: readonly RouteDefinition[] = [
   route("GET", "auth", (context) => new ModelResult(userSchema, context.identity?.user, "auth")),
   route("GET", "auth/csrf", async (context) => ({ code: 200, status: "ok", csrf: await context.auth.csrfToken() }), { auth: false }),
   route("POST", "auth/login", login, { auth: false }),
+  route("POST", "auth/code", verifyCode, { auth: false }),
   route("POST", "auth/logout", async (context) => {
     const session = await context.auth.cookieSession();
     const user = session ? context.auth.sessionUser(session) : null;

@@ -1,4 +1,5 @@
 import type { User } from "../../accounts/types.js";
+import { authStatusOf, type AuthStatus } from "../../auth/challenges/challenge-session.js";
 import type { ApiContext } from "../context.js";
 import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
@@ -27,14 +28,18 @@ async function silentUser(context: ApiContext): Promise<User | null> {
   return session ? auth.sessionUser(session) : null;
 }
 
+/** Logged in, or a login challenge pending in the session (spec §2.6). */
+async function authStatus(context: ApiContext, user: User | null): Promise<AuthStatus> {
+  const session = user ? null : await context.auth.currentSession();
+  return authStatusOf(user, session, context.services.options.auth.challenges);
+}
+
 /** `GET system`: the public login view, or the panel view for a logged-in user (spec §7.5). */
 export const systemRoutes: readonly RouteDefinition[] = [
   route("GET", "system", async (context) => {
     const user = await silentUser(context);
     const state: SystemState = {
-      authStatus: user
-        ? { challenge: null, email: user.email, mode: null, status: "active" }
-        : { challenge: null, email: null, mode: null, status: "inactive" },
+      authStatus: await authStatus(context, user),
       user,
       isLocal: isLocal(context),
     };

@@ -1,4 +1,5 @@
 import type { User } from "../../accounts/types.js";
+import type { AuthStatus } from "../../auth/challenges/challenge-session.js";
 import { ASCII_TABLE } from "../../content/slug.js";
 import type { ViewContext } from "../context.js";
 import { NestedModel, type ModelSchema } from "./engine.js";
@@ -8,7 +9,7 @@ import { TRANSLATION_EN } from "./translation.js";
 
 /** The state `GET system` reports, gathered by the route (the view only formats it). */
 export interface SystemState {
-  readonly authStatus: { challenge: string | null; email: string | null; mode: string | null; status: string };
+  readonly authStatus: AuthStatus;
   readonly user: User | null;
   readonly isLocal: boolean;
 }

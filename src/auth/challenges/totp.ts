@@ -1,0 +1,97 @@
+/**
+ * Time-based one-time passwords (RFC 6238 over RFC 4226): HMAC-SHA-1, 6 digits, 30-second steps. A secret is
+ * 32 base32 characters (20 bytes), as stored in line 2 of `.htpasswd` (`{"totp":"…"}`).
+ */
+
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { InvalidArgumentError } from "../../errors.js";
+
+const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+export const TOTP_SECRET_LENGTH = 32;
+export const TOTP_STEP_SECONDS = 30;
+const DIGITS = 6;
+
+/** RFC 4648 base32 without padding; null when the text holds any other character. Case-insensitive. */
+export function decodeBase32(text: string): Buffer | null {
+  const bytes: number[] = [];
+  let buffer = 0;
+  let bits = 0;
+  for (const char of text.replace(/=+$/, "").toUpperCase()) {
+    const index = BASE32_ALPHABET.indexOf(char);
+    if (index < 0) return null;
+    buffer = (buffer << 5) | index;
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      bytes.push((buffer >> bits) & 0xff);
+      buffer &= (1 << bits) - 1;
+    }
+  }
+  return Buffer.from(bytes);
+}
+
+export function encodeBase32(bytes: Uint8Array): string {
+  let text = "";
+  let buffer = 0;
+  let bits = 0;
+  for (const byte of bytes) {
+    buffer = (buffer << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      bits -= 5;
+      text += BASE32_ALPHABET[(buffer >> bits) & 0x1f];
+    }
+    buffer &= (1 << bits) - 1;
+  }
+  if (bits > 0) text += BASE32_ALPHABET[(buffer << (5 - bits)) & 0x1f];
+  return text;
+}
+
+/** A new random secret: 20 bytes as 32 base32 characters. */
+export function generateTotpSecret(): string {
+  return encodeBase32(randomBytes(20));
+}
+
+/**
+ * The key bytes of a stored secret.
+ *
+ * @throws InvalidArgumentError when the secret is not 32 base32 characters.
+ */
+export function totpKey(secret: string): Buffer {
+  const key = secret.length === TOTP_SECRET_LENGTH ? decodeBase32(secret) : null;
+  if (!key) throw new InvalidArgumentError({ message: "A TOTP secret must be 32 base32 characters (20 bytes)" });
+  return key;
+}
+
+/** RFC 4226 HOTP value of one counter, as a zero-padded decimal string. */
+function hotp(key: Buffer, counter: number): string {
+  const message = Buffer.alloc(8);
+  message.writeBigUInt64BE(BigInt(counter));
+  const mac = createHmac("sha1", key).update(message).digest();
+  const offset = (mac[mac.length - 1] as number) & 0x0f;
+  const binary = mac.readUInt32BE(offset) & 0x7fffffff;
+  return String(binary % 10 ** DIGITS).padStart(DIGITS, "0");
+}
+
+/** The code of the time step containing `unixSeconds`, shifted by `stepOffset` steps. */
+export function totpCode(secret: string, unixSeconds: number, stepOffset = 0): string {
+  return hotp(totpKey(secret), Math.floor(unixSeconds / TOTP_STEP_SECONDS) + stepOffset);
+}
+
+/**
+ * Whether `input` (anything but digits ignored, e.g. `"797 947"`) is the code of the previous, current or next
+ * time step, so a clock drift or a slow typist within one step still succeeds.
+ *
+ * @throws InvalidArgumentError when the secret is malformed.
+ */
+export function verifyTotp(secret: string, input: string, unixSeconds: number): boolean {
+  const key = totpKey(secret);
+  const digits = Buffer.from(input.replace(/[^0-9]/g, ""));
+  if (digits.length !== DIGITS) return false;
+  const step = Math.floor(unixSeconds / TOTP_STEP_SECONDS);
+  let matched = false;
+  for (const offset of [-1, 0, 1]) {
+    if (timingSafeEqual(Buffer.from(hotp(key, step + offset)), digits)) matched = true;
+  }
+  return matched;
+}
