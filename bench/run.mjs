@@ -1,11 +1,17 @@
 // Throughput benchmark for `GET /api/pages/blog` on the starterkit, on loopback only.
 //
+// Scenarios, in one run: session cookie + CSRF; Basic auth with the verification cache on (`auth.basicCache`
+// 60 s, the default); an application password as a Bearer token; Basic auth with the cache off
+// (`auth.basicCache: 0`, a second Sheaf process on its own copy of the site, so every request verifies bcrypt);
+// anonymous (401); and a bare node:http server answering the same bytes.
+//
 // Usage: npm run bench
 // Environment:
 //   BENCH_SECONDS         measured seconds per scenario (default 8)
 //   BENCH_WARMUP_SECONDS  warm-up seconds before each measurement (default 2)
 //   BENCH_CONNECTIONS     concurrent connections (default 10)
-//   BENCH_STRICT=1        exit with code 1 when session GET / bare is below the target ratio
+//   BENCH_STRICT=1        exit with code 1 when session GET / bare, cached Basic / session or Bearer / session is
+//                         below its target ratio
 //
 // When started with `--bare-server`, this file instead runs the reference server: a plain node:http server that
 // answers every request with the status, content type and body given in its environment, and prints its port.
@@ -27,6 +33,9 @@ const SHEAF_BIN = path.join(REPO_ROOT, "bin", "sheaf.js");
 const TARGET_PATH = "/api/pages/blog";
 const ADMIN = { email: "admin@example.com", password: "sheaf-admin-2026" };
 const SESSION_TO_BARE_TARGET = 0.6;
+/** Cached Basic auth and Bearer-token reads, each against the session read. */
+const CREDENTIAL_TO_SESSION_TARGET = 0.5;
+const BASIC_CACHE_SECONDS = 60;
 const STARTUP_TIMEOUT_MS = 20_000;
 
 if (process.argv.includes("--bare-server")) {
@@ -118,78 +127,87 @@ function createCleanup() {
 }
 
 async function benchmark(settings, cleanup) {
-  const siteRoot = await prepareSite(cleanup);
+  const siteRoot = await prepareSite(cleanup, { auth: { basicCache: BASIC_CACHE_SECONDS } });
   const sessionsDir = path.join(siteRoot, "site", "sessions");
+  const sheafUrl = await startSheaf("sheaf", siteRoot, cleanup);
+  log(`Sheaf is answering on ${sheafUrl} (site copied to ${siteRoot}, auth.basicCache ${BASIC_CACHE_SECONDS} s)`);
 
-  const sheafPort = await findFreePort();
-  const sheaf = startChild("sheaf", [SHEAF_BIN, "serve", siteRoot, "--port", String(sheafPort), "--host", HOST], {}, cleanup);
-  const sheafUrl = `http://${HOST}:${sheafPort}`;
-  await waitUntilAnswering(sheafUrl, sheaf);
-  log(`Sheaf is answering on ${sheafUrl} (site copied to ${siteRoot})`);
+  // A second process whose only difference is the verification cache, so the uncached Basic number is honest.
+  const uncachedRoot = await prepareSite(cleanup, { auth: { basicCache: 0 } });
+  const uncachedUrl = await startSheaf("sheaf (auth.basicCache 0)", uncachedRoot, cleanup);
+  log(`Sheaf without the Basic verification cache is answering on ${uncachedUrl} (site copied to ${uncachedRoot})`);
 
   const session = await logIn(sheafUrl);
   log("Logged in as admin@example.com (session cookie + CSRF token)");
+  const token = await createToken(sheafUrl, session);
+  log("Created an application password through POST /api/account/tokens");
 
   const sessionHeaders = { cookie: session.cookie, "x-csrf": session.csrf };
   const basicHeaders = { authorization: `Basic ${Buffer.from(`${ADMIN.email}:${ADMIN.password}`).toString("base64")}` };
+  const bearerHeaders = { authorization: `Bearer ${token}` };
 
   const reference = await fetchOnce(`${sheafUrl}${TARGET_PATH}`, sessionHeaders);
   if (reference.status !== 200) {
     throw new Error(`session GET ${TARGET_PATH} answered ${reference.status} instead of 200: ${reference.body.toString("utf8").slice(0, 300)}`);
   }
-  const basicProbe = await fetchOnce(`${sheafUrl}${TARGET_PATH}`, basicHeaders);
-  if (basicProbe.status !== 200) {
-    throw new Error(`Basic-auth GET ${TARGET_PATH} answered ${basicProbe.status} instead of 200: ${basicProbe.body.toString("utf8").slice(0, 300)}`);
+  for (const [what, url, headers] of [
+    ["Basic-auth GET", sheafUrl, basicHeaders],
+    ["Bearer-token GET", sheafUrl, bearerHeaders],
+    ["uncached Basic-auth GET", uncachedUrl, basicHeaders],
+  ]) {
+    const probe = await fetchOnce(`${url}${TARGET_PATH}`, headers);
+    if (probe.status !== 200) {
+      throw new Error(`${what} ${TARGET_PATH} answered ${probe.status} instead of 200: ${probe.body.toString("utf8").slice(0, 300)}`);
+    }
+    // the second process differs only in its port, which appears in the page's URLs
+    if (probe.body.toString("utf8").replaceAll(url, sheafUrl) !== reference.body.toString("utf8")) {
+      throw new Error(`${what} ${TARGET_PATH} does not answer the same page as the session GET`);
+    }
   }
 
   log(`Measuring ${settings.seconds} s per scenario after a ${settings.warmupSeconds} s warm-up, ${settings.connections} connections`);
-  const results = [];
-
-  results.push(await measure(settings, {
-    name: "session + CSRF GET (200)",
-    url: `${sheafUrl}${TARGET_PATH}`,
-    headers: sessionHeaders,
-    expectedStatus: 200,
-  }));
-  results.push(await measure(settings, {
-    name: "Basic auth GET (200, bcrypt)",
-    url: `${sheafUrl}${TARGET_PATH}`,
+  const target = `${sheafUrl}${TARGET_PATH}`;
+  const sessionRun = await measure(settings, { name: "session + CSRF GET (200)", url: target, headers: sessionHeaders, expectedStatus: 200 });
+  const basicRun = await measure(settings, {
+    name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`,
+    url: target,
     headers: basicHeaders,
     expectedStatus: 200,
-  }));
+  });
+  const bearerRun = await measure(settings, { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200 });
+  const uncachedBasicRun = await measure(settings, {
+    name: "Basic auth GET (200, no cache: bcrypt)",
+    url: `${uncachedUrl}${TARGET_PATH}`,
+    headers: basicHeaders,
+    expectedStatus: 200,
+  });
 
   // Let any session write started by the previous runs settle before taking the snapshot.
   await delay(250);
   const sessionsBefore = await snapshotFolder(sessionsDir);
-  results.push(await measure(settings, {
-    name: "anonymous GET (401)",
-    url: `${sheafUrl}${TARGET_PATH}`,
-    headers: {},
-    expectedStatus: 401,
-  }));
+  const anonymousRun = await measure(settings, { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401 });
   await delay(250);
   const sessionsAfter = await snapshotFolder(sessionsDir);
   const sessionsCheck = compareSnapshots(sessionsBefore, sessionsAfter);
 
   const bare = await startBareServer(reference, cleanup);
-  results.push(await measure(settings, {
+  const bareRun = await measure(settings, {
     name: "bare node:http (same bytes as session GET)",
     url: `${bare.url}${TARGET_PATH}`,
     headers: {},
     expectedStatus: 200,
-  }));
+  });
 
-  const [sessionRun, basicRun, anonymousRun, bareRun] = results;
-  printTable(results, bareRun);
-  printRatios({ sessionRun, anonymousRun, bareRun, basicRun });
+  printTable([sessionRun, basicRun, bearerRun, uncachedBasicRun, anonymousRun, bareRun], { bareRun, sessionRun });
+  const verdicts = printRatios({ sessionRun, anonymousRun, bareRun, basicRun, bearerRun, uncachedBasicRun });
   printSessionsCheck(sessionsCheck, sessionsBefore, sessionsAfter);
 
   if (!sessionsCheck.unchanged) {
     throw new Error(`anonymous requests wrote to site/sessions: ${sessionsCheck.description}`);
   }
-  const sessionRatio = sessionRun.requestsPerSecond / bareRun.requestsPerSecond;
-  if (process.env.BENCH_STRICT === "1" && sessionRatio < SESSION_TO_BARE_TARGET) {
-    throw new Error(`session GET / bare = ${sessionRatio.toFixed(2)} is below the target ${SESSION_TO_BARE_TARGET}`);
+  const missed = verdicts.filter((verdict) => !verdict.met);
+  if (process.env.BENCH_STRICT === "1" && missed.length > 0) {
+    throw new Error(missed.map((verdict) => `${verdict.label} = ${verdict.ratio.toFixed(2)} is below the target ${verdict.target}`).join("; "));
   }
 }
 
@@ -203,7 +221,8 @@ function delay(ms) {
 
 // --- site and processes -----------------------------------------------------------------------------------------
 
-async function prepareSite(cleanup) {
+/** Copies the starterkit to a temporary folder and writes its config: Basic auth over loopback HTTP plus `extra`. */
+async function prepareSite(cleanup, extra = {}) {
   const siteRoot = await mkdtemp(path.join(os.tmpdir(), "sheaf-bench-"));
   cleanup.add(() => rm(siteRoot, { recursive: true, force: true }));
   // Sessions or login records left in the example folder by earlier manual runs must not leak into the copy.
@@ -214,9 +233,18 @@ async function prepareSite(cleanup) {
       return relative !== "site/sessions" && relative !== "site/accounts/.logins";
     },
   });
-  const config = { api: { basicAuth: true, allowInsecure: true } };
+  const config = { api: { basicAuth: true, allowInsecure: true }, ...extra };
   await writeFile(path.join(siteRoot, "site", "config", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   return siteRoot;
+}
+
+/** Starts `sheaf serve` on a free port for a site folder; resolves with its URL once it answers. */
+async function startSheaf(label, siteRoot, cleanup) {
+  const port = await findFreePort();
+  const state = startChild(label, [SHEAF_BIN, "serve", siteRoot, "--port", String(port), "--host", HOST], {}, cleanup);
+  const url = `http://${HOST}:${port}`;
+  await waitUntilAnswering(url, state);
+  return url;
 }
 
 function findFreePort() {
@@ -367,6 +395,28 @@ async function logIn(baseUrl) {
   return { cookie: `kirby_session=${sessionCookie}`, csrf };
 }
 
+/**
+ * Creates an application password with the logged-in session; returns the token (shown only once). Its scope is
+ * "full" so that the page's `options` (which reflect the scope) and so the answer's bytes equal the session read's:
+ * the two runs then differ only in how the caller is authenticated.
+ */
+async function createToken(baseUrl, session) {
+  const response = await fetchOnce(`${baseUrl}/api/account/tokens`, {
+    cookie: session.cookie,
+    "x-csrf": session.csrf,
+    "content-type": "application/json",
+  }, {
+    method: "POST",
+    body: JSON.stringify({ name: "bench", scope: "full" }),
+  });
+  if (response.status !== 200) {
+    throw new Error(`POST /api/account/tokens answered ${response.status}: ${response.body.toString("utf8").slice(0, 300)}`);
+  }
+  const token = parseJson(response.body, "POST /api/account/tokens").data?.token;
+  if (typeof token !== "string" || !token.startsWith("sheaf_")) throw new Error("POST /api/account/tokens returned no token");
+  return token;
+}
+
 // --- measuring --------------------------------------------------------------------------------------------------
 
 function runAutocannon(options) {
@@ -454,14 +504,15 @@ function compareSnapshots(before, after) {
 
 // --- output -----------------------------------------------------------------------------------------------------
 
-function printTable(results, bareRun) {
+function printTable(results, { bareRun, sessionRun }) {
   const rows = results.map((run) => [
     run.name,
     run.requestsPerSecond.toFixed(0),
     run.p99Ms.toFixed(1),
     formatRatio(run.requestsPerSecond / bareRun.requestsPerSecond),
+    formatRatio(run.requestsPerSecond / sessionRun.requestsPerSecond),
   ]);
-  const header = ["scenario", "req/s", "p99 ms", "ratio to bare"];
+  const header = ["scenario", "req/s", "p99 ms", "ratio to bare", "ratio to session"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
   log("");
@@ -471,18 +522,25 @@ function printTable(results, bareRun) {
   log("");
 }
 
-/** Three decimals, or three significant digits for ratios too small to show that way (Basic auth). */
+/** Three decimals, or three significant digits for ratios too small to show that way (uncached Basic auth). */
 function formatRatio(ratio) {
   return ratio >= 0.01 || ratio === 0 ? ratio.toFixed(3) : ratio.toPrecision(3);
 }
 
-function printRatios({ sessionRun, anonymousRun, bareRun, basicRun }) {
-  const sessionRatio = sessionRun.requestsPerSecond / bareRun.requestsPerSecond;
-  const anonymousRatio = anonymousRun.requestsPerSecond / bareRun.requestsPerSecond;
-  const verdict = sessionRatio >= SESSION_TO_BARE_TARGET ? "meets target" : "BELOW TARGET";
-  log(`session GET / bare:   ${formatRatio(sessionRatio)}  (target >= ${SESSION_TO_BARE_TARGET}: ${verdict})`);
-  log(`anonymous 401 / bare: ${formatRatio(anonymousRatio)}`);
-  log(`Basic auth / bare:    ${formatRatio(basicRun.requestsPerSecond / bareRun.requestsPerSecond)}  (every request verifies a bcrypt hash)`);
+/** Prints the ratios the project watches; returns those that have a target, with whether each is met. */
+function printRatios({ sessionRun, anonymousRun, bareRun, basicRun, bearerRun, uncachedBasicRun }) {
+  const verdicts = [
+    { label: "session GET / bare", ratio: sessionRun.requestsPerSecond / bareRun.requestsPerSecond, target: SESSION_TO_BARE_TARGET },
+    { label: "Basic auth (cache) / session", ratio: basicRun.requestsPerSecond / sessionRun.requestsPerSecond, target: CREDENTIAL_TO_SESSION_TARGET },
+    { label: "Bearer token / session", ratio: bearerRun.requestsPerSecond / sessionRun.requestsPerSecond, target: CREDENTIAL_TO_SESSION_TARGET },
+  ].map((verdict) => ({ ...verdict, met: verdict.ratio >= verdict.target }));
+  const width = Math.max(...verdicts.map((verdict) => verdict.label.length), "Basic auth (no cache) / session".length) + 1;
+  for (const verdict of verdicts) {
+    log(`${`${verdict.label}:`.padEnd(width)} ${formatRatio(verdict.ratio)}  (target >= ${verdict.target}: ${verdict.met ? "meets target" : "BELOW TARGET"})`);
+  }
+  log(`${"Basic auth (no cache) / session:".padEnd(width)} ${formatRatio(uncachedBasicRun.requestsPerSecond / sessionRun.requestsPerSecond)}  (every request verifies a bcrypt hash)`);
+  log(`${"anonymous 401 / bare:".padEnd(width)} ${formatRatio(anonymousRun.requestsPerSecond / bareRun.requestsPerSecond)}`);
+  return verdicts;
 }
 
 function printSessionsCheck(check, before, after) {

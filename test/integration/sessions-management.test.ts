@@ -3,7 +3,7 @@
  * other users, and the server-side revocation that follows a password change, a role change, a deletion and a
  * logout (the session files are gone, not merely unusable).
  */
-import { access, readFile, writeFile } from "node:fs/promises";
+import { access, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -22,7 +22,25 @@ import {
   type TestSite,
 } from "./helpers.js";
 
-afterEach(cleanUp);
+
+const started: TestSite[] = [];
+
+/** Waits until `site/logs/auth.log` has stopped growing (audit entries are written after the answers). */
+async function auditLogSettled(root: string): Promise<void> {
+  const file = path.join(root, "site", "logs", "auth.log");
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const size = await stat(file).then((info) => info.size, () => 0);
+    if (size === last) return;
+    last = size;
+  }
+}
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
+  await cleanUp();
+});
 
 const CONFIG = { api: { basicAuth: true, allowInsecure: true } };
 
@@ -32,7 +50,9 @@ function basic(user: string, password: string): string {
 
 /** Sessions in `site/sessions` (the file store), so revocation can be checked on disk. */
 async function start(root?: string): Promise<TestSite> {
-  return startSite({ config: CONFIG, ...(root ? { root } : {}) });
+  const site = await startSite({ config: CONFIG, ...(root ? { root } : {}) });
+  started.push(site);
+  return site;
 }
 
 /** Logs in with a given user agent. */

@@ -2,17 +2,37 @@
  * Login throttling beyond Kirby, through HTTP with real client addresses (light-my-request's `remoteAddress`):
  * Kirby's per-IP rule stays, but an attacker can no longer lock the owner out of an account; keys are normalised;
  * `auth.revealThrottle` tells a client it is rate-limited; passwords, Basic auth and application passwords share
- * one limiter. The clock is faked (only `Date`) so that back-off windows are exact.
+ * one limiter. The clock is faked (only `Date`) so that back-off windows are exact. Also the Basic verification
+ * cache (`auth.basicCache`), which must change nothing but speed.
  */
+import { stat, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Sheaf } from "../../src/app.js";
+import { hashPassword } from "../../src/accounts/index.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
 import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite } from "./helpers.js";
 
+const started: TestSite[] = [];
+
 afterEach(async () => {
   vi.useRealTimers();
+  // audit entries are written after the answers; let them land before the folders are removed
+  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
+
+/** Waits until `site/logs/auth.log` has stopped growing. */
+async function auditLogSettled(root: string): Promise<void> {
+  const file = path.join(root, "site", "logs", "auth.log");
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const size = await stat(file).then((info) => info.size, () => 0);
+    if (size === last) return;
+    last = size;
+  }
+}
 
 const OWNER_IP = "203.0.113.10";
 const ATTACKER_IP = "198.51.100.66";
@@ -32,11 +52,13 @@ function freezeClock(): { advance(seconds: number): void } {
 }
 
 async function start(config: Record<string, unknown> = {}): Promise<TestSite> {
-  return startSite({
+  const site = await startSite({
     memorySessions: true,
     config: { api: { basicAuth: true, allowInsecure: true }, ...config },
     extra: { throttleStore: new MemoryThrottleStore() },
   });
+  started.push(site);
+  return site;
 }
 
 function basic(user: string, password: string): string {
@@ -192,7 +214,8 @@ describe("auth.revealThrottle", () => {
 
   it("says the same to Basic auth and to application passwords from a blocked address", async () => {
     freezeClock();
-    const site = await start({ auth: { revealThrottle: true } });
+    // no verification cache here: see the last test of this file
+    const site = await start({ auth: { revealThrottle: true, basicCache: 0 } });
     const token = await createToken(site);
     const attempt = loginWith(site, await anonymousSession(site));
     for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, EDITOR.email, "wrong-password");
@@ -208,7 +231,7 @@ describe("auth.revealThrottle", () => {
 describe("Basic auth, application passwords and the login form share one limiter", () => {
   it("failed Basic passwords block application passwords from that address", async () => {
     freezeClock();
-    const site = await start();
+    const site = await start({ auth: { basicCache: 0 } });
     const token = await createToken(site);
     for (let i = 0; i < 10; i++) {
       const reply = await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, `wrong-${i}-password`) });
@@ -259,5 +282,42 @@ describe("Basic auth, application passwords and the login form share one limiter
     const attempt = loginWith(site, await anonymousSession(site));
     for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, ADMIN.email, "wrong-password");
     expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).body).toEqual(INVALID_LOGIN);
+  });
+});
+
+describe("the Basic verification cache", () => {
+  /** A new password written by another tool (PHP Kirby, a script), then noticed as the file watcher would. */
+  async function setPasswordOnDisk(site: TestSite, password: string): Promise<void> {
+    await writeFile(path.join(site.root, "site", "accounts", EDITOR.id, ".htpasswd"), await hashPassword(password));
+    await site.sheaf.accounts.refresh(EDITOR.id);
+  }
+
+  it("forgets remembered credentials as soon as the password changes on disk", async () => {
+    const site = await start({ auth: { basicCache: 60 } });
+    const old = { authorization: basic(EDITOR.email, EDITOR.password) };
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).status).toBe(200);
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).status).toBe(200);
+
+    await setPasswordOnDisk(site, "changed-on-disk-1");
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).body).toEqual(INVALID_LOGIN);
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, "changed-on-disk-1") })).status).toBe(200);
+  });
+
+  it("never remembers a failure", async () => {
+    const site = await start({ auth: { basicCache: 60 } });
+    const next = { authorization: basic(EDITOR.email, "the-next-password") };
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", next)).body).toEqual(INVALID_LOGIN);
+    await setPasswordOnDisk(site, "the-next-password");
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", next)).status).toBe(200);
+  });
+
+  it("does not let a remembered e-mail and password stand for another spelling or another password", async () => {
+    const site = await start({ auth: { basicCache: 60 } });
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, EDITOR.password) })).status).toBe(200);
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, `${EDITOR.password} `) })).body).toEqual(INVALID_LOGIN);
+    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(ADMIN.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
+    const upper = await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email.toUpperCase(), EDITOR.password) });
+    expect(upper.status).toBe(200);
+    expect(dataOf(upper)["id"]).toBe(EDITOR.id);
   });
 });

@@ -23,8 +23,24 @@ import {
   type TestSite,
 } from "./helpers.js";
 
+
+const started: TestSite[] = [];
+
+/** Waits until `site/logs/auth.log` has stopped growing (audit entries are written after the answers). */
+async function auditLogSettled(root: string): Promise<void> {
+  const file = path.join(root, "site", "logs", "auth.log");
+  let last = -1;
+  for (let i = 0; i < 200; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const size = await stat(file).then((info) => info.size, () => 0);
+    if (size === last) return;
+    last = size;
+  }
+}
+
 afterEach(async () => {
   vi.useRealTimers();
+  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
 
@@ -70,7 +86,9 @@ async function sendFrom(sheaf: Sheaf, ip: string, method: string, url: string, h
 }
 
 async function start(config: Record<string, unknown> = INSECURE_OK, extra: Partial<StartSiteOptions> = {}): Promise<TestSite> {
-  return startSite({ memorySessions: true, config, ...extra });
+  const site = await startSite({ memorySessions: true, config, ...extra });
+  started.push(site);
+  return site;
 }
 
 async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
@@ -170,14 +188,14 @@ describe("using an application password", () => {
     const admin = await loggedIn(site, ADMIN);
     const { token } = await createToken(admin, { name: "script", scope: "full" });
 
-    for (const headers of [{ authorization: basic(ADMIN.email, token) }, bearer(token)]) {
+    for (const [scheme, headers] of [["Basic", { authorization: basic(ADMIN.email, token) }], ["Bearer", bearer(token)]] as const) {
       const read = await send(site.sheaf, "GET", "/api/pages/notes?select=id", { headers });
       expect(read.status).toBe(200);
       expect(read.body).toEqual({ code: 200, data: { id: "notes" }, status: "ok", type: "model" });
       expect(read.setCookies).toEqual([]);
       expect(read.headers["cache-control"]).toBe("no-store, private");
 
-      const write = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, json: { intro: `via ${headers.authorization.split(" ")[0]}` } });
+      const write = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, json: { intro: `via ${scheme}` } });
       expect(write.status).toBe(200);
     }
     expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).toContain("Intro: via Bearer");
