@@ -126,6 +126,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
       void audit.record({
         event: refusal.kind === "blocked" ? "login.blocked" : "login.failure",
         ip: refusal.ip,
+        userAgent: refusal.userAgent,
         details: { email: refusal.email, reason: refusal.reason },
       }),
     log: options.auth.debug === "log" ? log : undefined,
@@ -211,7 +212,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
       tokens?.close();
       if (blueprintTimer) clearTimeout(blueprintTimer);
       await server.close();
-      await Promise.all([content.close(), accounts.close()]);
+      await Promise.all([content.close(), accounts.close(), audit.idle()]);
     },
   };
 }

@@ -16,6 +16,8 @@ import type { Role, User } from "./types.js";
 export interface ActingUser {
   readonly user: User;
   readonly role: Role;
+  /** Narrows the user's rights (an application password's scope); see `Actor` in permissions/can.ts. */
+  readonly restrict?: (category: string, action: string) => boolean;
 }
 
 /** What the rules read about users and roles (the API's `SiteServices` provides it). */
@@ -210,6 +212,8 @@ export function checkCreate(directory: UserDirectory, actor: ActingUser | null, 
   const isFirstUser = directory.users().length === 0;
   if (isFirstUser && draft.password === null) assertValidPassword("");
   if (draft.password !== null) assertValidPassword(draft.password);
+  // an application password's scope limits even an admin
+  if (actor?.restrict && !actor.restrict("users", "create")) throw new PermissionError({ key: "user.create.permission" });
   if (actor && isAdmin(actor.role)) return;
   if (isFirstUser) return;
 

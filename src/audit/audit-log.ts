@@ -89,6 +89,11 @@ export class AuditLog {
     await rename(this.file, `${this.file}.1`).catch(() => undefined);
   }
 
+  /** Resolves once every entry recorded so far is written (used when shutting down). */
+  idle(): Promise<void> {
+    return this.mutex.run(this.file, async () => undefined);
+  }
+
   /** Entries newest first, across the current and rotated files. */
   async read(): Promise<AuditEntry[]> {
     const files = [this.file, ...Array.from({ length: this.options.keep }, (_, i) => `${this.file}.${i + 1}`)];

@@ -22,7 +22,13 @@ export interface PasswordCheckOptions {
   /** Answer a blocked attempt with `Rate limit exceeded` and `Retry-After` instead of `Invalid login`. */
   readonly revealThrottle?: boolean;
   /** Told of every refused attempt (for the audit log): blocked by the throttle, or a failed check. */
-  readonly onRefusal?: (refusal: { readonly kind: "blocked" | "failure"; readonly email: string; readonly ip: string; readonly reason: string }) => void;
+  readonly onRefusal?: (refusal: {
+    readonly kind: "blocked" | "failure";
+    readonly email: string;
+    readonly ip: string;
+    readonly userAgent: string | null;
+    readonly reason: string;
+  }) => void;
   readonly log?: (message: string) => void;
 }
 
@@ -63,6 +69,7 @@ export async function validatePassword(
   emailInput: string,
   password: string,
   clientIp: string,
+  userAgent: string | null = null,
 ): Promise<User> {
   const decoded = decodeIdnEmail(emailInput);
   const email = decoded.toLowerCase();
@@ -90,7 +97,7 @@ export async function validatePassword(
     original = error;
   }
   const rateLimited = original.details["reason"] === "rate-limited";
-  options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, reason: original.key });
+  options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, userAgent, reason: original.key });
   if (!rateLimited) {
     // Counted under the same normalised key the check reads (lower-cased, IDN-decoded input).
     await options.throttle.track(clientIp, user ? email : null);

@@ -238,13 +238,17 @@ export class RequestAuth {
     const ip = this.clientIp;
     const email = expectedUser === null ? "" : decodeIdnEmail(expectedUser).toLowerCase();
     const owner = expectedUser === null ? undefined : this.services.users.findUser(email);
-    const decision = await throttle.check(ip, email, owner !== undefined);
+    const decision = await throttle.quickCheck(ip, email, owner !== undefined);
     if (decision.blocked) {
       void this.audit({ event: "login.blocked", details: { method: "token", email: expectedUser } });
       throw this.refusal(expectedUser !== null, decision.retryAfterSeconds);
     }
-    const check = tokens ? tokens.verify(token, unixNow()) : ({ ok: false, reason: "unknown" } as const);
-    const user = check.ok ? this.services.users.findUser(check.record.userId) : undefined;
+    const verified = tokens ? tokens.verify(token, unixNow()) : ({ ok: false, reason: "unknown" } as const);
+    const holder = verified.ok ? this.services.users.findUser(verified.record.userId) : undefined;
+    // a password change made anywhere (the CLI, PHP Kirby) also ends the application passwords issued before it
+    const outdated = verified.ok && holder?.passwordTimestamp != null && holder.passwordTimestamp > verified.record.createdAt;
+    const check = outdated ? ({ ok: false, reason: "revoked" } as const) : verified;
+    const user = check.ok ? holder : undefined;
     const matches = user !== undefined && (owner === undefined ? expectedUser === null : owner.id === user.id);
     if (!check.ok || !user || !matches) {
       await throttle.track(ip, owner ? email : null);
@@ -292,8 +296,12 @@ export class RequestAuth {
       const cache = this.services.basicCache;
       const cachedId = cache.get(username, password, (id) => this.services.users.findUser(id)?.passwordHash ?? null);
       const cachedUser = cachedId ? this.services.users.findUser(cachedId) : undefined;
-      if (cachedUser) return { user: cachedUser };
-      const user = await validatePassword(this.services.passwords, username, password, this.clientIp);
+      if (cachedUser) {
+        // a remembered check is still refused from an address (or for an account) that is blocked now
+        const email = decodeIdnEmail(username).toLowerCase();
+        if (!(await this.services.passwords.throttle.quickCheck(this.clientIp, email, true)).blocked) return { user: cachedUser };
+      }
+      const user = await validatePassword(this.services.passwords, username, password, this.clientIp, this.userAgent);
       if (user.passwordHash) cache.remember(username, password, user.id, user.passwordHash);
       return { user };
     })();
@@ -395,6 +403,12 @@ export class RequestAuth {
 
   /** Logs out of the cookie session: data left ⇒ new token; nothing left ⇒ session destroyed. */
   async logOut(): Promise<void> {
+    if (this.usesHeaderSession) {
+      // a header-transport client cannot be handed a new token: its session simply ends
+      const headerSession = await this.headerSession();
+      if (headerSession) this.services.sessions.destroy(headerSession);
+      return;
+    }
     const session = await this.cookieSession();
     if (!session) return;
     const hadUser = typeof session.get(USER_KEY) === "string";

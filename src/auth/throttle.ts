@@ -25,6 +25,8 @@ const CATEGORIES = ["by-ip", "by-email", "by-email-ip"] as const;
 /** Storage of the throttle log behind one small contract: read-modify-write under a lock. */
 export interface ThrottleStore {
   update<T>(change: (log: LoginsLog) => { log: LoginsLog; result: T; changed: boolean }): Promise<T>;
+  /** The log for a decision only (no pruning, no write); may be up to `maxAgeMs` old. Never modify it. */
+  read(maxAgeMs: number): Promise<LoginsLog>;
 }
 
 export function hashIp(ip: string): string {
@@ -88,6 +90,7 @@ export function pruneExpired(log: LoginsLog, nowUnix: number, windowSeconds: num
  */
 export class FileThrottleStore implements ThrottleStore {
   private readonly mutex = new KeyedMutex();
+  private cached: { log: LoginsLog; atMs: number } | null = null;
   readonly file: string;
   readonly pairsFile: string;
 
@@ -114,6 +117,7 @@ export class FileThrottleStore implements ThrottleStore {
       log["by-email-ip"] = parseLoginsLog(pairsText)["by-email-ip"];
       const outcome = change(log);
       const next = outcome.log;
+      this.cached = { log: next, atMs: Date.now() };
       await this.persist(
         this.file,
         text,
@@ -129,6 +133,18 @@ export class FileThrottleStore implements ThrottleStore {
       return outcome.result;
     });
   }
+
+  async read(maxAgeMs: number): Promise<LoginsLog> {
+    if (this.cached && Date.now() - this.cached.atMs < maxAgeMs) return this.cached.log;
+    const [text, pairsText] = await Promise.all([
+      readFile(this.file, "utf8").catch(() => null),
+      readFile(this.pairsFile, "utf8").catch(() => null),
+    ]);
+    const log = parseLoginsLog(text);
+    log["by-email-ip"] = parseLoginsLog(pairsText)["by-email-ip"];
+    this.cached = { log, atMs: Date.now() };
+    return log;
+  }
 }
 
 export class MemoryThrottleStore implements ThrottleStore {
@@ -138,6 +154,10 @@ export class MemoryThrottleStore implements ThrottleStore {
     const outcome = change(this.log);
     this.log = outcome.log;
     return outcome.result;
+  }
+
+  async read(): Promise<LoginsLog> {
+    return this.log;
   }
 }
 
@@ -175,12 +195,15 @@ export class LoginThrottle {
     const { trials, windowSeconds, backoffMaxSeconds } = this.options;
     const ipKey = hashIp(ip);
     let retry = 0;
-    const byIp = log["by-ip"][ipKey];
+    // entries older than the window count as gone even where the log was read without pruning
+    const live = (entry: TrialEntry | undefined): TrialEntry | undefined =>
+      entry && entry.time > now - windowSeconds ? entry : undefined;
+    const byIp = live(log["by-ip"][ipKey]);
     if (byIp && byIp.trials >= trials) retry = Math.max(retry, byIp.time + windowSeconds - now);
     if (userExists) {
-      const pair = log["by-email-ip"][`${email}|${ipKey}`];
+      const pair = live(log["by-email-ip"][`${email}|${ipKey}`]);
       if (pair && pair.trials >= trials) retry = Math.max(retry, pair.time + windowSeconds - now);
-      const account = log["by-email"][email];
+      const account = live(log["by-email"][email]);
       if (account && account.trials >= trials) {
         const backoff = Math.min(2 ** Math.min(account.trials - trials, 30), backoffMaxSeconds);
         if (now < account.time + backoff) retry = Math.max(retry, account.time + backoff - now);
@@ -195,6 +218,15 @@ export class LoginThrottle {
       const changed = pruneExpired(log, now, this.options.windowSeconds);
       return { log, result: this.decide(log, ip, email, userExists, now), changed };
     });
+  }
+
+  /**
+   * The same decision from a log at most a second old, without pruning or writing: for per-request paths
+   * (remembered Basic checks, application passwords) that must stay cheap.
+   */
+  async quickCheck(ip: string, email: string, userExists: boolean): Promise<ThrottleDecision> {
+    const now = this.options.now();
+    return this.decide(await this.store.read(1000), ip, email, userExists, now);
   }
 
   async isBlocked(ip: string, email: string, userExists: boolean): Promise<boolean> {

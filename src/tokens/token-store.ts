@@ -79,7 +79,7 @@ export function describeToken(record: TokenRecord): TokenInfo {
 
 export type TokenCheck =
   | { readonly ok: true; readonly record: TokenRecord; readonly firstUseInAWhile: boolean }
-  | { readonly ok: false; readonly reason: "malformed" | "unknown" | "expired" };
+  | { readonly ok: false; readonly reason: "malformed" | "unknown" | "expired" | "revoked" };
 
 export class TokenStore {
   private readonly records = new Map<string, TokenRecord>();

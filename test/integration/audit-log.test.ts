@@ -190,9 +190,7 @@ describe("site/logs/auth.log", () => {
     expect((await stat(logFile(site))).mode & 0o777).toBe(0o600);
   });
 
-  // BUG: src/app.ts (passwordCheck.onRefusal) writes login.failure / login.blocked entries of password logins and
-  // Basic auth with the address only: the user agent is always null, though every other entry carries it.
-  it.fails("failed password logins and blocks carry the user agent too", async () => {
+  it("failed password logins and blocks carry the user agent too", async () => {
     const site = await start({ auth: { trials: 1 } });
     const headers = { authorization: basic(EDITOR.email, "wrong-password"), "user-agent": ATTACKER_UA };
     await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers);

@@ -271,10 +271,7 @@ describe("Basic auth, application passwords and the login form share one limiter
     expect((await login(site, OWNER_IP, ADMIN.email, ADMIN.password)).status).toBe(200);
   });
 
-  // BUG: src/auth/request-auth.ts basicCredential() answers from the verification cache before any throttle
-  // check (the cache lookup precedes validatePassword), so credentials cached before a block keep working from a
-  // blocked address, while the same credentials uncached, or an application password, are refused there.
-  it.fails("credentials remembered by the Basic verification cache are refused from a blocked address too", async () => {
+  it("credentials remembered by the Basic verification cache are refused from a blocked address too", async () => {
     freezeClock();
     const site = await start({ auth: { basicCache: 60 } });
     const headers = { authorization: basic(EDITOR.email, EDITOR.password) };

@@ -56,6 +56,7 @@ function challengeDependencies(context: ApiContext): ChallengeDependencies {
     throttle: check.throttle,
     mailer: auth.mailer,
     clientIp: auth.clientIp,
+    userAgent: auth.userAgent,
     siteTitle: siteTitle(services.content.site),
     siteHost: hostOf(context.baseUrl),
     failureDelayMs: check.failureDelayMs,
@@ -86,7 +87,7 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
 
   if (password !== "") {
     if (!("password" in methods)) throw new InvalidArgumentError({ message: "Login with password is not enabled" });
-    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp);
+    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent);
     if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
     if (user.id === "kirby") {
       throw new PermissionError({

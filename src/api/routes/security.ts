@@ -16,6 +16,15 @@ function isAdmin(context: ApiContext): boolean {
   return context.identity?.role.name === "admin";
 }
 
+/** Changing sessions or tokens with an application password needs a token of `full` scope. */
+function requireFullScopeForChanges(context: ApiContext): void {
+  const identity = context.identity;
+  const token = identity?.kind === "token" ? identity.token : identity?.kind === "basic" ? identity.token : undefined;
+  if (token && token.scope !== "full") {
+    throw new PermissionError({ message: "This application password may not change sessions or application passwords" });
+  }
+}
+
 /** The user whose tokens/sessions a route manages: `account…` = the caller, `users/<id>…` = self or any (admins). */
 function managedUser(context: ApiContext, key: string | null): User {
   const identity = context.identity;
@@ -81,6 +90,7 @@ async function createToken(context: ApiContext, key: string | null): Promise<Api
 }
 
 async function revokeToken(context: ApiContext, key: string | null, tokenId: string): Promise<ApiResult> {
+  requireFullScopeForChanges(context);
   const tokens = tokensOrFail(context);
   const user = managedUser(context, key);
   const record = tokens.get(tokenId);
@@ -117,6 +127,7 @@ async function listSessions(context: ApiContext, key: string | null): Promise<Ap
 }
 
 async function revokeSession(context: ApiContext, key: string | null, sessionId: string): Promise<ApiResult> {
+  requireFullScopeForChanges(context);
   const user = managedUser(context, key);
   if (!(await context.services.security.sessions.revokeUserSession(user.id, sessionId))) {
     throw new NotFoundError({ message: `The session "${sessionId}" cannot be found` });
@@ -127,6 +138,7 @@ async function revokeSession(context: ApiContext, key: string | null, sessionId:
 }
 
 async function revokeOtherSessions(context: ApiContext, key: string | null): Promise<ApiResult> {
+  requireFullScopeForChanges(context);
   const user = managedUser(context, key);
   const identity = context.identity;
   const except = identity?.kind === "session" && identity.user.id === user.id ? identity.session.loadedToken : null;

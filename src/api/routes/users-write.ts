@@ -41,9 +41,10 @@ import { findAccessibleUser } from "./lookup.js";
 /** Session flag set by a password-reset login: the password may then be changed without the current one. */
 const RESET_PASSWORD_KEY = "kirby.resetPassword";
 
+/** The acting user with any narrowing of an application password's scope (never the bare identity). */
 function actingUser(context: ApiContext): ActingUser {
-  if (!context.identity) throw new AuthError();
-  return { user: context.identity.user, role: context.identity.role };
+  if (!context.identity || !context.actor) throw new AuthError();
+  return context.actor;
 }
 
 /** Text of a body value; absent, null and structured values count as empty. */

@@ -32,6 +32,7 @@ export interface ChallengeDependencies {
   readonly mailer: Mailer;
   /** The caller's address, the throttle's key. */
   readonly clientIp: string;
+  readonly userAgent?: string | null;
   readonly siteTitle: string;
   /** Host name of the site URL: the domain of the default sender `noreply@<host>`. */
   readonly siteHost: string;
@@ -136,12 +137,12 @@ export async function createChallenge(deps: ChallengeDependencies, session: Sess
     const user = findUser(deps, email);
     const decision = await deps.throttle.check(deps.clientIp, throttleKey, user !== undefined);
     if (decision.blocked) {
-      deps.onRefusal?.({ kind: "blocked", email: throttleKey, ip: deps.clientIp, reason: "error.permission" });
+      deps.onRefusal?.({ kind: "blocked", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason: "error.permission" });
       throw rateLimited(deps, decision.retryAfterSeconds);
     }
     await deps.throttle.track(deps.clientIp, user ? throttleKey : null);
     if (!user) {
-      deps.onRefusal?.({ kind: "failure", email: throttleKey, ip: deps.clientIp, reason: "error.user.notFound" });
+      deps.onRefusal?.({ kind: "failure", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason: "error.user.notFound" });
       throw new NotFoundError({ key: "user.notFound", data: { name: email } });
     }
     let started = false;
@@ -225,10 +226,10 @@ export async function verifyChallenge(
   const blocked = isRateLimited(original);
   const reason = original instanceof SheafError ? original.key : "error.general";
   if (blocked) {
-    deps.onRefusal?.({ kind: "blocked", email: throttleKey, ip: deps.clientIp, reason });
+    deps.onRefusal?.({ kind: "blocked", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason });
   } else if (email !== "") {
     await deps.throttle.track(deps.clientIp, findUser(deps, email) ? throttleKey : null);
-    deps.onRefusal?.({ kind: "failure", email: throttleKey, ip: deps.clientIp, reason });
+    deps.onRefusal?.({ kind: "failure", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason });
   }
   await randomDelay(deps.failureDelayMs[0], deps.failureDelayMs[1]);
   if (reveals(deps, original)) throw original;
