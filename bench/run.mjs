@@ -36,6 +36,8 @@ const SESSION_TO_BARE_TARGET = 0.6;
 /** Cached Basic auth and Bearer-token reads, each against the session read. */
 const CREDENTIAL_TO_SESSION_TARGET = 0.5;
 const BASIC_CACHE_SECONDS = 60;
+/** Rounds in which the scenarios take turns (BENCH_ROUNDS). */
+const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const STARTUP_TIMEOUT_MS = 20_000;
 
 if (process.argv.includes("--bare-server")) {
@@ -165,16 +167,39 @@ async function benchmark(settings, cleanup) {
     }
   }
 
-  log(`Measuring ${settings.seconds} s per scenario after a ${settings.warmupSeconds} s warm-up, ${settings.connections} connections`);
   const target = `${sheafUrl}${TARGET_PATH}`;
-  const sessionRun = await measure(settings, { name: "session + CSRF GET (200)", url: target, headers: sessionHeaders, expectedStatus: 200 });
-  const basicRun = await measure(settings, {
-    name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`,
-    url: target,
-    headers: basicHeaders,
-    expectedStatus: 200,
-  });
-  const bearerRun = await measure(settings, { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200 });
+  const bare = await startBareServer(reference, cleanup);
+  const scenarios = {
+    session: { name: "session + CSRF GET (200)", url: target, headers: sessionHeaders, expectedStatus: 200 },
+    basic: { name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`, url: target, headers: basicHeaders, expectedStatus: 200 },
+    bearer: { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200 },
+    anonymous: { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401 },
+    bare: { name: "bare node:http (same bytes as session GET)", url: `${bare.url}${TARGET_PATH}`, headers: {}, expectedStatus: 200 },
+  };
+
+  // The machine is shared: measuring every scenario once, one after another, lets a change of load between runs
+  // decide the ratios. So the scenarios take turns over several rounds, and each figure is the median of its rounds.
+  const rounds = ROUNDS;
+  const perRound = { ...settings, seconds: Math.max(2, Math.round(settings.seconds / rounds)) };
+  log(`Measuring ${rounds} rounds of ${perRound.seconds} s per scenario (after a ${settings.warmupSeconds} s warm-up each), ${settings.connections} connections`);
+  const runs = Object.fromEntries(Object.keys(scenarios).map((key) => [key, []]));
+  const sessionChecks = [];
+  for (let round = 1; round <= rounds; round++) {
+    log(` round ${round}/${rounds}`);
+    for (const [key, scenario] of Object.entries(scenarios)) {
+      if (key === "anonymous") {
+        // Let any session write started by the previous runs settle before taking the snapshot.
+        await delay(250);
+        const before = await snapshotFolder(sessionsDir);
+        runs[key].push(await measure(perRound, scenario));
+        await delay(250);
+        const after = await snapshotFolder(sessionsDir);
+        sessionChecks.push({ before, after, check: compareSnapshots(before, after) });
+      } else {
+        runs[key].push(await measure(perRound, scenario));
+      }
+    }
+  }
   const uncachedBasicRun = await measure(settings, {
     name: "Basic auth GET (200, no cache: bcrypt)",
     url: `${uncachedUrl}${TARGET_PATH}`,
@@ -182,21 +207,28 @@ async function benchmark(settings, cleanup) {
     expectedStatus: 200,
   });
 
-  // Let any session write started by the previous runs settle before taking the snapshot.
-  await delay(250);
-  const sessionsBefore = await snapshotFolder(sessionsDir);
-  const anonymousRun = await measure(settings, { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401 });
-  await delay(250);
-  const sessionsAfter = await snapshotFolder(sessionsDir);
-  const sessionsCheck = compareSnapshots(sessionsBefore, sessionsAfter);
-
-  const bare = await startBareServer(reference, cleanup);
-  const bareRun = await measure(settings, {
-    name: "bare node:http (same bytes as session GET)",
-    url: `${bare.url}${TARGET_PATH}`,
-    headers: {},
-    expectedStatus: 200,
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+  };
+  const summarise = (key) => ({
+    name: scenarios[key].name,
+    requestsPerSecond: median(runs[key].map((run) => run.requestsPerSecond)),
+    p99Ms: median(runs[key].map((run) => run.p99Ms)),
+    responses: runs[key].reduce((sum, run) => sum + run.responses, 0),
   });
+  const sessionRun = summarise("session");
+  const basicRun = summarise("basic");
+  const bearerRun = summarise("bearer");
+  const anonymousRun = summarise("anonymous");
+  const bareRun = summarise("bare");
+  const failedCheck = sessionChecks.find((entry) => !entry.check.unchanged) ?? sessionChecks[sessionChecks.length - 1];
+  const sessionsCheck = failedCheck.check;
+  const sessionsBefore = failedCheck.before;
+  const sessionsAfter = failedCheck.after;
+  const roundRatios = runs.session.map((run, index) => run.requestsPerSecond / runs.bare[index].requestsPerSecond);
+  log(`session / bare per round: ${roundRatios.map((ratio) => ratio.toFixed(3)).join(", ")}`);
 
   printTable([sessionRun, basicRun, bearerRun, uncachedBasicRun, anonymousRun, bareRun], { bareRun, sessionRun });
   const verdicts = printRatios({ sessionRun, anonymousRun, bareRun, basicRun, bearerRun, uncachedBasicRun });

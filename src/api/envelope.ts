@@ -9,6 +9,42 @@ export interface ApiResponse {
   readonly status: number;
   readonly body: unknown;
   readonly headers?: Readonly<Record<string, string>>;
+  /** The body already serialised compactly, when it came from the render cache. */
+  readonly json?: string;
+}
+
+/**
+ * Rendered models of cacheable schemas, by item snapshot, then by role and selection. Snapshots and roles are
+ * replaced (never changed) when content, blueprints or roles change, so an entry can never be stale; entries of
+ * replaced snapshots are garbage with them.
+ */
+const renderCache = new WeakMap<object, Map<string, string>>();
+const roleIds = new WeakMap<object, number>();
+let nextRoleId = 1;
+
+function roleIdOf(role: object): number {
+  let id = roleIds.get(role);
+  if (id === undefined) {
+    id = nextRoleId++;
+    roleIds.set(role, id);
+  }
+  return id;
+}
+
+function cachedModelJson(result: ModelResult, selection: Selection, context: ViewContext): string {
+  const actor = context.actor;
+  const key = `${actor ? roleIdOf(actor.role) : 0}\u0000${context.baseUrl}\u0000${JSON.stringify(selection)}`;
+  let entries = renderCache.get(result.item as object);
+  if (!entries) {
+    entries = new Map();
+    renderCache.set(result.item as object, entries);
+  }
+  let json = entries.get(key);
+  if (json === undefined) {
+    json = JSON.stringify(renderModel(result.schema, result.item, selection, context));
+    if (entries.size < 64) entries.set(key, json);
+  }
+  return json;
 }
 
 export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug mode for more info";
@@ -35,7 +71,24 @@ function collectionSelection(result: CollectionResult, query: RenderQuery): Sele
 /** Maps an action's result to Kirby's success envelope (spec §7.2). */
 export function renderResult(result: ApiResult, query: RenderQuery, context: ViewContext): ApiResponse {
   if (result instanceof ModelResult) {
-    const data = renderModel(result.schema, result.item, modelSelection(result, query), (result.context as ViewContext | null) ?? context);
+    const selection = modelSelection(result, query);
+    const renderContext = (result.context as ViewContext | null) ?? context;
+    const cacheable =
+      result.schema.cacheable === true && result.context === null && !renderContext.actor?.restrict &&
+      typeof result.item === "object" && result.item !== null;
+    if (cacheable) {
+      const data = cachedModelJson(result, selection, renderContext);
+      const json = `{"code":200,"data":${data},"status":"ok","type":"model"}`;
+      return {
+        status: 200,
+        json,
+        // parsed again only if someone asks for the object (pretty printing)
+        get body() {
+          return JSON.parse(json) as unknown;
+        },
+      };
+    }
+    const data = renderModel(result.schema, result.item, selection, renderContext);
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
   }
   if (result instanceof CollectionResult) {

@@ -114,6 +114,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   }
 
   function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string): void {
+    // A known length, and the body as a string, let Node send headers and body in one write (no chunked stream).
+    headers["content-length"] = String(Buffer.byteLength(body, "utf8"));
     response.writeHead(status, headers);
     response.end(body);
   }
@@ -205,7 +207,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     }
     out["content-type"] = JSON_TYPE;
     const pretty = isTruthyParam(query["pretty"]);
-    send(response, result.status, out, pretty ? JSON.stringify(result.body, null, 4) : JSON.stringify(result.body));
+    send(response, result.status, out, pretty ? JSON.stringify(result.body, null, 4) : (result.json ?? JSON.stringify(result.body)));
   }
 
   function preflight(request: IncomingMessage, response: ServerResponse, headers: Headers): void {

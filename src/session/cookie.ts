@@ -10,7 +10,23 @@ export function signCookieValue(value: string, hmacKey: string): string {
  * Verifies a signed cookie value (after percent-decoding) and returns the inner value, or null when it is not
  * signed, the signature is empty or does not match. The value may itself contain `+` (split at the first one).
  */
+const verifiedCookies = new Map<string, string>();
+const MAX_VERIFIED_COOKIES = 10_000;
+
 export function verifyCookieValue(signed: string, hmacKey: string): string | null {
+  const cacheKey = `${hmacKey}\u0000${signed}`;
+  const known = verifiedCookies.get(cacheKey);
+  if (known !== undefined) return known;
+  const value = verifySignature(signed, hmacKey);
+  if (value !== null) {
+    // only values that verified are remembered, so a forged cookie is checked in full every time
+    if (verifiedCookies.size >= MAX_VERIFIED_COOKIES) verifiedCookies.delete(verifiedCookies.keys().next().value as string);
+    verifiedCookies.set(cacheKey, value);
+  }
+  return value;
+}
+
+function verifySignature(signed: string, hmacKey: string): string | null {
   const plus = signed.indexOf("+");
   if (plus <= 0) return null;
   const hmac = signed.slice(0, plus);

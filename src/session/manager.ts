@@ -18,6 +18,11 @@ export type Clock = () => number;
 export const unixNow: Clock = () => Math.floor(Date.now() / 1000);
 
 const MAX_FORWARDS = 3;
+const MAX_VERIFIED = 10_000;
+
+function cloneRecord(record: ActiveSessionRecord): ActiveSessionRecord {
+  return { ...record, data: { ...record.data }, ...(record.meta ? { meta: { ...record.meta } } : {}) };
+}
 
 /**
  * Session lifecycle: load (validate, follow a renewal pointer, renew at half-life, refresh activity), create,
@@ -25,6 +30,11 @@ const MAX_FORWARDS = 3;
  */
 export class SessionManager {
   private readonly graceSeconds: number;
+  /**
+   * Records already verified for a token, by the exact stored text: a busy session is not re-hashed and re-parsed
+   * on every request. A changed record (a new text) is verified again.
+   */
+  private readonly verified = new Map<string, { blob: string; record: ActiveSessionRecord }>();
 
   constructor(
     private readonly store: SessionStore,
@@ -37,8 +47,9 @@ export class SessionManager {
 
   /** Loads the session of a token; null when it is unknown, forged, expired or timed out. */
   async load(tokenText: string, transport: SessionTransport): Promise<Session | null> {
-    let token = parseToken(tokenText);
-    if (!token) return null;
+    const parsed = parseToken(tokenText);
+    if (!parsed) return null;
+    let token: SessionToken = parsed;
     const now = this.now();
     if (token.expiresAtUnix < now) return null;
 
@@ -46,8 +57,14 @@ export class SessionManager {
     for (let hop = 0; hop <= MAX_FORWARDS; hop++) {
       const blob = await this.store.read(storeKeyOf(token));
       if (blob === null) return null;
-      const record = openRecord(blob, token.key);
+      const verifiedKey = `${token.expiresAtUnix}.${token.id}.${token.key}`;
+      const known = this.verified.get(verifiedKey);
+      const record = known && known.blob === blob ? cloneRecord(known.record) : openRecord(blob, token.key);
       if (!record) return null;
+      if (record.kind === "active" && !(known && known.blob === blob)) {
+        if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
+        this.verified.set(verifiedKey, { blob, record: cloneRecord(record) });
+      }
       if (record.kind === "moved") {
         if (now > record.movedUntilUnix) return null;
         const key = unsealKey(record.sealedNewKey, token.key);

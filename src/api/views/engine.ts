@@ -16,6 +16,11 @@ export interface ModelSchema<T, C> {
   readonly defaultView: string | null;
   /** View used for items when the model appears in a collection. */
   readonly collectionView: string;
+  /**
+   * The rendering depends only on the item (an immutable snapshot), the caller's role and the base URL, so a
+   * rendered model may be reused for the same item, role and selection (pages and the site).
+   */
+  readonly cacheable?: boolean;
 }
 
 /** A nested model value (e.g. a page's parent): rendered with the sub-selection of its field. */

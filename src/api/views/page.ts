@@ -75,4 +75,5 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
   },
   defaultView: "default",
   collectionView: "compact",
+  cacheable: true,
 };

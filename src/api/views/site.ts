@@ -35,4 +35,5 @@ export const siteSchema: ModelSchema<Site, ViewContext> = {
   },
   defaultView: "default",
   collectionView: "compact",
+  cacheable: true,
 };
