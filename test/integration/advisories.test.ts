@@ -26,33 +26,21 @@ import {
   type Reply,
   type StartSiteOptions,
   type TestSite,
+  auditWritten,
+  basicAuth,
+  injectFrom,
 } from "./helpers.js";
 
-const started: TestSite[] = [];
 
 afterEach(async () => {
   vi.useRealTimers();
-  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
-
-/** Waits until `site/logs/auth.log` has stopped growing (entries are written after the answers). */
-async function auditLogSettled(root: string): Promise<void> {
-  const file = path.join(root, "site", "logs", "auth.log");
-  let last = -1;
-  for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const size = await stat(file).then((info) => info.size, () => 0);
-    if (size === last) return;
-    last = size;
-  }
-}
 
 const CONFIG = { api: { basicAuth: true, allowInsecure: true } };
 
 async function start(options: StartSiteOptions = {}): Promise<TestSite> {
   const site = await startSite({ config: CONFIG, ...options });
-  started.push(site);
   return site;
 }
 
@@ -62,25 +50,6 @@ function basic(user: string, password: string): Record<string, string> {
 
 function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
-}
-
-async function inject(sheaf: Sheaf, ip: string, method: string, url: string, headers: Record<string, string>, json?: unknown): Promise<Reply> {
-  const response = await sheaf.server.inject({
-    method: method as "GET",
-    url,
-    remoteAddress: ip,
-    headers: json === undefined ? headers : { ...headers, "content-type": "application/json" },
-    ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
-  });
-  let body: unknown;
-  try {
-    body = JSON.parse(response.body);
-  } catch {
-    body = undefined;
-  }
-  const cookies = response.headers["set-cookie"];
-  const setCookies = cookies === undefined ? [] : Array.isArray(cookies) ? cookies : [String(cookies)];
-  return { status: response.statusCode, headers: response.headers, text: response.body, body, setCookies };
 }
 
 async function logIn(site: TestSite, account: Pick<Account, "email" | "password">, options: { long?: boolean } = {}): Promise<Client> {
@@ -276,18 +245,18 @@ describe("Strapi GHSA-24q2-59hm-rh9r: the throttle cannot be bypassed by changin
     const { site, session } = await throttledSite({ auth: { basicCache: 0 } });
     for (let i = 0; i < 10; i++) {
       const url = LOGIN_PATHS[i % LOGIN_PATHS.length]!;
-      const reply = await inject(site.sheaf, "198.51.100.66", "POST", url, session, { email: EMAILS[i % EMAILS.length], password: `wrong-${i}-password` });
+      const reply = await injectFrom(site.sheaf, "198.51.100.66", "POST", url, session, { email: EMAILS[i % EMAILS.length], password: `wrong-${i}-password` });
       expect(reply.body, url).toEqual(INVALID_LOGIN);
     }
     for (const url of LOGIN_PATHS) {
-      const reply = await inject(site.sheaf, "198.51.100.66", "POST", url, session, { email: EDITOR.email, password: EDITOR.password });
+      const reply = await injectFrom(site.sheaf, "198.51.100.66", "POST", url, session, { email: EDITOR.email, password: EDITOR.password });
       expect(reply.body, url).toEqual(INVALID_LOGIN);
     }
-    expect((await inject(site.sheaf, "198.51.100.66", "GET", "/api/site", basic(EDITOR.email, EDITOR.password))).body).toEqual(INVALID_LOGIN);
+    expect((await injectFrom(site.sheaf, "198.51.100.66", "GET", "/api/site", basic(EDITOR.email, EDITOR.password))).body).toEqual(INVALID_LOGIN);
     // from elsewhere the owner waits out a one-second back-off at most
     now += 1000;
     vi.setSystemTime(now);
-    expect((await inject(site.sheaf, "203.0.113.1", "POST", "/api/auth/login", session, { email: EDITOR.email, password: EDITOR.password })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, "203.0.113.1", "POST", "/api/auth/login", session, { email: EDITOR.email, password: EDITOR.password })).status).toBe(200);
   });
 
   it("e-mail case and path spelling from many addresses all count for the same account", async () => {
@@ -296,22 +265,22 @@ describe("Strapi GHSA-24q2-59hm-rh9r: the throttle cannot be bypassed by changin
     const { site, session } = await throttledSite({ auth: { revealThrottle: true } });
     for (let i = 0; i < 10; i++) {
       const url = LOGIN_PATHS[i % LOGIN_PATHS.length]!;
-      await inject(site.sheaf, `192.0.2.${i + 1}`, "POST", url, session, { email: EMAILS[i % EMAILS.length], password: "wrong-password" });
+      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "POST", url, session, { email: EMAILS[i % EMAILS.length], password: "wrong-password" });
     }
-    const owner = await inject(site.sheaf, "203.0.113.1", "POST", "/api/auth/login", session, { email: EDITOR.email, password: EDITOR.password });
+    const owner = await injectFrom(site.sheaf, "203.0.113.1", "POST", "/api/auth/login", session, { email: EDITOR.email, password: EDITOR.password });
     expect(owner.body).toMatchObject({ message: "Rate limit exceeded", details: { reason: "rate-limited" } });
   });
 
   it("the other spellings log nobody in, even with the right password", async () => {
     const { site, session } = await throttledSite();
     for (const url of NOT_LOGIN) {
-      const reply = await inject(site.sheaf, "203.0.113.2", "POST", url, session, { email: EDITOR.email, password: EDITOR.password });
+      const reply = await injectFrom(site.sheaf, "203.0.113.2", "POST", url, session, { email: EDITOR.email, password: EDITOR.password });
       expect(reply.status, url).toBe(404);
       expect(reply.setCookies, url).toEqual([]);
       expect(reply.text, url).not.toContain(EDITOR.id);
     }
     // the anonymous session is still anonymous
-    expect((await inject(site.sheaf, "203.0.113.2", "GET", "/api/auth", session)).body).toEqual(UNAUTHENTICATED);
+    expect((await injectFrom(site.sheaf, "203.0.113.2", "GET", "/api/auth", session)).body).toEqual(UNAUTHENTICATED);
   });
 });
 

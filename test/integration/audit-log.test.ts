@@ -22,12 +22,13 @@ import {
   type Client,
   type Reply,
   type TestSite,
+  auditWritten,
+  basicAuth,
+  injectFrom,
 } from "./helpers.js";
 
-const started: TestSite[] = [];
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
 
@@ -47,18 +48,6 @@ const ATTACKER_IP = "203.0.113.20";
 
 function logFile(site: TestSite, suffix = ""): string {
   return path.join(site.root, "site", "logs", `auth.log${suffix}`);
-}
-
-/** Waits until `site/logs/auth.log` has stopped growing (entries are written after the answers). */
-async function auditLogSettled(root: string): Promise<void> {
-  const file = path.join(root, "site", "logs", "auth.log");
-  let last = -1;
-  for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const size = await stat(file).then((info) => info.size, () => 0);
-    if (size === last) return;
-    last = size;
-  }
 }
 
 async function readEntries(site: TestSite): Promise<Entry[]> {
@@ -84,29 +73,7 @@ async function start(config: Record<string, unknown> = {}): Promise<TestSite> {
     config: { api: { basicAuth: true, allowInsecure: true }, ...config },
     extra: { throttleStore: new MemoryThrottleStore() },
   });
-  started.push(site);
   return site;
-}
-
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
-
-async function inject(sheaf: Sheaf, ip: string, method: string, url: string, headers: Record<string, string>, json?: unknown): Promise<Reply> {
-  const response = await sheaf.server.inject({
-    method: method as "GET",
-    url,
-    remoteAddress: ip,
-    headers: json === undefined ? headers : { ...headers, "content-type": "application/json" },
-    ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
-  });
-  let body: unknown;
-  try {
-    body = JSON.parse(response.body);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.statusCode, headers: response.headers, text: response.body, body, setCookies: [] };
 }
 
 /** A session client whose requests all carry the test's user agent. */
@@ -131,7 +98,7 @@ describe("site/logs/auth.log", () => {
     const anonymous = site.client();
     await anonymous.fetchCsrf();
     const attempt = (password: string): Promise<Reply> =>
-      inject(site.sheaf, ATTACKER_IP, "POST", "/api/auth/login", { cookie: anonymous.cookie!, "x-csrf": anonymous.csrf!, "user-agent": ATTACKER_UA }, { email: NOACCESS.email, password });
+      injectFrom(site.sheaf, ATTACKER_IP, "POST", "/api/auth/login", { cookie: anonymous.cookie!, "x-csrf": anonymous.csrf!, "user-agent": ATTACKER_UA }, { email: NOACCESS.email, password });
     for (const password of ["guess-one-password", "guess-two-password", "guess-three-password"]) {
       secrets.push(password);
       expect((await attempt(password)).status).toBe(403);
@@ -146,7 +113,7 @@ describe("site/logs/auth.log", () => {
     const token = dataOf(created)["token"] as string;
     const tokenId = dataOf(created)["id"] as string;
     secrets.push(token, token.slice(-43));
-    expect((await inject(site.sheaf, "198.51.100.30", "GET", "/api/auth", { authorization: `Bearer ${token}`, "user-agent": "DeployBot/2.0" })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, "198.51.100.30", "GET", "/api/auth", { authorization: `Bearer ${token}`, "user-agent": "DeployBot/2.0" })).status).toBe(200);
     expect((await request(admin, "DELETE", `/api/account/tokens/${tokenId}`)).status).toBe(200);
 
     const editorSession = tokenOf(editorElsewhere.cookie!).split(".")[1]!;
@@ -192,9 +159,9 @@ describe("site/logs/auth.log", () => {
 
   it("failed password logins and blocks carry the user agent too", async () => {
     const site = await start({ auth: { trials: 1 } });
-    const headers = { authorization: basic(EDITOR.email, "wrong-password"), "user-agent": ATTACKER_UA };
-    await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers);
-    await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers);
+    const headers = { authorization: basicAuth(EDITOR.email, "wrong-password"), "user-agent": ATTACKER_UA };
+    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers);
+    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers);
     const entries = await entriesWith(site, ["login.failure", "login.blocked"]);
     expect(entries.find((entry) => entry.event === "login.failure")?.userAgent).toBe(ATTACKER_UA);
     expect(entries.find((entry) => entry.event === "login.blocked")?.userAgent).toBe(ATTACKER_UA);
@@ -203,11 +170,11 @@ describe("site/logs/auth.log", () => {
   it("records failed application passwords without the presented secret", async () => {
     const site = await start();
     const forged = `sheaf_${"a".repeat(16)}_${"Z".repeat(43)}`;
-    await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}`, "user-agent": ATTACKER_UA });
-    await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(ADMIN.email, forged), "user-agent": ATTACKER_UA });
+    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}`, "user-agent": ATTACKER_UA });
+    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, forged), "user-agent": ATTACKER_UA });
     const entries = await entriesWith(site, ["login.failure"]);
     const failures = entries.filter((entry) => entry.event === "login.failure");
-    await auditLogSettled(site.root);
+    await auditWritten(site);
     expect((await readEntries(site)).filter((entry) => entry.event === "login.failure")).toHaveLength(2);
     expect(failures[0]).toMatchObject({ actor: null, ip: ATTACKER_IP, userAgent: ATTACKER_UA, details: { method: "token" } });
     expect(await readFile(logFile(site), "utf8")).not.toContain("Z".repeat(43));
@@ -218,11 +185,11 @@ describe("GET /api/system/audit", () => {
   async function siteWithEntries(count: number): Promise<{ site: TestSite; admin: Client }> {
     const site = await start({ auth: { trials: 1000 } });
     for (let i = 0; i < count; i++) {
-      await inject(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basic(EDITOR.email, `wrong-${i}-password`) });
+      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `wrong-${i}-password`) });
     }
     const admin = await logIn(site, ADMIN);
     await entriesWith(site, ["login.success"]);
-    await auditLogSettled(site.root);
+    await auditWritten(site);
     return { site, admin };
   }
 
@@ -256,7 +223,7 @@ describe("GET /api/system/audit", () => {
     const refused = await editor.get("/api/system/audit");
     expect(refused.status).toBe(403);
     expect(refused.text).not.toContain("192.0.2.1");
-    const viaBasic = await send(site.sheaf, "GET", "/api/system/audit", { headers: { authorization: basic(EDITOR.email, EDITOR.password) } });
+    const viaBasic = await send(site.sheaf, "GET", "/api/system/audit", { headers: { authorization: basicAuth(EDITOR.email, EDITOR.password) } });
     expect(viaBasic.status).toBe(403);
     expect((await send(site.sheaf, "GET", "/api/system/audit")).body).toEqual(UNAUTHENTICATED);
   });
@@ -264,9 +231,9 @@ describe("GET /api/system/audit", () => {
   it("rotates the file by size and still reads every kept entry", async () => {
     const site = await start({ auth: { trials: 1000 }, audit: { maxBytes: 600, keep: 2 } });
     for (let i = 0; i < 12; i++) {
-      await inject(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basic(EDITOR.email, `wrong-${i}-password`) });
+      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `wrong-${i}-password`) });
       // one entry at a time, so each rotation check sees the previous append
-      await auditLogSettled(site.root);
+      await auditWritten(site);
     }
     await access(logFile(site, ".1"));
     await access(logFile(site, ".2"));
@@ -274,7 +241,7 @@ describe("GET /api/system/audit", () => {
     const current = (await readEntries(site)).length;
 
     const admin = await logIn(site, ADMIN);
-    await auditLogSettled(site.root);
+    await auditWritten(site);
     const listed = itemsOf(await admin.get("/api/system/audit")) as unknown as Entry[];
     expect(listed.length).toBeGreaterThan(current + 1);
     expect(listed.length).toBeLessThan(13);

@@ -275,3 +275,40 @@ export async function goldenBody(file: string, method: string, requestPath: stri
   if (!step) throw new Error(`no step ${method} ${requestPath} in ${file}`);
   return JSON.parse(JSON.stringify(step.response.body).replaceAll("<origin>", origin));
 }
+
+/** An `Authorization: Basic` header value. */
+export function basicAuth(user: string, password: string): string {
+  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
+}
+
+/** Sends a request as if it came from `ip` (for throttling and proxy tests); JSON bodies are serialised. */
+export async function injectFrom(
+  sheaf: Sheaf,
+  ip: string,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  json?: unknown,
+): Promise<Reply> {
+  const response = await sheaf.server.inject({
+    method: method as "GET",
+    url,
+    remoteAddress: ip,
+    headers: json === undefined ? headers : { ...headers, "content-type": "application/json" },
+    ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
+  });
+  let body: unknown;
+  try {
+    body = JSON.parse(response.body);
+  } catch {
+    body = undefined;
+  }
+  const setCookie = response.headers["set-cookie"];
+  const setCookies = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [String(setCookie)];
+  return { status: response.statusCode, headers: response.headers, text: response.body, body, setCookies };
+}
+
+/** Resolves once every audit entry recorded so far is on disk (entries are written after the answers). */
+export function auditWritten(site: TestSite): Promise<void> {
+  return site.sheaf.services.security.audit.idle();
+}

@@ -20,38 +20,22 @@ import {
   type Account,
   type Client,
   type TestSite,
+  auditWritten,
+  basicAuth,
+  injectFrom,
 } from "./helpers.js";
 
 
-const started: TestSite[] = [];
-
-/** Waits until `site/logs/auth.log` has stopped growing (audit entries are written after the answers). */
-async function auditLogSettled(root: string): Promise<void> {
-  const file = path.join(root, "site", "logs", "auth.log");
-  let last = -1;
-  for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const size = await stat(file).then((info) => info.size, () => 0);
-    if (size === last) return;
-    last = size;
-  }
-}
 
 afterEach(async () => {
-  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
 
 const CONFIG = { api: { basicAuth: true, allowInsecure: true } };
 
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
-
 /** Sessions in `site/sessions` (the file store), so revocation can be checked on disk. */
 async function start(root?: string): Promise<TestSite> {
   const site = await startSite({ config: CONFIG, ...(root ? { root } : {}) });
-  started.push(site);
   return site;
 }
 
@@ -331,7 +315,7 @@ describe("server-side revocation", () => {
     const site = await start();
     const first = await logIn(site, ADMIN);
     const second = await logIn(site, ADMIN);
-    const reply = await send(site.sheaf, "DELETE", "/api/account/sessions", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const reply = await send(site.sheaf, "DELETE", "/api/account/sessions", { headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) } });
     expect(reply.body).toMatchObject({ revoked: 2 });
     expect(await isLoggedIn(first)).toBe(false);
     expect(await isLoggedIn(second)).toBe(false);

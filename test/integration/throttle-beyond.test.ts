@@ -11,28 +11,14 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Sheaf } from "../../src/app.js";
 import { hashPassword } from "../../src/accounts/index.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
-import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite } from "./helpers.js";
+import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite, auditWritten, basicAuth, injectFrom } from "./helpers.js";
 
-const started: TestSite[] = [];
 
 afterEach(async () => {
   vi.useRealTimers();
   // audit entries are written after the answers; let them land before the folders are removed
-  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
-
-/** Waits until `site/logs/auth.log` has stopped growing. */
-async function auditLogSettled(root: string): Promise<void> {
-  const file = path.join(root, "site", "logs", "auth.log");
-  let last = -1;
-  for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const size = await stat(file).then((info) => info.size, () => 0);
-    if (size === last) return;
-    last = size;
-  }
-}
 
 const OWNER_IP = "203.0.113.10";
 const ATTACKER_IP = "198.51.100.66";
@@ -57,29 +43,7 @@ async function start(config: Record<string, unknown> = {}): Promise<TestSite> {
     config: { api: { basicAuth: true, allowInsecure: true }, ...config },
     extra: { throttleStore: new MemoryThrottleStore() },
   });
-  started.push(site);
   return site;
-}
-
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
-
-async function inject(sheaf: Sheaf, ip: string, method: string, url: string, headers: Record<string, string>, json?: unknown): Promise<Reply> {
-  const response = await sheaf.server.inject({
-    method: method as "GET",
-    url,
-    remoteAddress: ip,
-    headers: json === undefined ? headers : { ...headers, "content-type": "application/json" },
-    ...(json === undefined ? {} : { payload: JSON.stringify(json) }),
-  });
-  let body: unknown;
-  try {
-    body = JSON.parse(response.body);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.statusCode, headers: response.headers, text: response.body, body, setCookies: [] };
 }
 
 /** An anonymous session (cookie + CSRF token) for posting to the login route. */
@@ -90,17 +54,17 @@ async function anonymousSession(site: TestSite): Promise<Record<string, string>>
 }
 
 async function login(site: TestSite, ip: string, email: string, password: string, url = "/api/auth/login"): Promise<Reply> {
-  return inject(site.sheaf, ip, "POST", url, await anonymousSession(site), { email, password });
+  return injectFrom(site.sheaf, ip, "POST", url, await anonymousSession(site), { email, password });
 }
 
 /** A login attempt with a session opened once and reused (fast enough for a thousand attempts). */
 function loginWith(site: TestSite, session: Record<string, string>) {
   return (ip: string, email: string, password: string, url = "/api/auth/login"): Promise<Reply> =>
-    inject(site.sheaf, ip, "POST", url, session, { email, password });
+    injectFrom(site.sheaf, ip, "POST", url, session, { email, password });
 }
 
 async function createToken(site: TestSite, ip = "192.0.2.200"): Promise<string> {
-  const reply = await inject(site.sheaf, ip, "POST", "/api/account/tokens", { authorization: basic(ADMIN.email, ADMIN.password) }, {
+  const reply = await injectFrom(site.sheaf, ip, "POST", "/api/account/tokens", { authorization: basicAuth(ADMIN.email, ADMIN.password) }, {
     name: "script",
     scope: "read",
   });
@@ -171,7 +135,7 @@ describe("throttle keys are normalised", () => {
   it("punycode and Unicode spellings of an IDN e-mail count for the same account", async () => {
     const clock = freezeClock();
     const site = await start({ auth: { revealThrottle: true } });
-    const created = await inject(site.sheaf, "192.0.2.200", "POST", "/api/users", { authorization: basic(ADMIN.email, ADMIN.password) }, {
+    const created = await injectFrom(site.sheaf, "192.0.2.200", "POST", "/api/users", { authorization: basicAuth(ADMIN.email, ADMIN.password) }, {
       email: "ann@exämple.com",
       password: "ann-password-1",
       role: "editor",
@@ -220,8 +184,8 @@ describe("auth.revealThrottle", () => {
     const attempt = loginWith(site, await anonymousSession(site));
     for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, EDITOR.email, "wrong-password");
 
-    for (const authorization of [basic(ADMIN.email, ADMIN.password), basic(ADMIN.email, token), `Bearer ${token}`]) {
-      const reply = await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization });
+    for (const authorization of [basicAuth(ADMIN.email, ADMIN.password), basicAuth(ADMIN.email, token), `Bearer ${token}`]) {
+      const reply = await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization });
       expect(reply.body, authorization.split(" ")[0]).toMatchObject(RATE_LIMITED);
       expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0);
     }
@@ -234,13 +198,13 @@ describe("Basic auth, application passwords and the login form share one limiter
     const site = await start({ auth: { basicCache: 0 } });
     const token = await createToken(site);
     for (let i = 0; i < 10; i++) {
-      const reply = await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, `wrong-${i}-password`) });
+      const reply = await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `wrong-${i}-password`) });
       expect(reply.body).toEqual(INVALID_LOGIN);
     }
-    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
-    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(ADMIN.email, token) })).body).toEqual(INVALID_LOGIN);
+    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
+    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) })).body).toEqual(INVALID_LOGIN);
     expect((await login(site, ATTACKER_IP, ADMIN.email, ADMIN.password)).body).toEqual(INVALID_LOGIN);
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).status).toBe(200);
   });
 
   it("failed application passwords block Basic auth and the login form from that address", async () => {
@@ -249,12 +213,12 @@ describe("Basic auth, application passwords and the login form share one limiter
     const token = await createToken(site);
     const forged = `${token.slice(0, -43)}${"B".repeat(43)}`;
     for (let i = 0; i < 10; i++) {
-      expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}` })).body).toEqual(UNAUTHENTICATED);
+      expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}` })).body).toEqual(UNAUTHENTICATED);
     }
-    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
+    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
     expect((await login(site, ATTACKER_IP, EDITOR.email, EDITOR.password)).body).toEqual(INVALID_LOGIN);
-    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, EDITOR.password) })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, EDITOR.password) })).status).toBe(200);
   });
 
   it("wrong application passwords sent with an e-mail count for that account", async () => {
@@ -263,7 +227,7 @@ describe("Basic auth, application passwords and the login form share one limiter
     const token = await createToken(site);
     const forged = `${token.slice(0, -43)}${"C".repeat(43)}`;
     for (let i = 0; i < 10; i++) {
-      const reply = await inject(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basic("ADMIN@example.com", forged) });
+      const reply = await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basicAuth("ADMIN@example.com", forged) });
       expect(reply.body).toEqual(INVALID_LOGIN);
     }
     expect((await login(site, OWNER_IP, ADMIN.email, ADMIN.password)).body).toMatchObject(RATE_LIMITED);
@@ -274,11 +238,11 @@ describe("Basic auth, application passwords and the login form share one limiter
   it("credentials remembered by the Basic verification cache are refused from a blocked address too", async () => {
     freezeClock();
     const site = await start({ auth: { basicCache: 60 } });
-    const headers = { authorization: basic(EDITOR.email, EDITOR.password) };
-    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).status).toBe(200);
+    const headers = { authorization: basicAuth(EDITOR.email, EDITOR.password) };
+    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).status).toBe(200);
     const attempt = loginWith(site, await anonymousSession(site));
     for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, ADMIN.email, "wrong-password");
-    expect((await inject(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).body).toEqual(INVALID_LOGIN);
+    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", headers)).body).toEqual(INVALID_LOGIN);
   });
 });
 
@@ -291,29 +255,29 @@ describe("the Basic verification cache", () => {
 
   it("forgets remembered credentials as soon as the password changes on disk", async () => {
     const site = await start({ auth: { basicCache: 60 } });
-    const old = { authorization: basic(EDITOR.email, EDITOR.password) };
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).status).toBe(200);
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).status).toBe(200);
+    const old = { authorization: basicAuth(EDITOR.email, EDITOR.password) };
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).status).toBe(200);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).status).toBe(200);
 
     await setPasswordOnDisk(site, "changed-on-disk-1");
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).body).toEqual(INVALID_LOGIN);
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, "changed-on-disk-1") })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).body).toEqual(INVALID_LOGIN);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, "changed-on-disk-1") })).status).toBe(200);
   });
 
   it("never remembers a failure", async () => {
     const site = await start({ auth: { basicCache: 60 } });
-    const next = { authorization: basic(EDITOR.email, "the-next-password") };
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", next)).body).toEqual(INVALID_LOGIN);
+    const next = { authorization: basicAuth(EDITOR.email, "the-next-password") };
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", next)).body).toEqual(INVALID_LOGIN);
     await setPasswordOnDisk(site, "the-next-password");
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", next)).status).toBe(200);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", next)).status).toBe(200);
   });
 
   it("does not let a remembered e-mail and password stand for another spelling or another password", async () => {
     const site = await start({ auth: { basicCache: 60 } });
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, EDITOR.password) })).status).toBe(200);
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email, `${EDITOR.password} `) })).body).toEqual(INVALID_LOGIN);
-    expect((await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(ADMIN.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
-    const upper = await inject(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basic(EDITOR.email.toUpperCase(), EDITOR.password) });
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, EDITOR.password) })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `${EDITOR.password} `) })).body).toEqual(INVALID_LOGIN);
+    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
+    const upper = await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email.toUpperCase(), EDITOR.password) });
     expect(upper.status).toBe(200);
     expect(dataOf(upper)["id"]).toBe(EDITOR.id);
   });

@@ -21,35 +21,20 @@ import {
   type Reply,
   type StartSiteOptions,
   type TestSite,
+  auditWritten,
+  basicAuth,
+  injectFrom,
 } from "./helpers.js";
 
 
-const started: TestSite[] = [];
-
-/** Waits until `site/logs/auth.log` has stopped growing (audit entries are written after the answers). */
-async function auditLogSettled(root: string): Promise<void> {
-  const file = path.join(root, "site", "logs", "auth.log");
-  let last = -1;
-  for (let i = 0; i < 200; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    const size = await stat(file).then((info) => info.size, () => 0);
-    if (size === last) return;
-    last = size;
-  }
-}
 
 afterEach(async () => {
   vi.useRealTimers();
-  await Promise.all(started.splice(0).map((site) => auditLogSettled(site.root)));
   await cleanUp();
 });
 
 const TOKEN_FORMAT = /^sheaf_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$/;
 const INSECURE_OK = { api: { basicAuth: true, allowInsecure: true } };
-
-function basic(user: string, password: string): string {
-  return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-}
 
 function bearer(token: string): Record<string, string> {
   return { authorization: `Bearer ${token}` };
@@ -87,7 +72,6 @@ async function sendFrom(sheaf: Sheaf, ip: string, method: string, url: string, h
 
 async function start(config: Record<string, unknown> = INSECURE_OK, extra: Partial<StartSiteOptions> = {}): Promise<TestSite> {
   const site = await startSite({ memorySessions: true, config, ...extra });
-  started.push(site);
   return site;
 }
 
@@ -178,7 +162,7 @@ describe("creating an application password", () => {
     const client = await loggedIn(off, ADMIN);
     expect((await client.get("/api/account/tokens")).status).toBe(404);
     expect((await send(off.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(off.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect((await send(off.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
   });
 });
 
@@ -188,7 +172,7 @@ describe("using an application password", () => {
     const admin = await loggedIn(site, ADMIN);
     const { token } = await createToken(admin, { name: "script", scope: "full" });
 
-    for (const [scheme, headers] of [["Basic", { authorization: basic(ADMIN.email, token) }], ["Bearer", bearer(token)]] as const) {
+    for (const [scheme, headers] of [["Basic", { authorization: basicAuth(ADMIN.email, token) }], ["Bearer", bearer(token)]] as const) {
       const read = await send(site.sheaf, "GET", "/api/pages/notes?select=id", { headers });
       expect(read.status).toBe(200);
       expect(read.body).toEqual({ code: 200, data: { id: "notes" }, status: "ok", type: "model" });
@@ -210,9 +194,9 @@ describe("using an application password", () => {
     const forged = `sheaf_${id}_${"A".repeat(43)}`;
     const unknown = `sheaf_${"a".repeat(16)}_${token.slice(-43)}`;
 
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basic(EDITOR.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(EDITOR.email, token) } })).body).toEqual(INVALID_LOGIN);
     for (const wrong of [forged, unknown]) {
-      expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, wrong) } })).body).toEqual(INVALID_LOGIN);
+      expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, wrong) } })).body).toEqual(INVALID_LOGIN);
       expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(wrong) })).body).toEqual(UNAUTHENTICATED);
     }
   });
@@ -224,7 +208,7 @@ describe("using an application password", () => {
     const root = creator.root;
 
     const plain = await startSite({ root, memorySessions: true, config: { api: { basicAuth: true } } });
-    const overBasic = await send(plain.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, token) } });
+    const overBasic = await send(plain.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } });
     expect(overBasic.status).toBe(403);
     expect((overBasic.body as { message: string }).message).toBe("Basic authentication is only allowed over HTTPS");
     const overBearer = await send(plain.sheaf, "GET", "/api/auth", { headers: bearer(token) });
@@ -234,7 +218,7 @@ describe("using an application password", () => {
 
     for (const config of [{ api: { basicAuth: true }, url: "https://cms.example.com" }, { api: { basicAuth: true, allowInsecure: true } }]) {
       const allowed = await startSite({ root, memorySessions: true, config });
-      expect((await send(allowed.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, token) } })).status).toBe(200);
+      expect((await send(allowed.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).status).toBe(200);
       expect((await send(allowed.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status).toBe(200);
       await allowed.close();
     }
@@ -250,11 +234,11 @@ describe("using an application password", () => {
       memorySessions: true,
       config: { api: { basicAuth: true, allowInsecure: true }, auth: { methods: { password: { "2fa": true } } } },
     });
-    const withPassword = await send(twoFactor.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const withPassword = await send(twoFactor.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) } });
     expect(withPassword.status).toBe(403);
     expect((withPassword.body as { message: string }).message).toBe("Basic authentication cannot be used with 2FA");
 
-    const withToken = await send(twoFactor.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, token) } });
+    const withToken = await send(twoFactor.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } });
     expect(withToken.status).toBe(200);
     expect(dataOf(withToken)["id"]).toBe(ADMIN.id);
     expect((await send(twoFactor.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status).toBe(200);
@@ -274,7 +258,7 @@ describe("using an application password", () => {
     expect(usedAt).toBeGreaterThanOrEqual(before);
     expect(usedAt).toBeLessThanOrEqual(after);
 
-    expect((await sendFrom(site.sheaf, "198.51.100.4", "GET", "/api/auth", { authorization: basic(ADMIN.email, token) })).status).toBe(200);
+    expect((await sendFrom(site.sheaf, "198.51.100.4", "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) })).status).toBe(200);
     expect(itemsOf(await admin.get("/api/account/tokens"))[0]).toMatchObject({ lastUsedIp: "198.51.100.4" });
 
     await until("the first use is written to disk", async () => {
@@ -294,7 +278,7 @@ describe("ending an application password", () => {
     const revoked = await admin.request("DELETE", `/api/account/tokens/${id}`, { withCsrf: true });
     expect(revoked.status).toBe(200);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
     expect(itemsOf(await admin.get("/api/account/tokens"))).toEqual([]);
     expect((await admin.request("DELETE", `/api/account/tokens/${id}`, { withCsrf: true })).status).toBe(404);
   });
@@ -314,7 +298,7 @@ describe("ending an application password", () => {
 
     vi.setSystemTime(start0 + 60_000);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
   });
 
   it("stops working when its owner is deleted through the API", async () => {
@@ -329,7 +313,7 @@ describe("ending an application password", () => {
 
     expect((await admin.request("DELETE", `/api/users/${annId}`, { withCsrf: true })).status).toBe(200);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basic("ann@example.com", token) } })).body).toEqual(INVALID_LOGIN);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth("ann@example.com", token) } })).body).toEqual(INVALID_LOGIN);
     const stored = JSON.parse(await readFile(path.join(site.root, "site", "accounts", ".tokens.json"), "utf8")) as Record<string, { userId: string }>;
     expect(Object.values(stored).filter((record) => record.userId === annId)).toEqual([]);
   });
@@ -463,7 +447,7 @@ describe("what an application password may do", () => {
 
     for (const [url, headers] of [
       ["/api/account/tokens", bearer(token)],
-      ["/api/account/tokens", { authorization: basic(ADMIN.email, token) }],
+      ["/api/account/tokens", { authorization: basicAuth(ADMIN.email, token) }],
       [`/api/users/${EDITOR.id}/tokens`, bearer(token)],
     ] as const) {
       const reply = await send(site.sheaf, "POST", url, { headers, json: { name: "child", scope: "full" } });
@@ -474,7 +458,7 @@ describe("what an application password may do", () => {
     expect(itemsOf(await admin.get(`/api/users/${EDITOR.id}/tokens`))).toEqual([]);
     // the account password over Basic still may
     const withPassword = await send(site.sheaf, "POST", "/api/account/tokens", {
-      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+      headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) },
       json: { name: "from basic" },
     });
     expect(withPassword.status).toBe(200);
