@@ -24,7 +24,7 @@ export interface RawRequestOptions {
 export interface SheafClient {
   /** The API root every path is relative to, e.g. `https://example.com/api/`. */
   readonly apiUrl: string;
-  readonly authType: "basic" | "session";
+  readonly authType: "basic" | "bearer" | "session";
 
   /**
    * Session mode: logs in (after getting the CSRF token if the client has none yet) and answers with the user.

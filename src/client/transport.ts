@@ -3,12 +3,14 @@ import { errorFromAnswer, networkFailure, unexpectedAnswer } from "./errors.js";
 import { queryString, type QueryParams } from "./paths.js";
 
 /**
- * How requests authenticate. `basic` sends the e-mail address and password with every request (the server must
- * enable `api.basicAuth`); `session` logs in once and then sends the session cookie and the CSRF token. `csrf` is
+ * How requests authenticate. `basic` sends the e-mail address and password (or an application password) with every
+ * request (the server must enable `api.basicAuth`); `bearer` sends an application password as
+ * `Authorization: Bearer`; `session` logs in once and then sends the session cookie and the CSRF token. `csrf` is
  * for servers with a fixed token (`api.csrf`); without it the client asks the server for the session's token.
  */
 export type AuthOptions =
   | { readonly type: "basic"; readonly email: string; readonly password: string }
+  | { readonly type: "bearer"; readonly token: string }
   | { readonly type: "session"; readonly csrf?: string };
 
 /** Anything that fetches like the global `fetch` (a test double, a fetch with a proxy agent, …). */
@@ -92,7 +94,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
  * store of its own, and turning every failure into a SheafApiError.
  */
 export class Transport {
-  readonly authType: "basic" | "session";
+  readonly authType: AuthOptions["type"];
   readonly apiRoot: URL;
   private readonly fetchFunction: FetchFunction;
   private readonly headers: Readonly<Record<string, string>>;
@@ -108,7 +110,8 @@ export class Transport {
     this.apiRoot = apiRootOf(options.url, options.apiSlug ?? "api");
     this.fetchFunction = options.fetch ?? defaultFetch();
     this.headers = options.headers ?? {};
-    this.authorization = auth.type === "basic" ? basicAuthorization(auth.email, auth.password) : null;
+    this.authorization =
+      auth.type === "basic" ? basicAuthorization(auth.email, auth.password) : auth.type === "bearer" ? `Bearer ${auth.token}` : null;
     this.csrfToken = auth.type === "session" ? (auth.csrf ?? null) : null;
     // A browser sends its cookies to another origin only when asked to (and the server's CORS allows it).
     const pageOrigin = browserLocation()?.origin;

@@ -226,6 +226,24 @@ describe("Basic mode", () => {
   });
 });
 
+describe("application passwords", () => {
+  it("reads with a read-only token as Bearer and as the Basic password, and is refused a write", async () => {
+    const created = (await createClient({ url, auth: { type: "basic", ...ADMIN } }).request<{ data: { token: string } }>(
+      "POST",
+      "account/tokens",
+      { body: { name: "client test", scope: "read" } },
+    )).data;
+    const bearer = createClient({ url, auth: { type: "bearer", token: created.token } });
+    expect(bearer.authType).toBe("bearer");
+    expect((await bearer.pages.get("about", { select: ["id"] })).id).toBe("about");
+    const asPassword = createClient({ url, auth: { type: "basic", email: ADMIN.email, password: created.token } });
+    expect((await asPassword.auth.me()).email).toBe(ADMIN.email);
+    const error = await rejection(bearer.site.changeTitle("Not allowed"));
+    expect(error).toBeInstanceOf(SheafApiError);
+    expect(error).toMatchObject({ status: 403 });
+  });
+});
+
 describe("errors", () => {
   const admin = () => createClient({ url, auth: { type: "basic", ...ADMIN } });
 
