@@ -426,7 +426,7 @@ export class RequestAuth {
   async finish(): Promise<AuthOutcome> {
     const setCookies: string[] = [];
     const now = unixNow();
-    let cookiePath = this.options.session.cookieDomain ? "/" : "/";
+    let cookiePath = "/";
     let secure = false;
     try {
       cookiePath = this.options.session.cookieDomain ? "/" : this.environment.indexPath;

@@ -1,5 +1,5 @@
 import { randomBytes, randomInt, randomUUID } from "node:crypto";
-import { cp, mkdir, readdir, rename, rm, rmdir, stat } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/promises";
 import path from "node:path";
 import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
@@ -88,7 +88,6 @@ export class ContentWriter {
 
   /** Re-reads a content file from disk (the freshest state, inside the write lock). */
   async readContent(file: string): Promise<ContentFields> {
-    const { readFile } = await import("node:fs/promises");
     return readFile(file, "utf8").then(parseTxt, () => ({}));
   }
 
