@@ -4,6 +4,8 @@ import type { ApiContext } from "../context.js";
 import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { systemSchema, type SystemState } from "../views/system.js";
+import { CollectionResult } from "../result.js";
+import { TRANSLATIONS, translationSchema } from "../views/translation-model.js";
 
 const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\]|.*\.local|.*\.test|.*\.ddev\.site)(:\d+)?$/i;
 
@@ -36,6 +38,12 @@ async function authStatus(context: ApiContext, user: User | null): Promise<AuthS
 
 /** `GET system`: the public login view, or the panel view for a logged-in user (spec §7.5). */
 export const systemRoutes: readonly RouteDefinition[] = [
+  route("GET", "translations", () => new CollectionResult(translationSchema, TRANSLATIONS), { auth: false }),
+  // an unknown code is Kirby's plain `null` answer: 404 {"status":"error","message":"not found","code":404}
+  route("GET", "translations/(:any)", (_context, [code = ""]) => {
+    const translation = TRANSLATIONS.find((candidate) => candidate.id === code);
+    return translation ? new ModelResult(translationSchema, translation) : null;
+  }, { auth: false }),
   route("GET", "system", async (context) => {
     const user = await silentUser(context);
     const state: SystemState = {
