@@ -27,13 +27,13 @@ function stringInput(value: unknown): string {
   return "";
 }
 
-function authView(context: ApiContext, user: User): Record<string, unknown> {
+export function authView(context: ApiContext, user: User): Record<string, unknown> {
   const actor = { user, role: context.services.roleOf(user) };
   return renderModel(userSchema, user, viewSelection(userSchema, "auth"), { ...context, actor });
 }
 
-/** `auth/login` and `auth/code` check CSRF for session requests with 400 `Invalid CSRF token` (spec §1.10). */
-async function requireLoginCsrf(context: ApiContext): Promise<void> {
+/** `auth/login`, `auth/code` and `system/install` check CSRF for session requests with 400 (spec §1.10). */
+export async function requireLoginCsrf(context: ApiContext): Promise<void> {
   if (context.auth.authType === "session" && !(await context.auth.isCsrfValid())) {
     throw new InvalidArgumentError({ message: "Invalid CSRF token" });
   }

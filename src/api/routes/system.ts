@@ -5,6 +5,10 @@ import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { systemSchema, type SystemState } from "../views/system.js";
 import { CollectionResult } from "../result.js";
+import { authView, requireLoginCsrf } from "./auth.js";
+import { checkCreate, normaliseEmail, normaliseName } from "../../accounts/user-rules.js";
+import { hashPassword } from "../../accounts/passwords.js";
+import { PermissionError } from "../../errors.js";
 import { TRANSLATIONS, translationSchema } from "../views/translation-model.js";
 
 const LOCAL_HOST = /^(localhost|127\.0\.0\.1|\[::1\]|.*\.local|.*\.test|.*\.ddev\.site)(:\d+)?$/i;
@@ -37,7 +41,47 @@ async function authStatus(context: ApiContext, user: User | null): Promise<AuthS
 }
 
 /** `GET system`: the public login view, or the panel view for a logged-in user (spec §7.5). */
+/** `POST system/install`: the first user of a site without users, an admin, logged in at once (spec §2.1). */
+async function install(context: ApiContext): Promise<Record<string, unknown>> {
+  const { auth, services, request } = context;
+  await requireLoginCsrf(context);
+  if (auth.authType === "session") await auth.openCookieSession();
+  if (!isLocal(context) && !services.options.panel.install) throw new PermissionError({ message: "The Panel cannot be installed" });
+  if (services.users().length > 0) throw new PermissionError({ message: "The Panel is already installed" });
+  const text = (name: string): string => request.body.string(name) ?? "";
+  const draft = () => ({
+    id: null,
+    email: normaliseEmail(text("email")),
+    role: "admin",
+    language: (request.body.string("language") ?? services.options.panel.language).trim(),
+    password: text("password") === "" ? null : text("password"),
+  });
+  checkCreate(services, null, draft());
+  const passwordHash = await hashPassword(text("password"));
+  const id = await services.accountWriter.create(async () => {
+    const checked = draft();
+    checkCreate(services, null, checked);
+    if (services.users().length > 0) throw new PermissionError({ message: "The Panel is already installed" });
+    return {
+      id: await services.accountWriter.newUserId(),
+      account: {
+        email: checked.email,
+        language: checked.language,
+        name: request.body.string("name") ? normaliseName(text("name")) : null,
+        role: "admin",
+        passwordHash,
+      },
+    };
+  });
+  const user = services.findUser(id);
+  if (!user) throw new PermissionError({ message: "The Panel cannot be installed" });
+  await auth.logIn(user, { long: false });
+  void auth.audit({ event: "user.create", actor: { id: user.id, email: user.email }, target: { user: user.id }, details: { install: true } });
+  return { status: "ok", token: true, user: authView(context, user) };
+}
+
 export const systemRoutes: readonly RouteDefinition[] = [
+  route("POST", "system/install", install, { auth: false }),
   route("GET", "translations", () => new CollectionResult(translationSchema, TRANSLATIONS), { auth: false }),
   // an unknown code is Kirby's plain `null` answer: 404 {"status":"error","message":"not found","code":404}
   route("GET", "translations/(:any)", (_context, [code = ""]) => {
