@@ -31,9 +31,22 @@ function roleIdOf(role: object): number {
   return id;
 }
 
+/** Selections of named views share their field list: its text is computed once per list. */
+const selectionKeys = new WeakMap<object, string>();
+
+function selectionKey(selection: Selection): string {
+  const identity = "all" in selection ? selection : selection.fields;
+  let key = selectionKeys.get(identity);
+  if (key === undefined) {
+    key = JSON.stringify(selection);
+    selectionKeys.set(identity, key);
+  }
+  return key;
+}
+
 function cachedModelJson(result: ModelResult, selection: Selection, context: ViewContext): string {
   const actor = context.actor;
-  const key = `${actor ? roleIdOf(actor.role) : 0}\u0000${context.baseUrl}\u0000${JSON.stringify(selection)}`;
+  const key = `${actor ? roleIdOf(actor.role) : 0}\u0000${context.baseUrl}\u0000${selectionKey(selection)}`;
   let entries = renderCache.get(result.item as object);
   if (!entries) {
     entries = new Map();
