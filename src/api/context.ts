@@ -47,16 +47,20 @@ export interface SiteServices {
 
 /** Request values with Kirby's case-insensitive key lookup (spec §2.1). */
 export class Params {
-  private readonly lower = new Map<string, unknown>();
+  private lower: Map<string, unknown> | null = null;
 
-  constructor(readonly values: Readonly<Record<string, unknown>>) {
-    for (const [key, value] of Object.entries(values)) {
-      if (!this.lower.has(key.toLowerCase())) this.lower.set(key.toLowerCase(), value);
-    }
-  }
+  constructor(readonly values: Readonly<Record<string, unknown>>) {}
 
   get(name: string): unknown {
-    return name in this.values ? this.values[name] : this.lower.get(name.toLowerCase());
+    if (Object.prototype.hasOwnProperty.call(this.values, name)) return this.values[name];
+    // built on the first lookup that needs it: most requests only use exact keys
+    if (this.lower === null) {
+      this.lower = new Map();
+      for (const [key, value] of Object.entries(this.values)) {
+        if (!this.lower.has(key.toLowerCase())) this.lower.set(key.toLowerCase(), value);
+      }
+    }
+    return this.lower.get(name.toLowerCase());
   }
 
   has(name: string): boolean {

@@ -38,6 +38,8 @@ function compilePattern(pattern: string): RegExp {
 
 /** Strips URL parameters (`/key:value` segments) and surrounding slashes, as Kirby's router sees a path. */
 export function routablePath(path: string): string {
+  // the common case: nothing to strip
+  if (!path.includes(":") && !path.includes("//") && !path.startsWith("/") && !path.endsWith("/")) return path;
   return path
     .split("/")
     .filter((segment) => segment !== "" && !segment.includes(":"))

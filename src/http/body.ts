@@ -41,6 +41,7 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
 /** Query parameters as PHP's `$_GET` sees them (last value wins). */
 export function parseQuery(search: string): Record<string, string> {
   const values: Record<string, string> = {};
+  if (search === "") return values;
   for (const [key, value] of new URLSearchParams(search)) values[key] = value;
   return values;
 }

@@ -45,12 +45,9 @@ const HTML_TYPE = "text/html; charset=UTF-8";
 
 type Headers = Record<string, string | undefined>;
 
+/** Node already lower-cases names and joins repeated headers; only `set-cookie` stays a list (never read here). */
 function headerMap(request: IncomingMessage): Headers {
-  const headers: Headers = {};
-  for (const [name, value] of Object.entries(request.headers)) {
-    headers[name] = Array.isArray(value) ? value.join(", ") : value;
-  }
-  return headers;
+  return request.headers as Headers;
 }
 
 function requestInfo(request: IncomingMessage, headers: Headers): RequestInfo {
