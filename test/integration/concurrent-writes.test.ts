@@ -4,12 +4,12 @@
  * through a real socket — and concurrent creates and re-sorts must leave unique slugs and numbers.
  */
 import { existsSync } from "node:fs";
-import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSheaf, type Sheaf } from "../../src/app.js";
+import type { Sheaf } from "../../src/app.js";
+import { cleanUp, startSite as startTestSite } from "./helpers.js";
 import { parseTxt } from "../../src/content/txt.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -21,22 +21,11 @@ const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await cleanUp();
 });
 
 async function startSite(): Promise<{ root: string; sheaf: Sheaf }> {
-  const root = await mkdtemp(path.join(tmpdir(), "sheaf-concurrent-"));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  const bulk = path.join(FIXTURE, "content", "3_bulk");
-  await cp(FIXTURE, root, { recursive: true, filter: (source) => source !== bulk });
-  const sheaf = await createSheaf({
-    root,
-    config: { api: { basicAuth: true, allowInsecure: true } },
-    failureDelayMs: [0, 0],
-    watch: false,
-    log: () => undefined,
-  });
-  cleanups.push(() => sheaf.close());
-  return { root, sheaf };
+  return startTestSite({ config: { api: { basicAuth: true, allowInsecure: true } } });
 }
 
 /** Session cookie and CSRF token of a logged-in admin (one password check instead of one per request). */

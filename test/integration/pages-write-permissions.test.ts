@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSheaf, type Sheaf } from "../../src/app.js";
+import { BULK_PAGES, cleanUp, copySite, startSite as startTestSite } from "./helpers.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
@@ -58,6 +59,7 @@ const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await cleanUp();
 });
 
 async function addAccount(root: string, id: string, email: string, role: string): Promise<void> {
@@ -72,10 +74,7 @@ async function addAccount(root: string, id: string, email: string, role: string)
 
 /** Sheaf on a fresh copy of the fixture (without its 200 bulk pages), Basic auth allowed over HTTP. */
 async function startSite(setup: SiteSetup = {}): Promise<Site> {
-  const root = await mkdtemp(path.join(tmpdir(), "sheaf-pages-perm-"));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  const bulk = path.join(FIXTURE, "content", "3_bulk");
-  await cp(FIXTURE, root, { recursive: true, filter: (source) => source !== bulk });
+  const root = await copySite(FIXTURE, [BULK_PAGES]);
   await writeFile(path.join(root, "site", "blueprints", "users", "writer.yml"), WRITER_ROLE);
   await writeFile(path.join(root, "site", "blueprints", "users", "drafter.yml"), DRAFTER_ROLE);
   await addAccount(root, "writer01", PASSWORDS.writer[0], "writer");
@@ -84,14 +83,7 @@ async function startSite(setup: SiteSetup = {}): Promise<Site> {
     await mkdir(path.dirname(path.join(root, "site", "blueprints", name)), { recursive: true });
     await writeFile(path.join(root, "site", "blueprints", name), yaml);
   }
-  const sheaf = await createSheaf({
-    root,
-    config: { api: { basicAuth: true, allowInsecure: true } },
-    failureDelayMs: [0, 0],
-    watch: false,
-    log: () => undefined,
-  });
-  cleanups.push(() => sheaf.close());
+  const { sheaf } = await startTestSite({ root, config: { api: { basicAuth: true, allowInsecure: true } } });
   return { root, sheaf };
 }
 

@@ -5,12 +5,12 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSheaf, type Sheaf } from "../../src/app.js";
+import type { Sheaf } from "../../src/app.js";
+import { BULK_PAGES, cleanUp, copySite, startSite as startTestSite } from "./helpers.js";
 import { parseTxt } from "../../src/content/txt.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
@@ -29,23 +29,14 @@ const cleanups: Array<() => Promise<void>> = [];
 
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  await cleanUp();
 });
 
 /** Sheaf on a fresh copy of the fixture without its bulk pages; `prepare` may add files before it starts. */
 async function startSite(prepare?: (root: string) => Promise<void>): Promise<Site> {
-  const root = await mkdtemp(path.join(tmpdir(), "sheaf-pages-write-"));
-  cleanups.push(() => rm(root, { recursive: true, force: true }));
-  const bulk = path.join(FIXTURE, "content", "3_bulk");
-  await cp(FIXTURE, root, { recursive: true, filter: (source) => source !== bulk });
+  const root = await copySite(FIXTURE, [BULK_PAGES]);
   await prepare?.(root);
-  const sheaf = await createSheaf({
-    root,
-    config: { api: { basicAuth: true, allowInsecure: true } },
-    failureDelayMs: [0, 0],
-    watch: false,
-    log: () => undefined,
-  });
-  cleanups.push(() => sheaf.close());
+  const { sheaf } = await startTestSite({ root, config: { api: { basicAuth: true, allowInsecure: true } } });
   return { root, sheaf, content: (relative) => path.join(root, "content", relative) };
 }
 
