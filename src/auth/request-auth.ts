@@ -54,6 +54,9 @@ interface Credential {
 }
 
 const CSRF_KEY = "kirby.csrf";
+const NO_SESSION: Promise<Session | null> = Promise.resolve(null);
+const VARY_COOKIE: readonly string[] = ["Cookie"];
+const VARY_COOKIE_AUTHORIZATION: readonly string[] = ["Cookie", "Authorization"];
 const USER_KEY = "kirby.userId";
 const LOGIN_TIME_KEY = "kirby.loginTimestamp";
 
@@ -73,6 +76,8 @@ export interface AuthOutcome {
 export class RequestAuth {
   private environmentValue: Environment | null = null;
   private cookieSessionPromise: Promise<Session | null> | null = null;
+  /** The cookie session once loaded (undefined while not known). */
+  private cookieSessionKnown: Session | null | undefined = undefined;
   private headerSessionPromise: Promise<Session | null> | null = null;
   private createdCookieSession: Session | null = null;
   private basicUserPromise: Promise<Credential> | null = null;
@@ -80,7 +85,10 @@ export class RequestAuth {
   private identityResolved = false;
   /** Set when the answer depended on the caller's session (CSRF check, login, session routes). */
   private sessionConsulted = false;
-  private readonly touched = new Set<Session>();
+  /** Sessions this request loaded or created: committed by `finish`. */
+  private touched: Set<Session> | null = null;
+  /** The raw `kirby_session` value: read once (null until then). */
+  private rawCookieValue: string | undefined | null = null;
 
   constructor(
     private readonly services: AuthServices,
@@ -118,7 +126,12 @@ export class RequestAuth {
   }
 
   private get rawCookie(): string | undefined {
-    return readCookie(this.info.headers["cookie"], this.cookieName);
+    if (this.rawCookieValue === null) this.rawCookieValue = readCookie(this.info.headers["cookie"], this.cookieName);
+    return this.rawCookieValue;
+  }
+
+  private touch(session: Session): void {
+    (this.touched ??= new Set()).add(session);
   }
 
   private get authorization() {
@@ -127,16 +140,26 @@ export class RequestAuth {
 
   /** The session of the `kirby_session` cookie, if valid. */
   cookieSession(): Promise<Session | null> {
-    this.cookieSessionPromise ??= (async () => {
-      const raw = this.rawCookie;
-      if (!raw) return null;
-      const token = verifyCookieValue(raw, this.options.cookieKey);
-      if (!token) return null;
-      const session = await this.services.sessions.load(token, "cookie");
-      if (session) this.touched.add(session);
-      return session;
-    })();
+    this.cookieSessionPromise ??= this.loadCookieSession();
     return this.cookieSessionPromise;
+  }
+
+  private loadCookieSession(): Promise<Session | null> {
+    const raw = this.rawCookie;
+    const token = raw ? verifyCookieValue(raw, this.options.cookieKey) : null;
+    if (!token) return NO_SESSION;
+    // a session this process already holds is answered without a detour through the store
+    const known = this.services.sessions.loadKnown(token, "cookie");
+    if (known !== undefined) {
+      this.cookieSessionKnown = known;
+      if (known) this.touch(known);
+      return Promise.resolve(known);
+    }
+    return this.services.sessions.load(token, "cookie").then((session) => {
+      this.cookieSessionKnown = session;
+      if (session) this.touch(session);
+      return session;
+    });
   }
 
   /** The session of `Authorization: Session <token>`, if that header is sent (no fallback to the cookie). */
@@ -145,7 +168,7 @@ export class RequestAuth {
       const header = this.info.headers["authorization"];
       if (!header || header.slice(0, 8).toLowerCase() !== "session ") return null;
       const session = await this.services.sessions.load(header.slice(8), "header");
-      if (session) this.touched.add(session);
+      if (session) this.touch(session);
       return session;
     })();
     return this.headerSessionPromise;
@@ -157,9 +180,11 @@ export class RequestAuth {
   }
 
   /** The session a request acts in: the header session when that transport is used, else the cookie session. */
-  async currentSession(): Promise<Session | null> {
+  currentSession(): Promise<Session | null> {
     if (this.usesHeaderSession) return this.headerSession();
-    return (await this.cookieSession()) ?? this.createdCookieSession;
+    const loading = this.cookieSession();
+    if (this.cookieSessionKnown !== undefined) return this.cookieSessionKnown ? loading : Promise.resolve(this.createdCookieSession);
+    return loading.then((session) => session ?? this.createdCookieSession);
   }
 
   /**
@@ -345,7 +370,7 @@ export class RequestAuth {
     if (existing) return existing;
     const session = this.services.sessions.create({ long });
     this.createdCookieSession = session;
-    this.touched.add(session);
+    this.touch(session);
     return session;
   }
 
@@ -373,7 +398,7 @@ export class RequestAuth {
     if (!session) {
       session = this.services.sessions.create();
       this.createdCookieSession = session;
-      this.touched.add(session);
+      this.touch(session);
     }
     let token = session.get(CSRF_KEY);
     if (typeof token !== "string") {
@@ -423,7 +448,20 @@ export class RequestAuth {
   }
 
   /** Commits every session this request touched and returns the cookies and caching facts to send. */
-  async finish(): Promise<AuthOutcome> {
+  finish(): Promise<AuthOutcome> {
+    let pending = false;
+    // a forwarded session is unchanged but still hands its client the current token
+    for (const session of this.touched ?? []) pending ||= session.isChanged || session.issuedTokens.length > 0;
+    // the common read changed nothing: no commit, no cookie, no wait
+    if (!pending) return Promise.resolve(this.outcome([]));
+    return this.commitTouched().then(() => this.outcome(this.cookiesToSend()));
+  }
+
+  private async commitTouched(): Promise<void> {
+    for (const session of this.touched ?? []) await this.services.sessions.commit(session);
+  }
+
+  private cookiesToSend(): string[] {
     const setCookies: string[] = [];
     const now = unixNow();
     let cookiePath = "/";
@@ -434,8 +472,7 @@ export class RequestAuth {
     } catch {
       // environment not allowed: the error response carries no cookie anyway
     }
-    for (const session of this.touched) {
-      await this.services.sessions.commit(session);
+    for (const session of this.touched ?? []) {
       if (session.transport !== "cookie") continue;
       if (session.isDestroyed) {
         if (!session.isNew) setCookies.push(formatDeletionCookie(this.cookieName, "/", this.options.session.cookieDomain, secure));
@@ -455,13 +492,16 @@ export class RequestAuth {
         );
       }
     }
+    return setCookies;
+  }
+
+  private outcome(setCookies: string[]): AuthOutcome {
     const sentCookie = this.rawCookie !== undefined;
     const sentAuthorization = this.info.headers["authorization"] !== undefined;
     const consultedAuthorization = this.options.api.basicAuth || this.usesHeaderSession;
     const isPrivate =
       this.identityResolved || this.sessionConsulted || setCookies.length > 0 || sentCookie || (sentAuthorization && consultedAuthorization);
-    const vary = consultedAuthorization ? ["Cookie", "Authorization"] : ["Cookie"];
-    return { setCookies, isPrivate, vary };
+    return { setCookies, isPrivate, vary: consultedAuthorization ? VARY_COOKIE_AUTHORIZATION : VARY_COOKIE };
   }
 
   /** The mailer for login-challenge codes. */
@@ -481,6 +521,6 @@ export class RequestAuth {
     if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: true });
     session.set(LOGIN_TIME_KEY, Math.max(unixNow(), passwordTimestamp ?? 0));
     session.remove("kirby.resetPassword");
-    this.touched.add(session);
+    this.touch(session);
   }
 }

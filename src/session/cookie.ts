@@ -10,18 +10,17 @@ export function signCookieValue(value: string, hmacKey: string): string {
  * Verifies a signed cookie value (after percent-decoding) and returns the inner value, or null when it is not
  * signed, the signature is empty or does not match. The value may itself contain `+` (split at the first one).
  */
-const verifiedCookies = new Map<string, string>();
+const verifiedCookies = new Map<string, { readonly hmacKey: string; readonly value: string }>();
 const MAX_VERIFIED_COOKIES = 10_000;
 
 export function verifyCookieValue(signed: string, hmacKey: string): string | null {
-  const cacheKey = `${hmacKey}\u0000${signed}`;
-  const known = verifiedCookies.get(cacheKey);
-  if (known !== undefined) return known;
+  const known = verifiedCookies.get(signed);
+  if (known !== undefined && known.hmacKey === hmacKey) return known.value;
   const value = verifySignature(signed, hmacKey);
   if (value !== null) {
     // only values that verified are remembered, so a forged cookie is checked in full every time
     if (verifiedCookies.size >= MAX_VERIFIED_COOKIES) verifiedCookies.delete(verifiedCookies.keys().next().value as string);
-    verifiedCookies.set(cacheKey, value);
+    verifiedCookies.set(signed, { hmacKey, value });
   }
   return value;
 }
@@ -70,19 +69,24 @@ export function formatDeletionCookie(name: string, path: string, domain: string 
   return parts.join("; ");
 }
 
-/** Reads one cookie from a Cookie header without decoding the others. */
+/** Reads one cookie from a Cookie header without splitting or decoding the others. */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  for (const part of header.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq < 0) continue;
-    if (part.slice(0, eq).trim() !== name) continue;
-    const raw = part.slice(eq + 1).trim();
-    try {
-      return decodeURIComponent(raw);
-    } catch {
-      return raw;
+  let start = 0;
+  while (start < header.length) {
+    let end = header.indexOf(";", start);
+    if (end < 0) end = header.length;
+    const eq = header.indexOf("=", start);
+    if (eq >= 0 && eq < end && header.slice(start, eq).trim() === name) {
+      const raw = header.slice(eq + 1, end).trim();
+      if (!raw.includes("%")) return raw;
+      try {
+        return decodeURIComponent(raw);
+      } catch {
+        return raw;
+      }
     }
+    start = end + 1;
   }
   return undefined;
 }

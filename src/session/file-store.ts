@@ -41,6 +41,10 @@ export class FileSessionStore implements SessionStore {
     }
   }
 
+  peek(storeKey: string): string | undefined {
+    return this.cache.get(storeKey);
+  }
+
   async read(storeKey: string): Promise<string | null> {
     const cached = this.cache.get(storeKey);
     if (cached !== undefined) return cached;

@@ -2,7 +2,7 @@ import { openRecord, sealKey, sealRecord, unsealKey, type ActiveSessionRecord } 
 import { Session, type SessionTransport } from "./session.js";
 import type { SessionStore } from "./store.js";
 import { MemorySessionRegistry, type SessionEntry, type SessionRegistry } from "./registry.js";
-import { generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
+import { formatToken, generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
 
 export interface SessionManagerOptions {
   readonly durationNormalSeconds: number;
@@ -20,6 +20,14 @@ export const unixNow: Clock = () => Math.floor(Date.now() / 1000);
 const MAX_FORWARDS = 3;
 const MAX_VERIFIED = 10_000;
 
+interface VerifiedRecord {
+  readonly token: SessionToken;
+  readonly storeKey: string;
+  /** The stored text the record was opened from. */
+  readonly blob: string;
+  readonly record: ActiveSessionRecord;
+}
+
 function cloneRecord(record: ActiveSessionRecord): ActiveSessionRecord {
   return { ...record, data: { ...record.data }, ...(record.meta ? { meta: { ...record.meta } } : {}) };
 }
@@ -31,10 +39,10 @@ function cloneRecord(record: ActiveSessionRecord): ActiveSessionRecord {
 export class SessionManager {
   private readonly graceSeconds: number;
   /**
-   * Records already verified for a token, by the exact stored text: a busy session is not re-hashed and re-parsed
-   * on every request. A changed record (a new text) is verified again.
+   * Records already verified, by token text, with the exact stored text they were verified from: a busy session
+   * is not parsed, re-hashed or read again on every request. A changed record (a new text) is verified again.
    */
-  private readonly verified = new Map<string, { blob: string; record: ActiveSessionRecord }>();
+  private readonly verified = new Map<string, VerifiedRecord>();
 
   constructor(
     private readonly store: SessionStore,
@@ -46,7 +54,25 @@ export class SessionManager {
   }
 
   /** Loads the session of a token; null when it is unknown, forged, expired or timed out. */
-  async load(tokenText: string, transport: SessionTransport): Promise<Session | null> {
+  load(tokenText: string, transport: SessionTransport): Promise<Session | null> {
+    const known = this.loadKnown(tokenText, transport);
+    return known === undefined ? this.loadFromStore(tokenText, transport) : Promise.resolve(known);
+  }
+
+  /**
+   * The session of a token whose record this process has verified and still holds unchanged in the store's
+   * memory: no parsing, hashing or I/O. Undefined when only the store can tell (an unknown token, a record
+   * changed, forwarded or dropped since).
+   */
+  loadKnown(tokenText: string, transport: SessionTransport): Session | null | undefined {
+    const known = this.verified.get(tokenText);
+    if (known === undefined || this.store.peek?.(known.storeKey) !== known.blob) return undefined;
+    const now = this.now();
+    if (known.token.expiresAtUnix < now) return null;
+    return this.activate(known.token, cloneRecord(known.record), transport, false, now);
+  }
+
+  private async loadFromStore(tokenText: string, transport: SessionTransport): Promise<Session | null> {
     const parsed = parseToken(tokenText);
     if (!parsed) return null;
     let token: SessionToken = parsed;
@@ -55,15 +81,16 @@ export class SessionManager {
 
     let forwarded = false;
     for (let hop = 0; hop <= MAX_FORWARDS; hop++) {
-      const blob = await this.store.read(storeKeyOf(token));
+      const storeKey = storeKeyOf(token);
+      const blob = await this.store.read(storeKey);
       if (blob === null) return null;
-      const verifiedKey = `${token.expiresAtUnix}.${token.id}.${token.key}`;
-      const known = this.verified.get(verifiedKey);
+      const text = hop === 0 ? tokenText : formatToken(token);
+      const known = this.verified.get(text);
       const record = known && known.blob === blob ? cloneRecord(known.record) : openRecord(blob, token.key);
       if (!record) return null;
       if (record.kind === "active" && !(known && known.blob === blob)) {
         if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
-        this.verified.set(verifiedKey, { blob, record: cloneRecord(record) });
+        this.verified.set(text, { token, storeKey, blob, record: cloneRecord(record) });
       }
       if (record.kind === "moved") {
         if (now > record.movedUntilUnix) return null;
@@ -74,15 +101,20 @@ export class SessionManager {
         forwarded = true;
         continue;
       }
-      if (!this.isAlive(record, now)) return null;
-      const session = new Session(token, record, transport, true);
-      // The client still holds an older token: hand it the current one again.
-      if (forwarded && transport === "cookie") session.issuedTokens.push(token);
-      this.renewIfHalfGone(session, now);
-      this.refreshActivity(session, now);
-      return session;
+      return this.activate(token, record, transport, forwarded, now);
     }
     return null;
+  }
+
+  /** A loaded record that is still alive becomes this request's session: renewed or refreshed when due. */
+  private activate(token: SessionToken, record: ActiveSessionRecord, transport: SessionTransport, forwarded: boolean, now: number): Session | null {
+    if (!this.isAlive(record, now)) return null;
+    const session = new Session(token, record, transport, true);
+    // The client still holds an older token: hand it the current one again.
+    if (forwarded && transport === "cookie") session.issuedTokens.push(token);
+    this.renewIfHalfGone(session, now);
+    this.refreshActivity(session, now);
+    return session;
   }
 
   private isAlive(record: ActiveSessionRecord, now: number): boolean {

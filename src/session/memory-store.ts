@@ -4,6 +4,10 @@ import { expiryOfStoreKey, type SessionStore } from "./store.js";
 export class MemorySessionStore implements SessionStore {
   private readonly records = new Map<string, string>();
 
+  peek(storeKey: string): string | undefined {
+    return this.records.get(storeKey);
+  }
+
   async read(storeKey: string): Promise<string | null> {
     return this.records.get(storeKey) ?? null;
   }
