@@ -19,6 +19,7 @@ import { createContentIndex, type ContentIndex } from "./content/index.js";
 import { ContentWriter } from "./content/content-writer.js";
 import { recoverContent } from "./content/journal.js";
 import { buildServer, type SheafServer } from "./http/server.js";
+import { captureErrorStacks } from "./errors.js";
 import type { PermissionContext } from "./permissions/can.js";
 import { TemplateStore } from "./site/templates.js";
 import { FileSessionRegistry, FileSessionStore, MemorySessionRegistry, MemorySessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
@@ -194,6 +195,8 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   };
   const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch });
   const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log, templates });
+  // debug output says where an error was thrown
+  const releaseErrorStacks = options.debug ? captureErrorStacks() : null;
 
   return {
     options,
@@ -213,6 +216,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
       if (blueprintTimer) clearTimeout(blueprintTimer);
       await server.close();
       await Promise.all([content.close(), accounts.close(), audit.idle()]);
+      releaseErrorStacks?.();
     },
   };
 }

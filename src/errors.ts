@@ -92,6 +92,23 @@ function fillTemplate(template: string, data: SheafErrorOptions["data"]): string
   });
 }
 
+/**
+ * Capturing a stack trace costs more than everything else about an error, and the envelope only shows where an
+ * error came from in debug mode. So Sheaf errors carry a stack only while a site with `debug: true` is served.
+ */
+let stackCapturers = 0;
+
+/** Makes Sheaf errors capture their stack until the returned function is called (once per debug site). */
+export function captureErrorStacks(): () => void {
+  stackCapturers++;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    stackCapturers--;
+  };
+}
+
 /** Base class of every Kirby-style error: carries the key, the HTTP code and the details of the envelope. */
 export abstract class SheafError extends Error {
   /** Full Kirby key, e.g. `error.access.login`. */
@@ -104,7 +121,10 @@ export abstract class SheafError extends Error {
     const key = options.key ?? defaultKey;
     const message =
       options.message ?? fillTemplate(ERROR_MESSAGES[key] ?? ERROR_MESSAGES[defaultKey] ?? key, options.data);
+    const stackTraceLimit = Error.stackTraceLimit;
+    if (stackCapturers === 0) Error.stackTraceLimit = 0;
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    Error.stackTraceLimit = stackTraceLimit;
     this.name = new.target.name;
     this.key = `error.${key}`;
     this.httpCode = options.httpCode ?? defaultHttpCode;

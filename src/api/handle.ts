@@ -41,7 +41,7 @@ export async function handleApiCall(services: SiteServices, router: Router, call
     let identity: Identity | null = null;
     let actor: Actor = null;
     if (match.route.definition.auth) {
-      identity = await call.auth.requireIdentity();
+      identity = call.auth.knownIdentity() ?? (await call.auth.requireIdentity());
       const token = identity.kind === "session" ? undefined : identity.token;
       actor = token
         ? { user: identity.user, role: identity.role, restrict: (category, action) => scopeAllows(token.scope, category, action) }

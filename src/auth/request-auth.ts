@@ -147,7 +147,10 @@ export class RequestAuth {
   private loadCookieSession(): Promise<Session | null> {
     const raw = this.rawCookie;
     const token = raw ? verifyCookieValue(raw, this.options.cookieKey) : null;
-    if (!token) return NO_SESSION;
+    if (!token) {
+      this.cookieSessionKnown = null;
+      return NO_SESSION;
+    }
     // a session this process already holds is answered without a detour through the store
     const known = this.services.sessions.loadKnown(token, "cookie");
     if (known !== undefined) {
@@ -215,7 +218,11 @@ export class RequestAuth {
   /** Constant-time CSRF check of a session request against its own session (or the fixed `api.csrf`). */
   async isCsrfValid(): Promise<boolean> {
     this.sessionConsulted = true;
-    const expected = this.expectedCsrf(await this.currentSession());
+    return this.csrfMatches(await this.currentSession());
+  }
+
+  private csrfMatches(session: Session | null): boolean {
+    const expected = this.expectedCsrf(session);
     const supplied = this.suppliedCsrf();
     return expected !== null && supplied !== "" && safeEqual(supplied, expected);
   }
@@ -344,22 +351,45 @@ export class RequestAuth {
 
   /** Identity for a route that requires authentication (spec §1.2): CSRF, user, `access.panel`. */
   async requireIdentity(): Promise<Identity> {
+    const known = this.knownIdentity();
+    if (known) return known;
     this.identityResolved = true;
-    let identity: Identity | null = null;
     const type = this.authType;
     if (type === "basic") {
       const { user, token } = await this.basicCredential();
-      identity = token ? { kind: "basic", user, role: this.services.roleOf(user), token } : { kind: "basic", user, role: this.services.roleOf(user) };
-    } else if (type === "bearer") {
-      const { user, token } = await this.bearerCredential();
-      identity = { kind: "token", user, role: this.services.roleOf(user), token: token as TokenRecord };
-    } else {
-      if (!(await this.isCsrfValid())) throw new AuthError();
-      const session = await this.currentSession();
-      const user = session ? this.sessionUser(session) : null;
-      if (session && user) identity = { kind: "session", user, role: this.services.roleOf(user), session };
+      const role = this.services.roleOf(user);
+      return this.withPanelAccess(token ? { kind: "basic", user, role, token } : { kind: "basic", user, role });
     }
-    if (!identity) throw new AuthError();
+    if (type === "bearer") {
+      const { user, token } = await this.bearerCredential();
+      return this.withPanelAccess({ kind: "token", user, role: this.services.roleOf(user), token: token as TokenRecord });
+    }
+    const session = await this.currentSession();
+    this.sessionConsulted = true;
+    return this.sessionIdentity(session);
+  }
+
+  /**
+   * The identity of a session request whose session is already in memory (the common read): the answer and the
+   * errors of `requireIdentity`, without waiting. Undefined when a credential must be checked or a session loaded.
+   */
+  knownIdentity(): Identity | undefined {
+    if (this.usesHeaderSession || this.authType !== "session") return undefined;
+    void this.cookieSession();
+    if (this.cookieSessionKnown === undefined) return undefined;
+    this.identityResolved = true;
+    this.sessionConsulted = true;
+    return this.sessionIdentity(this.cookieSessionKnown ?? this.createdCookieSession);
+  }
+
+  private sessionIdentity(session: Session | null): Identity {
+    if (!this.csrfMatches(session)) throw new AuthError();
+    const user = session ? this.sessionUser(session) : null;
+    if (!session || !user) throw new AuthError();
+    return this.withPanelAccess({ kind: "session", user, role: this.services.roleOf(user), session });
+  }
+
+  private withPanelAccess(identity: Identity): Identity {
     if (identity.role.permissions["access"]?.["panel"] !== true) throw new AuthError({ key: "access.panel" });
     return identity;
   }

@@ -1,9 +1,10 @@
-import { timingSafeEqual } from "node:crypto";
-
-/** Constant-time string comparison (for equal lengths; a length difference answers false at once). */
+/**
+ * Constant-time string comparison: every code unit is compared, whatever differs first. A length difference
+ * answers false at once (the secrets compared here have fixed, public lengths).
+ */
 export function safeEqual(a: string, b: string): boolean {
-  const left = Buffer.from(a, "utf8");
-  const right = Buffer.from(b, "utf8");
-  if (left.length !== right.length) return false;
-  return timingSafeEqual(left, right);
+  if (a.length !== b.length) return false;
+  let difference = 0;
+  for (let index = 0; index < a.length; index++) difference |= a.charCodeAt(index) ^ b.charCodeAt(index);
+  return difference === 0;
 }

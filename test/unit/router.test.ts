@@ -6,7 +6,7 @@ import { route } from "../../src/api/route.js";
 import { Router, routablePath } from "../../src/api/router.js";
 import type { RequestAuth } from "../../src/auth/index.js";
 import { resolveOptions } from "../../src/config/index.js";
-import { AuthError, NotFoundError, PermissionError, UnexpectedError } from "../../src/errors.js";
+import { AuthError, captureErrorStacks, NotFoundError, PermissionError, UnexpectedError } from "../../src/errors.js";
 
 const noop = (): true => true;
 
@@ -75,6 +75,18 @@ describe("Router patterns (spec §7.1)", () => {
     expect(ordered.size).toBe(2);
   });
 
+  it("keeps registration order between routes with a literal first segment and routes starting with a placeholder", () => {
+    const open = route("GET", "(:any)/children", () => ({ which: "open" }));
+    const literal = route("GET", "pages/children", () => ({ which: "literal" }));
+    const catchAll = route("GET", "(:all)", () => ({ which: "all" }));
+    expect(new Router([open, literal]).match("GET", "pages/children")?.route.definition).toBe(open);
+    expect(new Router([literal, open]).match("GET", "pages/children")?.route.definition).toBe(literal);
+    // a first segment no literal route uses still reaches the routes that start with a placeholder
+    expect(new Router([literal, catchAll]).match("GET", "other/thing")?.route.definition).toBe(catchAll);
+    expect(new Router([literal, catchAll]).match("GET", "")?.route.definition).toBe(catchAll);
+    expect(new Router([literal]).match("GET", "pages")).toBeUndefined();
+  });
+
   it("skips a route of another method and tries the next", () => {
     const post = route("POST", "site", noop);
     const get = route("GET", "site", noop);
@@ -125,6 +137,7 @@ describe("handleApiCall", () => {
   function call(method: string, path: string, extra: Partial<ApiCall> & { identityCalls?: string[] } = {}): ApiCall {
     const calls = extra.identityCalls ?? [];
     const auth = {
+      knownIdentity: () => undefined,
       requireIdentity: async () => {
         calls.push(path);
         throw new AuthError();
@@ -280,8 +293,22 @@ describe("renderError (rows 51–54)", () => {
     });
   });
 
+  it("captures stacks of Sheaf errors only while a debug site asks for them", () => {
+    expect(new PermissionError().stack).not.toContain("\n    at ");
+    const release = captureErrorStacks();
+    expect(new PermissionError().stack).toContain("\n    at ");
+    release();
+    release(); // a second release changes nothing
+    expect(new PermissionError().stack).not.toContain("\n    at ");
+    // errors that are not Sheaf's keep their stack
+    expect(new Error("x").stack).toContain("\n    at ");
+  });
+
   it("adds exception, file (relative to the project), line and route in debug mode", () => {
+    // a site with `debug: true` makes errors capture their stack
+    const release = captureErrorStacks();
     const error = new PermissionError({ message: "No" });
+    release();
     const body = renderError(error, { debug: true, route: "^site$", projectRoot: process.cwd() }).body as Record<string, unknown>;
     expect(body).toMatchObject({ status: "error", message: "No", code: 403, key: "error.permission", route: "^site$" });
     expect(body["exception"]).toContain("PermissionError");
