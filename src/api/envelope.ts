@@ -31,22 +31,37 @@ function roleIdOf(role: object): number {
   return id;
 }
 
-/** Selections of named views share their field list: its text is computed once per list. */
+/**
+ * A short key per selection: selections of named views share their field list, whose key is found once; equal
+ * selections parsed from `select` share an id while the table has room, and use their text after that.
+ */
 const selectionKeys = new WeakMap<object, string>();
+const selectionIdsByText = new Map<string, string>();
+const MAX_SELECTION_IDS = 1000;
 
 function selectionKey(selection: Selection): string {
   const identity = "all" in selection ? selection : selection.fields;
   let key = selectionKeys.get(identity);
   if (key === undefined) {
-    key = JSON.stringify(selection);
+    const text = JSON.stringify(selection);
+    key = selectionIdsByText.get(text);
+    if (key === undefined) {
+      if (selectionIdsByText.size < MAX_SELECTION_IDS) {
+        key = `#${selectionIdsByText.size}`;
+        selectionIdsByText.set(text, key);
+      } else {
+        key = text;
+      }
+    }
     selectionKeys.set(identity, key);
   }
   return key;
 }
 
-function cachedModelJson(result: ModelResult, selection: Selection, context: ViewContext): string {
+/** The whole success envelope of a model, as text: built once per item snapshot, role, base URL and selection. */
+function cachedModelEnvelope(result: ModelResult, selection: Selection, context: ViewContext): string {
   const actor = context.actor;
-  const key = `${actor ? roleIdOf(actor.role) : 0}\u0000${context.baseUrl}\u0000${selectionKey(selection)}`;
+  const key = `${actor ? roleIdOf(actor.role) : 0}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
   let entries = renderCache.get(result.item as object);
   if (!entries) {
     entries = new Map();
@@ -54,10 +69,25 @@ function cachedModelJson(result: ModelResult, selection: Selection, context: Vie
   }
   let json = entries.get(key);
   if (json === undefined) {
-    json = JSON.stringify(renderModel(result.schema, result.item, selection, context));
+    json = JSON.stringify({ code: 200, data: renderModel(result.schema, result.item, selection, context), status: "ok", type: "model" });
     if (entries.size < 64) entries.set(key, json);
   }
   return json;
+}
+
+/**
+ * A success envelope served from the render cache. The object form is parsed again only if someone asks for it
+ * (pretty printing). A class, not an object literal with a getter: a literal would make a new getter, and with it
+ * a new hidden class, on every response.
+ */
+class CachedEnvelope implements ApiResponse {
+  readonly status = 200;
+
+  constructor(readonly json: string) {}
+
+  get body(): unknown {
+    return JSON.parse(this.json) as unknown;
+  }
 }
 
 export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug mode for more info";
@@ -90,16 +120,7 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       result.schema.cacheable === true && result.context === null && !renderContext.actor?.restrict &&
       typeof result.item === "object" && result.item !== null;
     if (cacheable) {
-      const data = cachedModelJson(result, selection, renderContext);
-      const json = `{"code":200,"data":${data},"status":"ok","type":"model"}`;
-      return {
-        status: 200,
-        json,
-        // parsed again only if someone asks for the object (pretty printing)
-        get body() {
-          return JSON.parse(json) as unknown;
-        },
-      };
+      return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }
     const data = renderModel(result.schema, result.item, selection, renderContext);
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
