@@ -41,8 +41,16 @@ export class NestedCollection<T, C> {
 
 export type Selection = { readonly fields: readonly ViewField[] } | { readonly all: true };
 
+/** One selection object per schema, so that caches keyed by a selection see the same one every time. */
+const allFieldsSelections = new WeakMap<object, Selection>();
+
 export function allFieldsOf<T, C>(schema: ModelSchema<T, C>): Selection {
-  return { fields: Object.keys(schema.fields) };
+  let selection = allFieldsSelections.get(schema);
+  if (selection === undefined) {
+    selection = { fields: Object.freeze(Object.keys(schema.fields)) };
+    allFieldsSelections.set(schema, selection);
+  }
+  return selection;
 }
 
 /** Selection of a named view: `any` = all fields; unknown ⇒ default view, or an error if there is none. */
