@@ -45,22 +45,29 @@ export interface SiteServices {
   readonly security: SecurityServices;
 }
 
+const NO_KEYS: ReadonlyMap<string, unknown> = new Map();
+
+/** The values by lower-case key (the first spelling wins); one shared empty map when there are none. */
+function lowerCaseKeys(values: Readonly<Record<string, unknown>>): ReadonlyMap<string, unknown> {
+  let lower: Map<string, unknown> | null = null;
+  for (const [key, value] of Object.entries(values)) {
+    lower ??= new Map();
+    if (!lower.has(key.toLowerCase())) lower.set(key.toLowerCase(), value);
+  }
+  return lower ?? NO_KEYS;
+}
+
 /** Request values with Kirby's case-insensitive key lookup (spec §2.1). */
 export class Params {
-  private lower: Map<string, unknown> | null = null;
+  private lower: ReadonlyMap<string, unknown> | null = null;
 
   constructor(readonly values: Readonly<Record<string, unknown>>) {}
 
   get(name: string): unknown {
     if (Object.prototype.hasOwnProperty.call(this.values, name)) return this.values[name];
     // built on the first lookup that needs it: most requests only use exact keys
-    if (this.lower === null) {
-      this.lower = new Map();
-      for (const [key, value] of Object.entries(this.values)) {
-        if (!this.lower.has(key.toLowerCase())) this.lower.set(key.toLowerCase(), value);
-      }
-    }
-    return this.lower.get(name.toLowerCase());
+    this.lower ??= lowerCaseKeys(this.values);
+    return this.lower === NO_KEYS ? undefined : this.lower.get(name.toLowerCase());
   }
 
   has(name: string): boolean {

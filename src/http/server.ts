@@ -184,7 +184,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         method,
         path: path.slice(apiPrefix.length),
         query,
-        body: parseBody(raw, headers["content-type"]),
+        body: raw === undefined ? { ok: true, values: {} } : parseBody(raw, headers["content-type"]),
         methodOverride: headers["x-http-method-override"],
         auth,
         baseUrl,
