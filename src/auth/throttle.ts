@@ -29,8 +29,17 @@ export interface ThrottleStore {
   read(maxAgeMs: number): Promise<LoginsLog>;
 }
 
+const ipHashes = new Map<string, string>();
+const MAX_IP_HASHES = 10_000;
+
 export function hashIp(ip: string): string {
-  return createHash("sha256").update(ip).digest("hex").slice(0, 50);
+  let hashed = ipHashes.get(ip);
+  if (hashed === undefined) {
+    hashed = createHash("sha256").update(ip).digest("hex").slice(0, 50);
+    if (ipHashes.size >= MAX_IP_HASHES) ipHashes.delete(ipHashes.keys().next().value as string);
+    ipHashes.set(ip, hashed);
+  }
+  return hashed;
 }
 
 function emptyLog(): LoginsLog {
