@@ -12,9 +12,9 @@ export interface Environment {
 
 const OFF_VALUES = new Set(["off", "", "0", "false", "-1"]);
 
-/** `HTTPS` / `X-Forwarded-Ssl` values: everything is "on" except the off list (case-insensitive). */
+/** `HTTPS` / `X-Forwarded-Ssl` values: everything is "on" except the off list, compared exactly (`OFF` is on). */
 export function isOnValue(value: string | undefined): boolean {
-  return value !== undefined && !OFF_VALUES.has(value.trim().toLowerCase());
+  return value !== undefined && !OFF_VALUES.has(value);
 }
 
 export function sanitizeHost(host: string): string {
@@ -76,9 +76,10 @@ function readProxyHeaders(headers: RequestInfo["headers"]): ForwardedInfo | null
     const host = headers["x-forwarded-host"];
     if (host) Object.assign(info, splitHostPort(host.split(",")[0] ?? ""));
     const ssl = headers["x-forwarded-ssl"];
-    const proto = headers["x-forwarded-proto"]?.toLowerCase().replace(/\s+/g, "");
+    // only `https` and `https, http` (any case) mean HTTPS
+    const proto = headers["x-forwarded-proto"]?.toLowerCase();
     if (ssl !== undefined || proto !== undefined) {
-      info.https = isOnValue(ssl) || proto === "https" || proto === "https,http";
+      info.https = isOnValue(ssl) || proto === "https" || proto === "https, http";
     }
     const port = headers["x-forwarded-port"];
     if (port && /^\d+$/.test(port.trim())) info.port = Number(port.trim());

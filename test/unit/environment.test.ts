@@ -23,7 +23,7 @@ describe("HTTPS off-values (spec §1.6, §10 row 82)", () => {
     expect(isOnValue(undefined)).toBe(false);
   });
 
-  it.each(["on", "1", "true", "https", "yes"])("%j is on", (value) => {
+  it.each(["on", "1", "true", "https", "yes", "OFF", "False", " off"])("%j is on (the off list is compared exactly)", (value) => {
     expect(isOnValue(value)).toBe(true);
   });
 });
@@ -75,8 +75,12 @@ describe('insecure auto-detection: url "*"', () => {
     expect(env).toEqual({ baseUrl: "https://example.com", isHttps: true, indexPath: "/" });
   });
 
-  it.each(["https, http", "HTTPS"])("accepts X-Forwarded-Proto %j as HTTPS", (proto) => {
+  it.each(["https, http", "HTTPS", "HTTPS, HTTP"])("accepts X-Forwarded-Proto %j as HTTPS", (proto) => {
     expect(resolveEnvironment(request({ host: "example.com", "x-forwarded-proto": proto }), "*").isHttps).toBe(true);
+  });
+
+  it.each(["https,http", "http, https", "https, http, https"])("does not take X-Forwarded-Proto %j as HTTPS", (proto) => {
+    expect(resolveEnvironment(request({ host: "example.com", "x-forwarded-proto": proto }), "*").isHttps).toBe(false);
   });
 
   it("treats X-Forwarded-Ssl by the off-values list", () => {
