@@ -437,6 +437,13 @@ describe("Basic authentication (spec §1.5)", () => {
     });
   });
 
+  it("answers with Kirby's empty details in debug mode too", async () => {
+    const site = await startSite({ memorySessions: true, config: { debug: true, api: { basicAuth: true } } });
+    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ message: "Basic authentication is only allowed over HTTPS", key: "error.permission", details: [] });
+  });
+
   it("still refuses it with X-Forwarded-Proto: https when no url is configured (row 25)", async () => {
     const site = await startSite({ memorySessions: true, config: { api: { basicAuth: true } } });
     const reply = await send(site.sheaf, "GET", "/api/site", {
