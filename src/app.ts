@@ -15,6 +15,7 @@ import { AuditLog } from "./audit/index.js";
 import { TokenStore } from "./tokens/index.js";
 import { createBlueprintRegistry } from "./blueprints/index.js";
 import { loadConfig, resolveOptions, type SheafOptions } from "./config/index.js";
+import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "./config/options.js";
 import { createContentIndex, type ContentIndex } from "./content/index.js";
 import { ContentWriter } from "./content/content-writer.js";
 import { recoverContent } from "./content/journal.js";
@@ -205,7 +206,12 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     sessions,
     content,
     accounts,
-    warnings: loaded.warnings,
+    warnings: corsCredentialsWithWildcard(options.cors)
+      ? [
+          ...loaded.warnings,
+          `"cors": "allowCredentials": true with the wildcard origin "*" makes every response a 400 error (${CORS_WILDCARD_CREDENTIALS_MESSAGE}), as in Kirby. List the allowed origins instead, e.g. "allowOrigin": ["https://app.example.com"].`,
+        ]
+      : loaded.warnings,
     async listen(port: number, host = "127.0.0.1"): Promise<string> {
       return server.listen({ port, host });
     },

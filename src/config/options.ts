@@ -18,6 +18,13 @@ function isIpOrCidr(entry: string): boolean {
 
 export type AuthDebug = boolean | "log";
 
+/** Kirby fails every response of a site whose CORS options allow credentials with the wildcard origin (§5.1). */
+export function corsCredentialsWithWildcard(cors: CorsOptions | false): boolean {
+  return cors !== false && cors.allowCredentials && cors.allowOrigin === "*";
+}
+
+export const CORS_WILDCARD_CREDENTIALS_MESSAGE = "Cannot allow credentials when using wildcard origin (*)";
+
 export interface CorsOptions {
   allowOrigin: "*" | readonly string[];
   allowMethods: readonly string[];
@@ -298,8 +305,8 @@ function readCors(reader: Reader): CorsOptions | false {
   const origin = reader.get("cors.allowOrigin");
   let allowOrigin: CorsOptions["allowOrigin"] = "*";
   if (origin !== undefined && origin !== null && origin !== "*") {
+    // only the string "*" is the wildcard: in a list, "*" is compared with the origin like any entry
     allowOrigin = reader.stringList("cors.allowOrigin", []);
-    if (allowOrigin.includes("*")) allowOrigin = "*";
   }
   const headers = reader.get("cors.allowHeaders");
   const methods = reader.get("cors.allowMethods");
@@ -311,20 +318,23 @@ function readCors(reader: Reader): CorsOptions | false {
   const cors: CorsOptions = {
     allowOrigin,
     allowMethods: typeof methods === "string" ? splitList(methods) : reader.stringList("cors.allowMethods", DEFAULT_CORS.allowMethods),
+    // absent: not configured (requested headers are reflected); an explicit null sends none, as in Kirby
     allowHeaders:
-      headers === true ? true : typeof headers === "string" ? splitList(headers) : headers == null ? null : reader.stringList("cors.allowHeaders", []),
+      headers === true
+        ? true
+        : typeof headers === "string"
+          ? splitList(headers)
+          : headers === undefined
+            ? null
+            : headers === null
+              ? []
+              : reader.stringList("cors.allowHeaders", []),
     maxAge: typeof maxAge === "number" ? maxAge : null,
     allowCredentials: reader.bool("cors.allowCredentials", false),
     exposeHeaders: typeof reader.get("cors.exposeHeaders") === "string"
       ? splitList(reader.get("cors.exposeHeaders") as string)
       : reader.stringList("cors.exposeHeaders", []),
   };
-  if (cors.allowCredentials && cors.allowOrigin === "*") {
-    throw new ConfigError(
-      'Invalid option "cors": "allowCredentials": true cannot be combined with the wildcard origin "*". ' +
-        'List the allowed origins instead, e.g. "allowOrigin": ["https://app.example.com"]',
-    );
-  }
   return cors;
 }
 

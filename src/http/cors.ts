@@ -40,17 +40,11 @@ export function corsHeaders(options: CorsOptions, request: CorsRequest, { prefli
   if (preflight) {
     if (options.maxAge !== null) headers.push(["access-control-max-age", String(options.maxAge)]);
     if (options.allowMethods.length) headers.push(["access-control-allow-methods", options.allowMethods.join(", ")]);
-    if (Array.isArray(options.allowHeaders)) {
-      if (options.allowHeaders.length) {
-        headers.push(["access-control-allow-headers", options.allowHeaders.join(", ")]);
-        vary.push("Access-Control-Request-Headers");
-      }
-    } else {
-      // `true`, or not configured: echo what the browser asks for; the answer varies on that request header
-      const requested = splitTokens(request.requestHeaders ?? "");
-      if (requested.length) headers.push(["access-control-allow-headers", requested.join(", ")]);
-      vary.push("Access-Control-Request-Headers");
-    }
+    const allowed = Array.isArray(options.allowHeaders) ? options.allowHeaders : splitTokens(request.requestHeaders ?? "");
+    if (allowed.length) headers.push(["access-control-allow-headers", allowed.join(", ")]);
+    // Kirby adds the Vary token whenever it sends Allow-Headers; when Sheaf reflects the requested headers because
+    // none are configured, the answer depends on that request header even when it is absent
+    if (allowed.length || options.allowHeaders === null) vary.push("Access-Control-Request-Headers");
   }
   return { headers, vary };
 }

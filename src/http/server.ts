@@ -5,7 +5,8 @@ import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
 import type { Router } from "../api/router.js";
 import { RequestAuth, unwrapMappedIPv4, type AuthServices, type RequestInfo } from "../auth/index.js";
-import { SheafError } from "../errors.js";
+import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "../config/options.js";
+import { InvalidArgumentError, SheafError } from "../errors.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import { parseBody, parseQuery } from "./body.js";
@@ -105,6 +106,13 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   const bodyLimit = dependencies.bodyLimitBytes ?? 16 * 1024 * 1024;
   const log = dependencies.log ?? ((message: string) => process.stderr.write(`${message}\n`));
 
+  /** Kirby's global error handler: errors before any route (environment, CORS setup) as a bare JSON 400. */
+  function sendGlobalError(response: ServerResponse, error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    const body = { status: "error", code: error instanceof SheafError ? error.key : "error", details: [], message };
+    send(response, 400, { "content-type": JSON_TYPE }, JSON.stringify(body));
+  }
+
   function corsFor(headers: Headers, preflight: boolean): CorsHeaders | null {
     if (options.cors === false) return null;
     return corsHeaders(options.cors, { origin: headers["origin"], requestHeaders: headers["access-control-request-headers"] }, { preflight });
@@ -138,9 +146,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       basePath = auth.environment.indexPath.replace(/\/+$/, "");
     } catch (error) {
       // a host outside the `url` allow-list: every request fails, as in Kirby
-      const message = error instanceof Error ? error.message : String(error);
-      const body = { status: "error", code: error instanceof SheafError ? error.key : "error", details: [], message };
-      send(response, 400, { "content-type": JSON_TYPE }, JSON.stringify(body));
+      sendGlobalError(response, error);
       return;
     }
     const session = await auth.cookieSession();
@@ -169,9 +175,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     try {
       baseUrl = auth.environment.baseUrl;
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      const body = { status: "error", code: error instanceof SheafError ? error.key : "error", details: [], message };
-      send(response, 400, { "content-type": JSON_TYPE }, JSON.stringify(body));
+      sendGlobalError(response, error);
       return;
     }
     const method = request.method ?? "GET";
@@ -238,11 +242,19 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     send(response, status, { "content-type": JSON_TYPE, connection: "close" }, JSON.stringify(body));
   }
 
+  // Kirby builds the CORS headers of every response, and that fails for credentials with the wildcard origin
+  const corsSetupError = corsCredentialsWithWildcard(options.cors) ? new InvalidArgumentError({ message: CORS_WILDCARD_CREDENTIALS_MESSAGE }) : null;
+
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url ?? "/";
     const headers = headerMap(request);
     const method = request.method ?? "GET";
     try {
+      if (corsSetupError) {
+        request.resume();
+        sendGlobalError(response, corsSetupError);
+        return;
+      }
       if (method === "OPTIONS" && options.cors !== false && headers["access-control-request-method"] !== undefined) {
         request.resume();
         preflight(request, response, headers);

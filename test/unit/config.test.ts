@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { expandDottedKeys, loadConfig, resolveOptions } from "../../src/config/index.js";
+import { corsCredentialsWithWildcard } from "../../src/config/options.js";
 import { ConfigError } from "../../src/errors.js";
 
 function configError(input: Record<string, unknown>): ConfigError {
@@ -149,12 +150,11 @@ describe("cors", () => {
     });
   });
 
-  it("refuses credentials together with the wildcard origin (row 65), naming the option", () => {
-    const error = configError({ cors: { allowCredentials: true } });
-    expect(error.message).toContain('"cors"');
-    expect(error.message).toContain("allowCredentials");
-    expect(error.message).toContain("*");
-    expect(() => resolveOptions({ cors: { allowCredentials: true, allowOrigin: "*" } })).toThrow(ConfigError);
+  it("accepts credentials with the wildcard origin: the server then fails every response, as Kirby (row 65)", () => {
+    const cors = resolveOptions({ cors: { allowCredentials: true } }).cors;
+    expect(cors).toMatchObject({ allowCredentials: true, allowOrigin: "*" });
+    expect(corsCredentialsWithWildcard(cors)).toBe(true);
+    expect(corsCredentialsWithWildcard(resolveOptions({ cors: { allowCredentials: true, allowOrigin: ["*"] } }).cors)).toBe(false);
   });
 
   it("accepts credentials with listed origins", () => {
