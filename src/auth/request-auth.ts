@@ -439,7 +439,10 @@ export class RequestAuth {
     return token as string;
   }
 
-  /** Logs a user in to the cookie session: long upgrade, new token (the old one dies), login time. */
+  /**
+   * Logs a user in to the cookie session: long upgrade, new token, login time. The pre-login token dies at once
+   * (Kirby lets it forward for 30 s); tokens issued on the way forward to the last one.
+   */
   async logIn(user: User, { long }: { long: boolean }): Promise<Session> {
     const existing = (await this.cookieSession()) ?? this.createdCookieSession;
     let session: Session;
@@ -451,6 +454,9 @@ export class RequestAuth {
       session = await this.openCookieSession({ long });
     }
     session.set(USER_KEY, user.id);
+    // Kirby's CSRF check of a session login always leaves a token in the session (even with `api.csrf`), so a
+    // later logout renews the session instead of ending it
+    if (this.authType === "session" && typeof session.get(CSRF_KEY) !== "string") session.set(CSRF_KEY, generateCsrfToken());
     if (user.passwordTimestamp !== null) session.set(LOGIN_TIME_KEY, unixNow());
     else session.remove(LOGIN_TIME_KEY);
     session.record.meta = { createdIp: this.clientIp, ...(this.userAgent ? { userAgent: this.userAgent.slice(0, 300) } : {}) };
@@ -474,8 +480,9 @@ export class RequestAuth {
     if (!hadUser) return;
     session.remove(USER_KEY);
     session.remove(LOGIN_TIME_KEY);
+    // the old token forwards to the (now anonymous) session for the grace period, as in Kirby
     if (session.isEmpty) this.services.sessions.destroy(session);
-    else this.services.sessions.regenerate(session, { privilegeChange: true });
+    else this.services.sessions.regenerate(session, { privilegeChange: false });
   }
 
   /** Commits every session this request touched and returns the cookies and caching facts to send. */
@@ -549,7 +556,8 @@ export class RequestAuth {
    */
   renewLoginAfterPasswordChange(session: Session, passwordTimestamp: number | null): void {
     // A header-transport client is never told a new token; regenerating would log it out.
-    if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: true });
+    // the acting client's old token forwards to the new one for the grace period (spec §3.6)
+    if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: false });
     session.set(LOGIN_TIME_KEY, Math.max(unixNow(), passwordTimestamp ?? 0));
     session.remove("kirby.resetPassword");
     this.touch(session);

@@ -69,7 +69,7 @@ export class SessionManager {
     if (known === undefined || this.store.peek?.(known.storeKey) !== known.blob) return undefined;
     const now = this.now();
     if (known.token.expiresAtUnix < now) return null;
-    return this.activate(known.token, cloneRecord(known.record), transport, false, now);
+    return this.activate(known.token, cloneRecord(known.record), transport, now);
   }
 
   private async loadFromStore(tokenText: string, transport: SessionTransport): Promise<Session | null> {
@@ -79,7 +79,6 @@ export class SessionManager {
     const now = this.now();
     if (token.expiresAtUnix < now) return null;
 
-    let forwarded = false;
     for (let hop = 0; hop <= MAX_FORWARDS; hop++) {
       const storeKey = storeKeyOf(token);
       const blob = await this.store.read(storeKey);
@@ -98,20 +97,18 @@ export class SessionManager {
         const next = key ? parseToken(`${record.newStoreKey}.${key}`) : null;
         if (!next) return null;
         token = next;
-        forwarded = true;
         continue;
       }
-      return this.activate(token, record, transport, forwarded, now);
+      return this.activate(token, record, transport, now);
     }
     return null;
   }
 
   /** A loaded record that is still alive becomes this request's session: renewed or refreshed when due. */
-  private activate(token: SessionToken, record: ActiveSessionRecord, transport: SessionTransport, forwarded: boolean, now: number): Session | null {
+  private activate(token: SessionToken, record: ActiveSessionRecord, transport: SessionTransport, now: number): Session | null {
     if (!this.isAlive(record, now)) return null;
+    // A forwarded (older) token acts on the current session; as in Kirby, no cookie is sent for that.
     const session = new Session(token, record, transport, true);
-    // The client still holds an older token: hand it the current one again.
-    if (forwarded && transport === "cookie") session.issuedTokens.push(token);
     this.renewIfHalfGone(session, now);
     this.refreshActivity(session, now);
     return session;
@@ -198,6 +195,10 @@ export class SessionManager {
     }
     if (!session.isChanged) return;
     await this.store.write(session.storeKey, sealRecord(session.record, session.token.key));
+    // tokens handed out earlier in this same response (e.g. a long login's first cookie) forward to the last one
+    for (const issued of session.issuedTokens) {
+      if (issued !== session.token && storeKeyOf(issued) !== loadedKey) await this.writeForward(issued, session.token);
+    }
     const keyChanged = loaded !== null && loadedKey !== session.storeKey;
     if (keyChanged) {
       if (session.hasPrivilegeChange) {

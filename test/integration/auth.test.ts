@@ -213,17 +213,60 @@ describe("login, CSRF on every request, logout", () => {
   });
 
   it("destroys a session that logout leaves empty and removes the cookie", async () => {
-    // with a fixed api.csrf nothing but the login is stored in the session
+    // a login with Basic auth runs no CSRF check, so the session holds nothing but the login
+    const site = await startSite({ memorySessions: true, config: { api: { basicAuth: true, allowInsecure: true } } });
+    const login = await send(site.sheaf, "POST", "/api/auth/login", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+      json: { email: ADMIN.email, password: ADMIN.password, long: false },
+    });
+    expect(login.status).toBe(200);
+    const cookie = cookiePair(login.setCookies.at(-1)!);
+    expect(site.sessionStore!.size).toBe(1);
+    const logout = await send(site.sheaf, "POST", "/api/auth/logout", { headers: { cookie } });
+    expect(logout.body).toEqual(OK);
+    expect(logout.setCookies).toEqual(["kirby_session=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; path=/; HttpOnly; SameSite=Lax"]);
+    expect(site.sessionStore!.size).toBe(0);
+  });
+
+  it("with api.csrf set, a session login still keeps a CSRF token, so logout renews the session (spec §1.11, §2.7)", async () => {
     const site = await startSite({ memorySessions: true, config: { api: { csrf: "option-csrf" } } });
     const client = site.client();
     await client.loginOrThrow(ADMIN);
     const cookie = client.cookie!;
-    expect(site.sessionStore!.size).toBe(1);
     const logout = await client.request("POST", "/api/auth/logout");
     expect(logout.body).toEqual(OK);
-    expect(logout.setCookies).toEqual(["kirby_session=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; path=/; HttpOnly; SameSite=Lax"]);
-    expect(site.sessionStore!.size).toBe(0);
+    expect(logout.setCookies).toHaveLength(1);
+    expect(logout.setCookies[0]).toMatch(SESSION_COOKIE);
+    // the old token forwards to the anonymous session: no user
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: { cookie, "x-csrf": "option-csrf" } })).status).toBe(401);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: cookiePair(logout.setCookies[0]!), "x-csrf": "option-csrf" } })).status).toBe(401);
+  });
+
+  it("lets the first cookie of a long login forward to the final session, without sending a cookie again", async () => {
+    const site = await startSite({ memorySessions: true });
+    const client = site.client();
+    const login = await client.login(ADMIN, { long: true });
+    expect(login.setCookies).toHaveLength(2);
+    const first = cookiePair(login.setCookies[0]!);
+    const reply = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: first, "x-csrf": client.csrf! } });
+    expect(reply.status).toBe(200);
+    expect(dataOf(reply)["id"]).toBe(ADMIN.id);
+    expect(reply.setCookies).toEqual([]);
+  });
+
+  it("after logout the old cookie forwards to the anonymous session: no user, but its CSRF token still logs in", async () => {
+    const site = await startSite({ memorySessions: true });
+    const client = site.client();
+    await client.loginOrThrow(ADMIN);
+    const loggedIn = client.cookie!;
+    await client.request("POST", "/api/auth/logout");
+    const headers = { cookie: loggedIn, "x-csrf": client.csrf! };
+    const anonymous = await send(site.sheaf, "GET", "/api/auth", { headers });
+    expect(anonymous.body).toEqual(UNAUTHENTICATED);
+    expect(anonymous.setCookies).toEqual([]);
+    const again = await send(site.sheaf, "POST", "/api/auth/login", { headers, json: { email: ADMIN.email, password: ADMIN.password, long: false } });
+    expect(again.status).toBe(200);
+    expect(again.setCookies).toHaveLength(1);
   });
 
   it("never shortens a long session: a later normal login keeps the 14 days", async () => {

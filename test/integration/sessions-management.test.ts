@@ -289,7 +289,7 @@ describe("server-side revocation", () => {
     expect(registry).not.toContain(EDITOR.id);
   });
 
-  it("logout deletes the session record: the old cookie is dead and the file is gone", async () => {
+  it("logout ends the login: the old cookie only forwards to the anonymous session, which leaves the user's list", async () => {
     const site = await start();
     const client = await logIn(site, ADMIN);
     const witness = await logIn(site, ADMIN);
@@ -299,7 +299,10 @@ describe("server-side revocation", () => {
 
     const reply = await client.request("POST", "/api/auth/logout", { withCsrf: true });
     expect(reply.status).toBe(200);
-    expect(await sessionFileExists(site, oldKey)).toBe(false);
+    // the old file is now a forwarding record (spec §3.6) that holds no user
+    const oldRecord = await readFile(path.join(site.root, "site", "sessions", `${oldKey}.sess`), "utf8");
+    expect(oldRecord).toContain('"kind":"moved"');
+    expect(oldRecord).not.toContain(ADMIN.id);
 
     const replay = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: oldCookie, "x-csrf": client.csrf! } });
     expect(replay.body).toEqual(UNAUTHENTICATED);

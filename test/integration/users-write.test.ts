@@ -57,6 +57,10 @@ class Client {
     return this.cookie;
   }
 
+  get csrfToken(): string {
+    return this.csrf ?? "";
+  }
+
   async request(method: string, url: string, body?: unknown): Promise<Reply> {
     const headers: Record<string, string> = {};
     if (this.cookie) headers["cookie"] = `kirby_session=${this.cookie}`;
@@ -504,6 +508,14 @@ describe("PATCH …/password", () => {
     expect(await verifyPassword("FreshEditor123!", hash)).toBe(true);
 
     expect((await acting.request("GET", "auth")).status).toBe(200);
+    // the acting client's old token forwards to its renewed session for the grace period (spec §3.6)
+    const viaOldToken = await sheaf.server.inject({
+      method: "GET",
+      url: "/api/auth",
+      headers: { cookie: `kirby_session=${oldCookie}`, "x-csrf": acting.csrfToken },
+    });
+    expect(viaOldToken.statusCode).toBe(200);
+    expect(viaOldToken.headers["set-cookie"]).toBeUndefined();
     expect((await other.request("GET", "auth")).body["key"]).toBe("error.auth");
     expect((await new Client(sheaf).login(EDITOR.email, EDITOR.password)).status).toBe(403);
     expect((await new Client(sheaf).login(EDITOR.email, "FreshEditor123!")).status).toBe(200);
