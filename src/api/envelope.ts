@@ -2,7 +2,7 @@ import { SheafError, UnexpectedError } from "../errors.js";
 import type { ViewContext } from "./context.js";
 import { CollectionResult, ModelResult } from "./result.js";
 import type { ApiResult } from "./route.js";
-import { defaultSelection, parseSelect, renderModel, viewSelection, type Selection } from "./views/engine.js";
+import { asJsonMap, defaultSelection, parseSelect, renderModel, viewSelection, type Selection } from "./views/engine.js";
 import { paginate } from "./pagination.js";
 
 export interface ApiResponse {
@@ -69,7 +69,7 @@ function cachedModelEnvelope(result: ModelResult, selection: Selection, context:
   }
   let json = entries.get(key);
   if (json === undefined) {
-    json = JSON.stringify({ code: 200, data: renderModel(result.schema, result.item, selection, context), status: "ok", type: "model" });
+    json = JSON.stringify({ code: 200, data: asJsonMap(renderModel(result.schema, result.item, selection, context)), status: "ok", type: "model" });
     if (entries.size < 64) entries.set(key, json);
   }
   return json;
@@ -122,14 +122,14 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }
-    const data = renderModel(result.schema, result.item, selection, renderContext);
+    const data = asJsonMap(renderModel(result.schema, result.item, selection, renderContext));
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
   }
   if (result instanceof CollectionResult) {
     const pagination = paginate(result.items.length, query.page, query.limit);
     const selection = collectionSelection(result, query);
     const items = result.items.slice(pagination.offset, pagination.offset + pagination.limit);
-    const data = items.map((item) => renderModel(result.schema, item, selection, context));
+    const data = items.map((item) => asJsonMap(renderModel(result.schema, item, selection, context)));
     return { status: 200, body: { code: 200, data, pagination, status: "ok", type: "collection" } };
   }
   if (result === true) return { status: 200, body: { status: "ok", message: "ok", code: 200 } };

@@ -70,13 +70,19 @@ function fieldsOf<T, C>(schema: ModelSchema<T, C>, selection: Selection): readon
   return "all" in selection ? Object.keys(schema.fields) : selection.fields;
 }
 
+/** A rendered model as Kirby's JSON shows it: PHP encodes an empty map as `[]` (e.g. a select of unknown fields). */
+export function asJsonMap(model: Record<string, unknown>): Record<string, unknown> | readonly never[] {
+  for (const key in model) if (Object.prototype.hasOwnProperty.call(model, key)) return model;
+  return [];
+}
+
 function renderValue(value: unknown, sub: Selection | null, context: unknown): unknown {
   if (value instanceof NestedModel) {
-    return renderModel(value.schema, value.item, sub ?? defaultSelection(value.schema), context, false);
+    return asJsonMap(renderModel(value.schema, value.item, sub ?? defaultSelection(value.schema), context, false));
   }
   if (value instanceof NestedCollection) {
     const selection = sub ?? viewSelection(value.schema, value.schema.collectionView);
-    return value.items.map((item) => renderModel(value.schema, item, selection, context, false));
+    return value.items.map((item) => asJsonMap(renderModel(value.schema, item, selection, context, false)));
   }
   return value;
 }
