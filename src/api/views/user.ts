@@ -1,7 +1,8 @@
 import type { User } from "../../accounts/types.js";
 import { isRoleAccessible, isUserListable, optionsMap, USER_OPTION_KEYS } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
-import { NestedModel, type ModelSchema } from "./engine.js";
+import { assignableRoles } from "../../accounts/user-rules.js";
+import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
 import { roleSchema } from "./role.js";
 
@@ -62,7 +63,8 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     },
     prev: (user, context) => neighbour(user, context, -1),
     role: (user, context) => roleValue(user, context),
-    roles: () => [],
+    // the roles the caller could give this user (spec §7.5), as `GET users/<id>/roles` lists them
+    roles: (user, context) => (context.actor ? new NestedCollection(roleSchema, assignableRoles(context.services, context.actor, user)) : []),
     username: (user) => username(user),
     uuid: (user) => `user://${user.id}`,
   },
