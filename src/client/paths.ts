@@ -17,10 +17,13 @@ export function childrenPath(parentId: string | null): string {
   return parentId === null ? "site/children" : `${pagePath(parentId)}/children`;
 }
 
-/** A user by id or e-mail address (`@` stays as it is; the route accepts it). */
+/**
+ * A user by id or e-mail address. The server matches the path without decoding it, so the characters its route
+ * accepts (`@`, `+`, `=` among them) are sent as they are.
+ */
 export function userPath(idOrEmail: string): string {
   if (idOrEmail === "") throw new TypeError("Invalid user id: empty");
-  return `users/${encodeURIComponent(idOrEmail).replace(/%40/g, "@")}`;
+  return `users/${encodeURIComponent(idOrEmail).replace(/%(40|2B|3D)/g, (escape) => decodeURIComponent(escape))}`;
 }
 
 export function rolePath(name: string): string {

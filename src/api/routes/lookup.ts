@@ -27,22 +27,17 @@ export function requireSiteAccess(context: ApiContext): void {
 
 /** The user of a route parameter (id, e-mail or `user://id`), if the caller may access it; otherwise 404. */
 export function findAccessibleUser(context: ApiContext, key: string): User {
-  let decoded = key;
-  try {
-    decoded = decodeURIComponent(key);
-  } catch {
-    // keep the raw key
-  }
-  const user = context.services.findUser(decoded);
+  // like page ids, the key is used as the path has it: `%40` is not an `@` (spec §7.1)
+  const user = context.services.findUser(key);
   if (!user || !isUserAccessible(context.actor, user, context.services.roleOf(user), context.services.permissions)) {
-    throw new NotFoundError({ key: "user.notFound", data: { name: decoded } });
+    throw new NotFoundError({ key: "user.notFound", data: { name: key } });
   }
   return user;
 }
 
-/** Children of a page or the site filtered by the `status` query and by listability. */
+/** Children of a page or the site filtered by the `status` query (lower-case values only, as Kirby). */
 export function childrenByStatus(children: readonly Page[], drafts: readonly Page[], status: string | undefined): Page[] {
-  switch (status?.toLowerCase()) {
+  switch (status) {
     case "all":
       return [...children, ...drafts];
     case "draft":
