@@ -88,7 +88,8 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
 function fillTemplate(template: string, data: SheafErrorOptions["data"]): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = data?.[name];
-    return value === undefined || value === null || value === "" ? "-" : String(value);
+    // only missing values show as "-"; an empty string stays empty (Appendix A)
+    return value === undefined || value === null ? "-" : String(value);
   });
 }
 
