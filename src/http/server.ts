@@ -3,7 +3,7 @@ import type { AddressInfo } from "node:net";
 import lightMyRequest, { type InjectOptions, type Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
-import type { Router } from "../api/router.js";
+import { routablePath, type Router } from "../api/router.js";
 import { RequestAuth, unwrapMappedIPv4, type AuthServices, type RequestInfo } from "../auth/index.js";
 import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "../config/options.js";
 import { InvalidArgumentError, SheafError } from "../errors.js";
@@ -130,6 +130,13 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     for (const [name, value] of cors.headers) if (!(name in headers)) headers[name] = value;
   }
 
+  /** A path below the API slug that names something once URL parameters are removed (`/api/a:b` is the site's). */
+  function isApiPath(url: string): boolean {
+    if (!url.startsWith(apiPrefix)) return false;
+    const queryStart = url.indexOf("?", apiPrefix.length);
+    return routablePath(url.slice(apiPrefix.length, queryStart < 0 ? undefined : queryStart)) !== "";
+  }
+
   const siteOptions = {
     content: services.content,
     templates: dependencies.templates ?? null,
@@ -150,9 +157,14 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       return;
     }
     const session = await auth.cookieSession();
+    // the page depends on the visitor's cookie only when its template asks for the session (csrf())
+    let usedSession = false;
     const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {
       baseUrl: basePath,
-      csrf: () => auth.csrfTokenFor(session),
+      csrf: () => {
+        usedSession = true;
+        return auth.csrfTokenFor(session);
+      },
     });
     const outcome = await auth.finish();
     const cors = corsFor(headers, false);
@@ -160,8 +172,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     if (outcome.setCookies.length) out["set-cookie"] = [...outcome.setCookies];
     withCors(out, cors);
     out["content-type"] = HTML_TYPE;
-    if (outcome.setCookies.length || session) out["cache-control"] = "no-store, private";
-    else out["vary"] = mergeVary(["Cookie"], cors?.vary ?? []).join(", ");
+    if (outcome.setCookies.length || usedSession) out["cache-control"] = "no-store, private";
+    if (cors?.vary.length) out["vary"] = cors.vary.join(", ");
     send(response, rendered.status, out, request.method === "HEAD" ? "" : rendered.html);
   }
 
@@ -260,7 +272,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         preflight(request, response, headers);
         return;
       }
-      if (options.api.enabled && url.startsWith(apiPrefix) && url.length > apiPrefix.length && url[apiPrefix.length] !== "?") {
+      if (options.api.enabled && isApiPath(url)) {
         api(request, response, headers, url).catch((error: unknown) => fail(response, error));
         return;
       }
