@@ -11,6 +11,7 @@ import {
   startSite,
   UNAUTHENTICATED,
   type Client,
+  type Reply,
   type TestSite,
 } from "./helpers.js";
 
@@ -89,6 +90,21 @@ describe("envelopes, select and view (spec §7.2–7.3)", () => {
     expect(dataOf(await admin.get("/api/site?select=title,url"))).toEqual({ title: "Oracle Site", url: ORIGIN });
   });
 
+  it("renders a selection of unknown fields as an empty list, as PHP encodes an empty map (spec §7.2)", async () => {
+    expect((await admin.get("/api/pages/notes?select=nonexistent")).body).toMatchObject({ data: [] });
+    expect((await admin.get("/api/site?select=nonexistent")).body).toMatchObject({ data: [] });
+    expect(itemsOf(await admin.get("/api/users?select=nonexistent&limit=1"))).toEqual([[]]);
+  });
+
+  it("lists a user's assignable roles in select=roles, as GET users/<id>/roles does (spec §7.5)", async () => {
+    const names = (reply: Reply): string[] => ((dataOf(reply)["roles"] as Array<{ name: string }>) ?? []).map((role) => role.name);
+    const viaRoute = itemsOf(await admin.get("/api/users/editor01/roles")).map((role) => role["name"]);
+    expect(viaRoute.length).toBeGreaterThan(1);
+    expect(names(await admin.get("/api/users/editor01?select=roles"))).toEqual(viaRoute);
+    // the only admin cannot be given another role
+    expect(names(await admin.get("/api/account?select=roles"))).toEqual(["admin"]);
+  });
+
   it("pretty-prints for any truthy pretty, including pretty=false (row 60)", async () => {
     expect((await admin.get("/api/site?pretty=true")).text).toContain('\n    "data": {');
     expect((await admin.get("/api/site?pretty=false")).text).toContain("\n");
@@ -157,6 +173,9 @@ describe("children status filters (spec §7.3)", () => {
     ["?status=all", ["notes/first-note", "notes/second-note", "notes/secret-draft"]],
     ["?status=draft", ["notes/secret-draft"]],
     ["?status=drafts", ["notes/secret-draft"]],
+    // the values are lower-case: anything else is the default
+    ["?status=ALL", ["notes/first-note", "notes/second-note"]],
+    ["?status=Drafts", ["notes/first-note", "notes/second-note"]],
   ])("pages/notes/children%s", async (query, expected) => {
     expect(ids(itemsOf(await admin.get(`/api/pages/notes/children${query}`)))).toEqual(expected);
   });
@@ -204,8 +223,11 @@ describe("lookups and 404s (spec §6.7, §7.1)", () => {
     expect((await admin.get("/api/roles/nope")).body).toMatchObject({ code: 404, key: "error.role.notFound" });
   });
 
-  it("finds a user by user:// uuid", async () => {
-    expect(dataOf(await admin.get("/api/users/user%3A%2F%2Fadmin001"))["id"]).toBe("admin001");
+  it("finds a user by e-mail as the path has it, without percent-decoding (spec §7.1)", async () => {
+    expect(dataOf(await admin.get("/api/users/admin@example.com"))["id"]).toBe("admin001");
+    const encoded = await admin.get("/api/users/admin%40example.com");
+    expect(encoded.status).toBe(404);
+    expect(encoded.body).toMatchObject({ key: "error.user.notFound", message: 'The user "admin%40example.com" cannot be found' });
   });
 });
 
@@ -271,7 +293,7 @@ describe("routing (spec §7.1)", () => {
   });
 
   it("does not treat /api and /api/ as API routes", async () => {
-    for (const url of ["/api", "/api/", "/api?x=1"]) {
+    for (const url of ["/api", "/api/", "/api?x=1", "/api/site:foo", "/api/a:b?select=id"]) {
       const reply = await send(site.sheaf, "GET", url);
       expect(reply.status, url).toBe(404);
       expect(String(reply.headers["content-type"]), url).toContain("text/html");

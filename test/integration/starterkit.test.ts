@@ -153,4 +153,22 @@ describe("starterkit", () => {
     expect(unknown.headers["content-type"]).toBe("text/html; charset=UTF-8");
     expect((await send(site.sheaf, "GET", "/blog/open-studio-day")).status).toBe(404);
   });
+
+  it("marks a page private only when its template used the visitor's session", async () => {
+    // the home template never asks for the session: the page does not depend on the cookie
+    for (const headers of [{}, { cookie: admin.cookie! }]) {
+      const page = await send(site.sheaf, "GET", "/", { headers });
+      expect(page.headers["vary"]).toBeUndefined();
+      expect(page.headers["cache-control"]).toBeUndefined();
+      expect(page.setCookies).toEqual([]);
+    }
+    // the login form embeds the CSRF token of the visitor's session
+    const login = await send(site.sheaf, "GET", "/login");
+    expect(login.status).toBe(200);
+    expect(login.headers["cache-control"]).toBe("no-store, private");
+    expect(login.setCookies).toHaveLength(1);
+    const again = await send(site.sheaf, "GET", "/login", { headers: { cookie: admin.cookie! } });
+    expect(again.headers["cache-control"]).toBe("no-store, private");
+    expect(again.setCookies).toEqual([]);
+  });
 });

@@ -293,6 +293,12 @@ describe("renderError (rows 51–54)", () => {
     });
   });
 
+  it("fills message placeholders: a missing value shows as -, an empty one stays empty (Appendix A)", () => {
+    expect(new NotFoundError({ key: "user.notFound", data: { name: "" } }).message).toBe('The user "" cannot be found');
+    expect(new NotFoundError({ key: "user.notFound", data: { name: null } }).message).toBe('The user "-" cannot be found');
+    expect(new NotFoundError({ key: "user.notFound" }).message).toBe('The user "-" cannot be found');
+  });
+
   it("captures stacks of Sheaf errors only while a debug site asks for them", () => {
     expect(new PermissionError().stack).not.toContain("\n    at ");
     const release = captureErrorStacks();
