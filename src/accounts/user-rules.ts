@@ -174,6 +174,14 @@ export function creatableRoles(directory: UserDirectory, actor: ActingUser): Rol
   return roles.filter((role) => can(actor, "create", withRole(draft, role), directory.permissions));
 }
 
+/** Roles some user could be changed to or from by `actor`: every role for admins, else those `changeRole` allows. */
+export function changeableRoles(directory: UserDirectory, actor: ActingUser): Role[] {
+  const roles = directory.roles();
+  if (isAdmin(actor.role)) return [...roles];
+  const draft = transientUser("", "", NOBODY_ROLE.name);
+  return roles.filter((role) => can(actor, "changeRole", withRole(draft, role), directory.permissions));
+}
+
 /** The role written for a requested role name: the role if it exists, else `nobody` (spec §6.3). */
 export function storedRoleName(directory: UserDirectory, requested: string): string {
   return directory.findRole(requested)?.name ?? NOBODY_ROLE.name;

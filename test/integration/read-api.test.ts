@@ -247,6 +247,17 @@ describe("editor visibility (spec §6.7)", () => {
     expect(dataOf(await editor.get("/api/account"))["id"]).toBe("editor01");
   });
 
+  it("narrows roles with canBe to those a non-admin could give; admins see them all (spec §6.10)", async () => {
+    const names = (reply: Reply): unknown[] => itemsOf(reply).map((role) => role["name"]);
+    const all = names(await admin.get("/api/roles"));
+    expect(names(await admin.get("/api/roles?canBe=changed"))).toEqual(all);
+    expect(names(await admin.get("/api/roles?canBe=created"))).toEqual(all);
+    // the fixture's editor may neither create users nor change roles
+    expect(names(await editor.get("/api/roles?canBe=changed"))).toEqual([]);
+    expect(names(await editor.get("/api/roles?canBe=created"))).toEqual([]);
+    expect(names(await editor.get("/api/roles?canBe=other"))).toEqual(["editor"]);
+  });
+
   it("shows the editor only its own role", async () => {
     expect(itemsOf(await editor.get("/api/roles")).map((role) => role["name"])).toEqual(["editor"]);
     expect((await editor.get("/api/roles/admin")).status).toBe(404);

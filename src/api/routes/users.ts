@@ -1,3 +1,4 @@
+import { changeableRoles, creatableRoles } from "../../accounts/user-rules.js";
 import { NotFoundError } from "../../errors.js";
 import { isRoleAccessible } from "../../permissions/can.js";
 import { CollectionResult, ModelResult } from "../result.js";
@@ -16,7 +17,14 @@ function accountUser(context: ApiContext) {
 export const userRoutes: readonly RouteDefinition[] = [
   route("GET", "account", (context) => new ModelResult(userSchema, accountUser(context))),
   route("GET", "roles", (context) => {
-    const visible = context.services.roles().filter((role) => isRoleAccessible(context.actor, role, context.services.permissions));
+    const { services, actor } = context;
+    let visible = services.roles().filter((role) => isRoleAccessible(actor, role, services.permissions));
+    // `canBe` narrows the list for non-admins to the roles they could give (spec §6.10)
+    const canBe = context.request.query.string("canBe");
+    if (actor && (canBe === "changed" || canBe === "created")) {
+      const allowed = new Set((canBe === "created" ? creatableRoles(services, actor) : changeableRoles(services, actor)).map((role) => role.name));
+      visible = visible.filter((role) => allowed.has(role.name));
+    }
     return new CollectionResult(roleSchema, visible);
   }),
   route("GET", "roles/(:any)", (context, [name = ""]) => {
