@@ -18,8 +18,8 @@
 // answers every request with the status, headers and body given in its environment, and prints its port.
 
 import autocannon from "autocannon";
-import { spawn } from "node:child_process";
-import { cp, mkdtemp, readdir, rm, stat, writeFile } from "node:fs/promises";
+import { execFileSync, spawn } from "node:child_process";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -40,6 +40,8 @@ const BASIC_CACHE_SECONDS = 60;
 /** Rounds in which the scenarios take turns (BENCH_ROUNDS). */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const STARTUP_TIMEOUT_MS = 20_000;
+/** Clock ticks per second of /proc CPU times, read once (see serverCpuMicros). */
+let clockTicks;
 
 if (process.argv.includes("--bare-server")) {
   runBareServer();
@@ -132,12 +134,12 @@ function createCleanup() {
 async function benchmark(settings, cleanup) {
   const siteRoot = await prepareSite(cleanup, { auth: { basicCache: BASIC_CACHE_SECONDS } });
   const sessionsDir = path.join(siteRoot, "site", "sessions");
-  const sheafUrl = await startSheaf("sheaf", siteRoot, cleanup);
+  const { url: sheafUrl, pid: sheafPid } = await startSheaf("sheaf", siteRoot, cleanup);
   log(`Sheaf is answering on ${sheafUrl} (site copied to ${siteRoot}, auth.basicCache ${BASIC_CACHE_SECONDS} s)`);
 
   // A second process whose only difference is the verification cache, so the uncached Basic number is honest.
   const uncachedRoot = await prepareSite(cleanup, { auth: { basicCache: 0 } });
-  const uncachedUrl = await startSheaf("sheaf (auth.basicCache 0)", uncachedRoot, cleanup);
+  const { url: uncachedUrl, pid: uncachedPid } = await startSheaf("sheaf (auth.basicCache 0)", uncachedRoot, cleanup);
   log(`Sheaf without the Basic verification cache is answering on ${uncachedUrl} (site copied to ${uncachedRoot})`);
 
   const session = await logIn(sheafUrl);
@@ -171,12 +173,12 @@ async function benchmark(settings, cleanup) {
   const target = `${sheafUrl}${TARGET_PATH}`;
   const bare = await startBareServer(reference, cleanup);
   const scenarios = {
-    session: { name: "session + CSRF GET (200)", url: target, headers: sessionHeaders, expectedStatus: 200 },
-    basic: { name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`, url: target, headers: basicHeaders, expectedStatus: 200 },
-    bearer: { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200 },
-    anonymous: { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401 },
+    session: { name: "session + CSRF GET (200)", url: target, headers: sessionHeaders, expectedStatus: 200, pid: sheafPid },
+    basic: { name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`, url: target, headers: basicHeaders, expectedStatus: 200, pid: sheafPid },
+    bearer: { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200, pid: sheafPid },
+    anonymous: { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401, pid: sheafPid },
     // the same request as the session GET, answered with the same status, headers and body
-    bare: { name: "bare node:http (same exchange as session GET)", url: `${bare.url}${TARGET_PATH}`, headers: sessionHeaders, expectedStatus: 200 },
+    bare: { name: "bare node:http (same exchange as session GET)", url: `${bare.url}${TARGET_PATH}`, headers: sessionHeaders, expectedStatus: 200, pid: bare.pid },
   };
 
   // The machine is shared: measuring every scenario once, one after another, lets a change of load between runs
@@ -207,6 +209,7 @@ async function benchmark(settings, cleanup) {
     url: `${uncachedUrl}${TARGET_PATH}`,
     headers: basicHeaders,
     expectedStatus: 200,
+    pid: uncachedPid,
   });
 
   const median = (values) => {
@@ -219,6 +222,9 @@ async function benchmark(settings, cleanup) {
     requestsPerSecond: median(runs[key].map((run) => run.requestsPerSecond)),
     p99Ms: median(runs[key].map((run) => run.p99Ms)),
     responses: runs[key].reduce((sum, run) => sum + run.responses, 0),
+    cpuMicrosPerRequest: runs[key].some((run) => run.cpuMicrosPerRequest === null)
+      ? null
+      : median(runs[key].map((run) => run.cpuMicrosPerRequest)),
   });
   const sessionRun = summarise("session");
   const basicRun = summarise("basic");
@@ -278,7 +284,7 @@ async function startSheaf(label, siteRoot, cleanup) {
   const state = startChild(label, [SHEAF_BIN, "serve", siteRoot, "--port", String(port), "--host", HOST], {}, cleanup);
   const url = `http://${HOST}:${port}`;
   await waitUntilAnswering(url, state);
-  return url;
+  return { url, pid: state.child.pid };
 }
 
 function findFreePort() {
@@ -365,7 +371,7 @@ async function startBareServer(reference, cleanup) {
       if (check.status !== reference.status || !sameHeaders || !check.body.equals(reference.body)) {
         throw new Error("the bare server does not answer with the same status, headers and body as Sheaf");
       }
-      return { url };
+      return { url, pid: state.child.pid };
     }
     await delay(50);
   }
@@ -501,7 +507,9 @@ async function measure(settings, scenario) {
   const warmup = await runAutocannon({ ...common, duration: settings.warmupSeconds });
   verifyRun(scenario.name, "warm-up", warmup, scenario.expectedStatus);
   process.stdout.write("measuring… ");
+  const cpuBefore = await serverCpuMicros(scenario.pid);
   const result = await runAutocannon({ ...common, duration: settings.seconds });
+  const cpuAfter = await serverCpuMicros(scenario.pid);
   const responses = verifyRun(scenario.name, "measurement", result, scenario.expectedStatus);
   process.stdout.write(`done (${responses} responses, all ${scenario.expectedStatus})\n`);
   return {
@@ -509,7 +517,34 @@ async function measure(settings, scenario) {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,
     responses,
+    cpuMicrosPerRequest: cpuBefore === null || cpuAfter === null || responses === 0 ? null : (cpuAfter - cpuBefore) / responses,
   };
+}
+
+/**
+ * CPU time (user + system, in µs) a server process has used so far, from /proc (Linux); null elsewhere. Per
+ * request, this is what the server itself spends, whatever the load generator sharing the machine can do.
+ */
+async function serverCpuMicros(pid) {
+  if (!pid) return null;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond()) * 1e6;
+  } catch {
+    return null;
+  }
+}
+
+function clockTicksPerSecond() {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
 }
 
 // --- sessions folder check --------------------------------------------------------------------------------------
@@ -550,8 +585,9 @@ function printTable(results, { bareRun, sessionRun }) {
     run.p99Ms.toFixed(1),
     formatRatio(run.requestsPerSecond / bareRun.requestsPerSecond),
     formatRatio(run.requestsPerSecond / sessionRun.requestsPerSecond),
+    run.cpuMicrosPerRequest === null ? "-" : run.cpuMicrosPerRequest.toFixed(1),
   ]);
-  const header = ["scenario", "req/s", "p99 ms", "ratio to bare", "ratio to session"];
+  const header = ["scenario", "req/s", "p99 ms", "ratio to bare", "ratio to session", "server CPU µs/req"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
   const line = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
   log("");
@@ -579,6 +615,13 @@ function printRatios({ sessionRun, anonymousRun, bareRun, basicRun, bearerRun, u
   }
   log(`${"Basic auth (no cache) / session:".padEnd(width)} ${formatRatio(uncachedBasicRun.requestsPerSecond / sessionRun.requestsPerSecond)}  (every request verifies a bcrypt hash)`);
   log(`${"anonymous 401 / bare:".padEnd(width)} ${formatRatio(anonymousRun.requestsPerSecond / bareRun.requestsPerSecond)}`);
+  if (sessionRun.cpuMicrosPerRequest !== null && bareRun.cpuMicrosPerRequest !== null) {
+    // the same comparison without the load generator: what one request costs each server in CPU time
+    log(
+      `${"session GET / bare, by server CPU per request:".padEnd(width)} ${formatRatio(bareRun.cpuMicrosPerRequest / sessionRun.cpuMicrosPerRequest)}` +
+        `  (${bareRun.cpuMicrosPerRequest.toFixed(1)} µs / ${sessionRun.cpuMicrosPerRequest.toFixed(1)} µs)`,
+    );
+  }
   return verdicts;
 }
 
