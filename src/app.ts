@@ -221,7 +221,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
       tokens?.close();
       if (blueprintTimer) clearTimeout(blueprintTimer);
       await server.close();
-      await Promise.all([content.close(), accounts.close(), audit.idle()]);
+      await Promise.all([content.close(), accounts.close(), audit.idle(), tokens?.idle()]);
       releaseErrorStacks?.();
     },
   };

@@ -14,13 +14,27 @@ export interface ApiResponse {
 }
 
 /**
- * Rendered models of cacheable schemas, by item snapshot, then by role and selection. Snapshots and roles are
- * replaced (never changed) when content, blueprints or roles change, so an entry can never be stale; entries of
- * replaced snapshots are garbage with them.
+ * Rendered models of cacheable schemas, by item snapshot, then by role (and token scope) and selection. Snapshots
+ * and roles are replaced (never changed) when content, blueprints or roles change, so an entry can never be stale;
+ * entries of replaced snapshots are garbage with them.
  */
 const renderCache = new WeakMap<object, Map<string, string>>();
 const roleIds = new WeakMap<object, number>();
 let nextRoleId = 1;
+
+/** An id per restriction (a token scope): a name, or a number per scope object. */
+const restrictionIds = new WeakMap<object, number>();
+let nextRestrictionId = 1;
+
+function restrictionIdOf(key: string | object): string {
+  if (typeof key === "string") return key;
+  let id = restrictionIds.get(key);
+  if (id === undefined) {
+    id = nextRestrictionId++;
+    restrictionIds.set(key, id);
+  }
+  return `#${id}`;
+}
 
 function roleIdOf(role: object): number {
   let id = roleIds.get(role);
@@ -61,7 +75,8 @@ function selectionKey(selection: Selection): string {
 /** The whole success envelope of a model, as text: built once per item snapshot, role, base URL and selection. */
 function cachedModelEnvelope(result: ModelResult, selection: Selection, context: ViewContext): string {
   const actor = context.actor;
-  const key = `${actor ? roleIdOf(actor.role) : 0}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
+  const who = actor ? `${roleIdOf(actor.role)}${actor.restrictionKey === undefined ? "" : `/${restrictionIdOf(actor.restrictionKey)}`}` : "0";
+  const key = `${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
   let entries = renderCache.get(result.item as object);
   if (!entries) {
     entries = new Map();
@@ -117,7 +132,8 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     const selection = modelSelection(result, query);
     const renderContext = (result.context as ViewContext | null) ?? context;
     const cacheable =
-      result.schema.cacheable === true && result.context === null && !renderContext.actor?.restrict &&
+      result.schema.cacheable === true && result.context === null &&
+      (!renderContext.actor?.restrict || renderContext.actor.restrictionKey !== undefined) &&
       typeof result.item === "object" && result.item !== null;
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));

@@ -44,7 +44,12 @@ export async function handleApiCall(services: SiteServices, router: Router, call
       identity = call.auth.knownIdentity() ?? (await call.auth.requireIdentity());
       const token = identity.kind === "session" ? undefined : identity.token;
       actor = token
-        ? { user: identity.user, role: identity.role, restrict: (category, action) => scopeAllows(token.scope, category, action) }
+        ? {
+            user: identity.user,
+            role: identity.role,
+            restrict: (category, action) => scopeAllows(token.scope, category, action),
+            restrictionKey: token.scope,
+          }
         : { user: identity.user, role: identity.role };
     }
     if (!call.body.ok) throw new InvalidArgumentError({ message: call.body.message });

@@ -15,6 +15,8 @@ export type Actor = {
   readonly user: User;
   readonly role: Role;
   readonly restrict?: (category: string, action: string) => boolean;
+  /** Names the restriction for caches: actors of one role with the same key are restricted alike. */
+  readonly restrictionKey?: string | object;
 } | null;
 
 export type PermissionTarget =

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from "node:crypto";
+import { hash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { FolderWatcher } from "../fs/folder-watcher.js";
 import path from "node:path";
@@ -50,7 +50,7 @@ export function looksLikeToken(text: string): boolean {
 }
 
 function hashSecret(secret: string): string {
-  return createHash("sha256").update(secret).digest("hex");
+  return hash("sha256", secret, "hex");
 }
 
 function randomBase32(length: number): string {
@@ -117,6 +117,11 @@ export class TokenStore {
   close(): void {
     this.watcher?.close();
     if (this.reloadTimer) clearTimeout(this.reloadTimer);
+  }
+
+  /** Resolves once every write started so far (e.g. a last-use record) is on disk. */
+  idle(): Promise<void> {
+    return this.mutex.run(this.file, async () => undefined);
   }
 
   private async load(): Promise<void> {

@@ -400,6 +400,22 @@ describe("what an application password may do", () => {
     await expect(stat(noteFile(site))).rejects.toThrow();
   });
 
+  it("renders each scope's own page options, read in turns by the same admin (no shared cached answer)", async () => {
+    const site = await start();
+    const admin = await loggedIn(site, ADMIN);
+    const read = (await createToken(admin, { name: "reader", scope: "read" })).token;
+    const full = (await createToken(admin, { name: "writer", scope: "full" })).token;
+    const custom = (await createToken(admin, { name: "updater", scope: { pages: { access: true, read: true, update: true } } })).token;
+    const optionsWith = async (token: string): Promise<Record<string, boolean>> =>
+      ((await send(site.sheaf, "GET", "/api/pages/notes", { headers: bearer(token) })).body as { data: { options: Record<string, boolean> } }).data.options;
+    for (let round = 0; round < 2; round++) {
+      expect(await optionsWith(read)).toMatchObject({ read: true, update: false, delete: false });
+      expect(await optionsWith(full)).toMatchObject({ read: true, update: true, delete: true });
+      expect(await optionsWith(custom)).toMatchObject({ read: true, update: true, delete: false });
+    }
+    expect(dataOf(await admin.get("/api/pages/notes"))["options"]).toMatchObject({ update: true, delete: true });
+  });
+
   it("a custom scope limits even an admin to the listed actions", async () => {
     const site = await start();
     const { token } = await createToken(await loggedIn(site, ADMIN), {
