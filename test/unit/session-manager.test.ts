@@ -379,3 +379,46 @@ describe("destroy and garbage collection", () => {
     expect(await store.read(storeKeyOf(parseToken(long)!))).not.toBeNull();
   });
 });
+
+describe("SessionManager.loadKnown (sessions answered from memory)", () => {
+  it("knows nothing of a token it has not verified yet", async () => {
+    const token = await committedSession();
+    expect(manager.loadKnown(token, "cookie")).toBeUndefined();
+    expect(manager.loadKnown(withOtherKey(token), "cookie")).toBeUndefined();
+  });
+
+  it("answers a verified token from memory with its own copy of the data", async () => {
+    const token = await committedSession({ "kirby.csrf": "keep" });
+    expect(await manager.load(token, "cookie")).not.toBeNull();
+    const first = manager.loadKnown(token, "cookie")!;
+    expect(first.tokenString).toBe(token);
+    expect(first.get("kirby.csrf")).toBe("keep");
+    first.set("kirby.csrf", "changed in this request only");
+    expect(manager.loadKnown(token, "cookie")!.get("kirby.csrf")).toBe("keep");
+    // a forged key never reaches the remembered record
+    expect(manager.loadKnown(withOtherKey(token), "cookie")).toBeUndefined();
+  });
+
+  it("leaves a record changed or deleted since to the store", async () => {
+    const token = await committedSession({ "kirby.csrf": "before" });
+    const loaded = (await manager.load(token, "cookie"))!;
+    loaded.set("kirby.csrf", "after");
+    await manager.commit(loaded);
+    expect(manager.loadKnown(token, "cookie")).toBeUndefined();
+    expect((await manager.load(token, "cookie"))!.get("kirby.csrf")).toBe("after");
+    expect(manager.loadKnown(token, "cookie")!.get("kirby.csrf")).toBe("after");
+
+    await store.delete(storeKeyOf(parseToken(token)!));
+    expect(manager.loadKnown(token, "cookie")).toBeUndefined();
+    expect(await manager.load(token, "cookie")).toBeNull();
+  });
+
+  it("applies expiry and idle timeout to a remembered record", async () => {
+    const token = await committedSession();
+    await manager.load(token, "cookie");
+    now = START + 1801;
+    expect(manager.loadKnown(token, "cookie")).toBeNull();
+    now = START + 7201;
+    expect(manager.loadKnown(token, "cookie")).toBeNull();
+  });
+});
