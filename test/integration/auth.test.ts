@@ -370,6 +370,28 @@ describe("login variants", () => {
     expect(maxAgeOf(normal.setCookies[0]!)).toBeLessThanOrEqual(7200);
   });
 
+  it("answers null or structured email/long with Kirby's generic 500 and logs nobody in (spec §2.2)", async () => {
+    const site = await startSite({ memorySessions: true });
+    const client = site.client();
+    await client.fetchCsrf();
+    const generic500 = { status: "error", message: expect.any(String), code: 500, key: null, details: [] };
+    for (const body of [
+      { email: ADMIN.email, password: ADMIN.password, long: null },
+      { email: ADMIN.email, password: ADMIN.password, long: [] },
+      { email: ADMIN.email, password: ADMIN.password, long: {} },
+      { email: null, password: ADMIN.password, long: false },
+    ]) {
+      const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, json: body });
+      expect(reply.status, JSON.stringify(body)).toBe(500);
+      expect(reply.body, JSON.stringify(body)).toEqual(generic500);
+    }
+    expect((await client.get("/api/auth")).status).toBe(401);
+    // the check of the enabled methods comes first, as in Kirby
+    const noPassword = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, long: null } });
+    expect(noPassword.status).toBe(400);
+    expect(noPassword.body).toMatchObject({ message: "Login without password is not enabled" });
+  });
+
   it("treats a missing long as false (deviation c)", async () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();

@@ -199,6 +199,17 @@ describe("code login (auth.methods: code)", () => {
     expect(timeout - started).toBeLessThanOrEqual(121);
   });
 
+  it("answers auth/code without a code with Kirby's generic 500 (spec §2.2)", async () => {
+    const site = await startSite({ memorySessions: true });
+    const client = site.client();
+    await client.fetchCsrf();
+    for (const json of [{}, { code: null }]) {
+      const reply = await client.request("POST", "/api/auth/code", { withCsrf: true, json });
+      expect(reply.status).toBe(500);
+      expect(reply.body).toEqual({ status: "error", message: expect.any(String), code: 500, key: null, details: [] });
+    }
+  });
+
   it("answers a code without any challenge with challengeDestroyed: true", async () => {
     const { site } = await startChallengeSite(CODE_LOGIN);
     const client = site.client();

@@ -5,7 +5,7 @@ import { authStatusOf, RESET_PASSWORD_KEY } from "../../auth/challenges/challeng
 import type { ChallengeMode } from "../../auth/challenges/email.js";
 import { InvalidArgumentError, PermissionError } from "../../errors.js";
 import { unixNow } from "../../session/index.js";
-import type { ApiContext } from "../context.js";
+import type { ApiContext, Params } from "../context.js";
 import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { renderModel, viewSelection } from "../views/engine.js";
@@ -25,6 +25,21 @@ function stringInput(value: unknown): string {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   return "";
+}
+
+/**
+ * A body value Kirby hands on as a typed argument (`email`, `code`: string; `long`: bool). Null, a list or a map
+ * there is a PHP type error, which Kirby answers with the generic 500 (spec §2.2); so does Sheaf. Only a value that
+ * is missing altogether may be `optional` (Sheaf's deliberate reading of a login without `email` or `long`).
+ */
+function typedInput(body: Params, name: string, type: "string" | "bool", { optional }: { optional: boolean }): unknown {
+  const value = body.get(name);
+  if (value === undefined && optional) return undefined;
+  if (value === undefined || value === null || typeof value === "object") {
+    const given = value === undefined || value === null ? "null" : Array.isArray(value) ? "array" : "object";
+    throw new TypeError(`Argument "${name}" must be of type ${type}, ${given} given`);
+  }
+  return value;
 }
 
 export function authView(context: ApiContext, user: User): Record<string, unknown> {
@@ -81,12 +96,16 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
   await requireLoginCsrf(context);
   if (auth.authType === "session") await auth.openCookieSession();
   const methods = services.options.auth.methods;
-  const email = stringInput(request.body.get("email"));
   const password = stringInput(request.body.get("password"));
-  const long = coerceLong(request.body.get("long"));
+  // read where Kirby passes them on as typed arguments: after the checks of the enabled methods
+  const typed = (): { email: string; long: boolean } => ({
+    email: stringInput(typedInput(request.body, "email", "string", { optional: true })),
+    long: coerceLong(typedInput(request.body, "long", "bool", { optional: true })),
+  });
 
   if (password !== "") {
     if (!("password" in methods)) throw new InvalidArgumentError({ message: "Login with password is not enabled" });
+    const { email, long } = typed();
     const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent);
     if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
     if (user.id === "kirby") {
@@ -98,9 +117,10 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
     void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "password", long } });
     return { code: 200, status: "ok", user: authView(context, user) };
   }
-  if ("code" in methods) return startChallenge(context, email, "login", long);
-  if ("password-reset" in methods) return startChallenge(context, email, "password-reset", long);
-  throw new InvalidArgumentError({ message: "Login without password is not enabled" });
+  const mode: ChallengeMode | null = "code" in methods ? "login" : "password-reset" in methods ? "password-reset" : null;
+  if (mode === null) throw new InvalidArgumentError({ message: "Login without password is not enabled" });
+  const { email, long } = typed();
+  return startChallenge(context, email, mode, long);
 }
 
 /** `auth/code`: the code of the pending challenge logs its user in (a password-reset code also allows a new password). */
@@ -108,7 +128,7 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   const { auth } = context;
   await requireLoginCsrf(context);
   const session = await auth.cookieSession();
-  const code = stringInput(context.request.body.get("code"));
+  const code = stringInput(typedInput(context.request.body, "code", "string", { optional: false }));
   const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
   const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
   if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
