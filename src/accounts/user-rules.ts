@@ -168,18 +168,20 @@ export function assignableRoles(directory: UserDirectory, actor: ActingUser, tar
 
 /** Roles `actor` may give a new user: every role for admins, else those the `create` permission allows. */
 export function creatableRoles(directory: UserDirectory, actor: ActingUser): Role[] {
-  const roles = directory.roles();
-  if (isAdmin(actor.role)) return [...roles];
-  const draft = transientUser("", "", NOBODY_ROLE.name);
-  return roles.filter((role) => can(actor, "create", withRole(draft, role), directory.permissions));
+  return rolesAllowing(directory, actor, "create");
 }
 
 /** Roles some user could be changed to or from by `actor`: every role for admins, else those `changeRole` allows. */
 export function changeableRoles(directory: UserDirectory, actor: ActingUser): Role[] {
+  return rolesAllowing(directory, actor, "changeRole");
+}
+
+/** Roles for which `action` on a user holding them is permitted to `actor` (admins: every role). */
+function rolesAllowing(directory: UserDirectory, actor: ActingUser, action: "create" | "changeRole"): Role[] {
   const roles = directory.roles();
   if (isAdmin(actor.role)) return [...roles];
   const draft = transientUser("", "", NOBODY_ROLE.name);
-  return roles.filter((role) => can(actor, "changeRole", withRole(draft, role), directory.permissions));
+  return roles.filter((role) => can(actor, action, withRole(draft, role), directory.permissions));
 }
 
 /** The role written for a requested role name: the role if it exists, else `nobody` (spec §6.3). */

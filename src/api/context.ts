@@ -1,4 +1,5 @@
 import type { AccountWriter } from "../accounts/account-writer.js";
+import type { UserDirectory } from "../accounts/user-rules.js";
 import type { Role, User } from "../accounts/types.js";
 import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
@@ -24,7 +25,7 @@ export interface SecurityServices {
 }
 
 /** Everything the API reads: the site's indexes and settings. Built once by `app.ts`. */
-export interface SiteServices {
+export interface SiteServices extends UserDirectory {
   readonly options: SheafOptions;
   readonly content: ContentIndex;
   /** The one way to change `content/`: serialised, crash-safe, index kept current. */
@@ -32,14 +33,6 @@ export interface SiteServices {
   /** The one way to change `site/accounts/`: serialised, crash-safe, account index kept current. */
   readonly accountWriter: AccountWriter;
   readonly blueprints: BlueprintRegistry;
-  users(): readonly User[];
-  findUser(key: string): User | undefined;
-  /** Roles listed by the API (sorted by name; `nobody` excluded). */
-  roles(): readonly Role[];
-  /** The role a user acts with: its stored role, or `nobody` when that role does not exist. */
-  roleOf(user: User): Role;
-  findRole(name: string): Role | undefined;
-  readonly permissions: PermissionContext;
   readonly version: string;
   readonly passwordCheck: PasswordCheckOptions;
   readonly security: SecurityServices;
