@@ -19,28 +19,15 @@ export interface ApiResponse {
  * entries of replaced snapshots are garbage with them.
  */
 const renderCache = new WeakMap<object, Map<string, string>>();
-const roleIds = new WeakMap<object, number>();
-let nextRoleId = 1;
+/** A small number per object (roles, token scopes) for cache keys; objects are replaced, never changed. */
+const objectIds = new WeakMap<object, number>();
+let nextObjectId = 1;
 
-/** An id per restriction (a token scope): a name, or a number per scope object. */
-const restrictionIds = new WeakMap<object, number>();
-let nextRestrictionId = 1;
-
-function restrictionIdOf(key: string | object): string {
-  if (typeof key === "string") return key;
-  let id = restrictionIds.get(key);
+function idOf(object: object): number {
+  let id = objectIds.get(object);
   if (id === undefined) {
-    id = nextRestrictionId++;
-    restrictionIds.set(key, id);
-  }
-  return `#${id}`;
-}
-
-function roleIdOf(role: object): number {
-  let id = roleIds.get(role);
-  if (id === undefined) {
-    id = nextRoleId++;
-    roleIds.set(role, id);
+    id = nextObjectId++;
+    objectIds.set(object, id);
   }
   return id;
 }
@@ -75,7 +62,9 @@ function selectionKey(selection: Selection): string {
 /** The whole success envelope of a model, as text: built once per item snapshot, role, base URL and selection. */
 function cachedModelEnvelope(result: ModelResult, selection: Selection, context: ViewContext): string {
   const actor = context.actor;
-  const who = actor ? `${roleIdOf(actor.role)}${actor.restrictionKey === undefined ? "" : `/${restrictionIdOf(actor.restrictionKey)}`}` : "0";
+  const restriction = actor?.restrictionKey;
+  const scope = restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
+  const who = actor ? `${idOf(actor.role)}${scope}` : "0";
   const key = `${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
   let entries = renderCache.get(result.item as object);
   if (!entries) {
