@@ -156,7 +156,7 @@ describe("starterkit", () => {
 
   it("marks a page private only when its template used the visitor's session", async () => {
     // the home template never asks for the session: the page does not depend on the cookie
-    for (const headers of [{}, { cookie: admin.cookie! }]) {
+    for (const headers of [{}, { cookie: admin.cookie! }] as Array<Record<string, string>>) {
       const page = await send(site.sheaf, "GET", "/", { headers });
       expect(page.headers["vary"]).toBeUndefined();
       expect(page.headers["cache-control"]).toBeUndefined();
