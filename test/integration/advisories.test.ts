@@ -29,6 +29,10 @@ import {
   auditWritten,
   basicAuth,
   injectFrom,
+  bearer,
+  createToken,
+  nextSecond,
+  until,
 } from "./helpers.js";
 
 
@@ -48,37 +52,17 @@ function basic(user: string, password: string): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` };
 }
 
-function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
 
 async function logIn(site: TestSite, account: Pick<Account, "email" | "password">, options: { long?: boolean } = {}): Promise<Client> {
   return site.client().loginOrThrow(account, options);
 }
 
-async function createToken(client: Client, scope: unknown = "full"): Promise<string> {
-  const reply = await client.request("POST", "/api/account/tokens", { withCsrf: true, json: { name: "script", scope } });
-  if (reply.status !== 200) throw new Error(`token creation answered ${reply.status}: ${reply.text}`);
-  return dataOf(reply)["token"] as string;
-}
 
 async function status(site: TestSite, headers: Record<string, string>, url = "/api/auth"): Promise<number> {
   return (await send(site.sheaf, "GET", url, { headers })).status;
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
-/** Waits until the Unix second changes, so a file written next has an mtime after every earlier login. */
-async function nextSecond(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 20));
-}
 
 async function createUser(admin: Client, email: string, password: string, role: string): Promise<string> {
   const reply = await admin.request("POST", "/api/users", { withCsrf: true, json: { email, password, role } });
@@ -124,7 +108,7 @@ describe("Strapi CVE-2026-22706: tokens must not survive a password change", () 
     const site = await start();
     const acting = await logIn(site, EDITOR);
     const other = await logIn(site, EDITOR);
-    const tokens = [await createToken(acting, "read"), await createToken(acting, "full")];
+    const tokens = [(await createToken(acting, { name: "script", scope: "read" })).token, (await createToken(acting)).token];
     const basicToken = basic(EDITOR.email, tokens[1]!);
 
     const reply = await acting.request("PATCH", "/api/account/password", {
@@ -142,7 +126,7 @@ describe("Strapi CVE-2026-22706: tokens must not survive a password change", () 
   it("a password changed by an admin revokes the user's tokens", async () => {
     const site = await start();
     const admin = await logIn(site, ADMIN);
-    const token = await createToken(await logIn(site, EDITOR));
+    const token = (await createToken(await logIn(site, EDITOR))).token;
     expect(
       (await admin.request("PATCH", `/api/users/${EDITOR.id}/password`, { withCsrf: true, json: { currentPassword: ADMIN.password, password: "editor-new-password" } })).status,
     ).toBe(200);
@@ -152,7 +136,7 @@ describe("Strapi CVE-2026-22706: tokens must not survive a password change", () 
   it("a password changed outside the API (sheaf user:password) ends the tokens as it ends the sessions", async () => {
     const site = await start({ extra: { watch: true } });
     const session = await logIn(site, EDITOR);
-    const token = await createToken(session);
+    const token = (await createToken(session)).token;
     await nextSecond();
 
     const previousExitCode = process.exitCode;
@@ -175,7 +159,7 @@ describe("Directus GHSA-56p6-qw3c-fq2g: a deleted (or demoted) user keeps no acc
     const site = await start();
     const admin = await logIn(site, ADMIN);
     const editor = await logIn(site, EDITOR);
-    const token = await createToken(editor);
+    const token = (await createToken(editor)).token;
     expect(await status(site, basic(EDITOR.email, EDITOR.password))).toBe(200);
 
     expect((await admin.request("DELETE", `/api/users/${EDITOR.id}`, { withCsrf: true })).status).toBe(200);
@@ -189,7 +173,7 @@ describe("Directus GHSA-56p6-qw3c-fq2g: a deleted (or demoted) user keeps no acc
     const site = await start();
     const admin = await logIn(site, ADMIN);
     const editor = await logIn(site, EDITOR);
-    const token = await createToken(editor);
+    const token = (await createToken(editor)).token;
     expect(await status(site, basic(EDITOR.email, EDITOR.password))).toBe(200);
 
     expect((await admin.request("PATCH", `/api/users/${EDITOR.id}/role`, { withCsrf: true, json: { role: "noaccess" } })).status).toBe(200);
@@ -203,7 +187,7 @@ describe("Directus GHSA-56p6-qw3c-fq2g: a deleted (or demoted) user keeps no acc
     const admin = await logIn(site, ADMIN);
     const secondId = await createUser(admin, "root2@example.com", "root2-password", "admin");
     const second = await logIn(site, { email: "root2@example.com", password: "root2-password" });
-    const token = await createToken(second);
+    const token = (await createToken(second)).token;
     const remembered = basic("root2@example.com", "root2-password");
     expect(await status(site, remembered, "/api/system/audit")).toBe(200);
 
@@ -218,7 +202,7 @@ describe("Directus GHSA-56p6-qw3c-fq2g: a deleted (or demoted) user keeps no acc
   it("a role taken away on disk applies to live sessions and tokens on the next request", async () => {
     const site = await start({ extra: { watch: true } });
     const editor = await logIn(site, EDITOR);
-    const token = await createToken(editor);
+    const token = (await createToken(editor)).token;
     const accountFile = path.join(site.root, "site", "accounts", EDITOR.id, "index.php");
     await writeFile(accountFile, (await readFile(accountFile, "utf8")).replace("'editor'", "'noaccess'"));
     await until("the account change is seen", async () => (await editor.get("/api/auth")).status === 401);
@@ -302,7 +286,7 @@ describe("Kirby CVE-2026-40099/44176: REST permission checks are not skipped", (
     const { site, admin } = await siteWithRoles();
     await createUser(admin, "drafter@example.com", "drafter-password", "drafter");
     const drafter = await logIn(site, { email: "drafter@example.com", password: "drafter-password" });
-    const token = await createToken(drafter);
+    const token = (await createToken(drafter)).token;
     const channels: Array<[string, (url: string, json: unknown) => Promise<Reply>]> = [
       ["session", (url, json) => drafter.request("POST", url, { withCsrf: true, json })],
       ["basic", (url, json) => send(site.sheaf, "POST", url, { headers: basic("drafter@example.com", "drafter-password"), json })],
@@ -327,7 +311,7 @@ describe("Kirby CVE-2026-40099/44176: REST permission checks are not skipped", (
     const { site, admin } = await siteWithRoles();
     await createUser(admin, "outsider@example.com", "outsider-password", "outsider");
     const outsider = await logIn(site, { email: "outsider@example.com", password: "outsider-password" });
-    const token = await createToken(outsider, "read");
+    const token = (await createToken(outsider, { name: "script", scope: "read" })).token;
 
     expect((await admin.get("/api/pages/notes+secret-draft?select=id")).status).toBe(200);
     for (const reply of [

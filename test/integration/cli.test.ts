@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { access, readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, cleanUp, copySite, dataOf, INVALID_LOGIN, PROJECT_ROOT, startSite, UNAUTHENTICATED, BULK_PAGES, FIXTURE } from "./helpers.js";
+import { ADMIN, cleanUp, copySite, dataOf, INVALID_LOGIN, PROJECT_ROOT, startSite, UNAUTHENTICATED, BULK_PAGES, FIXTURE, nextSecond } from "./helpers.js";
 
 const CLI = path.join(PROJECT_ROOT, "bin", "sheaf.js");
 const BUILT_CLI = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
@@ -39,11 +39,6 @@ function createdId(run: Run): string {
   return match[1]!;
 }
 
-/** Waits (less than a second) until the Unix second changes, so a later file write gets a newer mtime. */
-async function nextSecond(): Promise<void> {
-  const now = Date.now();
-  await new Promise((resolve) => setTimeout(resolve, 1000 - (now % 1000) + 5));
-}
 
 let root: string;
 

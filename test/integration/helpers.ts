@@ -312,3 +312,41 @@ export async function injectFrom(
 export function auditWritten(site: TestSite): Promise<void> {
   return site.sheaf.services.security.audit.idle();
 }
+
+/** `Authorization: Bearer <token>` as a header map. */
+export function bearer(token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}` };
+}
+
+export interface CreatedToken {
+  readonly id: string;
+  readonly token: string;
+  readonly reply: Reply;
+}
+
+/** Creates an application password through the API with a session client (own account by default). */
+export async function createToken(
+  client: Client,
+  body: Record<string, unknown> = { name: "script", scope: "full" },
+  url = "/api/account/tokens",
+): Promise<CreatedToken> {
+  const reply = await client.request("POST", url, { withCsrf: true, json: body });
+  if (reply.status !== 200) throw new Error(`POST ${url} answered ${reply.status}: ${reply.text}`);
+  const data = dataOf(reply);
+  return { id: data["id"] as string, token: data["token"] as string, reply };
+}
+
+/** Polls `check` every 50 ms until it holds; fails after `timeoutMs`. */
+export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`timed out waiting until ${what}`);
+}
+
+/** Waits until the wall clock enters a new second (`.htpasswd` mtimes and login times have 1 s resolution). */
+export async function nextSecond(): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, 1020 - (Date.now() % 1000)));
+}

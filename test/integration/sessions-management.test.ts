@@ -10,7 +10,6 @@ import {
   ADMIN,
   cleanUp,
   copySite,
-  dataOf,
   EDITOR,
   itemsOf,
   send,
@@ -23,6 +22,7 @@ import {
   auditWritten,
   basicAuth,
   injectFrom,
+  createToken,
 } from "./helpers.js";
 
 
@@ -81,11 +81,6 @@ async function isLoggedIn(client: Client): Promise<boolean> {
   return false;
 }
 
-async function createToken(client: Client, url = "/api/account/tokens"): Promise<string> {
-  const reply = await client.request("POST", url, { withCsrf: true, json: { name: "script", scope: "full" } });
-  if (reply.status !== 200) throw new Error(`POST ${url} answered ${reply.status}: ${reply.text}`);
-  return dataOf(reply)["token"] as string;
-}
 
 async function tokenWorks(site: TestSite, token: string): Promise<boolean> {
   const reply = await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: `Bearer ${token}` } });
@@ -223,7 +218,7 @@ describe("server-side revocation", () => {
     const site = await start();
     const acting = await logIn(site, ADMIN);
     const other = await logIn(site, ADMIN);
-    const token = await createToken(acting);
+    const token = (await createToken(acting)).token;
     const editor = await logIn(site, EDITOR);
 
     const reply = await acting.request("PATCH", "/api/account/password", {
@@ -244,7 +239,7 @@ describe("server-side revocation", () => {
     const site = await start();
     const admin = await logIn(site, ADMIN);
     const editor = await logIn(site, EDITOR);
-    const token = await createToken(editor);
+    const token = (await createToken(editor)).token;
 
     const reply = await admin.request("PATCH", `/api/users/${EDITOR.id}/password`, {
       withCsrf: true,
@@ -261,8 +256,8 @@ describe("server-side revocation", () => {
     const site = await start();
     const admin = await logIn(site, ADMIN);
     const editor = await logIn(site, EDITOR);
-    const token = await createToken(editor);
-    const adminToken = await createToken(admin);
+    const token = (await createToken(editor)).token;
+    const adminToken = (await createToken(admin)).token;
 
     const reply = await admin.request("PATCH", `/api/users/${EDITOR.id}/role`, { withCsrf: true, json: { role: "admin" } });
     expect(reply.status).toBe(200);
@@ -278,7 +273,7 @@ describe("server-side revocation", () => {
     const site = await start();
     const admin = await logIn(site, ADMIN);
     const editor = await logIn(site, EDITOR);
-    const token = await createToken(editor);
+    const token = (await createToken(editor)).token;
 
     expect((await admin.request("DELETE", `/api/users/${EDITOR.id}`, { withCsrf: true })).status).toBe(200);
     expect(await sessionFileExists(site, editor)).toBe(false);

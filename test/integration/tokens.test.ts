@@ -5,7 +5,6 @@
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Sheaf } from "../../src/app.js";
 import {
   ADMIN,
   cleanUp,
@@ -24,6 +23,9 @@ import {
   auditWritten,
   basicAuth,
   injectFrom,
+  bearer,
+  createToken,
+  until,
 } from "./helpers.js";
 
 
@@ -36,53 +38,18 @@ afterEach(async () => {
 const TOKEN_FORMAT = /^sheaf_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$/;
 const INSECURE_OK = { api: { basicAuth: true, allowInsecure: true } };
 
-function bearer(token: string): Record<string, string> {
-  return { authorization: `Bearer ${token}` };
-}
-
-interface Created {
-  readonly id: string;
-  readonly token: string;
-  readonly reply: Reply;
-}
 
 async function loggedIn(site: TestSite, account: Pick<Account, "email" | "password">): Promise<Client> {
   return site.client().loginOrThrow(account);
 }
 
-/** Creates an application password through the API with a session client. */
-async function createToken(client: Client, body: Record<string, unknown>, url = "/api/account/tokens"): Promise<Created> {
-  const reply = await client.request("POST", url, { withCsrf: true, json: body });
-  if (reply.status !== 200) throw new Error(`POST ${url} answered ${reply.status}: ${reply.text}`);
-  const data = dataOf(reply);
-  return { id: data["id"] as string, token: data["token"] as string, reply };
-}
 
-/** One request from a given client address (light-my-request's `remoteAddress`). */
-async function sendFrom(sheaf: Sheaf, ip: string, method: string, url: string, headers: Record<string, string>): Promise<Reply> {
-  const response = await sheaf.server.inject({ method: method as "GET", url, headers, remoteAddress: ip });
-  let body: unknown;
-  try {
-    body = JSON.parse(response.body);
-  } catch {
-    body = undefined;
-  }
-  return { status: response.statusCode, headers: response.headers, text: response.body, body, setCookies: [] };
-}
 
 async function start(config: Record<string, unknown> = INSECURE_OK, extra: Partial<StartSiteOptions> = {}): Promise<TestSite> {
   const site = await startSite({ memorySessions: true, config, ...extra });
   return site;
 }
 
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
 
 function noteFile(site: TestSite): string {
   return path.join(site.root, "content", "1_notes", "1_first-note", "note.txt");
@@ -250,7 +217,7 @@ describe("using an application password", () => {
     const { token, id } = await createToken(admin, { name: "script", scope: "read" });
     const before = Math.floor(Date.now() / 1000) * 1000;
 
-    expect((await sendFrom(site.sheaf, "203.0.113.7", "GET", "/api/auth", bearer(token))).status).toBe(200);
+    expect((await injectFrom(site.sheaf, "203.0.113.7", "GET", "/api/auth", bearer(token))).status).toBe(200);
     const after = Date.now();
     const [listed] = itemsOf(await admin.get("/api/account/tokens"));
     expect(listed).toMatchObject({ id, lastUsedIp: "203.0.113.7" });
@@ -258,7 +225,7 @@ describe("using an application password", () => {
     expect(usedAt).toBeGreaterThanOrEqual(before);
     expect(usedAt).toBeLessThanOrEqual(after);
 
-    expect((await sendFrom(site.sheaf, "198.51.100.4", "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) })).status).toBe(200);
+    expect((await injectFrom(site.sheaf, "198.51.100.4", "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) })).status).toBe(200);
     expect(itemsOf(await admin.get("/api/account/tokens"))[0]).toMatchObject({ lastUsedIp: "198.51.100.4" });
 
     await until("the first use is written to disk", async () => {

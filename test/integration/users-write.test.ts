@@ -7,6 +7,7 @@ import { verifyPassword } from "../../src/accounts/passwords.js";
 import { createSheaf, type Sheaf } from "../../src/app.js";
 import { verifyCookieValue } from "../../src/session/index.js";
 import { FIXTURE_DIR } from "../paths.js";
+import { nextSecond } from "./helpers.js";
 
 const FIXTURE = FIXTURE_DIR;
 const ADMIN = { id: "admin001", email: "admin@example.com", password: "AdminPass123!" };
@@ -109,10 +110,6 @@ async function accountFolders(accounts: string): Promise<string[]> {
   return (await readdir(accounts)).filter((name) => name !== ".logins").sort();
 }
 
-/** Waits until the wall clock enters a new second (`.htpasswd` mtimes and login times have 1 s resolution). */
-async function nextSecond(): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, 1020 - (Date.now() % 1000)));
-}
 
 async function createUser(client: Client, body: Record<string, unknown>): Promise<string> {
   const reply = await client.request("POST", "users", body);
