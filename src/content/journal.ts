@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { ATOMIC_TEMP_FILE, syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
+import { listDirectory } from "../fs/list-directory.js";
 
 /**
  * Crash safety for operations that move several folders (publishing with renumbering, reordering): the planned
@@ -54,13 +55,7 @@ export async function renameAll(root: string, renames: readonly Rename[]): Promi
 }
 
 async function removeLeftovers(dir: string, depth: number): Promise<void> {
-  let entries: import("node:fs").Dirent[];
-  try {
-    entries = await readdir(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const entry of entries) {
+  for (const entry of await listDirectory(dir)) {
     const full = path.join(dir, entry.name);
     if (!entry.isDirectory()) {
       // a file write interrupted before its rename never became the file: its temp file is garbage

@@ -1,5 +1,6 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { FolderWatcher } from "../fs/folder-watcher.js";
+import { listDirectory } from "../fs/list-directory.js";
 import path from "node:path";
 import { Eta } from "eta";
 
@@ -39,13 +40,7 @@ export class TemplateStore {
   async reload(): Promise<void> {
     const found = new Map<string, string>();
     const walk = async (dir: string): Promise<void> => {
-      let entries: import("node:fs").Dirent[];
-      try {
-        entries = await readdir(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const entry of entries) {
+      for (const entry of await listDirectory(dir)) {
         const full = path.join(dir, entry.name);
         if (entry.isDirectory()) await walk(full);
         else if (entry.name.endsWith(".eta")) found.set(full, await readFile(full, "utf8"));
