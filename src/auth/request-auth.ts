@@ -350,10 +350,11 @@ export class RequestAuth {
     return this.bearerPromise;
   }
 
-  /** Identity for a route that requires authentication (spec §1.2): CSRF, user, `access.panel`. */
+  /**
+   * Identity for a route that requires authentication (spec §1.2): CSRF, user, `access.panel`. Callers on the hot
+   * path try `knownIdentity()` first.
+   */
   async requireIdentity(): Promise<Identity> {
-    const known = this.knownIdentity();
-    if (known) return known;
     this.identityResolved = true;
     const type = this.authType;
     if (type === "basic") {
