@@ -17,12 +17,38 @@ export function isOnValue(value: string | undefined): boolean {
   return value !== undefined && !OFF_VALUES.has(value);
 }
 
+/** Longest host name (with port) believed from a request: a DNS name has at most 253 characters. */
+export const MAX_HOST_LENGTH = 255;
+
+/**
+ * A host name from request headers as Kirby cleans it: lower-cased, `<…>` tags removed, only word characters,
+ * `.`, `:`, `[`, `]` and `-` kept, no leading or trailing `-`/`.`. Written as one pass (the obvious regular
+ * expressions are quadratic on hostile input) and refused beyond MAX_HOST_LENGTH before any work.
+ */
 export function sanitizeHost(host: string): string {
-  return host
-    .toLowerCase()
-    .replace(/<[^>]*>/g, "")
-    .replace(/[^\w.:[\]-]/g, "")
-    .replace(/^[-.]+|[-.]+$/g, "");
+  if (host.length > MAX_HOST_LENGTH) throw new InvalidArgumentError({ message: `The host name is longer than ${MAX_HOST_LENGTH} characters` });
+  let kept = "";
+  let tagStart = -1;
+  const lower = host.toLowerCase();
+  const lastTagEnd = lower.lastIndexOf(">");
+  for (let index = 0; index < lower.length; index++) {
+    const char = lower[index] as string;
+    if (tagStart >= 0) {
+      if (char === ">") tagStart = -1;
+      continue;
+    }
+    // an opening `<` without a closing `>` is no tag: it is dropped like any other character
+    if (char === "<" && index < lastTagEnd) {
+      tagStart = index;
+      continue;
+    }
+    if (/[\w.:[\]-]/.test(char)) kept += char;
+  }
+  let start = 0;
+  let end = kept.length;
+  while (start < end && (kept[start] === "-" || kept[start] === ".")) start++;
+  while (end > start && (kept[end - 1] === "-" || kept[end - 1] === ".")) end--;
+  return kept.slice(start, end);
 }
 
 function formatHost(address: string, port: number, https: boolean): string {

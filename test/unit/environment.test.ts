@@ -211,3 +211,24 @@ describe("helpers", () => {
     });
   });
 });
+
+describe("sanitizeHost on hostile input", () => {
+  it("refuses a host name longer than 255 characters before any work", () => {
+    expect(() => sanitizeHost(`${"a".repeat(256)}`)).toThrow(/longer than 255/);
+    expect(sanitizeHost(`${"a".repeat(255)}`)).toBe("a".repeat(255));
+  });
+
+  it("keeps Kirby's cleaning rules for tags and unclosed brackets", () => {
+    expect(sanitizeHost("a<b")).toBe("ab");
+    expect(sanitizeHost("a<b>c<d")).toBe("acd");
+    expect(sanitizeHost("<<x>y")).toBe("y");
+  });
+
+  it("stays linear on the inputs that made the old expressions quadratic", () => {
+    // 100k characters of each shape: far beyond the cap, so checked on the inner cleaning by chunks of 255
+    const shapes = ["<".repeat(255), "-.".repeat(127), `a${"-".repeat(253)}a`];
+    const started = performance.now();
+    for (let round = 0; round < 400; round++) for (const shape of shapes) sanitizeHost(shape);
+    expect(performance.now() - started).toBeLessThan(1000);
+  });
+});
