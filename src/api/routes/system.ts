@@ -26,6 +26,42 @@ function isLocal(context: ApiContext): boolean {
   return isLoopback(context.auth.info.remoteAddress) && forwarded.every((value) => value!.split(",").every((ip) => isLoopback(ip.trim())));
 }
 
+const LOCAL_NAME = /^(localhost|.*\.local|.*\.test)$/i;
+
+function isLoopbackAddress(address: string): boolean {
+  const plain = address.trim().replace(/^\[|\]$/g, "").replace(/^::ffff:/i, "");
+  return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain) || plain === "::1";
+}
+
+/** Every client address the request's headers name (`Forwarded: for=`, `X-Forwarded-For`, `Client-IP`, `X-Real-IP`). */
+function forwardedAddresses(headers: Readonly<Record<string, string | undefined>>): string[] {
+  const addresses: string[] = [];
+  for (const name of ["x-forwarded-for", "client-ip", "x-real-ip"]) {
+    const value = headers[name];
+    if (value !== undefined) addresses.push(...value.split(","));
+  }
+  const forwarded = headers["forwarded"];
+  if (forwarded !== undefined) {
+    for (const element of forwarded.split(/[,;]/)) {
+      const [key = "", value = ""] = element.split("=");
+      if (key.trim().toLowerCase() === "for") addresses.push(value.trim().replace(/^"|"$/g, "").replace(/:\d+$/, ""));
+    }
+  }
+  return addresses;
+}
+
+/**
+ * Whether the first admin may be created over HTTP. Stricter than Kirby's `isLocal` (which trusts the bind address
+ * `127.0.0.1`, so a same-host reverse proxy made every visitor local): the Host header must name the machine itself
+ * (`localhost`, `*.local`, `*.test`), the peer must be a loopback address, and so must every forwarded address.
+ */
+function installIsLocal(context: ApiContext): boolean {
+  const { headers, remoteAddress } = context.auth.info;
+  const host = (headers["host"] ?? "").replace(/:\d+$/, "");
+  if (!LOCAL_NAME.test(host)) return false;
+  return isLoopbackAddress(remoteAddress) && forwardedAddresses(headers).every(isLoopbackAddress);
+}
+
 /** The user of the request without requiring authentication: the session's user, else Basic (errors ignored). */
 async function silentUser(context: ApiContext): Promise<User | null> {
   const { auth } = context;
@@ -46,7 +82,12 @@ async function install(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, services, request } = context;
   await requireLoginCsrf(context);
   if (auth.authType === "session") await auth.openCookieSession();
-  if (!isLocal(context) && !services.options.panel.install) throw new PermissionError({ message: "The Panel cannot be installed" });
+  if (!installIsLocal(context) && !services.options.panel.install) {
+    throw new PermissionError({
+      message:
+        "The first account can only be created from this machine (http://localhost). Use `sheaf init` or `sheaf user:create` on the server, or set panel.install",
+    });
+  }
   if (services.users().length > 0) throw new PermissionError({ message: "The Panel is already installed" });
   const text = (name: string): string => request.body.string(name) ?? "";
   const draft = () => ({
