@@ -21,6 +21,7 @@ import { ContentWriter } from "./content/content-writer.js";
 import { recoverContent } from "./content/journal.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import { captureErrorStacks } from "./errors.js";
+import { createLogger, type Logger } from "./log/logger.js";
 import type { PermissionContext } from "./permissions/can.js";
 import { TemplateStore } from "./site/templates.js";
 import { FileSessionRegistry, FileSessionStore, MemorySessionRegistry, MemorySessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
@@ -40,7 +41,10 @@ export interface CreateSheafOptions {
   readonly mailer?: Mailer;
   /** Follow changes on disk (default true). */
   readonly watch?: boolean;
-  readonly log?: (message: string) => void;
+  /** The operator's log; default: a logger on stdout at the `log.level` option. */
+  readonly logger?: Logger;
+  /** Instead of `logger`: receives each JSON log line (embedding, tests). */
+  readonly log?: (line: string) => void;
 }
 
 export interface Sheaf {
@@ -51,6 +55,7 @@ export interface Sheaf {
   readonly content: ContentIndex;
   readonly accounts: AccountIndex;
   readonly warnings: readonly string[];
+  readonly logger: Logger;
   listen(port: number, host?: string): Promise<string>;
   close(): Promise<void>;
 }
@@ -69,11 +74,13 @@ export function sheafVersion(): string {
 /** The composition root: reads the config, builds the indexes and stores, and wires the HTTP server. */
 export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const root = path.resolve(input.root);
-  const log = input.log ?? ((message: string) => process.stderr.write(`${message}\n`));
   const loaded = input.config
     ? { options: resolveOptions({ ...input.config, ...input.configOverrides }), warnings: [] as string[] }
     : await loadConfig(root, input.configOverrides);
   const options = loaded.options;
+  const logger = input.logger ?? createLogger({ level: options.log.level, destination: input.log ?? "stdout" });
+  const warn = (message: string): void => logger.warn(message);
+  const info = (message: string): void => logger.info(message);
   const shouldWatch = input.watch !== false;
   const siteDir = path.join(root, "site");
   const accountsDir = path.join(siteDir, "accounts");
@@ -82,7 +89,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   await recoverContent(contentRoot);
   const [content, accounts, blueprints] = await Promise.all([
     createContentIndex({ root: contentRoot, extension: options.content.extension, ignore: options.content.ignore, watch: shouldWatch }),
-    createAccountIndex({ root: accountsDir, watch: shouldWatch, onWarning: log }),
+    createAccountIndex({ root: accountsDir, watch: shouldWatch, onWarning: warn }),
     createBlueprintRegistry(siteDir),
   ]);
 
@@ -93,7 +100,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     blueprintTimer = setTimeout(() => {
       blueprints.reload().then(
         () => (roles = buildRoles(blueprints)),
-        (error: unknown) => log(`Blueprints could not be reloaded: ${String(error)}`),
+        (error: unknown) => logger.error({ err: error }, "Blueprints could not be reloaded"),
       );
     }, 50);
   };
@@ -116,7 +123,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     backoffMaxSeconds: options.auth.backoffMaxSeconds,
     now: unixNow,
   });
-  const audit = new AuditLog({ dir: path.join(siteDir, "logs"), maxBytes: options.audit.maxBytes, keep: options.audit.keep, log });
+  const audit = new AuditLog({ dir: path.join(siteDir, "logs"), maxBytes: options.audit.maxBytes, keep: options.audit.keep, log: (message) => logger.error(message) });
   const passwordCheck: PasswordCheckOptions = {
     users: accounts,
     throttle,
@@ -131,7 +138,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
         userAgent: refusal.userAgent,
         details: { email: refusal.email, reason: refusal.reason },
       }),
-    log: options.auth.debug === "log" ? log : undefined,
+    log: options.auth.debug === "log" ? info : undefined,
   };
 
   const writer = new ContentWriter({ index: content, root: contentRoot, extension: options.content.extension, uuid: options.content.uuid });
@@ -192,10 +199,10 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     tokens,
     basicCache,
     audit,
-    mailer: input.mailer ?? new FileMailer({ dir: path.join(siteDir, "logs", "mail"), log }),
+    mailer: input.mailer ?? new FileMailer({ dir: path.join(siteDir, "logs", "mail"), log: info }),
   };
   const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch });
-  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, log, templates });
+  const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, logger, templates });
   // debug output says where an error was thrown
   const releaseErrorStacks = options.debug ? captureErrorStacks() : null;
 
@@ -212,6 +219,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
           `"cors": "allowCredentials": true with the wildcard origin "*" makes every response a 400 error (${CORS_WILDCARD_CREDENTIALS_MESSAGE}), as in Kirby. List the allowed origins instead, e.g. "allowOrigin": ["https://app.example.com"].`,
         ]
       : loaded.warnings,
+    logger,
     async listen(port: number, host = "127.0.0.1"): Promise<string> {
       return server.listen({ port, host });
     },

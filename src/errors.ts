@@ -182,6 +182,13 @@ export class LockedContentError extends SheafError {
   }
 }
 
+/** A request body over the route's size limit (Sheaf; Kirby leaves this to PHP's `post_max_size`). */
+export class PayloadTooLargeError extends SheafError {
+  constructor(limitBytes: number) {
+    super("invalidArgument", 413, { message: `The request body is larger than ${limitBytes} bytes`, headers: { connection: "close" } });
+  }
+}
+
 export class GeneralError extends SheafError {
   constructor(options: SheafErrorOptions = {}) {
     super("general", 500, options);

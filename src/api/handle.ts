@@ -16,10 +16,16 @@ export interface ApiCall {
   /** Path below the API slug (may be empty), query string removed, not decoded. */
   readonly path: string;
   readonly query: Record<string, string>;
-  readonly body: ParsedBody;
+  /**
+   * Reads and parses the body, up to `limitBytes`. Called only once the route is known and its caller identified,
+   * so an anonymous or misrouted request never makes the server read (or wait for) a large body.
+   */
+  readonly readBody: (limitBytes: number) => Promise<ParsedBody>;
   readonly methodOverride: string | undefined;
   readonly auth: RequestAuth;
   readonly baseUrl: string;
+  /** Told of every error answer, with its status (for the operator's log). */
+  readonly onFailure?: (error: unknown, status: number) => void;
 }
 
 /** The method the router sees: `X-HTTP-Method-Override` when valid, unknown methods as GET (spec §7.1). */
@@ -52,12 +58,13 @@ export async function handleApiCall(services: SiteServices, router: Router, call
           }
         : { user: identity.user, role: identity.role };
     }
-    if (!call.body.ok) throw new InvalidArgumentError({ message: call.body.message });
+    const body = await call.readBody(match.route.definition.maxBodyBytes ?? services.options.api.maxBodySize);
+    if (!body.ok) throw new InvalidArgumentError({ message: body.message });
     const context: ApiContext = {
       services,
       actor,
       baseUrl: call.baseUrl,
-      request: { method, path, query, body: new Params(call.body.values) },
+      request: { method, path, query, body: new Params(body.values) },
       auth: call.auth,
       identity,
     };
@@ -68,10 +75,12 @@ export async function handleApiCall(services: SiteServices, router: Router, call
       context,
     );
   } catch (error) {
-    return renderError(error, {
+    const response = renderError(error, {
       debug: services.options.debug,
       route: match ? match.route.regex.source : null,
       projectRoot,
     });
+    call.onFailure?.(error, response.status);
+    return response;
   }
 }

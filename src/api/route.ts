@@ -16,6 +16,8 @@ export interface RouteDefinition {
   readonly pattern: string;
   /** False for Kirby's `auth: false` routes (login, logout, ping, system, …). */
   readonly auth: boolean;
+  /** Largest body the route reads, in bytes; default the `api.maxBodySize` option. */
+  readonly maxBodyBytes?: number;
   action(context: ApiContext, params: readonly string[]): ApiResult | Promise<ApiResult>;
 }
 
@@ -23,7 +25,8 @@ export function route(
   methods: string | readonly string[],
   pattern: string,
   action: RouteDefinition["action"],
-  { auth = true }: { auth?: boolean } = {},
+  { auth = true, maxBodyBytes }: { auth?: boolean; maxBodyBytes?: number } = {},
 ): RouteDefinition {
-  return { methods: typeof methods === "string" ? [methods] : methods, pattern, auth, action };
+  const definition = { methods: typeof methods === "string" ? [methods] : methods, pattern, auth, action };
+  return maxBodyBytes === undefined ? definition : { ...definition, maxBodyBytes };
 }

@@ -80,9 +80,9 @@ export async function main(argv: readonly string[]): Promise<void> {
     .option("-H, --host <host>", "address to listen on", "127.0.0.1")
     .action(async (root: string, options: { port: number; host: string }) => {
       const sheaf = await createSheaf({ root });
-      for (const warning of sheaf.warnings) process.stderr.write(`warning: ${warning}\n`);
+      for (const warning of sheaf.warnings) sheaf.logger.warn(warning);
       const address = await sheaf.listen(options.port, options.host);
-      process.stdout.write(`Sheaf ${sheafVersion()} serving ${path.resolve(root)} on ${address}\n`);
+      sheaf.logger.info({ address, root: path.resolve(root) }, `Sheaf ${sheafVersion()} serving ${path.resolve(root)} on ${address}`);
       const stop = (): void => {
         sheaf.close().then(() => process.exit(0), () => process.exit(1));
       };

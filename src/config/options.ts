@@ -18,6 +18,9 @@ function isIpOrCidr(entry: string): boolean {
 
 export type AuthDebug = boolean | "log";
 
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
 /** Kirby fails every response of a site whose CORS options allow credentials with the wildcard origin (§5.1). */
 export function corsCredentialsWithWildcard(cors: CorsOptions | false): boolean {
   return cors !== false && cors.allowCredentials && cors.allowOrigin === "*";
@@ -48,6 +51,25 @@ export interface SheafOptions {
     readonly csrf: string | null;
     /** Sheaf: accept application passwords (API tokens) as Basic passwords and as `Authorization: Bearer`. */
     readonly tokens: boolean;
+    /** Sheaf: largest request body an API route reads, in bytes (routes that take uploads set their own). */
+    readonly maxBodySize: number;
+  };
+  /** Sheaf: limits of the HTTP server itself, against clients that hold sockets open. */
+  readonly server: {
+    /** Milliseconds a client has to send the request headers. */
+    readonly headersTimeout: number;
+    /** Milliseconds a client has to send the whole request (headers and body). */
+    readonly requestTimeout: number;
+    /** Milliseconds an idle keep-alive connection stays open. */
+    readonly keepAliveTimeout: number;
+    /** Open connections at most; further ones are closed at once. */
+    readonly maxConnections: number;
+  };
+  /** Sheaf: the operator's log (JSON lines on stdout; readable lines in a terminal). */
+  readonly log: {
+    readonly level: LogLevel;
+    /** One line per request (method, path, status, duration, request id). */
+    readonly access: boolean;
   };
   readonly auth: {
     /** Login methods by name with their options (`password`, `code`, `password-reset`). */
@@ -355,6 +377,13 @@ function readUuid(reader: Reader): SheafOptions["content"]["uuid"] {
   return fail("content.uuid", 'true, false or "uuid-v4"', value);
 }
 
+function readLogLevel(reader: Reader): LogLevel {
+  const value = reader.get("log.level");
+  if (value === undefined || value === null) return "info";
+  if (typeof value !== "string" || !(LOG_LEVELS as readonly string[]).includes(value)) fail("log.level", LOG_LEVELS.join(", "), value);
+  return value as LogLevel;
+}
+
 /** Resolves and validates raw config (already expanded from dotted keys or not). Throws ConfigError. */
 export function resolveOptions(input: Raw = {}): SheafOptions {
   const reader = new Reader(expandDottedKeys(input));
@@ -369,6 +398,9 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
   const slug = reader.string("api.slug", "api").replace(/^\/+|\/+$/g, "");
   if (!/^[a-zA-Z0-9._~-]+(\/[a-zA-Z0-9._~-]+)*$/.test(slug)) fail("api.slug", "a URL path such as \"api\"", slug);
   const panelDev = reader.get("panel.dev");
+  const headersTimeout = reader.positiveInt("server.headersTimeout", 20_000);
+  const requestTimeout = reader.positiveInt("server.requestTimeout", 60_000);
+  if (headersTimeout > requestTimeout) fail("server.headersTimeout", `at most server.requestTimeout (${requestTimeout})`, headersTimeout);
   const cookieKey = reader.string("cookie.key", "KirbyHttpCookieKey");
 
   return {
@@ -382,6 +414,17 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       allowImpersonation: reader.bool("api.allowImpersonation", false),
       csrf: reader.optionalString("api.csrf"),
       tokens: reader.bool("api.tokens", true),
+      maxBodySize: reader.positiveInt("api.maxBodySize", 1024 * 1024),
+    },
+    server: {
+      headersTimeout,
+      requestTimeout,
+      keepAliveTimeout: reader.positiveInt("server.keepAliveTimeout", 72_000),
+      maxConnections: reader.positiveInt("server.maxConnections", 10_000),
+    },
+    log: {
+      level: readLogLevel(reader),
+      access: reader.bool("log.access", false),
     },
     auth: {
       methods: readAuthMethods(reader),

@@ -1,4 +1,11 @@
+import type { IncomingMessage } from "node:http";
 import type { ParsedBody } from "../api/handle.js";
+import { PayloadTooLargeError } from "../errors.js";
+
+/** Deepest nesting of arrays and objects a JSON body may have (PHP's `json_decode` stops at the same depth). */
+export const MAX_JSON_DEPTH = 512;
+
+const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** The media type of a Content-Type header, lower-cased, without parameters. */
 export function mediaTypeOf(contentType: string | undefined): string {
@@ -6,7 +13,7 @@ export function mediaTypeOf(contentType: string | undefined): string {
 }
 
 function fromSearchParams(params: URLSearchParams): Record<string, unknown> {
-  const values: Record<string, unknown> = {};
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const [key, value] of params) values[key] = value;
   return values;
 }
@@ -17,15 +24,23 @@ function fromSearchParams(params: URLSearchParams): Record<string, unknown> {
  * JSON is refused instead of being guessed at.
  */
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): ParsedBody {
-  const text = raw && raw.length ? raw.toString("utf8") : "";
   const mediaType = mediaTypeOf(contentType);
   if (mediaType === "application/x-www-form-urlencoded") {
-    return { ok: true, values: fromSearchParams(new URLSearchParams(text)) };
+    return { ok: true, values: fromSearchParams(new URLSearchParams(raw && raw.length ? raw.toString("utf8") : "")) };
   }
   if (mediaType === "multipart/form-data") {
     return { ok: true, values: parseMultipartFields(raw ?? Buffer.alloc(0), contentType ?? "") };
   }
+  let text: string;
+  try {
+    text = raw && raw.length ? strictUtf8.decode(raw) : "";
+  } catch {
+    return { ok: false, message: "The request body is not valid UTF-8" };
+  }
   if (text.trim() === "") return { ok: true, values: {} };
+  if (jsonNestingExceeds(text, MAX_JSON_DEPTH)) {
+    return { ok: false, message: `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels` };
+  }
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -38,9 +53,58 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
   return { ok: true, values: {} };
 }
 
+/**
+ * Whether JSON text nests arrays/objects deeper than `limit`. `JSON.parse` has no depth limit, and everything that
+ * walks a parsed value afterwards would recurse as deep, so the text is scanned first: one linear pass that only
+ * counts brackets outside strings.
+ */
+export function jsonNestingExceeds(text: string, limit: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (inString) {
+      if (code === 0x5c) index++; // backslash: skip the escaped character
+      else if (code === 0x22) inString = false;
+    } else if (code === 0x22) {
+      inString = true;
+    } else if (code === 0x5b || code === 0x7b) {
+      if (++depth > limit) return true;
+    } else if (code === 0x5d || code === 0x7d) {
+      depth--;
+    }
+  }
+  return false;
+}
+
+/**
+ * Reads a request body of at most `limit` bytes. A declared length over the limit is refused before any byte is
+ * read; a body that grows past it while streaming stops being read at once.
+ */
+export function readRequestBody(request: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(request.headers["content-length"] ?? 0);
+  if (declared > limit) return Promise.reject(new PayloadTooLargeError(limit));
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer): void => {
+      size += chunk.length;
+      if (size > limit) {
+        request.off("data", onData);
+        reject(new PayloadTooLargeError(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on("data", onData);
+    request.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    request.on("error", reject);
+  });
+}
+
 /** Query parameters as PHP's `$_GET` sees them (last value wins). */
 export function parseQuery(search: string): Record<string, string> {
-  const values: Record<string, string> = {};
+  const values: Record<string, string> = Object.create(null) as Record<string, string>;
   if (search === "") return values;
   for (const [key, value] of new URLSearchParams(search)) values[key] = value;
   return values;
@@ -53,7 +117,7 @@ export function parseQuery(search: string): Record<string, string> {
 export function parseMultipartFields(raw: Buffer, contentType: string): Record<string, unknown> {
   const match = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType);
   const boundary = match?.[1] ?? match?.[2]?.trim();
-  const values: Record<string, unknown> = {};
+  const values: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   if (!boundary) return values;
   const text = raw.toString("latin1");
   for (const part of text.split(`--${boundary}`)) {

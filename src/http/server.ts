@@ -7,9 +7,12 @@ import { routablePath, type Router } from "../api/router.js";
 import { RequestAuth, unwrapMappedIPv4, type AuthServices, type RequestInfo } from "../auth/index.js";
 import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "../config/options.js";
 import { InvalidArgumentError, SheafError } from "../errors.js";
+import type { Logger } from "../log/logger.js";
+import { RequestIds } from "../log/request-id.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
-import { parseBody, parseQuery } from "./body.js";
+import type { ParsedBody } from "../api/handle.js";
+import { parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
 
 /**
@@ -23,9 +26,7 @@ export interface ServerDependencies {
   readonly authServices: AuthServices;
   readonly router: Router;
   readonly projectRoot: string;
-  /** Largest accepted request body in bytes. */
-  readonly bodyLimitBytes?: number;
-  readonly log?: (message: string) => void;
+  readonly logger: Logger;
   /** The site's templates, or null when it has none. */
   readonly templates?: TemplateStore | null;
 }
@@ -68,27 +69,30 @@ function isTruthyParam(value: string | undefined): boolean {
   return value !== undefined && value !== "" && value !== "0";
 }
 
-class BodyTooLargeError extends Error {}
+/**
+ * A body that was never read (the request was refused before it was needed) must still be skipped to reach the
+ * next request on the connection. Small declared bodies are skipped; any other ends the connection instead, so a
+ * refused client cannot make the server swallow megabytes.
+ */
+const SKIPPABLE_BODY_BYTES = 64 * 1024;
 
-function readBody(request: IncomingMessage, limit: number): Promise<Buffer> {
-  const declared = Number(request.headers["content-length"] ?? 0);
-  if (declared > limit) return Promise.reject(new BodyTooLargeError());
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    request.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        request.removeAllListeners("data");
-        request.resume();
-        reject(new BodyTooLargeError());
-        return;
-      }
-      chunks.push(chunk);
-    });
-    request.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    request.on("error", reject);
-  });
+function isSmallBody(headers: Headers): boolean {
+  if (headers["transfer-encoding"] !== undefined) return false;
+  const length = Number(headers["content-length"] ?? 0);
+  return Number.isFinite(length) && length <= SKIPPABLE_BODY_BYTES;
+}
+
+/** For answers that never need the body. */
+function skipBody(request: IncomingMessage, response: ServerResponse, headers: Headers): void {
+  if (isSmallBody(headers)) request.resume();
+  else response.setHeader("connection", "close");
+}
+
+/** Longest Host header accepted: a DNS name has at most 253 characters, plus a port. */
+const MAX_HOST_LENGTH = 255;
+
+function capped(value: string, max = 256): string {
+  return value.length <= max ? value : `${value.slice(0, max)}…`;
 }
 
 function decodeSafely(path: string): string {
@@ -103,8 +107,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   const { services, authServices, router, projectRoot } = dependencies;
   const options = services.options;
   const apiPrefix = `/${options.api.slug}/`;
-  const bodyLimit = dependencies.bodyLimitBytes ?? 16 * 1024 * 1024;
-  const log = dependencies.log ?? ((message: string) => process.stderr.write(`${message}\n`));
+  const logger = dependencies.logger;
+  const requestIds = new RequestIds();
 
   /** Kirby's global error handler: errors before any route (environment, CORS setup) as a bare JSON 400. */
   function sendGlobalError(response: ServerResponse, error: unknown): void {
@@ -192,7 +196,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     }
     const method = request.method ?? "GET";
     const hasBody = method !== "GET" && method !== "HEAD";
-    const raw = hasBody ? await readBody(request, bodyLimit) : undefined;
+    let bodyRead = false;
+    const readBody = async (limitBytes: number): Promise<ParsedBody> => {
+      if (!hasBody) return { ok: true, values: {} };
+      bodyRead = true;
+      return parseBody(await readRequestBody(request, limitBytes), headers["content-type"]);
+    };
     const result = await handleApiCall(
       services,
       router,
@@ -200,15 +209,17 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         method,
         path: path.slice(apiPrefix.length),
         query,
-        body: raw === undefined ? { ok: true, values: {} } : parseBody(raw, headers["content-type"]),
+        readBody,
         methodOverride: headers["x-http-method-override"],
         auth,
         baseUrl,
+        onFailure: (error, status) => logFailure(response, error, status, method, path),
       },
       projectRoot,
     );
     const outcome = await auth.finish();
     const out: Record<string, string | string[]> = { ...result.headers };
+    if (hasBody && !bodyRead && !request.complete && !isSmallBody(headers)) out["connection"] = "close";
     if (outcome.setCookies.length) out["set-cookie"] = [...outcome.setCookies];
     const cors = corsFor(headers, false);
     withCors(out, cors);
@@ -236,19 +247,36 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     response.end();
   }
 
+  function requestIdOf(response: ServerResponse): string {
+    return String(response.getHeader("x-request-id") ?? "");
+  }
+
+  /** 5xx answers are bugs: logged with their stack. Refusals are the client's business: debug level only. */
+  function logFailure(response: ServerResponse, error: unknown, status: number, method: string, path: string): void {
+    const requestId = requestIdOf(response);
+    if (status >= 500) {
+      logger.error({ requestId, method, path: capped(path), err: error }, "Request failed");
+    } else if (logger.isLevelEnabled("debug")) {
+      const key = error instanceof SheafError ? error.key : null;
+      logger.debug({ requestId, method, path: capped(path), status, key }, error instanceof Error ? error.message : "Request refused");
+    }
+  }
+
+  /** Last resort for errors outside the API pipeline (site rendering, broken streams). */
   function fail(response: ServerResponse, error: unknown): void {
     if (response.headersSent) {
+      logger.error({ requestId: requestIdOf(response), err: error }, "Request failed after the answer had started");
       response.destroy();
       return;
     }
-    const tooLarge = error instanceof BodyTooLargeError;
-    if (!tooLarge) log(`Unhandled error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
-    const status = tooLarge ? 413 : 500;
+    const known = error instanceof SheafError;
+    if (!known) logger.error({ requestId: requestIdOf(response), err: error }, "Request failed");
+    const status = known ? error.httpCode : 500;
     const body = {
       status: "error",
-      message: tooLarge ? `The request body is larger than ${bodyLimit} bytes` : "An unexpected error occurred",
+      message: known ? error.message : "An unexpected error occurred",
       code: status,
-      key: tooLarge ? "error.invalidArgument" : null,
+      key: known ? error.key : null,
       details: [],
     };
     send(response, status, { "content-type": JSON_TYPE, connection: "close" }, JSON.stringify(body));
@@ -257,18 +285,36 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   // Kirby builds the CORS headers of every response, and that fails for credentials with the wildcard origin
   const corsSetupError = corsCredentialsWithWildcard(options.cors) ? new InvalidArgumentError({ message: CORS_WILDCARD_CREDENTIALS_MESSAGE }) : null;
 
+  function accessLog(request: IncomingMessage, response: ServerResponse, startedAt: bigint): void {
+    response.once("finish", () => {
+      const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
+      logger.info(
+        { requestId: requestIdOf(response), method: request.method, url: capped(request.url ?? ""), status: response.statusCode, ms: Math.round(ms * 100) / 100 },
+        "request",
+      );
+    });
+  }
+
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url ?? "/";
     const headers = headerMap(request);
     const method = request.method ?? "GET";
+    const peer = unwrapMappedIPv4(request.socket.remoteAddress) || "127.0.0.1";
+    response.setHeader("x-request-id", requestIds.forRequest(headers["x-request-id"], authServices.proxies.isTrusted(peer)));
+    if (options.log.access) accessLog(request, response, process.hrtime.bigint());
     try {
+      if ((headers["host"]?.length ?? 0) > MAX_HOST_LENGTH) {
+        skipBody(request, response, headers);
+        sendGlobalError(response, new InvalidArgumentError({ message: `The Host header is longer than ${MAX_HOST_LENGTH} characters` }));
+        return;
+      }
       if (corsSetupError) {
-        request.resume();
+        skipBody(request, response, headers);
         sendGlobalError(response, corsSetupError);
         return;
       }
       if (method === "OPTIONS" && options.cors !== false && headers["access-control-request-method"] !== undefined) {
-        request.resume();
+        skipBody(request, response, headers);
         preflight(request, response, headers);
         return;
       }
@@ -276,7 +322,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         api(request, response, headers, url).catch((error: unknown) => fail(response, error));
         return;
       }
-      request.resume();
+      skipBody(request, response, headers);
       renderSite(request, response, headers, method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null).catch(
         (error: unknown) => fail(response, error),
       );
@@ -285,7 +331,17 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     }
   };
 
-  const httpServer = createServer({ keepAliveTimeout: 72_000 }, handler);
+  const httpServer = createServer(
+    {
+      keepAliveTimeout: options.server.keepAliveTimeout,
+      headersTimeout: options.server.headersTimeout,
+      requestTimeout: options.server.requestTimeout,
+      // how often Node looks for sockets past those timeouts (its default, 30 s, would let a slow client overstay)
+      connectionsCheckingInterval: Math.min(5_000, options.server.headersTimeout),
+    },
+    handler,
+  );
+  httpServer.maxConnections = options.server.maxConnections;
 
   return {
     handler,

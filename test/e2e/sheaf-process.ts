@@ -29,7 +29,7 @@ async function waitForAddress(child: ChildProcess, output: { stdout: string; std
       reject(new Error(`sheaf serve printed no address within 20 s\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
     }, 20_000);
     const onData = (): void => {
-      const match = / on (http:\/\/127\.0\.0\.1:\d+)\n/.exec(output.stdout);
+      const match = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
       if (!match) return;
       clearTimeout(timer);
       child.stdout?.off("data", onData);

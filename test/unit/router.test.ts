@@ -134,7 +134,11 @@ describe("handleApiCall", () => {
   const services = { options: resolveOptions({}) } as unknown as SiteServices;
   const debugServices = { options: resolveOptions({ debug: true }) } as unknown as SiteServices;
 
-  function call(method: string, path: string, extra: Partial<ApiCall> & { identityCalls?: string[] } = {}): ApiCall {
+  function call(
+    method: string,
+    path: string,
+    { body = { ok: true, values: {} }, bodyReads = [], ...extra }: Partial<ApiCall> & { identityCalls?: string[]; body?: ParsedBody; bodyReads?: number[] } = {},
+  ): ApiCall {
     const calls = extra.identityCalls ?? [];
     const auth = {
       knownIdentity: () => undefined,
@@ -143,8 +147,11 @@ describe("handleApiCall", () => {
         throw new AuthError();
       },
     } as unknown as RequestAuth;
-    const body: ParsedBody = { ok: true, values: {} };
-    return { method, path, query: {}, body, methodOverride: undefined, auth, baseUrl: "http://localhost", ...extra };
+    const readBody = async (limitBytes: number): Promise<ParsedBody> => {
+      bodyReads.push(limitBytes);
+      return body;
+    };
+    return { method, path, query: {}, readBody, methodOverride: undefined, auth, baseUrl: "http://localhost", ...extra };
   }
 
   const seen: string[] = [];
@@ -173,10 +180,12 @@ describe("handleApiCall", () => {
     expect(response.body).toMatchObject({ key: null });
   });
 
-  it("authenticates routes that need it", async () => {
+  it("authenticates routes that need it, before reading the body", async () => {
     const identityCalls: string[] = [];
-    const response = await handleApiCall(services, router, call("GET", "closed", { identityCalls }), "/project");
+    const bodyReads: number[] = [];
+    const response = await handleApiCall(services, router, call("GET", "closed", { identityCalls, bodyReads }), "/project");
     expect(identityCalls).toEqual(["closed"]);
+    expect(bodyReads).toEqual([]);
     expect(envelope(response)).toEqual({ status: 401, body: { status: "error", message: "Unauthenticated", code: 401, key: "error.auth", details: [] } });
   });
 
@@ -209,7 +218,16 @@ describe("handleApiCall", () => {
       status: 400,
       body: { status: "error", message: "Invalid JSON in request body", code: 400, key: "error.invalidArgument", details: [] },
     });
-    expect((await handleApiCall(services, router, call("GET", "nope", { body: bad }), "/project")).status).toBe(404);
+    const bodyReads: number[] = [];
+    expect((await handleApiCall(services, router, call("GET", "nope", { body: bad, bodyReads }), "/project")).status).toBe(404);
+    expect(bodyReads).toEqual([]);
+  });
+
+  it("reads the body with the api.maxBodySize limit", async () => {
+    const bodyReads: number[] = [];
+    const limited = { options: resolveOptions({ "api.maxBodySize": 4096 }) } as unknown as SiteServices;
+    await handleApiCall(limited, router, call("POST", "open", { bodyReads }), "/project");
+    expect(bodyReads).toEqual([4096]);
   });
 
   it("hides a plain exception behind the generic 500 without debug (row 51)", async () => {
