@@ -1,4 +1,4 @@
-import { lstat, readdir } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import path from "node:path";
 
 /**
@@ -6,7 +6,10 @@ import path from "node:path";
  * with its inode, size and modification time. Comparing two pictures yields the paths that changed.
  */
 
-/** Relative path (with `/` on every platform) → `inode:size:mtime` for files, `inode` for folders. */
+/**
+ * Relative path (with `/` on every platform) → `inode:size:mtime` for files, `inode` for folders; the folder itself
+ * is the empty path, so that a folder replaced as a whole shows too.
+ */
 export type TreePicture = Map<string, string>;
 
 export interface ScanOptions {
@@ -19,15 +22,19 @@ const PARALLEL_FOLDERS = 8;
 
 /** Takes the picture of `root`; null when `root` is not a folder (missing, or replaced by a file). */
 export async function scanTree(root: string, options: ScanOptions = {}): Promise<TreePicture | null> {
+  let rootInode: number;
   try {
-    if (!(await lstat(root)).isDirectory()) return null;
+    // the root may be a link to the real folder (a deployment's `content -> /srv/content`); entries are not followed
+    const info = await stat(root);
+    if (!info.isDirectory()) return null;
+    rootInode = info.ino;
   } catch (error) {
     if (isGone(error)) return null;
     throw error;
   }
 
   const include = options.include ?? (() => true);
-  const picture: TreePicture = new Map();
+  const picture: TreePicture = new Map([["", `${rootInode}`]]);
   const pending: string[] = [""];
 
   const readFolder = async (relative: string): Promise<void> => {

@@ -197,14 +197,19 @@ export class WatchedFolder {
     for (const event of events) {
       const relative = path.relative(this.dir, event.path);
       if (relative === "") {
-        // The folder itself was removed or replaced: follow whatever is at its path from now on.
-        void this.unsubscribe().then(() => this.subscribe());
-        this.notice(null);
+        void this.followReplacedFolder();
         return;
       }
       changes.push(relative.split(path.sep).join("/"));
     }
     this.notice(changes);
+  }
+
+  /** The folder itself was removed or replaced: follow whatever is at its path from now on. */
+  private async followReplacedFolder(): Promise<void> {
+    this.notice(null);
+    await this.unsubscribe();
+    await this.subscribe();
   }
 
   // ---- reconciliation --------------------------------------------------------------------------------------------
@@ -233,6 +238,11 @@ export class WatchedFolder {
       return;
     }
     const changes = changedPaths(before, after);
+    if (changes.delete("")) {
+      // The folder was replaced as a whole: the native watches follow the old one.
+      await this.followReplacedFolder();
+      return;
+    }
     if (changes.size > 0) this.notice([...changes]);
   }
 

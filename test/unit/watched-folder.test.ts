@@ -3,6 +3,8 @@ import { mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, writeFile } fr
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { resolveOptions } from "../../src/config/options.js";
+import { ConfigError } from "../../src/errors.js";
 import { WatchedFolder, type WatchedFolderOptions, type WatchLog } from "../../src/fs/watched-folder.js";
 
 const SEEN_WITHIN = { timeout: 2_000, interval: 20 };
@@ -115,6 +117,26 @@ describe("WatchedFolder: native events", () => {
     await expect.poll(() => sawPath(record, "second.txt"), SEEN_WITHIN).toBe(true);
   });
 
+  it("follows the folder's path when the folder is replaced as a whole", async () => {
+    const parent = await temporaryFolder();
+    const dir = path.join(parent, "content");
+    await mkdir(dir);
+    const record = recorder();
+    await open({ dir, reconcileSeconds: false, record });
+
+    await mkdir(path.join(parent, "content.new"));
+    await rename(dir, path.join(parent, "content.old"));
+    await rename(path.join(parent, "content.new"), dir);
+    await expect.poll(() => record.batches.includes(null), SEEN_WITHIN).toBe(true);
+    // the watches now follow the new folder, not the old one
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    record.batches.length = 0;
+    await writeFile(path.join(parent, "content.old", "stale.txt"), "x");
+    await writeFile(path.join(dir, "fresh.txt"), "x");
+    await expect.poll(() => sawPath(record, "fresh.txt"), SEEN_WITHIN).toBe(true);
+    expect(sawPath(record, "stale.txt")).toBe(false);
+  });
+
   it("logs a reload that keeps failing once, not on every event, and stops retrying when it works again", async () => {
     const root = await temporaryFolder();
     let broken = true;
@@ -182,6 +204,21 @@ describe("WatchedFolder: reconciliation", () => {
       .toEqual(new Set(["edited.txt", "replaced.txt", "added.txt", "removed.txt"]));
   });
 
+  it("notices a folder replaced as a whole, and one that appears later", async () => {
+    const parent = await temporaryFolder();
+    const dir = path.join(parent, "accounts");
+    const record = recorder();
+    await open({ dir, events: false, reconcileSeconds: 0.1, record });
+
+    await mkdir(dir);
+    await expect.poll(() => record.batches.includes(null), SEEN_WITHIN).toBe(true);
+    record.batches.length = 0;
+    await mkdir(path.join(parent, "accounts.new"));
+    await rename(dir, path.join(parent, "accounts.old"));
+    await rename(path.join(parent, "accounts.new"), dir);
+    await expect.poll(() => record.batches.includes(null), SEEN_WITHIN).toBe(true);
+  });
+
   it("does nothing when nothing changed", async () => {
     const root = await temporaryFolder();
     await writeFile(path.join(root, "still.txt"), "one");
@@ -189,6 +226,17 @@ describe("WatchedFolder: reconciliation", () => {
     await open({ dir: root, events: false, reconcileSeconds: 0.05, record });
     await new Promise((resolve) => setTimeout(resolve, 400));
     expect(record.batches).toEqual([]);
+  });
+});
+
+describe("option watch.reconcile", () => {
+  it("is 30 seconds by default, a positive whole number of seconds, or false", () => {
+    expect(resolveOptions({}).watch.reconcileSeconds).toBe(30);
+    expect(resolveOptions({ watch: { reconcile: 5 } }).watch.reconcileSeconds).toBe(5);
+    expect(resolveOptions({ "watch.reconcile": false }).watch.reconcileSeconds).toBe(false);
+    for (const invalid of [0, -1, 1.5, "30", true]) {
+      expect(() => resolveOptions({ watch: { reconcile: invalid } }), String(invalid)).toThrow(ConfigError);
+    }
   });
 });
 
