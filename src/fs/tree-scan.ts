@@ -1,5 +1,6 @@
-import { lstat, readdir, stat } from "node:fs/promises";
+import { lstatSync, readdirSync, statSync, type Dirent } from "node:fs";
 import path from "node:path";
+import { setImmediate as nextTurn } from "node:timers/promises";
 
 /**
  * A cheap picture of a folder tree for noticing changes without file-system events: every entry's relative path
@@ -17,15 +18,19 @@ export interface ScanOptions {
   readonly include?: (relativePath: string) => boolean;
 }
 
-/** Folders read at the same time; keeps a scan of a large tree from crowding out the requests it runs beside. */
-const PARALLEL_FOLDERS = 8;
+/**
+ * The scan uses synchronous calls in slices of this many milliseconds, then lets other work run: a `stat` through
+ * the thread pool costs several times more than the call itself, and a tree of 100k files would otherwise keep
+ * the pool busy for seconds.
+ */
+const SLICE_MS = 4;
 
 /** Takes the picture of `root`; null when `root` is not a folder (missing, or replaced by a file). */
 export async function scanTree(root: string, options: ScanOptions = {}): Promise<TreePicture | null> {
   let rootInode: number;
   try {
     // the root may be a link to the real folder (a deployment's `content -> /srv/content`); entries are not followed
-    const info = await stat(root);
+    const info = statSync(root);
     if (!info.isDirectory()) return null;
     rootInode = info.ino;
   } catch (error) {
@@ -35,42 +40,39 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
 
   const include = options.include ?? (() => true);
   const picture: TreePicture = new Map([["", `${rootInode}`]]);
-  const pending: string[] = [""];
+  const folders: string[] = [""];
+  let sliceStart = Date.now();
 
-  const readFolder = async (relative: string): Promise<void> => {
-    let entries;
+  for (let relative = folders.pop(); relative !== undefined; relative = folders.pop()) {
+    let entries: Dirent[];
     try {
-      entries = await readdir(path.join(root, relative), { withFileTypes: true });
+      entries = readdirSync(path.join(root, relative), { withFileTypes: true });
     } catch (error) {
       // Removed while the tree was being read: its parent's entry tells the difference already.
-      if (isGone(error)) return;
+      if (isGone(error)) continue;
       throw error;
     }
-    await Promise.all(
-      entries.map(async (entry) => {
-        const entryPath = relative === "" ? entry.name : `${relative}/${entry.name}`;
-        if (!include(entryPath)) return;
-        try {
-          const info = await lstat(path.join(root, entryPath));
-          if (info.isDirectory()) {
-            picture.set(entryPath, `${info.ino}`);
-            pending.push(entryPath);
-          } else {
-            picture.set(entryPath, `${info.ino}:${info.size}:${info.mtimeMs}`);
-          }
-        } catch (error) {
-          if (!isGone(error)) throw error;
-        }
-      }),
-    );
-  };
-
-  const worker = async (): Promise<void> => {
-    for (let next = pending.pop(); next !== undefined; next = pending.pop()) await readFolder(next);
-  };
-  // Workers stop when the queue runs dry even if a sibling is about to add folders, so go round until it stays empty.
-  while (pending.length > 0) {
-    await Promise.all(Array.from({ length: Math.min(PARALLEL_FOLDERS, pending.length) }, worker));
+    for (const entry of entries) {
+      const entryPath = relative === "" ? entry.name : `${relative}/${entry.name}`;
+      if (!include(entryPath)) continue;
+      let info;
+      try {
+        info = lstatSync(path.join(root, entryPath));
+      } catch (error) {
+        if (isGone(error)) continue;
+        throw error;
+      }
+      if (info.isDirectory()) {
+        picture.set(entryPath, `${info.ino}`);
+        folders.push(entryPath);
+      } else {
+        picture.set(entryPath, `${info.ino}:${info.size}:${info.mtimeMs}`);
+      }
+    }
+    if (Date.now() - sliceStart >= SLICE_MS) {
+      await nextTurn();
+      sliceStart = Date.now();
+    }
   }
   return picture;
 }
