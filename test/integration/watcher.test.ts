@@ -28,13 +28,13 @@ const SERVED_WITHIN_MS = 2_000;
 /** Basic auth over plain HTTP for reading as the admin; enough trials for polling logins; no cached passwords. */
 const CONFIG = { api: { basicAuth: true, allowInsecure: true }, auth: { trials: 1000, basicCache: 0 } };
 
-async function start(prepare?: (root: string) => Promise<void>): Promise<TestSite> {
-  const site = await startSite({ config: CONFIG, extra: { watch: true } });
+async function start(prepare?: (root: string) => Promise<void>, log: (message: string) => void = () => undefined): Promise<TestSite> {
+  const site = await startSite({ config: CONFIG, extra: { watch: true, log } });
   if (prepare === undefined) return site;
   // files the fixture lacks are written before a second instance starts on the same copy
   await site.close();
   await prepare(site.root);
-  return startSite({ root: site.root, config: CONFIG, extra: { watch: true } });
+  return startSite({ root: site.root, config: CONFIG, extra: { watch: true, log } });
 }
 
 async function replaceAtomically(file: string, text: string): Promise<void> {
@@ -141,5 +141,29 @@ describe("an edit after an atomic replace is served", () => {
     await servedWithin("the emptied token file revokes the token", async () => !(await accepted()));
     await writeFile(file, stored);
     await servedWithin("the token file edited in place grants it again", accepted);
+  });
+});
+
+describe("a change that cannot be read", () => {
+  it("is logged once through the site's log while the last good version keeps serving, until it is fixed", async () => {
+    const logged: string[] = [];
+    const site = await start(undefined, (message) => logged.push(message));
+    const file = path.join(site.root, "site", "blueprints", "users", "editor.yml");
+    const original = await readFile(file, "utf8");
+    const title = async (): Promise<unknown> => dataOf(await asAdmin(site, "/api/roles/editor"))["title"];
+    const failures = (): string[] => logged.filter((message) => message.includes("blueprints folder could not be read"));
+
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await replaceAtomically(file, `title: [unclosed ${attempt}\n`);
+      await new Promise((resolve) => setTimeout(resolve, 150));
+    }
+    await until("the broken blueprint is logged", async () => failures().length > 0, SERVED_WITHIN_MS);
+    expect(failures()).toHaveLength(1);
+    expect(failures()[0]).toMatch(/^error: /);
+    expect(await title()).toBe("Editor");
+
+    await writeFile(file, original.replace("title: Editor", "title: Fixed Editor"));
+    await servedWithin("the fixed blueprint is served", async () => (await title()) === "Fixed Editor");
+    expect(failures()).toHaveLength(1);
   });
 });
