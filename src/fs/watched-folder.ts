@@ -1,5 +1,5 @@
 import watcher from "@parcel/watcher";
-import { stat } from "node:fs/promises";
+import { realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { changedPaths, scanTree, type TreePicture } from "./tree-scan.js";
 
@@ -64,6 +64,8 @@ export class WatchedFolder {
   private readonly reconcileMs: number | null;
 
   private subscription: watcher.AsyncSubscription | null = null;
+  /** The folder the native watches are on: `dir` with links resolved (they cannot watch through a link). */
+  private watchedPath: string;
   private subscribing: Promise<void> | null = null;
   private subscribeRetryMs = APPEARANCE_POLL_MS;
   private subscribeTimer: NodeJS.Timeout | null = null;
@@ -85,6 +87,7 @@ export class WatchedFolder {
 
   private constructor(private readonly options: WatchedFolderOptions) {
     this.dir = path.resolve(options.dir);
+    this.watchedPath = this.dir;
     this.log = options.log ?? stderrLog;
     this.include = options.include ?? (() => true);
     this.events = options.events ?? true;
@@ -135,12 +138,14 @@ export class WatchedFolder {
       return;
     }
     try {
-      const subscription = await watcher.subscribe(this.dir, (error, events) => this.onEvents(error, events));
+      const watchedPath = await realpath(this.dir);
+      const subscription = await watcher.subscribe(watchedPath, (error, events) => this.onEvents(error, events));
       if (this.closed) {
         await subscription.unsubscribe();
         return;
       }
       this.subscription = subscription;
+      this.watchedPath = watchedPath;
       this.subscribeRetryMs = APPEARANCE_POLL_MS;
       this.resolved("subscribe");
     } catch (error) {
@@ -195,7 +200,7 @@ export class WatchedFolder {
     }
     const changes: string[] = [];
     for (const event of events) {
-      const relative = path.relative(this.dir, event.path);
+      const relative = path.relative(this.watchedPath, event.path);
       if (relative === "") {
         void this.followReplacedFolder();
         return;

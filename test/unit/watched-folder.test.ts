@@ -1,5 +1,5 @@
 import { mkdirSync, writeFileSync } from "node:fs";
-import { mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, readdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -115,6 +115,18 @@ describe("WatchedFolder: native events", () => {
     record.batches.length = 0;
     await writeFile(path.join(dir, "second.txt"), "x");
     await expect.poll(() => sawPath(record, "second.txt"), SEEN_WITHIN).toBe(true);
+  });
+
+  it("follows a folder given as a link to the real one", async () => {
+    const parent = await temporaryFolder();
+    await mkdir(path.join(parent, "real"));
+    await symlink(path.join(parent, "real"), path.join(parent, "content"));
+    const record = recorder();
+    await open({ dir: path.join(parent, "content"), reconcileSeconds: false, record });
+
+    await writeFile(path.join(parent, "real", "site.txt"), "Title: Site");
+    await expect.poll(() => record.batches, SEEN_WITHIN).toContainEqual(["site.txt"]);
+    expect(record.logged).toEqual([]);
   });
 
   it("follows the folder's path when the folder is replaced as a whole", async () => {
