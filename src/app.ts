@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { FolderWatcher } from "./fs/folder-watcher.js";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { buildRoles, createAccountIndex, NOBODY_ROLE, verifyPassword, type AccountIndex, type Role, type User } from "./accounts/index.js";
@@ -22,6 +21,7 @@ import { recoverContent } from "./content/journal.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import { captureErrorStacks } from "./errors.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { WatchedFolder, type WatchLog, type WatchSettings } from "./fs/watched-folder.js";
 import type { PermissionContext } from "./permissions/can.js";
 import { TemplateStore } from "./site/templates.js";
 import { FileSessionRegistry, FileSessionStore, MemorySessionRegistry, MemorySessionStore, SessionManager, unixNow, type SessionStore } from "./session/index.js";
@@ -82,32 +82,37 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const warn = (message: string): void => logger.warn(message);
   const info = (message: string): void => logger.info(message);
   const shouldWatch = input.watch !== false;
+  const watchLog: WatchLog = (level, message, details) => logger[level](details ?? {}, message);
+  const watching: WatchSettings = { log: watchLog, reconcileSeconds: options.watch.reconcileSeconds };
   const siteDir = path.join(root, "site");
   const accountsDir = path.join(siteDir, "accounts");
 
   const contentRoot = path.join(root, "content");
   await recoverContent(contentRoot);
   const [content, accounts, blueprints] = await Promise.all([
-    createContentIndex({ root: contentRoot, extension: options.content.extension, ignore: options.content.ignore, watch: shouldWatch }),
-    createAccountIndex({ root: accountsDir, watch: shouldWatch, onWarning: warn }),
+    createContentIndex({
+      root: contentRoot,
+      extension: options.content.extension,
+      ignore: options.content.ignore,
+      watch: shouldWatch,
+      watching,
+    }),
+    createAccountIndex({ root: accountsDir, watch: shouldWatch, watching, onWarning: warn }),
     createBlueprintRegistry(siteDir),
   ]);
 
   let roles: Map<string, Role> = buildRoles(blueprints);
-  let blueprintTimer: NodeJS.Timeout | null = null;
-  const reloadBlueprints = (): void => {
-    if (blueprintTimer) clearTimeout(blueprintTimer);
-    blueprintTimer = setTimeout(() => {
-      blueprints.reload().then(
-        () => (roles = buildRoles(blueprints)),
-        (error: unknown) => logger.error({ err: error }, "Blueprints could not be reloaded"),
-      );
-    }, 50);
-  };
   const blueprintWatcher = shouldWatch
-    ? new FolderWatcher({ dir: path.join(siteDir, "blueprints"), onNotice: reloadBlueprints, onResumed: reloadBlueprints })
+    ? await WatchedFolder.open({
+        ...watching,
+        dir: path.join(siteDir, "blueprints"),
+        name: "blueprints",
+        reload: async () => {
+          await blueprints.reload();
+          roles = buildRoles(blueprints);
+        },
+      })
     : null;
-  blueprintWatcher?.start();
 
   const roleOf = (user: User): Role => roles.get(user.role) ?? NOBODY_ROLE;
   const permissions: PermissionContext = {
@@ -176,7 +181,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     unixNow,
     sessionStore instanceof MemorySessionStore ? new MemorySessionRegistry() : new FileSessionRegistry(sessionsDir),
   );
-  const tokens = options.api.tokens ? await TokenStore.open(accountsDir, { watch: shouldWatch }) : null;
+  const tokens = options.api.tokens ? await TokenStore.open(accountsDir, { watch: shouldWatch, watching }) : null;
   const basicCache = new BasicAuthCache(options.auth.basicCacheSeconds);
   security.current = {
     sessions,
@@ -201,7 +206,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     audit,
     mailer: input.mailer ?? new FileMailer({ dir: path.join(siteDir, "logs", "mail"), log: info }),
   };
-  const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch });
+  const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch, watching });
   const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, logger, templates });
   // debug output says where an error was thrown
   const releaseErrorStacks = options.debug ? captureErrorStacks() : null;
@@ -224,10 +229,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
       return server.listen({ port, host });
     },
     async close(): Promise<void> {
-      blueprintWatcher?.close();
-      templates.close();
-      tokens?.close();
-      if (blueprintTimer) clearTimeout(blueprintTimer);
+      await Promise.all([blueprintWatcher?.close(), templates.close(), tokens?.close()]);
       await server.close();
       await Promise.all([content.close(), accounts.close(), audit.idle(), tokens?.idle()]);
       releaseErrorStacks?.();

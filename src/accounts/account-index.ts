@@ -1,18 +1,18 @@
 /**
  * The in-memory index of `site/accounts/`: one `User` per account folder, read once and kept current by
- * file-system notices (a new folder or an edited `.htpasswd` is seen within a second) and by `refresh(id)` after
+ * a watched folder (a new folder or an edited `.htpasswd` is seen within a second) and by `refresh(id)` after
  * Sheaf's own writes. Requests never read the disk through it.
  *
  * An account folder holds `index.php` (credentials), `.htpasswd` (hash and secrets) and `user.txt` (content).
- * A folder that cannot be read as an account is left out and reported through `onWarning`; it never stops the
- * index. Operations run one at a time, so a reload and a refresh cannot interleave.
+ * A folder that cannot be read as an account is left out and reported through `onWarning` (again only when the
+ * reason changes); it never stops the index. Operations run one at a time, so a reload and a refresh cannot interleave.
  */
 
-import { FolderWatcher } from "../fs/folder-watcher.js";
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTxt } from "../content/txt.js";
 import { ConfigError } from "../errors.js";
+import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
 import { parseHtpasswd, type PasswordFile } from "./htpasswd.js";
 import { parsePhpArrayFile, type PhpValue } from "./php-array.js";
 import type { User } from "./types.js";
@@ -22,7 +22,9 @@ export interface AccountIndexOptions {
   root: string;
   /** Keep the index current when files change on disk (default true). */
   watch?: boolean;
-  /** Receives a message for every account folder that is skipped because it cannot be read. */
+  /** How changes are followed when watching (log, reconciliation interval). */
+  watching?: WatchSettings;
+  /** Receives a message for an account folder that is skipped because it cannot be read (once per reason). */
   onWarning?: (message: string) => void;
 }
 
@@ -46,7 +48,6 @@ export interface AccountIndex {
 /** Folder names usable as user ids in lookups: keeps keys like `../x` away from the file system. */
 const USER_ID_PATTERN = /^[a-z0-9_-]+$/i;
 const UUID_PREFIX = "user://";
-const WATCH_DEBOUNCE_MS = 50;
 const GONE_CODES: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR"]);
 
 type AccountRead = { kind: "user"; user: User } | { kind: "skipped"; reason: string } | { kind: "gone" };
@@ -74,11 +75,16 @@ function optionalText(value: PhpValue | undefined): string | null {
   return null;
 }
 
-/** Account folder a watcher notice is about; undefined for dot-files of the root such as `.logins`. */
-function accountIdOfNotice(filename: string): string | undefined {
-  const first = filename.split(/[\\/]/)[0];
-  if (first === undefined || first === "" || first.startsWith(".")) return undefined;
-  return first;
+/** Account folders a batch of changed paths touches (dot-files of the root such as `.logins` are not watched). */
+function accountIdsOf(changes: ReadonlySet<string>): string[] {
+  const ids = new Set<string>();
+  for (const change of changes) ids.add(change.split("/")[0] as string);
+  return [...ids];
+}
+
+/** Everything but the root's dot-files (`.logins`, `.tokens.json`): inside an account folder, `.htpasswd` counts. */
+function isAccountPath(relativePath: string): boolean {
+  return relativePath.includes("/") || !relativePath.startsWith(".");
 }
 
 async function readAccount(root: string, id: string): Promise<AccountRead> {
@@ -153,15 +159,13 @@ class LiveAccountIndex implements AccountIndex {
   private usersByEmail = new Map<string, User>();
   private readonly listeners = new Set<() => void>();
   private queue: Promise<void> = Promise.resolve();
-  private readonly pendingIds = new Set<string>();
-  private pendingFullReload = false;
-  private noticeTimer: NodeJS.Timeout | null = null;
-  private watcher: FolderWatcher | null = null;
+  /** Why each skipped account folder was skipped, as last reported. */
+  private readonly skipReasons = new Map<string, string>();
+  private watcher: WatchedFolder | null = null;
   private closed = false;
 
   constructor(
     private readonly root: string,
-    private readonly shouldWatch: boolean,
     private readonly warn: (message: string) => void,
   ) {}
 
@@ -193,9 +197,9 @@ class LiveAccountIndex implements AccountIndex {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.watcher?.close();
-    if (this.noticeTimer !== null) clearTimeout(this.noticeTimer);
-    this.noticeTimer = null;
+    const watcher = this.watcher;
+    this.watcher = null;
+    await watcher?.close();
     await this.queue;
   }
 
@@ -252,14 +256,17 @@ class LiveAccountIndex implements AccountIndex {
       read = { kind: "skipped", reason: describe(error) };
     }
     if (read.kind === "skipped") {
-      this.warn(`The account folder "${path.join(this.root, id)}" was skipped: ${read.reason}`);
+      if (this.skipReasons.get(id) !== read.reason) {
+        this.skipReasons.set(id, read.reason);
+        this.warn(`The account folder "${path.join(this.root, id)}" was skipped: ${read.reason}`);
+      }
       return undefined;
     }
+    this.skipReasons.delete(id);
     return read.kind === "user" ? Object.freeze(read.user) : undefined;
   }
 
   private afterRead(changed: boolean): void {
-    this.startWatching();
     if (!changed) return;
     this.sortedUsers = Object.freeze([...this.accounts.values()].sort((a, b) => compareIds(a.id, b.id)));
     const byEmail = new Map<string, User>();
@@ -279,43 +286,16 @@ class LiveAccountIndex implements AccountIndex {
 
   // ---- watching ------------------------------------------------------------------------------------------------
 
-  /** Starts the watcher once the root exists (it may be created after start, by the first user creation). */
-  private startWatching(): void {
-    if (!this.shouldWatch || this.closed || this.watcher?.isWatching) return;
-    this.watcher ??= new FolderWatcher({
+  /** Follows the root, also when it does not exist yet (the first user creation makes it). */
+  async startWatching(settings: WatchSettings): Promise<void> {
+    if (this.closed || this.watcher !== null) return;
+    this.watcher = await WatchedFolder.open({
+      ...settings,
       dir: this.root,
-      onNotice: (filename) => this.onNotice(filename),
-      // Notices may have been missed while no watcher ran: read everything again.
-      onResumed: () => void this.enqueue(() => this.readAll()).catch((error: unknown) => this.warn(describe(error))),
+      name: "accounts",
+      include: isAccountPath,
+      reload: (changes) => this.enqueue(changes === null ? () => this.readAll() : () => this.readSome(accountIdsOf(changes))),
     });
-    // A missing root is no error: watching starts when a later read finds the folder.
-    this.watcher.start();
-  }
-
-  private onNotice(filename: string | null): void {
-    if (this.closed) return;
-    if (filename === null || filename === "") {
-      this.pendingFullReload = true;
-    } else {
-      const id = accountIdOfNotice(filename);
-      if (id === undefined) return;
-      this.pendingIds.add(id);
-    }
-    if (this.noticeTimer !== null) return;
-    this.noticeTimer = setTimeout(() => {
-      this.noticeTimer = null;
-      this.processNotices();
-    }, WATCH_DEBOUNCE_MS);
-    this.noticeTimer.unref();
-  }
-
-  private processNotices(): void {
-    const fullReload = this.pendingFullReload;
-    const ids = [...this.pendingIds];
-    this.pendingFullReload = false;
-    this.pendingIds.clear();
-    const operation = fullReload ? () => this.readAll() : () => this.readSome(ids);
-    this.enqueue(operation).catch((error: unknown) => this.warn(describe(error)));
   }
 }
 
@@ -326,11 +306,8 @@ class LiveAccountIndex implements AccountIndex {
  * @throws ConfigError when the root exists but cannot be read.
  */
 export async function createAccountIndex(options: AccountIndexOptions): Promise<AccountIndex> {
-  const index = new LiveAccountIndex(
-    path.resolve(options.root),
-    options.watch !== false,
-    options.onWarning ?? (() => undefined),
-  );
+  const index = new LiveAccountIndex(path.resolve(options.root), options.onWarning ?? (() => undefined));
   await index.readAll();
+  if (options.watch !== false) await index.startWatching(options.watching ?? {});
   return index;
 }

@@ -1,5 +1,6 @@
 import { isIP } from "node:net";
 import { ConfigError } from "../errors.js";
+import { DEFAULT_RECONCILE_SECONDS } from "../fs/watched-folder.js";
 
 function isIpOrCidr(entry: string): boolean {
   const [address = "", bits, ...rest] = entry.trim().split("/");
@@ -124,6 +125,10 @@ export interface SheafOptions {
     readonly maxBytes: number;
     /** Rotated files kept (`auth.log.1` … `auth.log.N`). */
     readonly keep: number;
+  };
+  readonly watch: {
+    /** Sheaf: seconds between scans of the watched folders for changes the file-system events missed; false = none. */
+    readonly reconcileSeconds: number | false;
   };
   readonly home: string;
   readonly error: string;
@@ -471,6 +476,9 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
     audit: {
       maxBytes: reader.positiveInt("audit.maxBytes", 10 * 1024 * 1024),
       keep: reader.positiveInt("audit.keep", 5),
+    },
+    watch: {
+      reconcileSeconds: reader.positiveIntOrFalse("watch.reconcile", DEFAULT_RECONCILE_SECONDS),
     },
     home: reader.string("home", "home"),
     error: reader.string("error", "error"),

@@ -3,12 +3,13 @@
  * records into an immutable snapshot that is swapped in at once. A change re-reads only the folders it touches,
  * but every swap builds fresh Page objects so that `parent` links always stay inside one snapshot.
  */
-import { FolderWatcher } from "../fs/folder-watcher.js";
 import { readFile } from "node:fs/promises";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { ConfigError } from "../errors.js";
+import { WatchedFolder } from "../fs/watched-folder.js";
 import { DEFAULT_IGNORE, DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
 import { parseTxt } from "./txt.js";
+import type { WatchSettings } from "../fs/watched-folder.js";
 import type { ContentFields, ContentIndex, ContentIndexOptions, Page, PageStatus, Site } from "./types.js";
 
 /** What one folder (the content root or a page folder) holds, as last read from disk. */
@@ -49,7 +50,6 @@ interface ResolvedOptions {
   readonly ignore: readonly string[];
 }
 
-const WATCH_DEBOUNCE_MS = 40;
 const RETRY_MIN_MS = 250;
 const RETRY_MAX_MS = 5_000;
 const MAX_PARALLEL_SCANS = 32;
@@ -76,7 +76,7 @@ export async function createContentIndex(options: ContentIndexOptions): Promise<
   }
 
   const index = new LiveContentIndex(resolved, initial);
-  if (options.watch !== false) index.startWatching();
+  if (options.watch !== false) await index.startWatching(options.watching ?? {});
   return index;
 }
 
@@ -85,11 +85,12 @@ class LiveContentIndex implements ContentIndex {
   private readonly listeners = new Set<() => void>();
   private pendingChanges: ChangeSet = new Map();
   private pendingFullReload = false;
-  private waiters: Array<() => void> = [];
+  /** Callers waiting for the next rebuild; told whether it failed. */
+  private waiters: Array<(failure: unknown) => void> = [];
   private running: Promise<void> | null = null;
   private rebuildTimer: NodeJS.Timeout | null = null;
   private retryDelay = RETRY_MIN_MS;
-  private watcher: FolderWatcher | null = null;
+  private watcher: WatchedFolder | null = null;
   private closed = false;
 
   constructor(
@@ -132,55 +133,38 @@ class LiveContentIndex implements ContentIndex {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.watcher?.close();
+    const watcher = this.watcher;
     this.watcher = null;
+    await watcher?.close();
     if (this.rebuildTimer !== null) clearTimeout(this.rebuildTimer);
     this.rebuildTimer = null;
     await this.running;
-    this.releaseWaiters();
+    this.releaseWaiters(null);
   }
 
-  private releaseWaiters(): void {
+  private releaseWaiters(failure: unknown): void {
     const waiters = this.waiters;
     this.waiters = [];
-    for (const resolveWaiter of waiters) resolveWaiter();
+    for (const resolveWaiter of waiters) resolveWaiter(failure);
   }
 
-  startWatching(): void {
+  async startWatching(settings: WatchSettings): Promise<void> {
     if (this.closed || this.watcher !== null) return;
-    const watcher = new FolderWatcher({
+    this.watcher = await WatchedFolder.open({
+      ...settings,
       dir: this.options.root,
-      onNotice: (filename) => this.onNotice(filename),
-      // Notices may have been missed while no watcher was running: read everything again.
-      onResumed: () => {
-        this.pendingFullReload = true;
-        this.scheduleRebuild(0);
-      },
-      onError: (error) => this.onWatchError(error),
+      name: "content",
+      include: (relativePath) => isIndexedName(relativePath.slice(relativePath.lastIndexOf("/") + 1), this.options.ignore),
+      reload: (changes) => this.applyNotices(changes),
     });
-    this.watcher = watcher;
-    if (!watcher.start()) watcher.restart();
   }
 
-  /** A folder removed while the watcher was adding it: the watcher keeps running, only that folder is re-read. */
-  private onWatchError(error: unknown): boolean {
-    const path = (error as NodeJS.ErrnoException | null)?.path;
-    const vanishedPath = typeof path === "string" ? resolve(path) : null;
-    if (!isGone(error) || vanishedPath === null || vanishedPath === this.options.root) return false;
-    if (isInside(this.options.root, vanishedPath)) this.addChange(vanishedPath, true);
-    this.scheduleRebuild(WATCH_DEBOUNCE_MS);
-    return true;
-  }
-
-  private onNotice(filename: string | null): void {
-    if (this.closed) return;
-    if (filename === null || filename === "") {
-      this.pendingFullReload = true;
-    } else {
-      if (!isIndexedPath(filename, this.options.ignore)) return;
-      this.addChange(join(this.options.root, filename), true);
-    }
-    this.scheduleRebuild(WATCH_DEBOUNCE_MS);
+  /** Rebuilds after changes seen on disk; rejects when the rebuild failed (it is retried). */
+  private async applyNotices(changes: ReadonlySet<string> | null): Promise<void> {
+    if (changes === null) this.pendingFullReload = true;
+    else for (const change of changes) this.addChange(join(this.options.root, change), true);
+    const failure = await this.flushReportingFailure();
+    if (failure !== null) throw failure;
   }
 
   private addChange(path: string, deep: boolean): void {
@@ -191,7 +175,7 @@ class LiveContentIndex implements ContentIndex {
     }
   }
 
-  /** Coalesces notices: the first one arms the timer, later ones just join the pending set. */
+  /** Tries pending work again after `delay` (the caller of a failed refresh is not there to ask again). */
   private scheduleRebuild(delay: number): void {
     if (this.rebuildTimer !== null || this.closed) return;
     this.rebuildTimer = setTimeout(() => {
@@ -202,7 +186,12 @@ class LiveContentIndex implements ContentIndex {
   }
 
   /** Resolves once a rebuild that started after this call has finished (successfully or not). */
-  private flush(): Promise<void> {
+  private async flush(): Promise<void> {
+    await this.flushReportingFailure();
+  }
+
+  /** Like flush(), resolving with the error of a failed rebuild, or null. */
+  private flushReportingFailure(): Promise<unknown> {
     return new Promise((resolveFlush) => {
       this.waiters.push(resolveFlush);
       this.kick();
@@ -239,7 +228,7 @@ class LiveContentIndex implements ContentIndex {
       this.pendingChanges = new Map();
       this.pendingFullReload = false;
 
-      let failed = false;
+      let failure: unknown = null;
       if (fullReload || changes.length > 0) {
         try {
           const reusable = fullReload
@@ -247,26 +236,20 @@ class LiveContentIndex implements ContentIndex {
             : invalidate(this.snapshot.records, this.options.root, changes);
           this.swap(await buildSnapshot(this.options, reusable));
           this.retryDelay = RETRY_MIN_MS;
-        } catch {
+        } catch (error) {
           // Keep serving the previous snapshot and try the same work again a little later.
-          failed = true;
+          failure = error ?? new Error("The content could not be read");
           this.pendingFullReload ||= fullReload;
           for (const change of changes) this.addChange(change.path, change.deep);
         }
       }
-      for (const resolveWaiter of waiters) resolveWaiter();
+      for (const resolveWaiter of waiters) resolveWaiter(failure);
 
-      if (failed) {
-        if (this.closed) this.releaseWaiters();
+      if (failure !== null) {
+        if (this.closed) this.releaseWaiters(failure);
         const delay = this.retryDelay;
         this.retryDelay = Math.min(delay * 2, RETRY_MAX_MS);
-        if (!this.closed) {
-          this.rebuildTimer = setTimeout(() => {
-            this.rebuildTimer = null;
-            this.kick();
-          }, delay);
-          this.rebuildTimer.unref();
-        }
+        this.scheduleRebuild(delay);
         return false;
       }
     }
@@ -293,13 +276,10 @@ function isInside(root: string, path: string): boolean {
   return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** Notices below dot-folders, ignored names or underscore folders other than `_drafts` cannot change the index. */
-function isIndexedPath(relativePath: string, ignore: readonly string[]): boolean {
-  for (const segment of relativePath.split(/[\\/]/)) {
-    if (segment.startsWith(".") || ignore.includes(segment)) return false;
-    if (segment.startsWith("_") && segment !== DRAFTS_FOLDER) return false;
-  }
-  return true;
+/** Dot-files and -folders, ignored names and underscore folders other than `_drafts` cannot change the index. */
+function isIndexedName(name: string, ignore: readonly string[]): boolean {
+  if (name.startsWith(".") || ignore.includes(name)) return false;
+  return !name.startsWith("_") || name === DRAFTS_FOLDER;
 }
 
 /** Copy of `records` without the folders the changes may have touched; those are read again. */

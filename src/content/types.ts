@@ -1,4 +1,5 @@
 /** Shapes of the in-memory content index. Built once from `content/`, kept current by file-system notices. */
+import type { WatchSettings } from "../fs/watched-folder.js";
 
 export type PageStatus = "listed" | "unlisted" | "draft";
 
@@ -47,6 +48,8 @@ export interface ContentIndexOptions {
   ignore?: readonly string[];
   /** Keep the index current when files change on disk (default true). */
   watch?: boolean;
+  /** How changes are followed when watching (log, reconciliation interval). */
+  watching?: WatchSettings;
 }
 
 export interface ContentIndex {

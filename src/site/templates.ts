@@ -1,6 +1,6 @@
 import { readFile } from "node:fs/promises";
-import { FolderWatcher } from "../fs/folder-watcher.js";
 import { listDirectory } from "../fs/list-directory.js";
+import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
 import path from "node:path";
 import { Eta } from "eta";
 
@@ -12,8 +12,7 @@ import { Eta } from "eta";
 export class TemplateStore {
   private readonly sources = new Map<string, string>();
   private readonly eta: Eta;
-  private watcher: FolderWatcher | null = null;
-  private reloadTimer: NodeJS.Timeout | null = null;
+  private watcher: WatchedFolder | null = null;
 
   private constructor(readonly dir: string) {
     this.eta = new Eta({
@@ -30,10 +29,15 @@ export class TemplateStore {
     };
   }
 
-  static async open(dir: string, { watch: shouldWatch = true }: { watch?: boolean } = {}): Promise<TemplateStore> {
+  static async open(
+    dir: string,
+    { watch: shouldWatch = true, watching = {} }: { watch?: boolean; watching?: WatchSettings } = {},
+  ): Promise<TemplateStore> {
     const store = new TemplateStore(path.resolve(dir));
     await store.reload();
-    if (shouldWatch) store.startWatching();
+    if (shouldWatch) {
+      store.watcher = await WatchedFolder.open({ ...watching, dir: store.dir, name: "templates", reload: () => store.reload() });
+    }
     return store;
   }
 
@@ -54,15 +58,6 @@ export class TemplateStore {
     this.eta.filepathCache = {};
   }
 
-  private startWatching(): void {
-    const scheduleReload = (): void => {
-      if (this.reloadTimer) clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => void this.reload().catch(() => undefined), 30);
-    };
-    this.watcher = new FolderWatcher({ dir: this.dir, onNotice: scheduleReload, onResumed: scheduleReload });
-    this.watcher.start();
-  }
-
   has(template: string): boolean {
     return this.sources.has(path.join(this.dir, `${template}.eta`));
   }
@@ -74,8 +69,7 @@ export class TemplateStore {
     return this.eta.render(`./${name}`, data);
   }
 
-  close(): void {
-    this.watcher?.close();
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+  async close(): Promise<void> {
+    await this.watcher?.close();
   }
 }

@@ -1,10 +1,10 @@
 import { hash, randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { FolderWatcher } from "../fs/folder-watcher.js";
 import path from "node:path";
 import { safeEqual } from "../crypto/safe-equal.js";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
+import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
 
 /**
  * Application passwords (API tokens): `sheaf_<public id>_<secret>`. The public id finds the record in O(1); only a
@@ -60,6 +60,10 @@ function randomBase32(length: number): string {
   return text;
 }
 
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
 function iso(unix: number | null): string | null {
   return unix === null ? null : new Date(unix * 1000).toISOString();
 }
@@ -85,38 +89,36 @@ export class TokenStore {
   private readonly records = new Map<string, TokenRecord>();
   private readonly mutex = new KeyedMutex();
   private readonly persistedUse = new Map<string, number>();
-  private watcher: FolderWatcher | null = null;
-  private reloadTimer: NodeJS.Timeout | null = null;
+  private watcher: WatchedFolder | null = null;
 
   private constructor(readonly file: string) {}
 
   /** Opens the store; with `watch`, changes made by another process (the CLI) are picked up within a second. */
-  static async open(accountsDir: string, { watch: shouldWatch = false }: { watch?: boolean } = {}): Promise<TokenStore> {
+  static async open(
+    accountsDir: string,
+    { watch: shouldWatch = false, watching = {} }: { watch?: boolean; watching?: WatchSettings } = {},
+  ): Promise<TokenStore> {
     const store = new TokenStore(path.join(accountsDir, ".tokens.json"));
     await store.load();
-    if (shouldWatch) store.startWatching();
+    if (shouldWatch) {
+      const fileName = path.basename(store.file);
+      store.watcher = await WatchedFolder.open({
+        ...watching,
+        dir: accountsDir,
+        name: "tokens",
+        // only the file itself; account folders are none of the store's business
+        include: (relativePath) => relativePath === fileName,
+        reload: async () => {
+          const problem = await store.mutex.run(store.file, () => store.load());
+          if (problem !== null) throw problem;
+        },
+      });
+    }
     return store;
   }
 
-  private startWatching(): void {
-    const scheduleReload = (): void => {
-      if (this.reloadTimer) clearTimeout(this.reloadTimer);
-      this.reloadTimer = setTimeout(() => void this.mutex.run(this.file, () => this.load()).catch(() => undefined), 50);
-    };
-    this.watcher = new FolderWatcher({
-      dir: path.dirname(this.file),
-      recursive: false,
-      onNotice: (name) => {
-        if (name === null || name === path.basename(this.file)) scheduleReload();
-      },
-      onResumed: scheduleReload,
-    });
-    this.watcher.start();
-  }
-
-  close(): void {
-    this.watcher?.close();
-    if (this.reloadTimer) clearTimeout(this.reloadTimer);
+  async close(): Promise<void> {
+    await this.watcher?.close();
   }
 
   /** Resolves once every write started so far (e.g. a last-use record) is on disk. */
@@ -124,11 +126,18 @@ export class TokenStore {
     return this.mutex.run(this.file, async () => undefined);
   }
 
-  private async load(): Promise<void> {
-    const text = await readFile(this.file, "utf8").catch(() => null);
+  /** Reads the file into memory; resolves with what was wrong with it (nothing is granted then), or null. */
+  private async load(): Promise<Error | null> {
+    let text: string | null = null;
+    let problem: Error | null = null;
+    try {
+      text = await readFile(this.file, "utf8");
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") problem = asError(error);
+    }
     const previous = new Map(this.records);
     this.records.clear();
-    if (!text) return;
+    if (!text) return problem;
     try {
       const raw = JSON.parse(text) as Record<string, TokenRecord>;
       for (const record of Object.values(raw)) {
@@ -138,9 +147,11 @@ export class TokenStore {
         const lastUsedAt = Math.max(record.lastUsedAt ?? 0, known?.lastUsedAt ?? 0) || null;
         this.records.set(record.id, { ...record, lastUsedAt, lastUsedIp: known?.lastUsedIp ?? record.lastUsedIp });
       }
-    } catch {
+    } catch (error) {
       // an unreadable file grants nothing; it is rewritten on the next change
+      return asError(error);
     }
+    return null;
   }
 
   /**
