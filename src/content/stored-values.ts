@@ -1,5 +1,7 @@
 import { stringify as stringifyYaml } from "yaml";
 import type { Blueprint, BlueprintField } from "../blueprints/types.js";
+import { InvalidArgumentError } from "../errors.js";
+import { slugify } from "./slug.js";
 import type { ContentFields } from "./types.js";
 
 /**
@@ -14,6 +16,64 @@ const JSON_TYPES = new Set(["blocks", "layout"]);
 /** Content keys as parsed from files: lower-case, `-` and spaces as `_`. */
 export function normaliseFieldKey(key: string): string {
   return key.trim().toLowerCase().replace(/[-\s]/g, "_");
+}
+
+/** Longest field key a request may send; the file format keeps at most 128 characters of a key anyway. */
+export const MAX_FIELD_KEY_LENGTH = 128;
+/** Longest title a request may set. */
+export const MAX_TITLE_LENGTH = 1024;
+/** Longest stored text of one field a request may set (1 MiB of characters). */
+export const MAX_FIELD_VALUE_LENGTH = 1024 * 1024;
+
+/**
+ * The key a field is stored under, as the content file will hold it and the reader will read it back: slugified
+ * the way keys are written (`Title!`, `títle` and `TITLE_` are all `title`), with `-` read back as `_`. Permission
+ * checks compare this, never the key as sent. Empty when nothing of the key would be written.
+ */
+export function storedFieldKey(key: string): string {
+  return slugify(normaliseFieldKey(key)).replaceAll("-", "_");
+}
+
+/**
+ * The stored keys of a request's fields, each with its value. Refuses a key longer than MAX_FIELD_KEY_LENGTH
+ * (checked before any work on it) and a body where two keys would be stored as one field. Keys that store as
+ * nothing are left out.
+ *
+ * @throws InvalidArgumentError
+ */
+export function submittedFields(input: Readonly<Record<string, unknown>>): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  const sentAs = new Map<string, string>();
+  for (const [rawKey, value] of Object.entries(input)) {
+    if (rawKey.length > MAX_FIELD_KEY_LENGTH) {
+      throw new InvalidArgumentError({ message: `Field names must not be longer than ${MAX_FIELD_KEY_LENGTH} characters` });
+    }
+    const key = storedFieldKey(rawKey);
+    if (key === "") continue;
+    const earlier = sentAs.get(key);
+    if (earlier !== undefined) {
+      throw new InvalidArgumentError({ message: `The fields "${earlier}" and "${rawKey}" would be stored as the same field "${key}"` });
+    }
+    sentAs.set(key, rawKey);
+    fields.set(key, value);
+  }
+  return fields;
+}
+
+/**
+ * Refuses a body that sets a model's UUID: UUIDs are managed by Sheaf (any key spelling stored as `uuid` counts).
+ *
+ * @throws InvalidArgumentError
+ */
+export function assertNoUuidChange(fields: ReadonlyMap<string, unknown>): void {
+  if (fields.has("uuid")) throw new InvalidArgumentError({ message: "The UUID of a model cannot be changed" });
+}
+
+/** @throws InvalidArgumentError when a title is longer than MAX_TITLE_LENGTH characters. */
+export function assertTitleLength(title: string): void {
+  if (title.length > MAX_TITLE_LENGTH) {
+    throw new InvalidArgumentError({ message: `The title must not be longer than ${MAX_TITLE_LENGTH} characters` });
+  }
 }
 
 function scalarText(value: unknown): string {
@@ -51,17 +111,21 @@ export function storedValue(field: BlueprintField | undefined, value: unknown): 
 }
 
 /**
- * Merges input into stored content: keys normalised, `null`/`undefined` values leave the stored value as it is,
- * values converted by field type. Order: title, blueprint fields, other stored keys, uuid last.
+ * Merges input into stored content: keys as they will be stored (see `submittedFields`, which also refuses keys
+ * that collide), `null`/`undefined` values leave the stored value as it is, values converted by field type and
+ * capped in length. Order: title, blueprint fields, other stored keys, uuid last.
  */
-export function mergeContent(blueprint: Blueprint, current: ContentFields, input: Record<string, unknown>): ContentFields {
+export function mergeContent(blueprint: Blueprint, current: ContentFields, input: Readonly<Record<string, unknown>>): ContentFields {
   const fieldsByName = new Map(blueprint.fields.map((field) => [field.name, field]));
   const merged: Record<string, string> = { ...current };
-  for (const [rawKey, value] of Object.entries(input)) {
+  for (const [key, value] of submittedFields(input)) {
     if (value === null || value === undefined) continue;
-    const key = normaliseFieldKey(rawKey);
-    if (key === "") continue;
-    merged[key] = storedValue(fieldsByName.get(key), value);
+    if (key === "title" && typeof value === "string") assertTitleLength(value);
+    const stored = storedValue(fieldsByName.get(key), value);
+    if (stored.length > MAX_FIELD_VALUE_LENGTH) {
+      throw new InvalidArgumentError({ message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters` });
+    }
+    merged[key] = stored;
   }
   return orderContent(blueprint, merged);
 }
@@ -80,7 +144,7 @@ export function orderContent(blueprint: Blueprint, fields: ContentFields): Conte
 
 /** Blueprint `default` values of fields a new model did not get (`today`/`now` for dates resolve to the clock). */
 export function fieldDefaults(blueprint: Blueprint, given: Record<string, unknown>, now = new Date()): Record<string, unknown> {
-  const present = new Set(Object.keys(given).map(normaliseFieldKey));
+  const present = new Set(Object.keys(given).map(storedFieldKey));
   const defaults: Record<string, unknown> = {};
   for (const field of blueprint.fields) {
     const value = field.props["default"];
