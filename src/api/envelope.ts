@@ -3,7 +3,7 @@ import type { ViewContext } from "./context.js";
 import { CollectionResult, ModelResult } from "./result.js";
 import type { ApiResult } from "./route.js";
 import { asJsonMap, defaultSelection, parseSelect, renderModel, viewSelection, type Selection } from "./views/engine.js";
-import { paginate } from "./pagination.js";
+import { paginate, type PaginationParam } from "./pagination.js";
 
 export interface ApiResponse {
   readonly status: number;
@@ -99,8 +99,8 @@ export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug
 export interface RenderQuery {
   readonly select: string | undefined;
   readonly view: string | undefined;
-  readonly page: string | undefined;
-  readonly limit: string | undefined;
+  readonly page: PaginationParam;
+  readonly limit: PaginationParam;
 }
 
 function modelSelection(result: ModelResult, query: RenderQuery): Selection {
