@@ -259,18 +259,18 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       return page.id;
     }),
   ),
-  route("PATCH", "pages/(:any)/template", (context, [param = ""]) =>
-    withPage(context, param, async (page) => {
+  route("PATCH", "pages/(:any)/template", (context, [param = ""]) => {
+    // checked first: the name becomes the content file's name
+    const template = requestedTemplateName(context.request.body.get("template") ?? "") ?? "";
+    return withPage(context, param, async (page) => {
       assertCan(context, "changeTemplate", page, "page.changeTemplate.permission");
-      // checked first: the name becomes the content file's name
-      const template = requestedTemplateName(context.request.body.get("template") ?? "") ?? "";
       const allowed = allowedTemplates(page, context.services.blueprints.page(page.template));
       if (template === "" || !allowed.includes(template)) {
         throw new InvalidArgumentError({ key: "page.changeTemplate.invalid", data: { slug: page.slug, template } });
       }
       if (template !== page.template) await context.services.writer.changeTemplate(page, template);
-    }),
-  ),
+    });
+  }),
   route("PATCH", "pages/(:any)/title", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       assertCan(context, "changeTitle", page, "page.changeTitle.permission");
