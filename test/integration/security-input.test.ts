@@ -136,8 +136,9 @@ describe("field selection reaches only declared fields", () => {
     }
   });
 
-  it("answers a select of 30+ unknown fields with 200 and an empty selection", async () => {
-    const select = Array.from({ length: 60 }, (_, index) => `unknown${index}`).join(",");
+  it("answers a select of 30+ unknown fields (prototype members among them) with 200 and an empty selection", async () => {
+    const prototypeNames = Object.getOwnPropertyNames(Object.prototype);
+    const select = [...prototypeNames, ...Array.from({ length: 30 }, (_, index) => `unknown${index}`)].join(",");
     const reply = await admin.get(`/api/pages/notes?select=${select}`);
     expect(reply.status).toBe(200);
     expect(dataOf(reply)).toEqual([]);
@@ -187,11 +188,13 @@ describe("changeTitle cannot be dodged by key spelling", () => {
   it("refuses a token whose scope lacks changeTitle, whatever the key spelling", async () => {
     const owner = await site.client().loginOrThrow(ADMIN);
     const { token } = await createToken(owner, { name: "updates only", scope: { pages: { access: true, read: true, update: true } } });
+    const allowed = await site.client().request("PATCH", "/api/pages/notes", { headers: bearer(token), json: { intro: "By token" } });
+    expect(allowed.status).toBe(200);
     for (const key of ["title", "title!", "TITLE_", "títle"]) {
       const reply = await site.client().request("PATCH", "/api/pages/notes", { headers: bearer(token), json: { [key]: "By token" } });
       expect(reply.status).toBe(403);
     }
-    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).not.toContain("By token");
+    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).not.toMatch(/^Title: By token/m);
   });
 
   it("refuses a body where two keys are stored as one field (400), for pages, the site and users", async () => {
@@ -282,8 +285,8 @@ describe("length caps before any work (event-loop safety)", () => {
     const tooLong = await admin.request("POST", "/api/site/children", { withCsrf: true, json: { slug } });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body).toMatchObject({ key: "error.page.slug.maxlength" });
-    // an alarm, not a benchmark: slugifying 7 M characters took seconds
-    expect(performance.now() - started).toBeLessThan(5000);
+    // an alarm, not a benchmark: slugifying the 7 M characters took over 3 s
+    expect(performance.now() - started).toBeLessThan(1200);
   });
 
   it("refuses a title over 1,024 characters, a field key over 128 characters and a field value over 1 MiB", async () => {
