@@ -27,7 +27,7 @@ export function resolveInside(folder: string, ...segments: readonly string[]): s
   const base = path.resolve(folder);
   const resolved = path.resolve(base, ...parts);
   const relative = path.relative(base, resolved);
-  if (relative === "" || relative.startsWith("..") || path.isAbsolute(relative)) {
+  if (relative === "" || relative === ".." || relative.startsWith(`..${path.sep}`) || path.isAbsolute(relative)) {
     throw new InvalidArgumentError({ message: "Invalid path in the request" });
   }
   return resolved;
