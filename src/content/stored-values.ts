@@ -117,7 +117,7 @@ export function storedValue(field: BlueprintField | undefined, value: unknown): 
  */
 export function mergeContent(blueprint: Blueprint, current: ContentFields, input: Readonly<Record<string, unknown>>): ContentFields {
   const fieldsByName = new Map(blueprint.fields.map((field) => [field.name, field]));
-  const merged: Record<string, string> = { ...current };
+  const merged = new Map<string, string>(Object.entries(current));
   for (const [key, value] of submittedFields(input)) {
     if (value === null || value === undefined) continue;
     if (key === "title" && typeof value === "string") assertTitleLength(value);
@@ -125,21 +125,25 @@ export function mergeContent(blueprint: Blueprint, current: ContentFields, input
     if (stored.length > MAX_FIELD_VALUE_LENGTH) {
       throw new InvalidArgumentError({ message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters` });
     }
-    merged[key] = stored;
+    merged.set(key, stored);
   }
-  return orderContent(blueprint, merged);
+  return orderContent(blueprint, Object.fromEntries(merged));
 }
 
 export function orderContent(blueprint: Blueprint, fields: ContentFields): ContentFields {
-  const ordered: Record<string, string> = {};
-  if (fields["title"] !== undefined) ordered["title"] = fields["title"];
+  // a Map, so that keys like `constructor` are plain keys and never read from or written to a prototype
+  const ordered = new Map<string, string>();
+  const own = (key: string): string | undefined => (Object.hasOwn(fields, key) ? fields[key] : undefined);
+  const title = own("title");
+  if (title !== undefined) ordered.set("title", title);
   for (const field of blueprint.fields) {
-    const value = fields[field.name];
-    if (value !== undefined && !(field.name in ordered)) ordered[field.name] = value;
+    const value = own(field.name);
+    if (value !== undefined && !ordered.has(field.name)) ordered.set(field.name, value);
   }
-  for (const [key, value] of Object.entries(fields)) if (!(key in ordered) && key !== "uuid") ordered[key] = value;
-  if (fields["uuid"] !== undefined) ordered["uuid"] = fields["uuid"];
-  return ordered;
+  for (const [key, value] of Object.entries(fields)) if (!ordered.has(key) && key !== "uuid") ordered.set(key, value);
+  const uuid = own("uuid");
+  if (uuid !== undefined) ordered.set("uuid", uuid);
+  return Object.fromEntries(ordered);
 }
 
 /** Blueprint `default` values of fields a new model did not get (`today`/`now` for dates resolve to the clock). */

@@ -58,3 +58,11 @@ describe("mergeContent", () => {
     expect(mergeContent(BLUEPRINT, {}, { title: "t".repeat(1024) })["title"]).toHaveLength(1024);
   });
 });
+
+describe("content keys named like Object members", () => {
+  it("stores constructor and toString as plain fields", () => {
+    const merged = mergeContent(BLUEPRINT, { title: "T" }, { constructor: "c", toString: "s", valueOf: "v" });
+    expect(merged).toEqual({ title: "T", constructor: "c", tostring: "s", valueof: "v" });
+    expect(Object.getPrototypeOf(merged)).toBe(Object.prototype);
+  });
+});
