@@ -186,15 +186,17 @@ describe("changeTitle cannot be dodged by key spelling", () => {
   });
 
   it("refuses a token whose scope lacks changeTitle, whatever the key spelling", async () => {
-    const owner = await site.client().loginOrThrow(ADMIN);
+    const tokens = await startSite({ memorySessions: true, config: { api: { basicAuth: true, allowInsecure: true, tokens: true } } });
+    const owner = await tokens.client().loginOrThrow(ADMIN);
     const { token } = await createToken(owner, { name: "updates only", scope: { pages: { access: true, read: true, update: true } } });
-    const allowed = await site.client().request("PATCH", "/api/pages/notes", { headers: bearer(token), json: { intro: "By token" } });
+    const allowed = await tokens.client().request("PATCH", "/api/pages/notes", { headers: bearer(token), json: { intro: "By token" } });
     expect(allowed.status).toBe(200);
     for (const key of ["title", "title!", "TITLE_", "títle"]) {
-      const reply = await site.client().request("PATCH", "/api/pages/notes", { headers: bearer(token), json: { [key]: "By token" } });
+      const reply = await tokens.client().request("PATCH", "/api/pages/notes", { headers: bearer(token), json: { [key]: "By token" } });
       expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({ key: "error.page.changeTitle.permission" });
     }
-    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).not.toMatch(/^Title: By token/m);
+    expect(await readFile(path.join(tokens.root, "content", "1_notes", "notes.txt"), "utf8")).not.toMatch(/^Title: By token/m);
   });
 
   it("refuses a body where two keys are stored as one field (400), for pages, the site and users", async () => {
