@@ -260,8 +260,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
     }),
   ),
   route("PATCH", "pages/(:any)/template", (context, [param = ""]) => {
-    // checked first: the name becomes the content file's name
-    const template = requestedTemplateName(context.request.body.get("template") ?? "") ?? "";
+    // a given name is checked first, as it becomes the content file's name; a missing one is refused below
+    const template = (context.request.body.string("template") ?? "").trim();
+    if (template !== "") requestedTemplateName(template);
     return withPage(context, param, async (page) => {
       assertCan(context, "changeTemplate", page, "page.changeTemplate.permission");
       const allowed = allowedTemplates(page, context.services.blueprints.page(page.template));
