@@ -209,6 +209,18 @@ describe("changeTitle cannot be dodged by key spelling", () => {
   });
 });
 
+describe("credential keys cannot be smuggled into user content by spelling", () => {
+  it.each([["Email!"], ["ROLE_"], ["róle"], ["Password-"]])("leaves %j out of user.txt and the credentials as they were", async (key) => {
+    const file = path.join(site.root, "site", "accounts", EDITOR.id, "user.txt");
+    const before = existsSync(file) ? await readFile(file, "utf8") : "";
+    const reply = await admin.request("PATCH", `/api/users/${EDITOR.id}`, { withCsrf: true, json: { [key]: "admin" } });
+    expect(reply.status).toBe(200);
+    expect(dataOf(reply)).toMatchObject({ email: EDITOR.email, role: expect.objectContaining({ name: "editor" }) });
+    const after = existsSync(file) ? await readFile(file, "utf8") : "";
+    expect(after).toBe(before);
+  });
+});
+
 describe("uuid is not writable through content updates (rules z-uuid-*)", () => {
   it.each([["uuid"], ["UUID"], ["uuid!"], ["Uuid-"], ["úuid"]])("refuses %j for pages, the site, users and the account, changing nothing", async (key) => {
     const pageFile = path.join(site.root, "content", "2_about", "default.txt");
