@@ -20,6 +20,8 @@ export function normaliseFieldKey(key: string): string {
 
 /** Longest field key a request may send; the file format keeps at most 128 characters of a key anyway. */
 export const MAX_FIELD_KEY_LENGTH = 128;
+/** Deepest nesting of lists and maps in one field a request may set (deeper ones would exhaust the stack). */
+export const MAX_FIELD_VALUE_DEPTH = 64;
 /** Longest title a request may set. */
 export const MAX_TITLE_LENGTH = 1024;
 /** Longest stored text of one field a request may set (1 MiB of characters). */
@@ -67,6 +69,20 @@ export function submittedFields(input: Readonly<Record<string, unknown>>): Map<s
  */
 export function assertNoUuidChange(fields: ReadonlyMap<string, unknown>): void {
   if (fields.has("uuid")) throw new InvalidArgumentError({ message: "The UUID of a model cannot be changed" });
+}
+
+/** How deeply lists and maps nest in a value, counted without recursion; stops once past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (typeof current !== "object" || current === null) continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /** @throws InvalidArgumentError when a title is longer than MAX_TITLE_LENGTH characters. */
@@ -121,6 +137,9 @@ export function mergeContent(blueprint: Blueprint, current: ContentFields, input
   for (const [key, value] of submittedFields(input)) {
     if (value === null || value === undefined) continue;
     if (key === "title" && typeof value === "string") assertTitleLength(value);
+    if (nestingDepth(value, MAX_FIELD_VALUE_DEPTH) > MAX_FIELD_VALUE_DEPTH) {
+      throw new InvalidArgumentError({ message: `The field "${key}" nests lists or maps deeper than ${MAX_FIELD_VALUE_DEPTH} levels` });
+    }
     const stored = storedValue(fieldsByName.get(key), value);
     if (stored.length > MAX_FIELD_VALUE_LENGTH) {
       throw new InvalidArgumentError({ message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters` });

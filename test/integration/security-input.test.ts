@@ -316,4 +316,18 @@ describe("length caps before any work (event-loop safety)", () => {
     expect(await tree(path.join(site.root, "content"))).toEqual(before);
     expect((await admin.request("PATCH", "/api/pages/notes", { withCsrf: true, json: { title: "t".repeat(1024) } })).status).toBe(200);
   });
+
+  it("refuses field values nested deeper than 64 levels with 400 instead of exhausting the stack (500)", async () => {
+    const before = await tree(path.join(site.root, "content"));
+    for (const depth of [65, 5000, 20_000]) {
+      const nested = `${"[".repeat(depth)}${"]".repeat(depth)}`;
+      const raw = { body: `{"text": ${nested}}`, contentType: "application/json" };
+      expectInvalidArgument(await admin.request("PATCH", "/api/pages/notes", { withCsrf: true, raw }));
+      const create = { body: `{"slug": "deep", "content": {"text": ${nested}}}`, contentType: "application/json" };
+      expectInvalidArgument(await admin.request("POST", "/api/site/children", { withCsrf: true, raw: create }));
+    }
+    expect(await tree(path.join(site.root, "content"))).toEqual(before);
+    const shallow = { body: `{"text": ${"[".repeat(64)}${"]".repeat(64)}}`, contentType: "application/json" };
+    expect((await admin.request("PATCH", "/api/pages/notes", { withCsrf: true, raw: shallow })).status).toBe(200);
+  });
 });
