@@ -75,7 +75,8 @@ export class Params {
     const prefix = `${name.toLowerCase()}[`;
     const list: string[] = [];
     for (const [key, value] of Object.entries(this.values)) {
-      if (key.slice(0, prefix.length).toLowerCase() === prefix) list.push(String(value));
+      // PHP reads `limit[` without a closing bracket as the plain name `limit_`
+      if (key.slice(0, prefix.length).toLowerCase() === prefix && key.includes("]", prefix.length)) list.push(String(value));
     }
     return list.length ? list : this.string(name);
   }
