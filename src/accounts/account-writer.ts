@@ -15,6 +15,7 @@ import type { ContentFields } from "../content/types.js";
 import { DuplicateError, NotFoundError } from "../errors.js";
 import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
+import { resolveInside } from "../fs/safe-path.js";
 import { parseHtpasswd, serializeHtpasswd } from "./htpasswd.js";
 import { parsePhpArrayFile, serializePhpArrayFile, type PhpScalar } from "./php-array.js";
 import type { UserCredentials } from "./types.js";
@@ -68,7 +69,7 @@ async function exists(file: string): Promise<boolean> {
 
 function accountDir(accountsDir: string, id: string): string {
   if (!ACCOUNT_ID.test(id)) throw new NotFoundError({ key: "user.notFound", data: { name: id } });
-  return path.join(accountsDir, id);
+  return resolveInside(accountsDir, id);
 }
 
 function contentKey(key: string): string {

@@ -67,6 +67,20 @@ export class Params {
     return this.get(name) !== undefined;
   }
 
+  /**
+   * A value as PHP reads a query: the text, or a list when the name was sent with brackets (`limit[]=1`,
+   * `limit[a]=1`), which a plain lookup does not see.
+   */
+  textOrList(name: string): string | readonly string[] | undefined {
+    const prefix = `${name.toLowerCase()}[`;
+    const list: string[] = [];
+    for (const [key, value] of Object.entries(this.values)) {
+      // PHP reads `limit[` without a closing bracket as the plain name `limit_`
+      if (key.slice(0, prefix.length).toLowerCase() === prefix && key.includes("]", prefix.length)) list.push(String(value));
+    }
+    return list.length ? list : this.string(name);
+  }
+
   string(name: string): string | undefined {
     const value = this.get(name);
     if (value === undefined || value === null) return undefined;

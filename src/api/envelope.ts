@@ -3,7 +3,8 @@ import type { ViewContext } from "./context.js";
 import { CollectionResult, ModelResult } from "./result.js";
 import type { ApiResult } from "./route.js";
 import { asJsonMap, defaultSelection, parseSelect, renderModel, viewSelection, type Selection } from "./views/engine.js";
-import { paginate } from "./pagination.js";
+import { paginate, type PaginationParam } from "./pagination.js";
+import { RenderCache } from "./render-cache.js";
 
 export interface ApiResponse {
   readonly status: number;
@@ -14,12 +15,13 @@ export interface ApiResponse {
 }
 
 /**
- * Rendered models of cacheable schemas, by item snapshot, then by role (and token scope) and selection. Snapshots
- * and roles are replaced (never changed) when content, blueprints or roles change, so an entry can never be stale;
- * entries of replaced snapshots are garbage with them.
+ * Rendered models of cacheable schemas, by item snapshot, role (and token scope), selection and base URL. Snapshots
+ * and roles are replaced (never changed) when content, blueprints or roles change, and their ids are never reused,
+ * so an entry can never be stale; entries of replaced snapshots are pushed out as others are used. Bounded in
+ * bytes, since selections come from requests.
  */
-const renderCache = new WeakMap<object, Map<string, string>>();
-/** A small number per object (roles, token scopes) for cache keys; objects are replaced, never changed. */
+export const renderCache = new RenderCache(32 * 1024 * 1024, 1024 * 1024);
+/** A small number per object (item snapshots, roles, token scopes) for cache keys; objects are replaced, never changed. */
 const objectIds = new WeakMap<object, number>();
 let nextObjectId = 1;
 
@@ -65,16 +67,11 @@ function cachedModelEnvelope(result: ModelResult, selection: Selection, context:
   const restriction = actor?.restrictionKey;
   const scope = restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
   const who = actor ? `${idOf(actor.role)}${scope}` : "0";
-  const key = `${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
-  let entries = renderCache.get(result.item as object);
-  if (!entries) {
-    entries = new Map();
-    renderCache.set(result.item as object, entries);
-  }
-  let json = entries.get(key);
+  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
+  let json = renderCache.get(key);
   if (json === undefined) {
     json = JSON.stringify({ code: 200, data: asJsonMap(renderModel(result.schema, result.item, selection, context)), status: "ok", type: "model" });
-    if (entries.size < 64) entries.set(key, json);
+    renderCache.set(key, json);
   }
   return json;
 }
@@ -99,8 +96,8 @@ export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug
 export interface RenderQuery {
   readonly select: string | undefined;
   readonly view: string | undefined;
-  readonly page: string | undefined;
-  readonly limit: string | undefined;
+  readonly page: PaginationParam;
+  readonly limit: PaginationParam;
 }
 
 function modelSelection(result: ModelResult, query: RenderQuery): Selection {

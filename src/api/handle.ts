@@ -71,7 +71,7 @@ export async function handleApiCall(services: SiteServices, router: Router, call
     const result = await match.route.definition.action(context, match.params);
     return renderResult(
       result,
-      { select: query.string("select"), view: query.string("view"), page: query.string("page"), limit: query.string("limit") },
+      { select: query.string("select"), view: query.string("view"), page: query.textOrList("page"), limit: query.textOrList("limit") },
       context,
     );
   } catch (error) {

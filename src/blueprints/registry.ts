@@ -365,6 +365,9 @@ function buildState(sources: ReadonlyMap<string, unknown>): RegistryState {
   return { builder, pages, files, users, site, roleNames };
 }
 
+/** Most blueprints one kind keeps, files and built-in defaults together. */
+const MAX_CACHED_BLUEPRINTS = 1024;
+
 /** Model blueprint lookup with Kirby's fallbacks: `<folder>/<template>`, then `<folder>/default`, then built-in. */
 function lookupWithDefault(
   state: RegistryState,
@@ -375,12 +378,13 @@ function lookupWithDefault(
 ): Blueprint {
   const own = known.get(template) ?? known.get("default");
   if (own !== undefined) return own;
-  // Built-in default: cache it under a key no file name can produce.
+  // Built-in default: cache it under a key no file name can produce. Template names come from requests, so only
+  // a bounded number of them is kept; the rest are built again when asked for (they are small).
   const cacheKey = `\0${template}`;
   const cached = known.get(cacheKey);
   if (cached !== undefined) return cached;
   const fallback = state.builder.build(`${folder}/${template}`, {}, kind, upperFirst(template));
-  known.set(cacheKey, fallback);
+  if (known.size < MAX_CACHED_BLUEPRINTS) known.set(cacheKey, fallback);
   return fallback;
 }
 

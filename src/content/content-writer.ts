@@ -3,6 +3,7 @@ import { cp, mkdir, readdir, readFile, rename, rm, rmdir, stat } from "node:fs/p
 import path from "node:path";
 import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
+import { resolveInside } from "../fs/safe-path.js";
 import { DRAFTS_FOLDER } from "./inventory.js";
 import { renameAll, TEMP_PREFIX, TRASH_PREFIX, type Rename } from "./journal.js";
 import { parseTxt, serializeTxt } from "./txt.js";
@@ -98,11 +99,13 @@ export class ContentWriter {
   async createPage(parent: Page | null, input: NewPage): Promise<string> {
     const parentDir = this.parentDir(parent);
     const baseDir = input.status === "draft" ? path.join(parentDir, DRAFTS_FOLDER) : parentDir;
+    // the slug and the template come from the request: prove both stay inside before anything is made
+    resolveInside(baseDir, input.slug, this.contentFileName(input.template));
     await mkdir(baseDir, { recursive: true });
     const temp = path.join(baseDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
     await mkdir(temp);
     try {
-      await writeFileAtomic(path.join(temp, this.contentFileName(input.template)), serializeTxt(input.content));
+      await writeFileAtomic(resolveInside(temp, this.contentFileName(input.template)), serializeTxt(input.content));
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       throw error;
@@ -115,7 +118,7 @@ export class ContentWriter {
       renames.push(...this.renumberPlan(siblings, position));
       finalName = `${position}_${input.slug}`;
     }
-    renames.push({ from: this.relative(temp), to: this.relative(path.join(baseDir, finalName)) });
+    renames.push({ from: this.relative(temp), to: this.relative(resolveInside(baseDir, finalName)) });
     try {
       await renameAll(this.options.root, renames);
     } catch (error) {
@@ -130,7 +133,7 @@ export class ContentWriter {
   /** Renames the page folder for a new slug (number prefix kept); descendants follow with it. */
   async changeSlug(page: Page, slug: string): Promise<string> {
     const name = page.status === "listed" && page.num !== null ? `${page.num}_${slug}` : slug;
-    const target = path.join(path.dirname(page.dir), name);
+    const target = resolveInside(path.dirname(page.dir), name);
     await renameAll(this.options.root, [{ from: this.relative(page.dir), to: this.relative(target) }]);
     await this.refresh(path.dirname(path.dirname(page.dir)), path.dirname(page.dir));
     return page.parent ? `${page.parent.id}/${slug}` : slug;
@@ -163,7 +166,7 @@ export class ContentWriter {
 
   /** Renames the content file to the new template's name (content kept). */
   async changeTemplate(page: Page, template: string): Promise<void> {
-    const target = path.join(page.dir, this.contentFileName(template));
+    const target = resolveInside(page.dir, this.contentFileName(template));
     const exists = await stat(page.contentFile).then(() => true, () => false);
     if (exists) {
       await rename(page.contentFile, target);
@@ -199,12 +202,13 @@ export class ContentWriter {
   async duplicatePage(page: Page, slug: string, { children, files }: { children: boolean; files: boolean }): Promise<string> {
     const parentDir = this.parentDir(page.parent);
     const draftsDir = path.join(parentDir, DRAFTS_FOLDER);
+    const target = resolveInside(draftsDir, slug);
     await mkdir(draftsDir, { recursive: true });
     const temp = path.join(draftsDir, `${TEMP_PREFIX}${randomBytes(6).toString("hex")}`);
     try {
       await mkdir(temp);
       await this.copyPageFolder(page, temp, { children, files });
-      await renameAll(this.options.root, [{ from: this.relative(temp), to: this.relative(path.join(draftsDir, slug)) }]);
+      await renameAll(this.options.root, [{ from: this.relative(temp), to: this.relative(target) }]);
     } catch (error) {
       await rm(temp, { recursive: true, force: true });
       throw error;

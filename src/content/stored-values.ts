@@ -1,5 +1,7 @@
 import { stringify as stringifyYaml } from "yaml";
 import type { Blueprint, BlueprintField } from "../blueprints/types.js";
+import { InvalidArgumentError } from "../errors.js";
+import { slugify } from "./slug.js";
 import type { ContentFields } from "./types.js";
 
 /**
@@ -14,6 +16,80 @@ const JSON_TYPES = new Set(["blocks", "layout"]);
 /** Content keys as parsed from files: lower-case, `-` and spaces as `_`. */
 export function normaliseFieldKey(key: string): string {
   return key.trim().toLowerCase().replace(/[-\s]/g, "_");
+}
+
+/** Longest field key a request may send; the file format keeps at most 128 characters of a key anyway. */
+export const MAX_FIELD_KEY_LENGTH = 128;
+/** Deepest nesting of lists and maps in one field a request may set (deeper ones would exhaust the stack). */
+export const MAX_FIELD_VALUE_DEPTH = 64;
+/** Longest title a request may set. */
+export const MAX_TITLE_LENGTH = 1024;
+/** Longest stored text of one field a request may set (1 MiB of characters). */
+export const MAX_FIELD_VALUE_LENGTH = 1024 * 1024;
+
+/**
+ * The key a field is stored under, as the content file will hold it and the reader will read it back: slugified
+ * the way keys are written (`Title!`, `títle` and `TITLE_` are all `title`), with `-` read back as `_`. Permission
+ * checks compare this, never the key as sent. Empty when nothing of the key would be written.
+ */
+export function storedFieldKey(key: string): string {
+  return slugify(normaliseFieldKey(key)).replaceAll("-", "_");
+}
+
+/**
+ * The stored keys of a request's fields, each with its value. Refuses a key longer than MAX_FIELD_KEY_LENGTH
+ * (checked before any work on it) and a body where two keys would be stored as one field. Keys that store as
+ * nothing are left out.
+ *
+ * @throws InvalidArgumentError
+ */
+export function submittedFields(input: Readonly<Record<string, unknown>>): Map<string, unknown> {
+  const fields = new Map<string, unknown>();
+  const sentAs = new Map<string, string>();
+  for (const [rawKey, value] of Object.entries(input)) {
+    if (rawKey.length > MAX_FIELD_KEY_LENGTH) {
+      throw new InvalidArgumentError({ message: `Field names must not be longer than ${MAX_FIELD_KEY_LENGTH} characters` });
+    }
+    const key = storedFieldKey(rawKey);
+    if (key === "") continue;
+    const earlier = sentAs.get(key);
+    if (earlier !== undefined) {
+      throw new InvalidArgumentError({ message: `The fields "${earlier}" and "${rawKey}" would be stored as the same field "${key}"` });
+    }
+    sentAs.set(key, rawKey);
+    fields.set(key, value);
+  }
+  return fields;
+}
+
+/**
+ * Refuses a body that sets a model's UUID: UUIDs are managed by Sheaf (any key spelling stored as `uuid` counts).
+ *
+ * @throws InvalidArgumentError
+ */
+export function assertNoUuidChange(fields: ReadonlyMap<string, unknown>): void {
+  if (fields.has("uuid")) throw new InvalidArgumentError({ message: "The UUID of a model cannot be changed" });
+}
+
+/** How deeply lists and maps nest in a value, counted without recursion; stops once past `limit`. */
+function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length) {
+    const [current, depth] = pending.pop() as [unknown, number];
+    if (typeof current !== "object" || current === null) continue;
+    if (depth + 1 > deepest) deepest = depth + 1;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(current)) pending.push([child, depth + 1]);
+  }
+  return deepest;
+}
+
+/** @throws InvalidArgumentError when a title is longer than MAX_TITLE_LENGTH characters. */
+export function assertTitleLength(title: string): void {
+  if (title.length > MAX_TITLE_LENGTH) {
+    throw new InvalidArgumentError({ message: `The title must not be longer than ${MAX_TITLE_LENGTH} characters` });
+  }
 }
 
 function scalarText(value: unknown): string {
@@ -51,36 +127,47 @@ export function storedValue(field: BlueprintField | undefined, value: unknown): 
 }
 
 /**
- * Merges input into stored content: keys normalised, `null`/`undefined` values leave the stored value as it is,
- * values converted by field type. Order: title, blueprint fields, other stored keys, uuid last.
+ * Merges input into stored content: keys as they will be stored (see `submittedFields`, which also refuses keys
+ * that collide), `null`/`undefined` values leave the stored value as it is, values converted by field type and
+ * capped in length. Order: title, blueprint fields, other stored keys, uuid last.
  */
-export function mergeContent(blueprint: Blueprint, current: ContentFields, input: Record<string, unknown>): ContentFields {
+export function mergeContent(blueprint: Blueprint, current: ContentFields, input: Readonly<Record<string, unknown>>): ContentFields {
   const fieldsByName = new Map(blueprint.fields.map((field) => [field.name, field]));
-  const merged: Record<string, string> = { ...current };
-  for (const [rawKey, value] of Object.entries(input)) {
+  const merged = new Map<string, string>(Object.entries(current));
+  for (const [key, value] of submittedFields(input)) {
     if (value === null || value === undefined) continue;
-    const key = normaliseFieldKey(rawKey);
-    if (key === "") continue;
-    merged[key] = storedValue(fieldsByName.get(key), value);
+    if (key === "title" && typeof value === "string") assertTitleLength(value);
+    if (nestingDepth(value, MAX_FIELD_VALUE_DEPTH) > MAX_FIELD_VALUE_DEPTH) {
+      throw new InvalidArgumentError({ message: `The field "${key}" nests lists or maps deeper than ${MAX_FIELD_VALUE_DEPTH} levels` });
+    }
+    const stored = storedValue(fieldsByName.get(key), value);
+    if (stored.length > MAX_FIELD_VALUE_LENGTH) {
+      throw new InvalidArgumentError({ message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters` });
+    }
+    merged.set(key, stored);
   }
-  return orderContent(blueprint, merged);
+  return orderContent(blueprint, Object.fromEntries(merged));
 }
 
 export function orderContent(blueprint: Blueprint, fields: ContentFields): ContentFields {
-  const ordered: Record<string, string> = {};
-  if (fields["title"] !== undefined) ordered["title"] = fields["title"];
+  // a Map, so that keys like `constructor` are plain keys and never read from or written to a prototype
+  const ordered = new Map<string, string>();
+  const own = (key: string): string | undefined => (Object.hasOwn(fields, key) ? fields[key] : undefined);
+  const title = own("title");
+  if (title !== undefined) ordered.set("title", title);
   for (const field of blueprint.fields) {
-    const value = fields[field.name];
-    if (value !== undefined && !(field.name in ordered)) ordered[field.name] = value;
+    const value = own(field.name);
+    if (value !== undefined && !ordered.has(field.name)) ordered.set(field.name, value);
   }
-  for (const [key, value] of Object.entries(fields)) if (!(key in ordered) && key !== "uuid") ordered[key] = value;
-  if (fields["uuid"] !== undefined) ordered["uuid"] = fields["uuid"];
-  return ordered;
+  for (const [key, value] of Object.entries(fields)) if (!ordered.has(key) && key !== "uuid") ordered.set(key, value);
+  const uuid = own("uuid");
+  if (uuid !== undefined) ordered.set("uuid", uuid);
+  return Object.fromEntries(ordered);
 }
 
 /** Blueprint `default` values of fields a new model did not get (`today`/`now` for dates resolve to the clock). */
 export function fieldDefaults(blueprint: Blueprint, given: Record<string, unknown>, now = new Date()): Record<string, unknown> {
-  const present = new Set(Object.keys(given).map(normaliseFieldKey));
+  const present = new Set(Object.keys(given).map(storedFieldKey));
   const defaults: Record<string, unknown> = {};
   for (const field of blueprint.fields) {
     const value = field.props["default"];

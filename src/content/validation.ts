@@ -10,7 +10,18 @@ export type FieldErrors = Record<string, { label: string; message: Record<string
 
 const LIST_TYPES = new Set(["tags", "checkboxes", "multiselect"]);
 const OPTION_TYPES = new Set(["select", "radio"]);
-const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+/** The longest address an `email` field accepts (RFC 5321's path limit); longer input is not looked at. */
+const MAX_EMAIL_LENGTH = 254;
+const WHITESPACE = /\s/;
+
+/** `local@domain.tld`: one `@`, no whitespace, a dot inside the domain. Plain string scans, linear in the input. */
+function isEmailAddress(text: string): boolean {
+  if (text.length > MAX_EMAIL_LENGTH || WHITESPACE.test(text)) return false;
+  const at = text.indexOf("@");
+  if (at <= 0 || text.indexOf("@", at + 1) >= 0) return false;
+  const domain = text.slice(at + 1);
+  return domain.length >= 3 && domain.slice(1, -1).includes(".");
+}
 
 function numberProp(field: BlueprintField, name: string): number | undefined {
   const value = field.props[name];
@@ -101,7 +112,7 @@ export function validateField(field: BlueprintField, stored: string | undefined)
       break;
     }
     case "email":
-      if (!EMAIL.test(value.trim())) errors["email"] = "Please enter a valid email address";
+      if (!isEmailAddress(value.trim())) errors["email"] = "Please enter a valid email address";
       break;
     case "url":
       if (!isValidUrl(value.trim())) errors["url"] = "Please enter a valid URL";
@@ -136,7 +147,7 @@ export function validateContent(blueprint: Blueprint, content: ContentFields, on
   const result: FieldErrors = {};
   for (const field of blueprint.fields) {
     if (only && !only.has(field.name)) continue;
-    const errors = validateField(field, content[field.name]);
+    const errors = validateField(field, Object.hasOwn(content, field.name) ? content[field.name] : undefined);
     if (Object.keys(errors).length) result[field.name] = { label: labelOf(field), message: errors };
   }
   return result;

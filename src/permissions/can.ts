@@ -92,11 +92,12 @@ function userRuleAllows(action: string, actor: NonNullable<Actor>, target: { use
 }
 
 function blueprintDecision(blueprint: Blueprint | undefined, action: string, roleName: string): boolean | undefined {
-  const option = blueprint?.options[action];
+  const option = blueprint && Object.hasOwn(blueprint.options, action) ? blueprint.options[action] : undefined;
   if (option === undefined) return undefined;
   if (typeof option === "boolean") return option;
-  if (roleName in option) return option[roleName];
-  if ("*" in option) return option["*"];
+  // own keys only: a role named like an Object member must not read the prototype
+  if (Object.hasOwn(option, roleName)) return option[roleName];
+  if (Object.hasOwn(option, "*")) return option["*"];
   return undefined;
 }
 

@@ -154,13 +154,13 @@ describe("pagination (spec §7.3, row 61)", () => {
     expect(reply.body).toMatchObject({ message: "Pagination page 2 does not exist, expected 0-0", key: "error.errorPage" });
   });
 
-  it("answers a negative limit with 500 error.general and limit=abc with the generic 500", async () => {
+  it("answers a negative limit and limit=abc with 400 error.invalidArgument (deviation w)", async () => {
     const negative = await admin.get("/api/pages/notes/children?limit=-1");
-    expect(negative.status).toBe(500);
-    expect(negative.body).toEqual({ status: "error", message: "Invalid pagination limit: -1", code: 500, key: "error.general", details: [] });
+    expect(negative.status).toBe(400);
+    expect(negative.body).toEqual({ status: "error", message: "Invalid pagination limit: -1", code: 400, key: "error.invalidArgument", details: [] });
     const text = await admin.get("/api/pages/notes/children?limit=abc");
-    expect(text.status).toBe(500);
-    expect(text.body).toMatchObject({ code: 500, key: null, details: [] });
+    expect(text.status).toBe(400);
+    expect(text.body).toMatchObject({ code: 400, key: "error.invalidArgument", details: [] });
   });
 });
 

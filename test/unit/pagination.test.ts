@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { GENERIC_ERROR_MESSAGE, renderError } from "../../src/api/envelope.js";
+import { renderError } from "../../src/api/envelope.js";
 import { paginate } from "../../src/api/pagination.js";
 
 function errorOf(run: () => unknown): { status: number; body: Record<string, unknown> } {
@@ -26,8 +26,12 @@ describe("paginate (spec §7.3)", () => {
     expect(paginate(50, undefined, limit).limit).toBe(20);
   });
 
-  it.each([["0"], [""], ["abc"]])("starts at page 1 for page=%j", (page) => {
+  it.each([["0"], [""], ["1.5"]])("starts at page 1 for page=%j", (page) => {
     expect(paginate(50, page, "10").page).toBe(1);
+  });
+
+  it("casts decimal numbers as PHP does (limit=2.5 is 2)", () => {
+    expect(paginate(10, "2.9", "2.5")).toEqual({ page: 2, total: 10, offset: 2, limit: 2 });
   });
 
   it("allows the last page and refuses the one after it with a 404 naming the range (row 61)", () => {
@@ -39,6 +43,13 @@ describe("paginate (spec §7.3)", () => {
     expect(errorOf(() => paginate(5, "4", "2")).body["message"]).toBe("Pagination page 4 does not exist, expected 1-3");
   });
 
+  it("reads a page beyond 64 bits as PHP_INT_MAX: a 404, not an error", () => {
+    expect(errorOf(() => paginate(5, "99999999999999999999999", "2"))).toMatchObject({
+      status: 404,
+      body: { message: "Pagination page 9223372036854775807 does not exist, expected 1-3", key: "error.errorPage" },
+    });
+  });
+
   it("allows only page 1 of an empty collection and reports expected 0-0", () => {
     expect(paginate(0, undefined, undefined)).toEqual({ page: 1, total: 0, offset: 0, limit: 100 });
     expect(paginate(0, "1", "5")).toEqual({ page: 1, total: 0, offset: 0, limit: 5 });
@@ -48,18 +59,34 @@ describe("paginate (spec §7.3)", () => {
     });
   });
 
-  it("refuses a negative limit with HTTP 500, key error.general", () => {
+  it("refuses a negative limit with 400 error.invalidArgument (deviation w)", () => {
     expect(errorOf(() => paginate(5, undefined, "-1"))).toEqual({
-      status: 500,
-      body: { status: "error", message: "Invalid pagination limit: -1", code: 500, key: "error.general", details: [] },
+      status: 400,
+      body: { status: "error", message: "Invalid pagination limit: -1", code: 400, key: "error.invalidArgument", details: [] },
     });
   });
 
-  it("refuses a non-numeric limit with the generic HTTP 500 (key null)", () => {
-    expect(errorOf(() => paginate(5, undefined, "abc"))).toEqual({
-      status: 500,
-      body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 500, key: null, details: [] },
-    });
+  it.each([
+    ["limit", "abc"],
+    ["limit", "-Infinity"],
+    ["limit", "Infinity"],
+    ["limit", "1e308"],
+    ["limit", "-0"],
+    ["limit", "0.5"],
+    ["limit", "00"],
+    ["limit", "9".repeat(100_000)],
+    ["page", "xyz"],
+    ["page", "-1"],
+    ["page", "1e308"],
+    ["page", "NaN"],
+  ])("refuses %s=%s with 400 error.invalidArgument, never a 500 (deviation w)", (name, value) => {
+    const run = name === "limit" ? () => paginate(5, undefined, value) : () => paginate(5, value, "2");
+    expect(errorOf(run)).toMatchObject({ status: 400, body: { code: 400, key: "error.invalidArgument", details: [] } });
+  });
+
+  it("refuses a page or limit sent as a list (limit[]=1)", () => {
+    expect(errorOf(() => paginate(5, undefined, ["1"]))).toMatchObject({ status: 400, body: { key: "error.invalidArgument" } });
+    expect(errorOf(() => paginate(5, ["1"], undefined))).toMatchObject({ status: 400, body: { key: "error.invalidArgument" } });
   });
 
   it("accepts surrounding whitespace in numbers", () => {

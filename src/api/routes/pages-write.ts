@@ -1,6 +1,13 @@
 import type { Page, PageStatus } from "../../content/types.js";
-import { fieldDefaults, mergeContent, normaliseFieldKey } from "../../content/stored-values.js";
+import {
+  assertNoUuidChange,
+  assertTitleLength,
+  fieldDefaults,
+  mergeContent,
+  submittedFields,
+} from "../../content/stored-values.js";
 import { slugify } from "../../content/slug.js";
+import { requestedTemplateName } from "../../content/template-name.js";
 import { validateContent } from "../../content/validation.js";
 import { DuplicateError, InvalidArgumentError, NotFoundError, PermissionError } from "../../errors.js";
 import { allowedTemplates, can } from "../../permissions/can.js";
@@ -42,10 +49,25 @@ function assertValid(context: ApiContext, page: Page | null, content: Record<str
   if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
 }
 
+function maxSlugLength(context: ApiContext): number {
+  const { slugsMaxLength } = context.services.options;
+  return slugsMaxLength === false ? 10_000 : slugsMaxLength;
+}
+
+/**
+ * Refuses slug input so long that no slug of it could be short enough, before any work is done on it. Slugifying
+ * rarely shrinks text by much (runs of separators, dropped symbols), so four times the longest slug is generous.
+ */
+function assertSlugInputLength(context: ApiContext, input: string): void {
+  const maxLength = maxSlugLength(context);
+  if (input.length > 4 * maxLength) throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
+}
+
 /** Sanitises a slug; checks length, reserved top-level paths and duplicates among siblings and drafts. */
 function checkedSlug(context: ApiContext, parent: Page | null, input: string, except: Page | null): string {
   const { options } = context.services;
-  const maxLength = options.slugsMaxLength === false ? 10_000 : options.slugsMaxLength;
+  const maxLength = maxSlugLength(context);
+  assertSlugInputLength(context, input);
   const slug = slugify(input, { maxLength: 10_000 });
   if (slug === "") throw new InvalidArgumentError({ key: "page.slug.invalid" });
   if (slug.length > maxLength) throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
@@ -98,17 +120,21 @@ function fixedNum(context: ApiContext, page: Page, content: Record<string, strin
   return null;
 }
 
-async function createChild(context: ApiContext, parent: Page | null): Promise<ModelResult> {
+/** Creates a page below the parent that `findParent` finds (null: the site). */
+async function createChild(context: ApiContext, findParent: () => Page | null): Promise<ModelResult> {
   const { services } = context;
   const writer = services.writer;
+  // checked before anything else: the name becomes the content file's name
+  const template = requestedTemplateName(context.request.body.get("template")) ?? "default";
+  const parent = findParent();
   return writer.exclusive(async () => {
     const freshParent = parent ? reload(context, parent.id) : null;
-    const template = (context.request.body.string("template") ?? "default").trim() || "default";
     const content = bodyObject(context, "content");
     const slugInput = context.request.body.string("slug") ?? (typeof content["title"] === "string" ? content["title"] : undefined);
     if (slugInput === undefined || slugInput.trim() === "") throw new InvalidArgumentError({ message: "The page slug is required" });
     const status = requestedStatus(context);
-    const slug = slugify(slugInput, { maxLength: 10_000 });
+    // the permission check needs a slug; of an overlong input only a bounded prefix is slugified before it
+    const slug = slugify(slugInput.slice(0, 4 * maxSlugLength(context)), { maxLength: 10_000 });
     const blueprint = services.blueprints.page(template);
     const parentDir = freshParent ? freshParent.dir : services.content.site.dir;
     const draft: Page = {
@@ -128,6 +154,7 @@ async function createChild(context: ApiContext, parent: Page | null): Promise<Mo
     assertCan(context, "create", draft, "page.create.permission");
     if (status !== "draft") assertCan(context, "changeStatus", draft, "page.changeStatus.permission");
     const finalSlug = checkedSlug(context, freshParent, slugInput, null);
+    submittedFields(content);
     const stored = mergeContent(blueprint, {}, { ...fieldDefaults(blueprint, content), ...content });
     const uuid = writer.newUuid();
     if (uuid) stored["uuid"] = uuid;
@@ -153,21 +180,23 @@ function withPage(context: ApiContext, param: string, change: (page: Page) => Pr
 }
 
 export const pageWriteRoutes: readonly RouteDefinition[] = [
-  route("PATCH", "pages/(:any)", (context, [param = ""]) =>
-    withPage(context, param, async (page) => {
+  route("PATCH", "pages/(:any)", (context, [param = ""]) => {
+    const input = context.request.body.values;
+    // by the keys as they will be stored: any spelling stored as `title` (Title!, títle, TITLE_) changes the title
+    const fields = submittedFields(input);
+    assertNoUuidChange(fields);
+    return withPage(context, param, async (page) => {
       assertCan(context, "update", page, "page.update.permission");
-      const input = context.request.body.values;
-      const keys = new Set(Object.keys(input).map(normaliseFieldKey));
-      // any spelling of the key that is stored as `title` (Title, TITLE, " title") changes the title
-      const changesTitle = Object.entries(input).some(([key, value]) => normaliseFieldKey(key) === "title" && value !== null && value !== undefined);
-      if (changesTitle) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
+      const title = fields.get("title");
+      if (title !== null && title !== undefined) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
+      const keys = new Set(fields.keys());
       const current = await context.services.writer.readContent(page.contentFile);
       const blueprint = context.services.blueprints.page(page.template);
       const merged = mergeContent(blueprint, current, input);
       assertValid(context, page, merged, keys);
       await context.services.writer.writeContent(page, merged);
-    }),
-  ),
+    });
+  }),
   route("DELETE", "pages/(:any)", (context, [param = ""]) =>
     context.services.writer.exclusive(async () => {
       const page = findAccessiblePage(context, param);
@@ -181,7 +210,7 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       return true as const;
     }),
   ),
-  route("POST", "pages/(:any)/children", async (context, [param = ""]) => createChild(context, findAccessiblePage(context, param))),
+  route("POST", "pages/(:any)/children", async (context, [param = ""]) => createChild(context, () => findAccessiblePage(context, param))),
   route("POST", "pages/(:any)/duplicate", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       assertCan(context, "duplicate", page, "page.duplicate.permission");
@@ -230,35 +259,40 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       return page.id;
     }),
   ),
-  route("PATCH", "pages/(:any)/template", (context, [param = ""]) =>
-    withPage(context, param, async (page) => {
+  route("PATCH", "pages/(:any)/template", (context, [param = ""]) => {
+    // a given name is checked first, as it becomes the content file's name; a missing one is refused below
+    const template = (context.request.body.string("template") ?? "").trim();
+    if (template !== "") requestedTemplateName(template);
+    return withPage(context, param, async (page) => {
       assertCan(context, "changeTemplate", page, "page.changeTemplate.permission");
-      const template = (context.request.body.string("template") ?? "").trim();
       const allowed = allowedTemplates(page, context.services.blueprints.page(page.template));
       if (template === "" || !allowed.includes(template)) {
         throw new InvalidArgumentError({ key: "page.changeTemplate.invalid", data: { slug: page.slug, template } });
       }
       if (template !== page.template) await context.services.writer.changeTemplate(page, template);
-    }),
-  ),
+    });
+  }),
   route("PATCH", "pages/(:any)/title", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       assertCan(context, "changeTitle", page, "page.changeTitle.permission");
       const title = (context.request.body.string("title") ?? "").trim();
+      assertTitleLength(title);
       if (title === "") throw new InvalidArgumentError({ key: "page.changeTitle.empty" });
       const current = await context.services.writer.readContent(page.contentFile);
       const blueprint = context.services.blueprints.page(page.template);
       await context.services.writer.writeContent(page, mergeContent(blueprint, current, { title }));
     }),
   ),
-  route("PATCH", "site", (context) =>
-    context.services.writer.exclusive(async () => {
+  route("PATCH", "site", (context) => {
+    const input = context.request.body.values;
+    const fields = submittedFields(input);
+    assertNoUuidChange(fields);
+    return context.services.writer.exclusive(async () => {
       requireSiteAccess(context);
       if (!can(context.actor, "update", { kind: "site" }, context.services.permissions)) {
         throw new PermissionError({ key: "site.update.permission" });
       }
-      const input = context.request.body.values;
-      const keys = new Set(Object.keys(input).map(normaliseFieldKey));
+      const keys = new Set(fields.keys());
       if (keys.has("title") && !can(context.actor, "changeTitle", { kind: "site" }, context.services.permissions)) {
         throw new PermissionError({ key: "site.changeTitle.permission" });
       }
@@ -268,9 +302,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       assertValid(context, null, merged, keys);
       await context.services.writer.writeSiteContent(merged);
       return new ModelResult(siteSchema, context.services.content.site);
-    }),
-  ),
-  route("POST", "site/children", (context) => createChild(context, null)),
+    });
+  }),
+  route("POST", "site/children", (context) => createChild(context, () => null)),
   route("PATCH", "site/title", (context) =>
     context.services.writer.exclusive(async () => {
       requireSiteAccess(context);
@@ -278,6 +312,7 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
         throw new PermissionError({ key: "site.changeTitle.permission" });
       }
       const title = (context.request.body.string("title") ?? "").trim();
+      assertTitleLength(title);
       if (title === "") throw new InvalidArgumentError({ key: "site.changeTitle.empty" });
       const site = context.services.content.site;
       const current = await context.services.writer.readContent(site.contentFile);

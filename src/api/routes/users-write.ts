@@ -20,7 +20,7 @@ import {
 } from "../../accounts/user-rules.js";
 import { checkUserPassword } from "../../auth/passwords.js";
 import type { Blueprint } from "../../blueprints/types.js";
-import { mergeContent, normaliseFieldKey } from "../../content/stored-values.js";
+import { assertNoUuidChange, mergeContent, submittedFields } from "../../content/stored-values.js";
 import type { ContentFields } from "../../content/types.js";
 import { validateContent } from "../../content/validation.js";
 import { AuthError, InvalidArgumentError, NotFoundError } from "../../errors.js";
@@ -143,7 +143,7 @@ async function updateContent(context: ApiContext, target: User): Promise<ApiResu
   const { services } = context;
   checkUpdate(services, actingUser(context), target);
   const input = context.request.body.values;
-  const submitted = new Set(Object.keys(input).map(normaliseFieldKey).filter((key) => !CREDENTIAL_KEYS.has(key)));
+  const submitted = new Set([...submittedFields(input).keys()].filter((key) => !CREDENTIAL_KEYS.has(key)));
   const blueprint = blueprintOf(context, services.roleOf(target).name);
   await services.accountWriter.updateContent(target.id, (stored) => {
     const merged = withoutCredentials(mergeContent(blueprint, stored, input));
@@ -268,21 +268,36 @@ function roles(context: ApiContext, target: User): ApiResult {
 
 type UserAction = (context: ApiContext, target: User) => ApiResult | Promise<ApiResult>;
 
-/** The same action under `account<suffix>` (the logged-in user) and `users/(:any)<suffix>` (an accessible user). */
-function forAccountAndUsers(method: string, suffix: string, action: UserAction): RouteDefinition[] {
+/** A check of the request alone, made before the target is looked up. */
+type InputCheck = (context: ApiContext) => void;
+
+/**
+ * The same action under `account<suffix>` (the logged-in user) and `users/(:any)<suffix>` (an accessible user),
+ * after `checkInput` when given.
+ */
+function forAccountAndUsers(method: string, suffix: string, action: UserAction, checkInput: InputCheck = () => undefined): RouteDefinition[] {
   return [
     route(method, `account${suffix}`, (context) => {
+      checkInput(context);
       if (!context.identity) throw new NotFoundError({ key: "user.undefined" });
       return action(context, context.identity.user);
     }),
-    route(method, `users/(:any)${suffix}`, (context, [key = ""]) => action(context, findAccessibleUser(context, key))),
+    route(method, `users/(:any)${suffix}`, (context, [key = ""]) => {
+      checkInput(context);
+      return action(context, findAccessibleUser(context, key));
+    }),
   ];
+}
+
+/** Content keys as they will be stored: no two that collide, none that sets the UUID. */
+function checkContentKeys(context: ApiContext): void {
+  assertNoUuidChange(submittedFields(context.request.body.values));
 }
 
 /** Create, update, delete and the credential changes of users (spec §7.4). */
 export const userWriteRoutes: readonly RouteDefinition[] = [
   route("POST", "users", createUser),
-  ...forAccountAndUsers("PATCH", "", updateContent),
+  ...forAccountAndUsers("PATCH", "", updateContent, checkContentKeys),
   ...forAccountAndUsers("DELETE", "", deleteUser),
   ...forAccountAndUsers("PATCH", "/email", changeEmail),
   ...forAccountAndUsers("PATCH", "/language", changeLanguage),

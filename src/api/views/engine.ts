@@ -1,4 +1,4 @@
-import { UnexpectedError } from "../../errors.js";
+import { InvalidArgumentError } from "../../errors.js";
 
 /**
  * The model → JSON engine: each model type declares its fields (resolvers) and named views (field lists, with
@@ -56,10 +56,11 @@ export function allFieldsOf<T, C>(schema: ModelSchema<T, C>): Selection {
 /** Selection of a named view: `any` = all fields; unknown ⇒ default view, or an error if there is none. */
 export function viewSelection<T, C>(schema: ModelSchema<T, C>, view: string): Selection {
   if (view === "any") return allFieldsOf(schema);
-  const fields = schema.views[view];
-  if (fields) return { fields };
+  // own entries only: a name like `constructor` must not reach the object's prototype
+  if (Object.hasOwn(schema.views, view)) return { fields: schema.views[view] as readonly ViewField[] };
   if (schema.defaultView !== null) return { fields: schema.views[schema.defaultView] ?? [] };
-  throw new UnexpectedError(`The view "${view}" does not exist for the ${schema.name} model`);
+  const shown = view.length > 64 ? `${view.slice(0, 64)}…` : view;
+  throw new InvalidArgumentError({ message: `The view "${shown}" does not exist for the ${schema.name} model` });
 }
 
 export function defaultSelection<T, C>(schema: ModelSchema<T, C>): Selection {
@@ -98,8 +99,9 @@ export function renderModel<T, C>(
   const result: Record<string, unknown> = {};
   for (const spec of fieldsOf(schema, selection)) {
     const name = typeof spec === "string" ? spec : spec.field;
-    const resolver = schema.fields[name];
-    if (!resolver) continue;
+    // declared fields only: `constructor`, `__proto__`, `toString` and the like are unknown names
+    if (!Object.hasOwn(schema.fields, name)) continue;
+    const resolver = schema.fields[name] as (item: T, context: C) => unknown;
     let sub: Selection | null = null;
     if (typeof spec !== "string") {
       const value = resolver(item, context);
@@ -118,9 +120,24 @@ export function renderModel<T, C>(
   return Object.fromEntries(Object.entries(result).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
-/** Parses `?select=a,b,c` (or a list) into a selection; null when absent or empty. */
+/** Longest `select` text and most fields a request may select. */
+export const MAX_SELECT_LENGTH = 4096;
+export const MAX_SELECT_FIELDS = 100;
+
+/**
+ * Parses `?select=a,b,c` into a selection (repeated names once); null when absent or empty.
+ *
+ * @throws InvalidArgumentError when the text is longer than MAX_SELECT_LENGTH or names more than MAX_SELECT_FIELDS
+ * fields.
+ */
 export function parseSelect(value: string | undefined): Selection | null {
   if (value === undefined) return null;
-  const fields = value.split(",").map((field) => field.trim()).filter(Boolean);
+  if (value.length > MAX_SELECT_LENGTH) {
+    throw new InvalidArgumentError({ message: `The select parameter must not be longer than ${MAX_SELECT_LENGTH} characters` });
+  }
+  const fields = [...new Set(value.split(",").map((field) => field.trim()).filter(Boolean))];
+  if (fields.length > MAX_SELECT_FIELDS) {
+    throw new InvalidArgumentError({ message: `The select parameter must not name more than ${MAX_SELECT_FIELDS} fields` });
+  }
   return fields.length ? { fields } : null;
 }

@@ -83,13 +83,14 @@ export function fieldValue(field: BlueprintField, stored: string | undefined): u
 const NON_VALUE_TYPES = new Set(["headline", "info", "gap", "line", "hidden"]);
 
 export function formValues(blueprint: Blueprint, content: ContentFields): Record<string, unknown> | [] {
-  const result: Record<string, unknown> = {};
+  // a Map, so that keys like `constructor` or `__proto__` are plain keys
+  const values = new Map<string, unknown>();
   for (const field of blueprint.fields) {
     if (NON_VALUE_TYPES.has(field.type)) continue;
-    result[field.name] = fieldValue(field, content[field.name]);
+    values.set(field.name, fieldValue(field, Object.hasOwn(content, field.name) ? content[field.name] : undefined));
   }
   for (const [key, value] of Object.entries(content)) {
-    if (!(key in result)) result[key] = value;
+    if (!values.has(key)) values.set(key, value);
   }
-  return Object.keys(result).length ? result : [];
+  return values.size ? Object.fromEntries(values) : [];
 }
