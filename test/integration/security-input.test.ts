@@ -46,8 +46,11 @@ async function startSiteWithoutTitleChanges(): Promise<TestSite> {
 let site: TestSite;
 let admin: Client;
 
+/** Bodies up to 32 MB, so that the per-field caps, not the body limit (tested in security-http), meet huge values. */
+const LARGE_BODIES = { configOverrides: { "api.maxBodySize": 32 * 1024 * 1024 } };
+
 beforeAll(async () => {
-  site = await startSite();
+  site = await startSite({ extra: LARGE_BODIES });
   admin = await site.client().loginOrThrow(ADMIN);
 });
 
@@ -289,7 +292,7 @@ describe("no 500 for bad pagination or encodings (rules w, zz)", () => {
 
 describe("length caps before any work (event-loop safety)", () => {
   it("checks the create permission before looking at a huge slug, then refuses the slug before slugifying it", async () => {
-    const restricted = await startSite({ config: { debug: false } });
+    const restricted = await startSite({ config: { debug: false }, extra: LARGE_BODIES });
     const noaccess = await restricted.client().loginOrThrow({ email: "noaccess@example.com", password: "NoAccessPass123!" });
     const slug = "ä".repeat(7_000_000);
     const started = performance.now();
