@@ -1,4 +1,10 @@
+import { PERMISSION_DEFAULTS } from "../accounts/permissions.js";
 import type { TokenScope } from "./token-store.js";
+
+/** A name from the request as it appears in an error message: short enough to read. */
+function shown(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
+}
 
 /** Actions a read-only token keeps: looking, never changing. */
 const READ_ACTIONS = new Set(["access", "list", "read", "preview"]);
@@ -10,7 +16,8 @@ const READ_ACTIONS = new Set(["access", "list", "read", "preview"]);
 export function scopeAllows(scope: TokenScope, category: string, action: string): boolean {
   if (scope === "full") return true;
   if (scope === "read") return READ_ACTIONS.has(action);
-  return scope.permissions[category]?.[action] === true;
+  const actions = Object.hasOwn(scope.permissions, category) ? scope.permissions[category] : undefined;
+  return actions !== undefined && Object.hasOwn(actions, action) && actions[action] === true;
 }
 
 /** Validates a scope given through the API or the CLI; throws a readable message on anything else. */
@@ -23,8 +30,11 @@ export function parseScope(value: unknown): TokenScope {
       if (typeof actions !== "object" || actions === null || Array.isArray(actions)) {
         throw new Error(`The scope of "${category}" must be a map of actions to true or false`);
       }
+      const known = Object.hasOwn(PERMISSION_DEFAULTS, category) ? PERMISSION_DEFAULTS[category] : undefined;
+      if (known === undefined) throw new Error(`The scope names an unknown permission category "${shown(category)}"`);
       permissions[category] = {};
       for (const [action, allowed] of Object.entries(actions as Record<string, unknown>)) {
+        if (!known.includes(action)) throw new Error(`The scope names an unknown permission "${shown(category)}.${shown(action)}"`);
         if (typeof allowed !== "boolean") throw new Error(`The scope "${category}.${action}" must be true or false`);
         (permissions[category] as Record<string, boolean>)[action] = allowed;
       }

@@ -95,6 +95,11 @@ describe("creating an application password", () => {
       { name: "x".repeat(101) },
       { name: "bad scope", scope: "everything" },
       { name: "bad map", scope: { pages: { update: "yes" } } },
+      // prototype names and unknown permissions: a scope names only declared categories and actions
+      { name: "proto category", scope: JSON.parse('{"__proto__": {"update": true}}') as unknown },
+      { name: "constructor category", scope: { constructor: { update: true } } },
+      { name: "unknown action", scope: { pages: { toString: true } } },
+      { name: "unknown category", scope: { everything: { update: true } } },
       { name: "past", expiresIn: -5 },
       { name: "past date", expiresAt: "2001-01-01T00:00:00Z" },
     ]) {
