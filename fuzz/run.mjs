@@ -66,7 +66,7 @@ async function main() {
     if (finished) return;
     finished = true;
     clearTimeout(watchdog);
-    recorder.serverLog = server.logLines.slice(0, 200);
+    recorder.serverLog = server.logLines.slice(0, 200).map((line) => (line.length > 500 ? `${line.slice(0, 500)}… (${line.length} chars)` : line));
     const code = forcedCode ?? (recorder.failureCount() > 0 ? 1 : 0);
     await writeFile(options.report, JSON.stringify(recorder.report({ durationMs: Date.now() - started, root }), null, 2));
     process.stdout.write(recorder.summary({ durationMs: Date.now() - started, reportFile: options.report }));

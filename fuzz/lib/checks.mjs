@@ -12,6 +12,9 @@ export function leakPatterns(paths) {
   ];
 }
 
+/** Bodies above this size may be cut off by an early answer and close (see reset-during-upload). */
+const LARGE_BODY_BYTES = 256 * 1024;
+
 const DEBUG_FIELDS = ["exception", "file", "line", "trace"];
 
 /** Checks one exchange against its plan. `context`: { leaks }. */
@@ -20,7 +23,10 @@ export function checkExchange(plan, result, context) {
   const fail = (check, detail) => failures.push({ check, detail });
   const answered = result.responses.length >= plan.expected;
 
-  if (!answered && plan.expect === "answer") {
+  if (!answered && plan.expect === "answer" && result.outcome !== "timeout" && (plan.body?.length ?? 0) > LARGE_BODY_BYTES) {
+    // the server answered (or gave up) before the whole body was sent, then closed: the client never sees the answer
+    fail("reset-during-upload", `${result.outcome}${result.error ? ` (${result.error})` : ""} while sending ${plan.body.length} bytes, after ${result.elapsedMs} ms`);
+  } else if (!answered && plan.expect === "answer") {
     fail("unanswered", `${result.outcome}${result.error ? ` (${result.error})` : ""} after ${result.elapsedMs} ms, ${result.responses.length}/${plan.expected} answers`);
   }
   if (!answered && plan.expect === "answer-or-close" && result.outcome === "timeout") {

@@ -103,8 +103,9 @@ export function hostileObjectJson(rng, depth = 0) {
   const count = rng.weighted([[8, rng.int(1, 4)], [1, 100]]);
   const entries = [];
   for (let i = 0; i < count; i++) {
-    const name = count > 10 ? `field${i}` : rng.pick(FIELD_NAMES);
-    entries.push(`${JSON.stringify(name)}:${hostileValueJson(rng, depth + 1)}`);
+    // many fields get small values, so one body stays around a megabyte at most
+    const value = count > 10 ? rng.pick(["null", "1e999", '"\\ud800"', "[]", JSON.stringify(rng.text(8))]) : hostileValueJson(rng, depth + 1);
+    entries.push(`${JSON.stringify(count > 10 ? `field${i}` : rng.pick(FIELD_NAMES))}:${value}`);
   }
   return `{${entries.join(",")}}`;
 }

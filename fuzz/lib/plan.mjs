@@ -98,7 +98,7 @@ export function planRequest(index, context) {
   ]);
   if (kind === "framing") return { index, ...framingCase(rng, context) };
   const caller = rng.weighted(CALLER_WEIGHTS);
-  return kind === "site" ? planSiteRequest(index, rng, caller, context) : planApiRequest(index, rng, caller, context);
+  return finishPlan(kind === "site" ? planSiteRequest(index, rng, caller, context) : planApiRequest(index, rng, caller, context));
 }
 
 function planSiteRequest(index, rng, caller, context) {
@@ -189,6 +189,9 @@ function planApiRequest(index, rng, initialCaller, context) {
   if (query) plan.labels.push("query");
   plan.target = Buffer.isBuffer(path) ? Buffer.concat([Buffer.from("/api/"), path, Buffer.from(query)]) : `/api/${path}${query}`;
 
+  // Node's parser refuses raw non-ASCII bytes in the request line (400, then closes)
+  if (Buffer.isBuffer(path)) plan.expect = "answer-or-close";
+
   addCommonHeaders(rng, plan, context, { csrf: poison !== "csrf" });
   if (poison === "csrf") plan.labels.push(rng.chance(0.5) ? "csrf:missing" : "csrf:wrong");
   if (plan.labels.includes("csrf:wrong")) plan.headers.push(["X-CSRF", rng.pick(["0".repeat(64), "x", "", "a".repeat(5000)])]);
@@ -208,6 +211,16 @@ function planApiRequest(index, rng, initialCaller, context) {
     setBody(plan, anyBody(rng), contentTypeFor(rng, { allowForm: true }));
   }
   maybeLieAboutLength(rng, plan);
+  return plan;
+}
+
+/** Node refuses request heads over 16 KB (431, then closes). */
+const MAX_HEAD_BYTES = 16 * 1024;
+
+export function finishPlan(plan) {
+  if (plan.kind !== "http") return plan;
+  const headBytes = (Buffer.isBuffer(plan.target) ? plan.target.length : Buffer.byteLength(plan.target)) + plan.headers.reduce((sum, [name, value]) => sum + name.length + Buffer.byteLength(String(value)) + 4, 0);
+  if (headBytes > MAX_HEAD_BYTES - 512) plan.expect = "answer-or-close";
   return plan;
 }
 
@@ -236,10 +249,7 @@ function maybeLieAboutLength(rng, plan) {
 /** Host, Connection, the caller's credentials, and random hostile headers. */
 function addCommonHeaders(rng, plan, context, { csrf }) {
   const host = rng.chance(0.08) ? hostileHost(rng, context.port) : null;
-  if (host) {
-    plan.labels.push(`host:${host[0]}`);
-    if (host[1].length > 8000) plan.expect = "answer-or-close";
-  }
+  if (host) plan.labels.push(`host:${host[0]}`);
   plan.headers.unshift(["Host", host ? host[1] : `127.0.0.1:${context.port}`], ["Connection", "close"]);
 
   const credentials = context.credentials[plan.caller];
