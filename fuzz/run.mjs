@@ -9,6 +9,7 @@ import { pathToFileURL } from "node:url";
 import { healthCheck, prepareCallers } from "./lib/callers.mjs";
 import { leakPatterns } from "./lib/checks.mjs";
 import { execute } from "./lib/execute.mjs";
+import { explainServerErrors, isKirbyParity } from "./lib/explain.mjs";
 import { planRequest } from "./lib/plan.mjs";
 import { Recorder } from "./lib/recorder.mjs";
 import { copyFixture, fingerprint, fingerprintChanges, PROJECT_ROOT, removeSite, sessionFiles, startServer, stopServer } from "./lib/site.mjs";
@@ -21,6 +22,8 @@ const SERVER_CONFIG = {
   auth: { trials: 1_000_000_000 },
 };
 const HEALTH_BUDGET_MS = 2000;
+/** 5xx answers replayed against a debug server to learn their exception (more are recorded unexplained). */
+const MAX_EXPLAINED = 500;
 /** Time kept back from --max-seconds for the final checks and the report. */
 const FINAL_RESERVE_MS = 45_000;
 
@@ -84,6 +87,7 @@ async function main() {
     const context = { seed: options.seed, port: server.port, routes, credentials };
     const leaks = leakPatterns([root, PROJECT_ROOT]);
 
+    const pendingServerErrors = [];
     const indexes = options.only !== null ? [options.only] : Array.from({ length: options.requests }, (_, i) => i);
     const streamDeadline = started + options.maxSeconds * 1000 - FINAL_RESERVE_MS;
     let next = 0;
@@ -91,11 +95,32 @@ async function main() {
       while (next < indexes.length && serverExit === null && Date.now() < streamDeadline) {
         const plan = planRequest(indexes[next++], context);
         const { result, failures } = await execute(plan, { port: server.port, timeoutMs: options.timeoutMs, leaks });
-        recorder.record(plan, result, failures);
+        // 5xx answers are recorded once a debug replay has said what they are
+        const serverErrors = failures.filter((failure) => failure.check === "5xx");
+        const deferred = serverErrors.length > 0 && pendingServerErrors.length < MAX_EXPLAINED;
+        if (deferred) pendingServerErrors.push({ plan, result, failures: serverErrors });
+        recorder.record(plan, result, deferred ? failures.filter((failure) => failure.check !== "5xx") : failures);
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
     if (next < indexes.length) recorder.fail({ check: serverExit === null ? "time-cap" : "server-died", detail: `stopped after ${next} of ${indexes.length} requests${serverExit === null ? "" : ` (server exit ${serverExit})`}` });
+
+    const explained = await explainServerErrors([...new Set(pendingServerErrors.map(({ plan }) => plan.index))], {
+      seed: options.seed,
+      routes,
+      serverConfig: SERVER_CONFIG,
+      timeoutMs: options.timeoutMs,
+    }).catch((error) => {
+      recorder.fail({ check: "fuzzer-error", detail: `debug replay failed: ${error}` });
+      return new Map();
+    });
+    for (const { plan, result, failures } of pendingServerErrors) {
+      const debug = explained.get(plan.index) ?? null;
+      for (const failure of failures) {
+        const check = isKirbyParity(debug) ? "5xx-kirby-parity" : "5xx";
+        recorder.fail({ check, detail: debug ? `${failure.detail.slice(0, 3)} ${debug.exception ?? ""}: ${debug.message} (${debug.file}:${debug.line})` : failure.detail, debug }, plan, result);
+      }
+    }
 
     if (serverExit === null && options.only === null) {
       const slow = await slowloris({ port: server.port, admin: credentials["admin-session"], healthBudgetMs: HEALTH_BUDGET_MS });

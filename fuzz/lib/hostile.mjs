@@ -84,10 +84,12 @@ export function hostileValueJson(rng, depth = 0) {
   return rng.weighted(depth >= 2 ? scalar : [...scalar, ...containers])();
 }
 
-/** A value that is not a string, number or boolean: refused wherever a string argument is required. */
+/**
+ * An array or object: refused wherever a string argument is required (null is not here: some of those
+ * arguments are optional, e.g. the slug of a duplicate).
+ */
 export function nonScalarJson(rng) {
   return rng.weighted([
-    [2, () => "null"],
     [2, () => "[]"],
     [2, () => `[${hostileStringJson(rng)}]`],
     [2, () => "{}"],

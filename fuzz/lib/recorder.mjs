@@ -4,6 +4,8 @@ import { excerpt, givesNewSession, isCsrfRequest } from "./checks.mjs";
 import { isSessionCaller } from "./callers.mjs";
 
 const MAX_STORED_FAILURES = 5000;
+/** Checks that are reported but are not failures: Kirby answers the same way. */
+export const NOT_FAILURES = new Set(["5xx-kirby-parity"]);
 const EXAMPLES_PER_GROUP = 3;
 const MAX_VALUE_CHARS = 300;
 
@@ -39,13 +41,14 @@ function reproducer(plan, result, failure, seed) {
     status: first?.status ?? null,
     outcome: result?.outcome ?? null,
     response: first ? excerpt(first.body, 300) : null,
+    ...(failure.debug ? { debug: failure.debug } : {}),
   };
 }
 
 function signatureOf(plan, result, failure) {
   const first = result?.responses[0];
   const outcome = first ? String(first.status) : (result?.outcome ?? "-");
-  const leakKind = failure.check === "leak" ? ` ${failure.detail.split(":")[0]}` : "";
+  const leakKind = failure.check === "leak" ? ` ${failure.detail.split(":")[0]}` : failure.debug?.message ? ` ${failure.debug.message.replace(/"[^"]*"/g, '"…"').slice(0, 80)}` : "";
   return `${failure.check}${leakKind} | ${plan?.effectiveMethod ?? "-"} ${plan?.route ?? "-"} | ${outcome}`;
 }
 
@@ -94,7 +97,7 @@ export class Recorder {
   }
 
   failureCount() {
-    return [...this.checks.values()].reduce((sum, count) => sum + count, 0);
+    return [...this.checks.entries()].reduce((sum, [check, count]) => sum + (NOT_FAILURES.has(check) ? 0 : count), 0);
   }
 
   report({ durationMs, root }) {
@@ -130,10 +133,9 @@ export class Recorder {
     lines.push(`callers:  ${sorted(this.callers).map(([caller, count]) => `${caller}=${count}`).join("  ")}`);
     if (this.slowloris) lines.push(`slowloris: GET /api/site answered ${this.slowloris.health.status} in ${this.slowloris.health.elapsedMs} ms with ${this.slowloris.connections} slow connections open`);
     if (this.health) lines.push(`final health: ${this.health.status} in ${this.health.elapsedMs} ms`);
-    if (this.failureCount() === 0) {
-      lines.push("no failures");
-    } else {
-      lines.push(`FAILURES: ${sorted(this.checks).map(([check, count]) => `${check}=${count}`).join("  ")}`);
+    lines.push(this.failureCount() === 0 ? "no failures" : `FAILURES: ${this.failureCount()}`);
+    if (this.checks.size > 0) {
+      lines.push(`checks: ${sorted(this.checks).map(([check, count]) => `${check}=${count}${NOT_FAILURES.has(check) ? " (not a failure)" : ""}`).join("  ")}`);
       for (const group of [...this.groups.values()].sort((a, b) => b.count - a.count).slice(0, 40)) {
         const example = group.examples[0];
         lines.push(`  ${String(group.count).padStart(6)}  ${group.signature}`);
