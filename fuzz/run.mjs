@@ -154,8 +154,16 @@ async function finalChecks({ recorder, server, root, credentials, before, sessio
   if (unexplained > 0) {
     recorder.fail({ check: "silent-session-files", detail: `${newSessions.length} new session files, only ${newSessions.length - unexplained} announced by a Set-Cookie` });
   }
-  const unhandled = server.logLines.filter((line) => line.startsWith("Unhandled error"));
-  for (const line of unhandled.slice(0, 50)) recorder.fail({ check: "unhandled-error-logged", detail: line.slice(0, 300) });
+  const logs = server.logWatch;
+  const logChecks = [
+    ["unhandled", "unhandled-error-logged", "the server logged an unhandled error"],
+    ["forged", "log-injection", "a request's text started a log line of its own"],
+    ["oversized", "log-line-oversized", "a request put more than 8 KB into one log line"],
+  ];
+  for (const [kind, check, what] of logChecks) {
+    if (logs.counts[kind] === 0) continue;
+    recorder.fail({ check, detail: `${logs.counts[kind]} times ${what}; e.g. ${logs.examples[kind][0]}`, count: logs.counts[kind], examples: logs.examples[kind] });
+  }
 }
 
 await main();

@@ -11,22 +11,29 @@ export const ACCOUNTS = {
 /** Caller kinds and how often each sends a request. `sessionCookie` callers carry a real session. */
 export const CALLER_WEIGHTS = [
   [20, "anonymous"],
-  [20, "admin-session"],
-  [14, "editor-session"],
-  [10, "admin-basic"],
-  [6, "editor-basic"],
+  [18, "admin-session"],
+  [12, "editor-session"],
+  [4, "admin-header-session"],
+  [9, "admin-basic"],
+  [5, "editor-basic"],
+  [5, "admin-bearer"],
+  [3, "editor-bearer"],
   [10, "broken-basic"],
   [6, "broken-bearer"],
   [8, "forged-cookie"],
 ];
 
+const AUTHENTICATED = new Set(["admin-session", "editor-session", "admin-header-session", "admin-basic", "editor-basic", "admin-bearer", "editor-bearer"]);
+const SESSIONS = new Set(["admin-session", "editor-session", "admin-header-session"]);
+
 /** True for callers that present a valid identity (their writes reach the route's action). */
 export function isAuthenticated(caller) {
-  return caller === "admin-session" || caller === "editor-session" || caller === "admin-basic" || caller === "editor-basic";
+  return AUTHENTICATED.has(caller);
 }
 
+/** Callers with a logged-in session (cookie, or `Authorization: Session`): CSRF applies to them. */
 export function isSessionCaller(caller) {
-  return caller === "admin-session" || caller === "editor-session";
+  return SESSIONS.has(caller);
 }
 
 /** True for callers that send no usable session: they must never be given a new one (except by auth/csrf). */
@@ -73,15 +80,33 @@ export async function logIn(port, account) {
   return { cookie, csrf };
 }
 
-/** Credentials of every caller kind; sessions are opened here. */
+/** Creates an application password for a session's user (`scope`: "full" or "read"). */
+async function createToken(port, session, scope) {
+  const body = Buffer.from(JSON.stringify({ name: `fuzz-${scope}`, scope }));
+  const answer = await call(port, "POST", "/api/account/tokens", [["Cookie", session.cookie], ["X-CSRF", session.csrf], ["Content-Type", "application/json"]], body);
+  if (answer.status !== 200) throw new Error(`creating a ${scope} token answered ${answer.status}: ${answer.body}`);
+  return JSON.parse(answer.body.toString("utf8")).data.token;
+}
+
+/** The session token inside a `kirby_session=<hmac>%2B<token>` cookie pair. */
+function sessionTokenOf(cookie) {
+  const value = decodeURIComponent(cookie.slice(cookie.indexOf("=") + 1));
+  return value.slice(value.indexOf("+") + 1);
+}
+
+/** Credentials of every caller kind; sessions and application passwords are made here, before the baseline. */
 export async function prepareCallers(port) {
   const admin = await logIn(port, ACCOUNTS.admin);
   const editor = await logIn(port, ACCOUNTS.editor);
+  const adminHeader = await logIn(port, ACCOUNTS.admin);
   return {
     "admin-session": admin,
     "editor-session": editor,
+    "admin-header-session": { authorization: `Session ${sessionTokenOf(adminHeader.cookie)}`, csrf: adminHeader.csrf },
     "admin-basic": { authorization: basic(ACCOUNTS.admin) },
     "editor-basic": { authorization: basic(ACCOUNTS.editor) },
+    "admin-bearer": { authorization: `Bearer ${await createToken(port, admin, "full")}` },
+    "editor-bearer": { authorization: `Bearer ${await createToken(port, editor, "read")}` },
   };
 }
 

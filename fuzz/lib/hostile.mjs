@@ -2,6 +2,8 @@
 // surrogates, 1e999, integers past 2^53), query strings, paths and header values. Each returns a label too, so a
 // failure says what kind of input caused it.
 
+import { LOG_INJECTION_MARKER } from "./site.mjs";
+
 const KB = 1024;
 const MB = 1024 * KB;
 
@@ -30,6 +32,8 @@ const NASTY_STRINGS = [
   "constructor",
   "toString",
   "admin@example.com",
+  `x@example.com\n${LOG_INJECTION_MARKER} as an e-mail`,
+  `x\r${LOG_INJECTION_MARKER} after a carriage return`,
   "NaN",
   "-0",
 ];
@@ -265,6 +269,7 @@ export function brokenAuthorization(rng, kind) {
     `basic ${b64("x@y.z:pw")}`,
     "Digest username=admin",
     `Basic ${b64("admin001:wrong-password")}`,
+    `Basic ${b64(`a@b.c\n${LOG_INJECTION_MARKER} in Basic:wrong-password`)}`,
   ]);
 }
 

@@ -255,9 +255,9 @@ function addCommonHeaders(rng, plan, context, { csrf }) {
 
   const credentials = context.credentials[plan.caller];
   if (isSessionCaller(plan.caller)) {
-    plan.headers.push(["Cookie", credentials.cookie]);
+    plan.headers.push(credentials.cookie ? ["Cookie", credentials.cookie] : ["Authorization", credentials.authorization]);
     if (csrf) plan.headers.push(["X-CSRF", credentials.csrf]);
-  } else if (plan.caller === "admin-basic" || plan.caller === "editor-basic") {
+  } else if (credentials?.authorization) {
     plan.headers.push(["Authorization", credentials.authorization]);
   } else if (plan.caller === "broken-basic" || plan.caller === "broken-bearer") {
     plan.headers.push(["Authorization", brokenAuthorization(rng, plan.caller)]);

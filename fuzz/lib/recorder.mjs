@@ -45,10 +45,15 @@ function reproducer(plan, result, failure, seed) {
   };
 }
 
+/** An exception message without the request's values, so one bug makes one group. */
+function messageShape(message) {
+  return String(message).replace(/"[^"]*"/g, '"…"').replace(/: .*$/s, ": …").slice(0, 100);
+}
+
 function signatureOf(plan, result, failure) {
   const first = result?.responses[0];
   const outcome = first ? String(first.status) : (result?.outcome ?? "-");
-  const leakKind = failure.check === "leak" ? ` ${failure.detail.split(":")[0]}` : failure.debug?.message ? ` ${failure.debug.message.replace(/"[^"]*"/g, '"…"').slice(0, 80)}` : "";
+  const leakKind = failure.check === "leak" ? ` ${failure.detail.split(":")[0]}` : failure.debug?.message ? ` ${messageShape(failure.debug.message)}` : "";
   return `${failure.check}${leakKind} | ${plan?.effectiveMethod ?? "-"} ${plan?.route ?? "-"} | ${outcome}`;
 }
 
@@ -88,7 +93,7 @@ export class Recorder {
   fail(failure, plan = null, result = null) {
     bump(this.checks, failure.check);
     const signature = plan ? signatureOf(plan, result, failure) : `${failure.check} | run`;
-    const entry = plan ? reproducer(plan, result, failure, this.options.seed) : { check: failure.check, detail: failure.detail };
+    const entry = plan ? reproducer(plan, result, failure, this.options.seed) : { check: failure.check, detail: failure.detail, ...(failure.examples ? { examples: failure.examples } : {}) };
     const group = this.groups.get(signature) ?? { signature, check: failure.check, count: 0, examples: [] };
     group.count++;
     if (group.examples.length < EXAMPLES_PER_GROUP) group.examples.push(entry);
@@ -136,7 +141,8 @@ export class Recorder {
     lines.push(this.failureCount() === 0 ? "no failures" : `FAILURES: ${this.failureCount()}`);
     if (this.checks.size > 0) {
       lines.push(`checks: ${sorted(this.checks).map(([check, count]) => `${check}=${count}${NOT_FAILURES.has(check) ? " (not a failure)" : ""}`).join("  ")}`);
-      for (const group of [...this.groups.values()].sort((a, b) => b.count - a.count).slice(0, 40)) {
+      const failuresFirst = [...this.groups.values()].sort((a, b) => Number(NOT_FAILURES.has(a.check)) - Number(NOT_FAILURES.has(b.check)) || b.count - a.count);
+      for (const group of failuresFirst.slice(0, 40)) {
         const example = group.examples[0];
         lines.push(`  ${String(group.count).padStart(6)}  ${group.signature}`);
         lines.push(`          e.g. ${example.index !== undefined ? `#${example.index} ` : ""}${example.detail.slice(0, 160).replace(/\s+/g, " ")}`);

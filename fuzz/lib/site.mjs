@@ -35,13 +35,29 @@ async function listFiles(dir, prefix = "") {
   return files;
 }
 
+/** File content as compared: application passwords note their last use, which reads may change. */
+async function comparableContent(root, relative) {
+  const bytes = await readFile(path.join(root, relative));
+  if (relative !== "site/accounts/.tokens.json") return bytes;
+  try {
+    const records = JSON.parse(bytes.toString("utf8"));
+    for (const record of Object.values(records)) {
+      delete record.lastUsedAt;
+      delete record.lastUsedIp;
+    }
+    return JSON.stringify(records);
+  } catch {
+    return bytes;
+  }
+}
+
 /** Path → SHA-256 of every file under content/ and site/ except the volatile ones (folders as `name/`). */
 export async function fingerprint(root) {
   const result = new Map();
   for (const top of ["content", "site"]) {
     for (const relative of await listFiles(path.join(root, top), top)) {
       if (VOLATILE.some((pattern) => pattern.test(relative))) continue;
-      const hash = relative.endsWith("/") ? "dir" : createHash("sha256").update(await readFile(path.join(root, relative))).digest("hex");
+      const hash = relative.endsWith("/") ? "dir" : createHash("sha256").update(await comparableContent(root, relative)).digest("hex");
       result.set(relative, hash);
     }
   }
@@ -65,14 +81,39 @@ export async function sessionFiles(root) {
   return new Set(names.filter((name) => name.endsWith(".sess")));
 }
 
+/** Requests write this text where the server might log it; a log line that starts with it was forged. */
+export const LOG_INJECTION_MARKER = "FUZZ-FORGED-LOG-LINE";
+const OVERSIZED_LOG_LINE = 8 * 1024;
+const KEPT_PER_KIND = 100;
+
+/** Watches the server's log lines for unhandled errors, forged lines and lines of unbounded length. */
+class LogWatch {
+  constructor() {
+    this.counts = { unhandled: 0, forged: 0, oversized: 0 };
+    this.examples = { unhandled: [], forged: [], oversized: [] };
+  }
+
+  see(line) {
+    if (line.startsWith("Unhandled error")) this.note("unhandled", line);
+    if (line.startsWith(LOG_INJECTION_MARKER)) this.note("forged", line);
+    if (line.length > OVERSIZED_LOG_LINE) this.note("oversized", `${line.length} chars: ${line.slice(0, 200)}`);
+  }
+
+  note(kind, text) {
+    this.counts[kind]++;
+    if (this.examples[kind].length < KEPT_PER_KIND) this.examples[kind].push(text.slice(0, 300));
+  }
+}
+
 /**
- * Starts Sheaf on `root` in a child process. Resolves with `{ port, child, logLines, exited }`; `exited` resolves
- * with the exit code when the child ends.
+ * Starts Sheaf on `root` in a child process. Resolves with `{ port, child, logLines, logWatch, exited }`;
+ * `exited` resolves with the exit code when the child ends.
  */
 export function startServer(root, configOverrides, { startupTimeoutMs = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [SERVER_ENTRY, root, JSON.stringify(configOverrides)], { stdio: ["ignore", "pipe", "pipe"] });
     const logLines = [];
+    const logWatch = new LogWatch();
     let stdout = "";
     let stderrRest = "";
     const exited = new Promise((done) => child.once("exit", (code, signal) => done(code ?? signal)));
@@ -84,7 +125,10 @@ export function startServer(root, configOverrides, { startupTimeoutMs = 20_000 }
     child.stderr.on("data", (text) => {
       const lines = (stderrRest + text).split("\n");
       stderrRest = lines.pop() ?? "";
-      for (const line of lines) if (logLines.length < 5000) logLines.push(line);
+      for (const line of lines) {
+        logWatch.see(line);
+        if (logLines.length < 5000) logLines.push(line);
+      }
     });
     child.stdout.setEncoding("utf8");
     child.stdout.on("data", (text) => {
@@ -92,7 +136,7 @@ export function startServer(root, configOverrides, { startupTimeoutMs = 20_000 }
       const port = /listening (\d+)/.exec(stdout)?.[1];
       if (port) {
         clearTimeout(timer);
-        resolve({ port: Number(port), child, logLines, exited });
+        resolve({ port: Number(port), child, logLines, logWatch, exited });
       }
     });
     exited.then((code) => {
