@@ -6,7 +6,8 @@ import { hasNoSession, isAuthenticated } from "./callers.mjs";
 export function leakPatterns(paths) {
   return [
     { name: "bcrypt-hash", pattern: /\$2[aby]\$\d\d\$/ },
-    { name: "stack-frame", pattern: /\bat [^\n]{0,300}?:\d+:\d+\)?$/m },
+    // `at fn (/file.js:1:2)` or `at file:///file.js:1:2`, also inside a JSON string
+    { name: "stack-frame", pattern: /\bat (?:[\w$.<>[\] ]{1,200} \()?(?:file:\/\/|node:|\/)[^\s"()]*:\d+:\d+/ },
     { name: "node-internal", pattern: /node:internal/ },
     ...paths.filter(Boolean).map((value) => ({ name: `path:${value}`, literal: value })),
   ];
@@ -40,6 +41,12 @@ export function checkExchange(plan, result, context) {
       if (hit) fail("leak", `${leak.name}: ${excerptAround(text, leak)}`);
     }
     checkEnvelope(plan, response, fail);
+  }
+  for (const position of plan.mustNotSucceed ?? []) {
+    const response = result.responses[position];
+    if (response && response.status >= 200 && response.status < 300) {
+      fail("auth-bypass", `answer ${position + 1} of a pipeline without credentials, after a logged-in request on the same connection: ${response.status}`);
+    }
   }
   const first = result.responses[0];
   if (first && plan.kind === "http") {

@@ -63,31 +63,46 @@ function splitEvery(text, size) {
   return pieces;
 }
 
-/** 2–4 reads in one write; each must be answered, in order. */
+/**
+ * 2–4 reads in one write; each must be answered, in order. Half of them start with a logged-in request and go
+ * on without credentials: those later requests must not be served as the logged-in user.
+ */
 function pipelined(rng, context) {
   const count = rng.int(2, 4);
+  const mixed = rng.chance(0.5);
   const targets = ["/api/site", "/api/pages/notes", "/api/nope", "/api/translations", "/", "/api/auth/csrf-nope"];
+  const protectedTargets = ["/api/site", "/api/pages/notes", "/api/users", "/api/account", "/api/system/audit"];
   const headMethods = [];
+  const mustNotSucceed = [];
   let text = "";
   for (let i = 0; i < count; i++) {
     const method = rng.chance(0.2) ? "HEAD" : "GET";
     headMethods.push(method === "HEAD");
-    text += `${method} ${rng.pick(targets)} HTTP/1.1${CRLF}Host: 127.0.0.1:${context.port}${CRLF}${i === count - 1 ? `Connection: close${CRLF}` : ""}${CRLF}`;
+    const target = mixed && i > 0 ? rng.pick(protectedTargets) : rng.pick(targets);
+    const credentials = mixed && i === 0 ? credentialHeaders(context.credentials[rng.pick(["admin-session", "admin-basic", "admin-bearer"])]) : "";
+    if (mixed && i > 0 && method === "GET") mustNotSucceed.push(i);
+    text += `${method} ${target} HTTP/1.1${CRLF}Host: 127.0.0.1:${context.port}${CRLF}${credentials}${i === count - 1 ? `Connection: close${CRLF}` : ""}${CRLF}`;
   }
   return {
     kind: "framing",
-    caller: "anonymous",
+    caller: mixed ? "mixed" : "anonymous",
     method: "PIPELINE",
     effectiveMethod: "GET",
-    route: "framing:pipelined",
+    route: mixed ? "framing:pipelined-after-login" : "framing:pipelined",
     target: "-",
-    labels: [`framing:pipelined-${count}`],
+    labels: [`framing:pipelined-${count}${mixed ? "-after-login" : ""}`],
     payload: [Buffer.from(text, "latin1")],
     gapMs: 0,
     expect: "answer",
     expected: count,
     headMethods,
+    mustNotSucceed,
     halfClose: false,
     mustRefuse: false,
   };
+}
+
+function credentialHeaders(credentials) {
+  if (credentials.cookie) return `Cookie: ${credentials.cookie}${CRLF}X-CSRF: ${credentials.csrf}${CRLF}`;
+  return `Authorization: ${credentials.authorization}${CRLF}`;
 }

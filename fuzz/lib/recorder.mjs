@@ -34,6 +34,8 @@ function reproducer(plan, result, failure, seed) {
     target: printable(plan.target),
     headers: plan.headers?.map(([name, value]) => [name, printable(value)]),
     bodyPrefix: plan.body ? printable(plan.body.subarray(0, 512)) : null,
+    // poisoned fields come last in a body, so its end is kept too
+    bodySuffix: plan.body && plan.body.length > 512 ? printable(plan.body.subarray(Math.max(512, plan.body.length - 256))) : undefined,
     bodyBytes: plan.body ? plan.body.length : 0,
     rawPrefix: plan.payload ? plan.payload.map((piece) => printable(piece.subarray(0, 512))) : undefined,
     labels: plan.labels,
