@@ -12,7 +12,7 @@ import { execute } from "./lib/execute.mjs";
 import { explainServerErrors, isKirbyParity } from "./lib/explain.mjs";
 import { planRequest } from "./lib/plan.mjs";
 import { Recorder } from "./lib/recorder.mjs";
-import { copyFixture, fingerprint, fingerprintChanges, PROJECT_ROOT, removeSite, sessionFiles, startServer, stopServer } from "./lib/site.mjs";
+import { copyFixture, fingerprint, fingerprintChanges, PROJECT_ROOT, removeSite, serverMemoryMb, sessionFiles, startServer, stopServer } from "./lib/site.mjs";
 import { slowloris } from "./lib/slowloris.mjs";
 
 /** Config for the fuzzed site: Basic auth on (so Basic callers reach the routes), throttling out of the way. */
@@ -86,6 +86,7 @@ async function main() {
     const sessionsBefore = await sessionFiles(root);
     const context = { seed: options.seed, port: server.port, routes, credentials };
     const leaks = leakPatterns([root, PROJECT_ROOT]);
+    const memoryBefore = await serverMemoryMb(server);
 
     const pendingServerErrors = [];
     const indexes = options.only !== null ? [options.only] : Array.from({ length: options.requests }, (_, i) => i);
@@ -127,6 +128,7 @@ async function main() {
       recorder.slowloris = { health: slow.health, connections: slow.connections, stillOpenAfterHold: slow.stillOpenAfterHold };
       for (const failure of slow.failures) recorder.fail(failure);
     }
+    recorder.memory = { beforeMb: memoryBefore, afterMb: await serverMemoryMb(server) };
     await finalChecks({ recorder, server, root, credentials, before, sessionsBefore, serverExit: () => serverExit });
   } catch (error) {
     recorder.fail({ check: "fuzzer-error", detail: error instanceof Error ? (error.stack ?? error.message) : String(error) });

@@ -7,6 +7,7 @@ const MAX_STORED_FAILURES = 5000;
 /** Checks that are reported but are not failures: Kirby answers the same way. */
 export const NOT_FAILURES = new Set(["5xx-kirby-parity"]);
 const EXAMPLES_PER_GROUP = 3;
+const SLOWEST_KEPT = 10;
 const MAX_VALUE_CHARS = 300;
 
 /** A string safe for JSON and short enough to read; Buffers that are not UTF-8 as base64. */
@@ -75,10 +76,21 @@ export class Recorder {
     this.health = null;
     this.newSessionFiles = null;
     this.serverLog = [];
+    /** The slowest answered requests (a hint of expensive inputs), and the server's memory before and after. */
+    this.slowest = [];
+    this.memory = null;
+  }
+
+  noteLatency(plan, result) {
+    if (this.slowest.length >= SLOWEST_KEPT && result.elapsedMs <= this.slowest.at(-1).elapsedMs) return;
+    this.slowest.push({ elapsedMs: result.elapsedMs, index: plan.index, route: `${plan.effectiveMethod} ${plan.route}`, outcome: result.outcome, labels: plan.labels });
+    this.slowest.sort((a, b) => b.elapsedMs - a.elapsedMs);
+    this.slowest.length = Math.min(this.slowest.length, SLOWEST_KEPT);
   }
 
   record(plan, result, failures) {
     this.requests++;
+    this.noteLatency(plan, result);
     bump(this.callers, plan.caller);
     if (result.responses.length === 0) bump(this.statuses, `no answer (${result.outcome})`);
     for (const response of result.responses) bump(this.statuses, String(response.status));
@@ -125,6 +137,8 @@ export class Recorder {
         grantedToOthers: this.sessionsGrantedFlagged,
       },
       slowloris: this.slowloris,
+      slowest: this.slowest,
+      memory: this.memory,
       health: this.health,
       groups: [...this.groups.values()].sort((a, b) => b.count - a.count),
       failures: this.stored,
@@ -140,6 +154,9 @@ export class Recorder {
     lines.push(`callers:  ${sorted(this.callers).map(([caller, count]) => `${caller}=${count}`).join("  ")}`);
     if (this.slowloris) lines.push(`slowloris: GET /api/site answered ${this.slowloris.health.status} in ${this.slowloris.health.elapsedMs} ms with ${this.slowloris.connections} slow connections open`);
     if (this.health) lines.push(`final health: ${this.health.status} in ${this.health.elapsedMs} ms`);
+    const slowest = this.slowest[0];
+    if (slowest) lines.push(`slowest request: #${slowest.index} ${slowest.route} ${slowest.elapsedMs} ms (${slowest.outcome})`);
+    if (this.memory) lines.push(`server memory (RSS): ${this.memory.beforeMb} MB before, ${this.memory.afterMb} MB after`);
     lines.push(this.failureCount() === 0 ? "no failures" : `FAILURES: ${this.failureCount()}`);
     if (this.checks.size > 0) {
       lines.push(`checks: ${sorted(this.checks).map(([check, count]) => `${check}=${count}${NOT_FAILURES.has(check) ? " (not a failure)" : ""}`).join("  ")}`);

@@ -154,3 +154,10 @@ export async function stopServer(server, graceMs = 5000) {
   await server.exited;
   clearTimeout(killer);
 }
+
+/** Resident memory of the server process in MB (Linux /proc), or null where that is not available. */
+export async function serverMemoryMb(server) {
+  const status = await readFile(`/proc/${server.child.pid}/status`, "utf8").catch(() => null);
+  const kb = status ? Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]) : NaN;
+  return Number.isFinite(kb) ? Math.round(kb / 1024) : null;
+}
