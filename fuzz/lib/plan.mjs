@@ -21,9 +21,6 @@ import {
 } from "./hostile.mjs";
 import { Rng } from "./random.mjs";
 
-/** Methods Sheaf's router knows; an override with another value is ignored (spec §7.1). */
-const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
-
 /** Ids that exist in the fixture, by the literal segment before the placeholder. */
 const EXISTING_IDS = {
   pages: ["notes", "notes+first-note", "notes+second-note", "about", "home", "bulk", "bulk+item-001", "error"],
@@ -80,7 +77,7 @@ function missingId(rng) {
   return `zz-missing-${rng.text(8)}`;
 }
 
-export function isWrite(method) {
+function isWrite(method) {
   return method !== "GET" && method !== "HEAD" && method !== "OPTIONS";
 }
 
@@ -274,12 +271,4 @@ function addCommonHeaders(rng, plan, context, { csrf }) {
   if (extra.labels.includes("header:override-junk") && plan.labels.includes("override")) {
     plan.headers = plan.headers.filter(([name], position, all) => name !== "X-HTTP-Method-Override" || all.findIndex(([other]) => other === name) === position);
   }
-}
-
-/** The effective method Sheaf will route by (override header when it names a known method). */
-export function effectiveMethodOf(method, headers) {
-  const override = headers.find(([name]) => name.toLowerCase() === "x-http-method-override")?.[1];
-  const candidate = typeof override === "string" ? override.trim().toUpperCase() : "";
-  if (candidate && KNOWN_METHODS.has(candidate)) return candidate;
-  return KNOWN_METHODS.has(method.toUpperCase()) ? method.toUpperCase() : "GET";
 }
