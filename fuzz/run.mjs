@@ -70,7 +70,7 @@ async function main() {
     finished = true;
     clearTimeout(watchdog);
     recorder.serverLog = server.logLines.slice(0, 200).map((line) => (line.length > 500 ? `${line.slice(0, 500)}… (${line.length} chars)` : line));
-    const code = forcedCode ?? (recorder.failureCount() > 0 ? 1 : 0);
+    const code = forcedCode ?? (recorder.checks.has("time-cap") ? 2 : recorder.failureCount() > 0 ? 1 : 0);
     await writeFile(options.report, JSON.stringify(recorder.report({ durationMs: Date.now() - started, root }), null, 2));
     process.stdout.write(recorder.summary({ durationMs: Date.now() - started, reportFile: options.report }));
     await stopServer(server).catch(() => undefined);
