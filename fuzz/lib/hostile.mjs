@@ -128,9 +128,33 @@ export function invalidJsonBody(rng) {
   ])();
 }
 
-/** Any hostile body: JSON (of any shape), broken JSON, form data, or raw bytes, with a fitting or a wrong type. */
+/**
+ * A multipart/form-data body with hostile parts (prototype names, quotes in names, files, thousands of parts) or
+ * broken framing (no closing boundary, parts without headers). Returns the body and its Content-Type.
+ */
+function multipartBody(rng) {
+  const boundary = rng.pick(["b", "----fuzz", "x".repeat(70), "--", 'q"uote', "é"]);
+  const count = rng.weighted([[8, rng.int(1, 5)], [1, 2000]]);
+  const names = ["title", "slug", "__proto__", "constructor", "", 'a"b', "ñame", "email", "password", "x".repeat(1000)];
+  let text = rng.chance(0.2) ? "preamble\r\n" : "";
+  for (let i = 0; i < count; i++) {
+    const name = count > 10 ? `f${i}` : rng.pick(names);
+    const file = rng.chance(0.2) ? `; filename="${rng.pick(["../../etc/passwd", "a.php", "\u0000.txt"])}"` : "";
+    const headers = rng.chance(0.1) ? "" : `Content-Disposition: form-data; name="${name}"${file}\r\n\r\n`;
+    text += `--${boundary}\r\n${headers}${rng.pick(NASTY_STRINGS)}\r\n`;
+  }
+  if (rng.chance(0.8)) text += `--${boundary}--\r\n`;
+  const contentType = rng.chance(0.8) ? `multipart/form-data; boundary=${boundary}` : `multipart/form-data; boundary="${boundary}"`;
+  return { label: "multipart", body: Buffer.from(text, "utf8"), contentType };
+}
+
+/**
+ * Any hostile body: JSON (of any shape), broken JSON, form data, multipart, or raw bytes, with a fitting or a
+ * wrong type. A body that needs its own Content-Type (multipart) says so.
+ */
 export function anyBody(rng) {
   return rng.weighted([
+    [1, () => multipartBody(rng)],
     [6, () => ({ label: "json-object", body: Buffer.from(hostileObjectJson(rng), "utf8") })],
     [3, () => ({ label: "json-value", body: Buffer.from(hostileValueJson(rng), "utf8") })],
     [2, () => ({ label: "invalid-json", body: invalidJsonBody(rng) })],

@@ -221,7 +221,8 @@ export function finishPlan(plan) {
   return plan;
 }
 
-function setBody(plan, { label, body }, contentType) {
+function setBody(plan, { label, body, contentType: ownType }, fallbackType) {
+  const contentType = ownType ?? fallbackType;
   plan.body = body;
   plan.labels.push(`body:${label}${body.length > 100_000 ? ":large" : ""}`);
   if (contentType !== null) plan.headers.push(["Content-Type", contentType]);
