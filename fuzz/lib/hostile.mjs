@@ -178,6 +178,7 @@ export function contentTypeFor(rng, { allowForm }) {
 
 // ---- query strings --------------------------------------------------------------------------------------------
 
+const PROTOTYPE_KEYS = ["constructor", "constructor", "id,constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"];
 const QUERY_KEYS = ["limit", "page", "select", "view", "pretty", "csrf", "language", "query[limit]", "query[page]", "query[offset]", "query[paginate][limit]", "select[]", "select[children][]", "search", "q", "__proto__", "constructor", "__proto__[polluted]", "constructor[prototype][polluted]", "toString"];
 const QUERY_VALUES = ["-Infinity", "Infinity", "NaN", "1e308", "-1e308", "99999999999999999999999", "9007199254740993", "-1", "0", "", " 5", "0x10", "1e3", "1.5", "+2", "%00", "%zz", "%c3%28", "__proto__", "constructor", "toString", "compact", "panel", "any", "id,title,children,content", "children.children.children", "false", "%E2%80%AE", "🦄"];
 
@@ -195,6 +196,8 @@ export function hostileQuery(rng) {
     pairs.push(`${key}=${value}`);
   }
   if (rng.chance(0.1)) pairs.push(`select${"[x]".repeat(1000)}=id`);
+  // names every plain object answers to: a lookup table indexed by request text must not find them
+  if (rng.chance(0.25)) pairs.push(`${rng.pick(["select", "select", "view", "select[]"])}=${rng.pick(PROTOTYPE_KEYS)}`);
   return pairs.join(rng.chance(0.9) ? "&" : ";");
 }
 

@@ -182,7 +182,7 @@ function planApiRequest(index, rng, initialCaller, context) {
     path = mutated.path;
     plan.labels.push(mutated.label);
   }
-  const query = rng.chance(0.4) ? `?${hostileQuery(rng)}` : "";
+  const query = rng.chance(write ? 0.3 : 0.6) ? `?${hostileQuery(rng)}` : "";
   if (query) plan.labels.push("query");
   plan.target = Buffer.isBuffer(path) ? Buffer.concat([Buffer.from("/api/"), path, Buffer.from(query)]) : `/api/${path}${query}`;
 
