@@ -50,7 +50,8 @@ function reproducer(plan, result, failure, seed) {
 
 /** An exception message without the request's values, so one bug makes one group. */
 function messageShape(message) {
-  return String(message).replace(/"[^"]*"/g, '"…"').replace(/: .*$/s, ": …").slice(0, 100);
+  const firstLine = String(message).split("\n")[0] ?? "";
+  return firstLine.replace(/"[^"]*"/g, '"…"').replace(/: .*$/, ": …").slice(0, 100);
 }
 
 function signatureOf(plan, result, failure) {
@@ -160,6 +161,13 @@ export class Recorder {
     lines.push(this.failureCount() === 0 ? "no failures" : `FAILURES: ${this.failureCount()}`);
     if (this.checks.size > 0) {
       lines.push(`checks: ${sorted(this.checks).map(([check, count]) => `${check}=${count}${NOT_FAILURES.has(check) ? " (not a failure)" : ""}`).join("  ")}`);
+      const exceptions = new Map();
+      for (const group of this.groups.values()) {
+        if (group.check !== "5xx") continue;
+        const shape = messageShape(group.examples[0]?.debug?.message ?? "(no debug message)");
+        exceptions.set(shape, (exceptions.get(shape) ?? 0) + group.count);
+      }
+      if (exceptions.size) lines.push(`5xx by exception: ${sorted(exceptions).map(([shape, count]) => `${count}× ${shape}`).join("  |  ")}`);
       const failuresFirst = [...this.groups.values()].sort((a, b) => Number(NOT_FAILURES.has(a.check)) - Number(NOT_FAILURES.has(b.check)) || b.count - a.count);
       for (const group of failuresFirst.slice(0, 40)) {
         const example = group.examples[0];
