@@ -185,7 +185,14 @@ export class LockedContentError extends SheafError {
 /** A request body over the route's size limit (Sheaf; Kirby leaves this to PHP's `post_max_size`). */
 export class PayloadTooLargeError extends SheafError {
   constructor(limitBytes: number) {
-    super("invalidArgument", 413, { message: `The request body is larger than ${limitBytes} bytes`, headers: { connection: "close" } });
+    super("invalidArgument", 413, { message: `The request body is larger than ${limitBytes} bytes` });
+  }
+}
+
+/** The client closed the connection before its request body was complete (nobody is left to read the answer). */
+export class IncompleteBodyError extends SheafError {
+  constructor() {
+    super("invalidArgument", 400, { message: "The request body was not received completely" });
   }
 }
 

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import type { ParsedBody } from "../api/handle.js";
-import { PayloadTooLargeError } from "../errors.js";
+import { IncompleteBodyError, PayloadTooLargeError } from "../errors.js";
 
 /** Deepest nesting of arrays and objects a JSON body may have (PHP's `json_decode` stops at the same depth). */
 export const MAX_JSON_DEPTH = 512;
@@ -98,8 +98,46 @@ export function readRequestBody(request: IncomingMessage, limit: number): Promis
     };
     request.on("data", onData);
     request.on("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    request.on("error", reject);
+    // an aborted upload is the client's doing, not a server failure; and a promise must never wait for a dead socket
+    request.on("error", () => reject(new IncompleteBodyError()));
+    request.on("close", () => {
+      if (!request.complete) reject(new IncompleteBodyError());
+    });
   });
+}
+
+/** Bytes and time a refused request's unread body is still accepted (and thrown away) before the connection ends. */
+const DISCARD_MAX_BYTES = 8 * 1024 * 1024;
+const DISCARD_MAX_MS = 5_000;
+
+/**
+ * Throws away the rest of a body the server answered without reading, so the client can finish sending and read
+ * the answer: closing at once would reset the connection and lose the answer. Past a few megabytes or seconds the
+ * connection is closed anyway, so a refused client cannot make the server swallow an endless upload.
+ */
+export function discardUnreadBody(request: IncomingMessage): void {
+  if (request.complete || request.destroyed) return;
+  let discarded = 0;
+  const stop = (): void => {
+    clearTimeout(timer);
+    request.off("data", count);
+  };
+  const count = (chunk: Buffer): void => {
+    discarded += chunk.length;
+    if (discarded > DISCARD_MAX_BYTES) {
+      stop();
+      request.destroy();
+    }
+  };
+  const timer = setTimeout(() => {
+    stop();
+    request.destroy();
+  }, DISCARD_MAX_MS);
+  timer.unref();
+  request.on("data", count);
+  request.once("end", stop);
+  request.once("close", stop);
+  request.resume();
 }
 
 /** Query parameters as PHP's `$_GET` sees them (last value wins). */

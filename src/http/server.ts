@@ -12,7 +12,7 @@ import { RequestIds } from "../log/request-id.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
-import { parseBody, parseQuery, readRequestBody } from "./body.js";
+import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
 
 /**
@@ -67,25 +67,6 @@ function requestInfo(request: IncomingMessage, headers: Headers): RequestInfo {
 /** PHP truthiness of a query value: absent, empty and "0" are false. */
 function isTruthyParam(value: string | undefined): boolean {
   return value !== undefined && value !== "" && value !== "0";
-}
-
-/**
- * A body that was never read (the request was refused before it was needed) must still be skipped to reach the
- * next request on the connection. Small declared bodies are skipped; any other ends the connection instead, so a
- * refused client cannot make the server swallow megabytes.
- */
-const SKIPPABLE_BODY_BYTES = 64 * 1024;
-
-function isSmallBody(headers: Headers): boolean {
-  if (headers["transfer-encoding"] !== undefined) return false;
-  const length = Number(headers["content-length"] ?? 0);
-  return Number.isFinite(length) && length <= SKIPPABLE_BODY_BYTES;
-}
-
-/** For answers that never need the body. */
-function skipBody(request: IncomingMessage, response: ServerResponse, headers: Headers): void {
-  if (isSmallBody(headers)) request.resume();
-  else response.setHeader("connection", "close");
 }
 
 /** Longest Host header accepted: a DNS name has at most 253 characters, plus a port. */
@@ -196,10 +177,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     }
     const method = request.method ?? "GET";
     const hasBody = method !== "GET" && method !== "HEAD";
-    let bodyRead = false;
     const readBody = async (limitBytes: number): Promise<ParsedBody> => {
       if (!hasBody) return { ok: true, values: {} };
-      bodyRead = true;
       return parseBody(await readRequestBody(request, limitBytes), headers["content-type"]);
     };
     const result = await handleApiCall(
@@ -219,7 +198,6 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     );
     const outcome = await auth.finish();
     const out: Record<string, string | string[]> = { ...result.headers };
-    if (hasBody && !bodyRead && !request.complete && !isSmallBody(headers)) out["connection"] = "close";
     if (outcome.setCookies.length) out["set-cookie"] = [...outcome.setCookies];
     const cors = corsFor(headers, false);
     withCors(out, cors);
@@ -232,6 +210,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     out["content-type"] = JSON_TYPE;
     const pretty = isTruthyParam(query["pretty"]);
     send(response, result.status, out, pretty ? JSON.stringify(result.body, null, 4) : (result.json ?? JSON.stringify(result.body)));
+    // refused before its body was needed (or cut off at the size limit): let the client finish sending, within bounds
+    if (hasBody) discardUnreadBody(request);
   }
 
   function preflight(request: IncomingMessage, response: ServerResponse, headers: Headers): void {
@@ -304,17 +284,17 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     if (options.log.access) accessLog(request, response, process.hrtime.bigint());
     try {
       if ((headers["host"]?.length ?? 0) > MAX_HOST_LENGTH) {
-        skipBody(request, response, headers);
+        discardUnreadBody(request);
         sendGlobalError(response, new InvalidArgumentError({ message: `The Host header is longer than ${MAX_HOST_LENGTH} characters` }));
         return;
       }
       if (corsSetupError) {
-        skipBody(request, response, headers);
+        discardUnreadBody(request);
         sendGlobalError(response, corsSetupError);
         return;
       }
       if (method === "OPTIONS" && options.cors !== false && headers["access-control-request-method"] !== undefined) {
-        skipBody(request, response, headers);
+        discardUnreadBody(request);
         preflight(request, response, headers);
         return;
       }
@@ -322,7 +302,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         api(request, response, headers, url).catch((error: unknown) => fail(response, error));
         return;
       }
-      skipBody(request, response, headers);
+      discardUnreadBody(request);
       renderSite(request, response, headers, method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null).catch(
         (error: unknown) => fail(response, error),
       );
