@@ -3,6 +3,7 @@ import { InvalidArgumentError, NotFoundError, PermissionError, SheafError } from
 import type { User } from "../accounts/types.js";
 import type { AuthDebug } from "../config/index.js";
 import { randomDelay } from "./delay.js";
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_UNITS } from "./login-input.js";
 import type { LoginThrottle } from "./throttle.js";
 
 /** What password checks need to know about users. */
@@ -37,6 +38,8 @@ const TIMING_DUMMY_HASH = "$2y$10$wEfSC4FchdQ2z6.KjswtPeCy0Bt.YE/rJtdejQoKCypRk3
 
 /** Decodes a punycode domain of an e-mail (`test@xn--exmple-cua.com` ⇒ `test@exämple.com`). */
 export function decodeIdnEmail(email: string): string {
+  // an address too long to be valid matches nobody: not worth decoding
+  if (email.length > MAX_EMAIL_LENGTH) return email;
   const at = email.lastIndexOf("@");
   if (at < 0) return email;
   const domain = email.slice(at + 1);
@@ -45,7 +48,9 @@ export function decodeIdnEmail(email: string): string {
   return unicode ? `${email.slice(0, at)}@${unicode}` : email;
 }
 
+/** Characters (code points) of a password; only compared with 8 and 1,000, so a string certainly over 1,000 is not counted. */
 export function passwordLength(password: string): number {
+  if (password.length > MAX_PASSWORD_UNITS) return password.length;
   return [...password].length;
 }
 
@@ -75,6 +80,11 @@ export async function validatePassword(
   const email = decoded.toLowerCase();
   // E-mails match case-insensitively; a user id (no @) is a folder name and keeps its case.
   const user = options.users.findUser(decoded.includes("@") ? email : decoded);
+  let hashed = false;
+  const verify: PasswordVerifier = (candidate, hash) => {
+    hashed = true;
+    return options.verify(candidate, hash);
+  };
   let original: SheafError;
   try {
     const decision = await options.throttle.check(clientIp, email, user !== undefined);
@@ -85,17 +95,16 @@ export async function validatePassword(
         headers: options.revealThrottle ? { "retry-after": String(decision.retryAfterSeconds) } : {},
       });
     }
-    if (!user) {
-      // Same work as for a real user, so the answer time does not reveal whether the account exists.
-      await options.verify(password, TIMING_DUMMY_HASH).catch(() => false);
-      throw new NotFoundError({ key: "user.notFound", data: { name: emailInput } });
-    }
-    await checkUserPassword(user, password, options.verify);
+    if (!user) throw new NotFoundError({ key: "user.notFound", data: { name: emailInput } });
+    await checkUserPassword(user, password, verify);
     return user;
   } catch (error) {
     if (!(error instanceof SheafError)) throw error;
     original = error;
   }
+  // Every failure costs one bcrypt check, so the answer time does not tell an unknown account, a password of the
+  // wrong length or a blocked one from a wrong password (bcrypt reads 72 bytes at most).
+  if (!hashed) await options.verify(password.slice(0, 72), TIMING_DUMMY_HASH).catch(() => false);
   const rateLimited = original.details["reason"] === "rate-limited";
   options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, userAgent, reason: original.key });
   if (!rateLimited) {

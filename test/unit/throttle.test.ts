@@ -359,3 +359,43 @@ describe("validatePassword and the throttle", () => {
     expect(user.email).toBe("test@exämple.com");
   });
 });
+
+describe("login timing: one bcrypt check on every failure path", () => {
+  const user: User = {
+    id: "admin001",
+    dir: "/nowhere/admin001",
+    email: "admin@example.com",
+    language: "en",
+    name: null,
+    role: "admin",
+    passwordHash: "hash:correct-password",
+    secrets: {},
+    passwordTimestamp: null,
+    content: {},
+  };
+
+  it("an existing e-mail with a short, long or wrong password costs what an unknown e-mail costs", async () => {
+    let checks = 0;
+    const options: PasswordCheckOptions = {
+      users: { findUser: (key) => (key === user.email ? user : undefined) },
+      throttle: new LoginThrottle(new MemoryThrottleStore(), { trials: 100, windowSeconds: 3600, backoffMaxSeconds: 60, now: () => now }),
+      verify: async (password, hash) => {
+        checks++;
+        return hash === `hash:${password}`;
+      },
+      authDebug: "log",
+      failureDelayMs: [0, 0],
+    };
+    for (const [email, password] of [
+      ["nobody@example.com", "whatever-password"],
+      [user.email, "short"],
+      [user.email, "x".repeat(1001)],
+      [user.email, "wrong-password"],
+      ["", ""],
+    ] as const) {
+      checks = 0;
+      await expect(validatePassword(options, email, password, "127.0.0.1")).rejects.toBeInstanceOf(PermissionError);
+      expect(checks, `${email} / ${password.length}`).toBe(1);
+    }
+  });
+});

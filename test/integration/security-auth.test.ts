@@ -1,0 +1,91 @@
+import { readdir } from "node:fs/promises";
+import path from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ADMIN, cleanUp, send, startSite } from "./helpers.js";
+
+afterEach(cleanUp);
+
+const INVALID_ARGUMENT = { status: "error", message: expect.any(String), code: 400, key: "error.invalidArgument", details: [] };
+
+async function sessionFiles(root: string): Promise<string[]> {
+  return (await readdir(path.join(root, "site/sessions")).catch(() => [] as string[])).filter((name) => name.endsWith(".sess"));
+}
+
+describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
+  it("wrong-typed login fields: 400 invalidArgument, no session change, no trial, no login", async () => {
+    const site = await startSite({ memorySessions: true });
+    const client = site.client();
+    await client.fetchCsrf();
+    const cookieBefore = client.cookie;
+    const bodies: unknown[] = [
+      { email: [ADMIN.email], password: ADMIN.password, long: false },
+      { email: null, password: ADMIN.password, long: false },
+      { email: { toString: ADMIN.email }, password: ADMIN.password, long: false },
+      { email: ADMIN.email, password: [ADMIN.password], long: false },
+      { email: ADMIN.email, password: { value: ADMIN.password }, long: false },
+      { email: ADMIN.email, password: ADMIN.password, long: null },
+      { email: ADMIN.email, password: ADMIN.password, long: [] },
+      { email: ADMIN.email, password: ADMIN.password, long: { yes: true } },
+    ];
+    // more than auth.trials (10) attempts: had any counted, the right password would be blocked afterwards
+    for (let round = 0; round < 2; round++) {
+      for (const body of bodies) {
+        const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, json: body });
+        expect(reply.status, JSON.stringify(body)).toBe(400);
+        expect(reply.body, JSON.stringify(body)).toEqual(INVALID_ARGUMENT);
+        expect(reply.setCookies, JSON.stringify(body)).toEqual([]);
+      }
+    }
+    const form = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      raw: { body: `email%5B%5D=${encodeURIComponent(ADMIN.email)}&password=${encodeURIComponent(ADMIN.password)}`, contentType: "application/x-www-form-urlencoded" },
+    });
+    expect(form.status).toBe(400);
+    expect((form.body as { message: string }).message).toBe('The "email" field must be a string, not a list');
+    expect(client.cookie).toBe(cookieBefore);
+    expect((await client.get("/api/auth")).status).toBe(401);
+    expect((await client.login(ADMIN)).status).toBe(200);
+  });
+
+  it("wrong-typed auth/code: 400 and the pending challenge survives", async () => {
+    const site = await startSite({ memorySessions: true, config: { auth: { methods: ["code"] } } });
+    const client = site.client();
+    await client.fetchCsrf();
+    const started = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, long: false } });
+    expect(started.body).toMatchObject({ challenge: "email" });
+    for (const code of [null, ["123456"], { code: "123456" }]) {
+      const reply = await client.request("POST", "/api/auth/code", { withCsrf: true, json: { code } });
+      expect(reply.status, JSON.stringify(code)).toBe(400);
+      expect(reply.body).toEqual(INVALID_ARGUMENT);
+    }
+    const status = await send(site.sheaf, "GET", "/api/system", { headers: { cookie: client.cookie ?? "" } });
+    expect(JSON.stringify(status.body)).toContain('"status":"pending"');
+  });
+
+  it("coercible types keep Kirby's answers: a boolean password is a failed login", async () => {
+    const site = await startSite({ memorySessions: true });
+    const client = site.client();
+    await client.fetchCsrf();
+    const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: true, long: false } });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({ key: "error.access.login" });
+  });
+
+  it("a 15 MB xn-- e-mail or password is refused before any work", async () => {
+    const site = await startSite();
+    const client = site.client();
+    await client.fetchCsrf();
+    const hugeEmail = `a@xn--${"a".repeat(15_000_000)}.com`;
+    const started = performance.now();
+    const email = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: hugeEmail, password: "whatever-password", long: false } });
+    const password = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: "p".repeat(15_000_000), long: false } });
+    expect(email.status).toBe(400);
+    expect(email.body).toEqual(INVALID_ARGUMENT);
+    expect(password.status).toBe(400);
+    expect(password.body).toEqual(INVALID_ARGUMENT);
+    expect(performance.now() - started).toBeLessThan(5000);
+    // nothing counted: the right password still works at once
+    expect((await client.login(ADMIN)).status).toBe(200);
+    expect(await sessionFiles(site.root)).toHaveLength(1);
+  });
+});
