@@ -2,6 +2,7 @@ import { domainToUnicode } from "node:url";
 import { InvalidArgumentError, NotFoundError, PermissionError, SheafError } from "../errors.js";
 import type { User } from "../accounts/types.js";
 import type { AuthDebug } from "../config/index.js";
+import { safeValue } from "../log/safe-value.js";
 import { randomDelay } from "./delay.js";
 import { MAX_EMAIL_LENGTH, MAX_PASSWORD_UNITS } from "./login-input.js";
 import type { LoginThrottle } from "./throttle.js";
@@ -113,6 +114,6 @@ export async function validatePassword(
   }
   await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
   if (options.authDebug === true || (rateLimited && options.revealThrottle === true)) throw original;
-  if (options.authDebug === "log") options.log?.(`Login failed for "${emailInput}": ${original.message}`);
+  if (options.authDebug === "log") options.log?.(`Login failed for "${safeValue(emailInput)}": ${safeValue(original.message)}`);
   throw new PermissionError({ key: "access.login" });
 }

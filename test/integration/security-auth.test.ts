@@ -1,7 +1,8 @@
-import { readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ADMIN, cleanUp, send, startSite } from "./helpers.js";
+import { safeValue } from "../../src/log/safe-value.js";
+import { ADMIN, auditWritten, basicAuth, cleanUp, send, startSite } from "./helpers.js";
 
 afterEach(cleanUp);
 
@@ -87,5 +88,41 @@ describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
     // nothing counted: the right password still works at once
     expect((await client.login(ADMIN)).status).toBe(200);
     expect(await sessionFiles(site.root)).toHaveLength(1);
+  });
+});
+
+describe("log injection through failed logins", () => {
+  it("a forged log line, ANSI escapes and an 8 MB user name reach stderr and the audit log escaped and cut", async () => {
+    const lines: string[] = [];
+    const site = await startSite({
+      config: { api: { basicAuth: true, allowInsecure: true } },
+      extra: { log: (message: string) => lines.push(message) },
+    });
+    const client = site.client();
+    await client.fetchCsrf();
+    const forged = 'x@example.com"\r\n{"event":"login.success","actor":{"id":"admin001"}}\u001b[2J\u2028';
+    const secret = "Sup3r-Secret-Typed-Password";
+    const login = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: forged, password: secret, long: false } });
+    expect(login.status).toBe(403);
+    const huge = "u".repeat(8 * 1024 * 1024);
+    const basic = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basicAuth(huge, secret) } });
+    expect(basic.status).toBe(403);
+    await auditWritten(site);
+
+    const stderr = lines.join("\n");
+    expect(lines.every((line) => !/[\r\n\u001b\u2028]/.test(line)), stderr).toBe(true);
+    expect(stderr).toContain("\\r\\n{");
+    expect(stderr).toContain("\\u001b[2J");
+    expect(stderr).not.toContain(secret);
+    expect(Math.max(...lines.map((line) => line.length))).toBeLessThan(2000);
+
+    const auditText = await readFile(path.join(site.root, "site/logs/auth.log"), "utf8");
+    expect(auditText).not.toContain(secret);
+    expect(auditText.length).toBeLessThan(4000);
+    const entries = auditText.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { details?: { email?: string } });
+    const emails = entries.map((entry) => entry.details?.email ?? "");
+    expect(emails[0]).toBe(safeValue(forged.toLowerCase()));
+    expect(emails[0]).not.toMatch(/[\r\n\u001b\u2028]/);
+    expect(emails[1]).toMatch(/…\[cut \d+ chars\]$/);
   });
 });
