@@ -117,3 +117,37 @@ export async function validatePassword(
   if (options.authDebug === "log") options.log?.(`Login failed for "${safeValue(emailInput)}": ${safeValue(original.message)}`);
   throw new PermissionError({ key: "access.login" });
 }
+
+/**
+ * The acting user's current password before a password change (spec §2.10). Kirby neither throttles nor counts
+ * this check, so a stolen session could try passwords at leisure: here it is counted and blocked like a failed
+ * login of that user, and told to the audit log. The answers stay Kirby's (`Wrong password`, 401); a blocked
+ * attempt is refused even with the right password.
+ */
+export async function verifyCurrentPassword(
+  options: PasswordCheckOptions,
+  user: User,
+  password: string,
+  clientIp: string,
+  userAgent: string | null = null,
+): Promise<void> {
+  const email = user.email.toLowerCase();
+  const decision = await options.throttle.check(clientIp, email, true);
+  if (decision.blocked) {
+    options.onRefusal?.({ kind: "blocked", email, ip: clientIp, userAgent, reason: "error.user.password.wrong" });
+    throw new PermissionError({
+      message: "Rate limit exceeded",
+      details: { reason: "rate-limited" },
+      headers: options.revealThrottle ? { "retry-after": String(decision.retryAfterSeconds) } : {},
+    });
+  }
+  try {
+    await checkUserPassword(user, password, options.verify);
+  } catch (error) {
+    if (!(error instanceof SheafError)) throw error;
+    options.onRefusal?.({ kind: "failure", email, ip: clientIp, userAgent, reason: error.key });
+    await options.throttle.track(clientIp, email);
+    await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
+    throw error;
+  }
+}

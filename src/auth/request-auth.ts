@@ -16,7 +16,7 @@ import {
 import { parseAuthorizationHeader, decodeBasicCredentials } from "./authorization-header.js";
 import { generateCsrfToken } from "./csrf.js";
 import { resolveEnvironment, type Environment } from "./environment.js";
-import { decodeIdnEmail, validatePassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
+import { decodeIdnEmail, validatePassword, verifyCurrentPassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
 import type { RequestInfo } from "./request-info.js";
 import type { TrustedProxies } from "./trusted-proxies.js";
 import type { BasicAuthCache } from "./basic-cache.js";
@@ -549,6 +549,19 @@ export class RequestAuth {
   }
 
   // ---- password change of the logged-in user -------------------------------------------------------------------
+
+  /**
+   * The checks before a password change: an application password (Bearer, or Basic with a token) is refused, as a
+   * token is never more than its owner and must not become a way to their password; unless `resetting`, the
+   * acting user's current password is verified, throttled and audited like a login.
+   */
+  async checkPasswordChange(identity: Identity | null, actor: User, currentPassword: string, { resetting }: { resetting: boolean }): Promise<void> {
+    if (identity?.kind === "token" || (identity?.kind === "basic" && identity.token !== undefined)) {
+      throw new PermissionError({ message: "Passwords cannot be changed with an application password" });
+    }
+    if (resetting) return;
+    await verifyCurrentPassword(this.services.passwords, actor, currentPassword, this.clientIp, this.userAgent);
+  }
 
   /**
    * Keeps `session` logged in after its user changed their own password (spec §2.10): a new token (for cookies;

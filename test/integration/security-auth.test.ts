@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { safeValue } from "../../src/log/safe-value.js";
-import { ADMIN, auditWritten, basicAuth, cleanUp, send, startSite } from "./helpers.js";
+import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, createToken, send, startSite, type Client, type Reply } from "./helpers.js";
 
 afterEach(cleanUp);
 
@@ -124,5 +124,54 @@ describe("log injection through failed logins", () => {
     expect(emails[0]).toBe(safeValue(forged.toLowerCase()));
     expect(emails[0]).not.toMatch(/[\r\n\u001b\u2028]/);
     expect(emails[1]).toMatch(/…\[cut \d+ chars\]$/);
+  });
+});
+
+describe("guessing the current password through a password change", () => {
+  const NEW_PASSWORD = "Brand-New-Pass-42";
+
+  async function changeOwnPassword(client: Client, currentPassword: string): Promise<Reply> {
+    return client.request("PATCH", "/api/account/password", { withCsrf: true, json: { currentPassword, password: NEW_PASSWORD } });
+  }
+
+  it("a stolen session trying current passwords is throttled like a login and audited", async () => {
+    const site = await startSite();
+    const htpasswd = path.join(site.root, "site/accounts", ADMIN.id, ".htpasswd");
+    const hashBefore = await readFile(htpasswd, "utf8");
+    const client = await site.client().loginOrThrow(ADMIN);
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const wrong = await changeOwnPassword(client, `Wrong-Guess-${attempt}`);
+      expect(wrong.status).toBe(401);
+      expect(wrong.body).toMatchObject({ key: "error.user.password.wrong", message: "Wrong password" });
+    }
+    // the right password no longer helps until the window has passed
+    const blocked = await changeOwnPassword(client, ADMIN.password);
+    expect(blocked.status).toBe(403);
+    expect(blocked.body).toMatchObject({ message: "Rate limit exceeded" });
+    expect(await readFile(htpasswd, "utf8")).toBe(hashBefore);
+    await auditWritten(site);
+    const audit = await readFile(path.join(site.root, "site/logs/auth.log"), "utf8");
+    const events = audit.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string; details?: { reason?: string } });
+    expect(events.filter((entry) => entry.event === "login.failure" && entry.details?.reason === "error.user.password.wrong")).toHaveLength(10);
+    expect(events.some((entry) => entry.event === "login.blocked")).toBe(true);
+  });
+
+  it("an application password cannot change (or probe) its owner's password", async () => {
+    const site = await startSite({ config: { api: { allowInsecure: true, basicAuth: true } } });
+    const client = await site.client().loginOrThrow(ADMIN);
+    const { token } = await createToken(client);
+    for (const headers of [bearer(token), { authorization: basicAuth(ADMIN.email, token) }]) {
+      const reply = await send(site.sheaf, "PATCH", "/api/account/password", { headers, json: { currentPassword: ADMIN.password, password: NEW_PASSWORD } });
+      expect(reply.status).toBe(403);
+      expect(reply.body).toMatchObject({ key: "error.permission" });
+      const other = await send(site.sheaf, "PATCH", `/api/users/${EDITOR.id}/password`, { headers, json: { currentPassword: ADMIN.password, password: NEW_PASSWORD } });
+      expect(other.status).toBe(403);
+    }
+    // Basic with the real password is the password itself: still allowed
+    const basic = await send(site.sheaf, "PATCH", "/api/account/password", {
+      headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) },
+      json: { currentPassword: ADMIN.password, password: NEW_PASSWORD },
+    });
+    expect(basic.status).toBe(200);
   });
 });
