@@ -175,3 +175,44 @@ describe("guessing the current password through a password change", () => {
     expect(basic.status).toBe(200);
   });
 });
+
+describe("anonymous requests write nothing to disk", () => {
+  it("20,000 anonymous GET /api/auth/csrf leave no session file and a bounded memory", { timeout: 120_000 }, async () => {
+    const site = await startSite();
+    const sessions = site.sheaf.services.security.sessions;
+    for (let i = 0; i < 20_000; i++) {
+      const reply = await send(site.sheaf, "GET", "/api/auth/csrf");
+      if (reply.status !== 200 || reply.setCookies.length !== 1) throw new Error(`call ${i}: ${reply.status} ${reply.text}`);
+    }
+    expect(await readdir(path.join(site.root, "site/sessions")).catch(() => [])).toEqual([]);
+    expect(sessions.anonymous.size).toBeLessThanOrEqual(sessions.anonymous.maxEntries);
+    expect(sessions.anonymous.heldChars).toBeLessThanOrEqual(sessions.anonymous.maxChars);
+    expect(sessions.anonymous.size).toBeGreaterThan(0);
+  });
+
+  it("the anonymous session's token still works for the login, which then writes the session", async () => {
+    const site = await startSite();
+    const client = site.client();
+    await client.fetchCsrf();
+    expect(await sessionFiles(site.root)).toEqual([]);
+    expect((await client.login(ADMIN)).status).toBe(200);
+    expect(await sessionFiles(site.root)).toHaveLength(1);
+    expect((await client.get("/api/auth")).status).toBe(200);
+  });
+
+  it("other anonymous paths (failed logins, ping, logout, system, site, a page) write no session file", async () => {
+    const site = await startSite({ config: { api: { basicAuth: true, allowInsecure: true } } });
+    const client = site.client();
+    await client.fetchCsrf();
+    await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: "wrong-password", long: false } });
+    await send(site.sheaf, "POST", "/api/auth/login", { headers: { authorization: basicAuth(ADMIN.email, "wrong-password") }, json: { email: ADMIN.email, password: "wrong-password", long: false } });
+    await client.request("POST", "/api/auth/ping");
+    await client.request("POST", "/api/auth/logout");
+    await client.get("/api/system");
+    await client.get("/api/site");
+    await send(site.sheaf, "GET", "/api/site");
+    await client.request("GET", "/");
+    await client.request("GET", "/notes");
+    expect(await sessionFiles(site.root)).toEqual([]);
+  });
+});
