@@ -2,6 +2,7 @@ import { openRecord, sealKey, sealRecord, unsealKey, type ActiveSessionRecord } 
 import { Session, type SessionTransport } from "./session.js";
 import type { SessionStore } from "./store.js";
 import { MemorySessionRegistry, type SessionEntry, type SessionRegistry } from "./registry.js";
+import { BoundedMemo, type MemoLimits } from "./bounded-memo.js";
 import { AnonymousSessionCache, DEFAULT_ANONYMOUS_LIMITS, type AnonymousCacheLimits } from "./anonymous-cache.js";
 import { formatToken, generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
 
@@ -15,6 +16,8 @@ export interface SessionManagerOptions {
   readonly renewalGraceSeconds?: number;
   /** Bounds of the in-memory home of sessions that hold nothing but a CSRF token. */
   readonly anonymousLimits?: AnonymousCacheLimits;
+  /** Bounds of the memo of records already verified. */
+  readonly verifiedLimits?: MemoLimits;
 }
 
 const CSRF_KEY = "kirby.csrf";
@@ -29,7 +32,8 @@ export type Clock = () => number;
 export const unixNow: Clock = () => Math.floor(Date.now() / 1000);
 
 const MAX_FORWARDS = 3;
-const MAX_VERIFIED = 10_000;
+/** Bounds of the memo of verified records: count, and characters of token texts and records together. */
+const VERIFIED_LIMITS: MemoLimits = { maxEntries: 10_000, maxChars: 8 * 1024 * 1024 };
 
 interface VerifiedRecord {
   readonly token: SessionToken;
@@ -53,7 +57,7 @@ export class SessionManager {
    * Records already verified, by token text, with the exact stored text they were verified from: a busy session
    * is not parsed, re-hashed or read again on every request. A changed record (a new text) is verified again.
    */
-  private readonly verified = new Map<string, VerifiedRecord>();
+  readonly verified: BoundedMemo<VerifiedRecord>;
   /** Anonymous sessions: never written to the store (so never to disk) while they hold only a CSRF token. */
   readonly anonymous: AnonymousSessionCache;
   /** Sessions whose record was read from the store (not from `anonymous`) in this request. */
@@ -66,6 +70,7 @@ export class SessionManager {
     private readonly registry: SessionRegistry = new MemorySessionRegistry(),
   ) {
     this.graceSeconds = options.renewalGraceSeconds ?? 30;
+    this.verified = new BoundedMemo(options.verifiedLimits ?? VERIFIED_LIMITS, now);
     this.anonymous = new AnonymousSessionCache(options.anonymousLimits ?? DEFAULT_ANONYMOUS_LIMITS, now);
   }
 
@@ -138,8 +143,8 @@ export class SessionManager {
       const record = known && known.blob === blob ? cloneRecord(known.record) : openRecord(blob, token.key);
       if (!record) return null;
       if (record.kind === "active" && !(known && known.blob === blob)) {
-        if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
-        this.verified.set(text, { token, storeKey, blob, record: cloneRecord(record) });
+        // the record is held twice: as text and parsed
+        this.verified.set(text, { token, storeKey, blob, record: cloneRecord(record) }, storeKey.length + 2 * blob.length, token.expiresAtUnix + 60);
       }
       if (record.kind === "moved") {
         if (now > record.movedUntilUnix) return null;

@@ -2,7 +2,8 @@ import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { safeValue } from "../../src/log/safe-value.js";
-import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, createToken, send, startSite, type Client, type Reply } from "./helpers.js";
+import { verifiedCookieMemo } from "../../src/session/cookie.js";
+import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, createToken, hmacSha1, send, startSite, tokenOf, type Client, type Reply } from "./helpers.js";
 
 afterEach(cleanUp);
 
@@ -214,5 +215,23 @@ describe("anonymous requests write nothing to disk", () => {
     await client.request("GET", "/");
     await client.request("GET", "/notes");
     expect(await sessionFiles(site.root)).toEqual([]);
+  });
+});
+
+describe("memory pinned by signed cookies", () => {
+  it("a validly signed kirby_session cookie over 512 characters is no session and is not remembered", async () => {
+    const site = await startSite();
+    const client = await site.client().loginOrThrow(ADMIN);
+    const token = tokenOf(client.cookie!);
+    // signed with the public default key: anyone can make such a cookie
+    const padded = `${token}${"+".repeat(14 * 1024)}`;
+    const huge = `kirby_session=${encodeURIComponent(`${hmacSha1(padded)}+${padded}`)}`;
+    const before = verifiedCookieMemo.size;
+    const reply = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: huge, "x-csrf": client.csrf! } });
+    expect(reply.status).toBe(401);
+    expect(verifiedCookieMemo.size).toBe(before);
+    // Kirby's own cookie (about 140 characters) works as before
+    expect(client.cookie!.length).toBeLessThan(200);
+    expect((await client.get("/api/auth")).status).toBe(200);
   });
 });
