@@ -60,7 +60,7 @@ describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
       expect(reply.status, JSON.stringify(code)).toBe(400);
       expect(reply.body).toEqual(INVALID_ARGUMENT);
     }
-    const status = await send(site.sheaf, "GET", "/api/system", { headers: { cookie: client.cookie ?? "" } });
+    const status = await client.get("/api/system");
     expect(JSON.stringify(status.body)).toContain('"status":"pending"');
   });
 
@@ -233,5 +233,20 @@ describe("memory pinned by signed cookies", () => {
     // Kirby's own cookie (about 140 characters) works as before
     expect(client.cookie!.length).toBeLessThan(200);
     expect((await client.get("/api/auth")).status).toBe(200);
+  });
+});
+
+describe("GET /api/system and the CSRF token", () => {
+  it("select=user without X-CSRF does not reveal who is logged in to the session", async () => {
+    const site = await startSite();
+    const client = await site.client().loginOrThrow(ADMIN);
+    const crossSite = await send(site.sheaf, "GET", "/api/system?select=user,authStatus", { headers: { cookie: client.cookie! } });
+    expect(crossSite.status).toBe(200);
+    expect(crossSite.body).toMatchObject({ data: { user: null, authStatus: { status: "inactive", email: null } } });
+    expect(crossSite.text).not.toContain(ADMIN.email);
+    const wrongToken = await send(site.sheaf, "GET", "/api/system?select=user", { headers: { cookie: client.cookie!, "x-csrf": "f".repeat(64) } });
+    expect(wrongToken.body).toMatchObject({ data: { user: null } });
+    const withToken = await client.get("/api/system?select=user,authStatus");
+    expect(withToken.body).toMatchObject({ data: { user: { email: ADMIN.email }, authStatus: { status: "active" } } });
   });
 });
