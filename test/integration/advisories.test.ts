@@ -81,10 +81,9 @@ describe("Payload CVE-2025-4643: sessions must not survive logout", () => {
       await access(file);
 
       expect((await client.request("POST", "/api/auth/logout", { withCsrf: true })).status).toBe(200);
-      // the old record only forwards to the anonymous session for the grace period (spec §3.6)
-      const record = await readFile(file, "utf8");
-      expect(record).toContain('"kind":"moved"');
-      expect(record).not.toContain(ADMIN.id);
+      // the old token only forwards to the anonymous session for the grace period (spec §3.6); both are anonymous,
+      // so they live in memory and no file keeps the login
+      expect(await readFile(file, "utf8").catch(() => null)).toBeNull();
       expect(await status(site, { cookie, "x-csrf": client.csrf! })).toBe(401);
       expect(await status(site, { authorization: `Session ${tokenOf(cookie)}`, "x-csrf": client.csrf! })).toBe(401);
       // well after the grace period a renewed token gets, too
