@@ -212,7 +212,8 @@ export class RequestAuth {
   private suppliedCsrf(): string {
     const header = this.info.headers["x-csrf"];
     if (header !== undefined) return header;
-    return this.queryParam("csrf") ?? "";
+    // a token in the URL ends up in logs, history and Referer headers: a site may refuse it
+    return this.options.api.csrfQuery ? (this.queryParam("csrf") ?? "") : "";
   }
 
   /** Constant-time CSRF check of a session request against its own session (or the fixed `api.csrf`). */

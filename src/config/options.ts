@@ -48,6 +48,8 @@ export interface SheafOptions {
     readonly csrf: string | null;
     /** Sheaf: accept application passwords (API tokens) as Basic passwords and as `Authorization: Bearer`. */
     readonly tokens: boolean;
+    /** Sheaf: accept the CSRF token from `?csrf=` when `X-CSRF` is absent (Kirby does); false = the header only. */
+    readonly csrfQuery: boolean;
   };
   readonly auth: {
     /** Login methods by name with their options (`password`, `code`, `password-reset`). */
@@ -382,6 +384,7 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       allowImpersonation: reader.bool("api.allowImpersonation", false),
       csrf: reader.optionalString("api.csrf"),
       tokens: reader.bool("api.tokens", true),
+      csrfQuery: reader.bool("api.csrfQuery", true),
     },
     auth: {
       methods: readAuthMethods(reader),

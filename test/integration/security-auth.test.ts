@@ -250,3 +250,15 @@ describe("GET /api/system and the CSRF token", () => {
     expect(withToken.body).toMatchObject({ data: { user: { email: ADMIN.email }, authStatus: { status: "active" } } });
   });
 });
+
+describe("the CSRF token in the query string (api.csrfQuery)", () => {
+  for (const csrfQuery of [true, false]) {
+    it(`?csrf= is ${csrfQuery ? "accepted, as in Kirby (default)" : "refused with api.csrfQuery: false"}`, async () => {
+      const site = await startSite(csrfQuery ? {} : { config: { api: { csrfQuery: false } } });
+      const client = await site.client().loginOrThrow(ADMIN);
+      const viaQuery = await client.request("GET", `/api/auth?csrf=${client.csrf}`);
+      expect(viaQuery.status).toBe(csrfQuery ? 200 : 401);
+      expect((await client.get("/api/auth")).status).toBe(200);
+    });
+  }
+});
