@@ -59,6 +59,7 @@ const VARY_COOKIE: readonly string[] = ["Cookie"];
 const VARY_COOKIE_AUTHORIZATION: readonly string[] = ["Cookie", "Authorization"];
 const USER_KEY = "kirby.userId";
 const LOGIN_TIME_KEY = "kirby.loginTimestamp";
+const RESET_PASSWORD_KEY = "kirby.resetPassword";
 
 export interface AuthOutcome {
   readonly setCookies: readonly string[];
@@ -456,6 +457,8 @@ export class RequestAuth {
       session = await this.openCookieSession({ long });
     }
     session.set(USER_KEY, user.id);
+    // a reset permission belongs to the login that earned it (the code route grants it again after this)
+    session.remove(RESET_PASSWORD_KEY);
     // Kirby's CSRF check of a session login always leaves a token in the session (even with `api.csrf`), so a
     // later logout renews the session instead of ending it
     if (this.authType === "session" && typeof session.get(CSRF_KEY) !== "string") session.set(CSRF_KEY, generateCsrfToken());
@@ -479,6 +482,8 @@ export class RequestAuth {
     for (const key of ["kirby.challenge.code", "kirby.challenge.email", "kirby.challenge.mode", "kirby.challenge.timeout", "kirby.challenge.type"]) {
       session.remove(key);
     }
+    // Kirby keeps it, so the next person to log in with this browser could set a password without the current one
+    session.remove(RESET_PASSWORD_KEY);
     if (!hadUser) return;
     session.remove(USER_KEY);
     session.remove(LOGIN_TIME_KEY);
@@ -574,7 +579,7 @@ export class RequestAuth {
     // the acting client's old token forwards to the new one for the grace period (spec §3.6)
     if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: false });
     session.set(LOGIN_TIME_KEY, Math.max(unixNow(), passwordTimestamp ?? 0));
-    session.remove("kirby.resetPassword");
+    session.remove(RESET_PASSWORD_KEY);
     this.touch(session);
   }
 }

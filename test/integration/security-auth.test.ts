@@ -1,9 +1,11 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { MemoryMailer, type MailMessage } from "../../src/auth/challenges/mailer.js";
+import { totpCode } from "../../src/auth/challenges/totp.js";
 import { safeValue } from "../../src/log/safe-value.js";
 import { verifiedCookieMemo } from "../../src/session/cookie.js";
-import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, createToken, hmacSha1, send, startSite, tokenOf, type Client, type Reply } from "./helpers.js";
+import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, copySite, createToken, hmacSha1, send, startSite, tokenOf, type Client, type Reply } from "./helpers.js";
 
 afterEach(cleanUp);
 
@@ -261,4 +263,55 @@ describe("the CSRF token in the query string (api.csrfQuery)", () => {
       expect((await client.get("/api/auth")).status).toBe(200);
     });
   }
+});
+
+describe("login codes and reset permissions", () => {
+  const TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
+
+  async function siteWith(config: Record<string, unknown>, totpFor?: string) {
+    const root = await copySite();
+    if (totpFor) {
+      const file = path.join(root, "site", "accounts", totpFor, ".htpasswd");
+      const hash = (await readFile(file, "utf8")).split("\n")[0];
+      await writeFile(file, `${hash}\n${JSON.stringify({ totp: TOTP_SECRET })}`);
+    }
+    const mailer = new MemoryMailer();
+    return { site: await startSite({ root, config, extra: { mailer } }), mailer };
+  }
+
+  function codeIn(message: MailMessage | undefined): string {
+    const match = /^(\d{3}) (\d{3})$/m.exec(message?.text ?? "");
+    if (!match) throw new Error("no code in the mail");
+    return `${match[1]}${match[2]}`;
+  }
+
+  it("a TOTP code is accepted once: replaying it in its window is refused", async () => {
+    const { site } = await siteWith({ auth: { methods: { password: { "2fa": true } } } }, EDITOR.id);
+    const code = totpCode(TOTP_SECRET, Math.floor(Date.now() / 1000));
+    const first = site.client();
+    expect((await first.login(EDITOR)).body).toMatchObject({ challenge: "totp" });
+    expect((await first.request("POST", "/api/auth/code", { withCsrf: true, json: { code } })).status).toBe(200);
+    // someone who saw the code (or the request) tries it from another browser, with the password
+    const replay = site.client();
+    expect((await replay.login(EDITOR)).body).toMatchObject({ challenge: "totp" });
+    const replayed = await replay.request("POST", "/api/auth/code", { withCsrf: true, json: { code } });
+    expect(replayed.status).toBe(403);
+    expect(replayed.body).toMatchObject({ key: "error.access.code" });
+    expect((await replay.get("/api/auth")).status).toBe(401);
+  });
+
+  it("a password-reset permission does not survive logout into the next user's login", async () => {
+    const { site, mailer } = await siteWith({ auth: { methods: ["password", "password-reset"] } });
+    const browser = site.client();
+    await browser.fetchCsrf();
+    await browser.request("POST", "/api/auth/login", { withCsrf: true, json: { email: EDITOR.email, long: false } });
+    const code = codeIn(mailer.lastTo(EDITOR.email));
+    expect((await browser.request("POST", "/api/auth/code", { withCsrf: true, json: { code } })).status).toBe(200);
+    expect((await browser.request("POST", "/api/auth/logout", { withCsrf: true })).status).toBe(200);
+    // the next person on the same browser logs in with their password
+    expect((await browser.login(ADMIN)).status).toBe(200);
+    const change = await browser.request("PATCH", "/api/account/password", { withCsrf: true, json: { password: "Taken-Over-Pass-1" } });
+    expect(change.status).toBe(400);
+    expect(change.body).toMatchObject({ key: "error.user.password.invalid" });
+  });
 });

@@ -24,7 +24,16 @@ import {
 } from "./challenge-session.js";
 import { composeCodeMessage, createEmailCode, hashEmailCode, verifyEmailCode, type ChallengeMode } from "./email.js";
 import type { Mailer } from "./mailer.js";
-import { verifyTotp } from "./totp.js";
+import { matchTotpStep, TotpReplayGuard } from "./totp.js";
+
+/** One replay guard per site (its account index), not per process: two sites may share user ids. */
+const totpGuards = new WeakMap<UserLookup, TotpReplayGuard>();
+
+function totpGuardOf(users: UserLookup): TotpReplayGuard {
+  let guard = totpGuards.get(users);
+  if (!guard) totpGuards.set(users, (guard = new TotpReplayGuard()));
+  return guard;
+}
 
 export interface ChallengeDependencies {
   readonly options: SheafOptions;
@@ -64,7 +73,10 @@ const CHALLENGE_TYPES: Readonly<Record<string, ChallengeType>> = {
     create: async () => null,
     verify: async (user, input, _pending, deps) => {
       const secret = user.secrets["totp"];
-      return typeof secret === "string" && verifyTotp(secret, input, deps.now());
+      if (typeof secret !== "string") return false;
+      const now = deps.now();
+      const step = matchTotpStep(secret, input, now);
+      return step !== null && totpGuardOf(deps.users).accept(user.id, step, now);
     },
   },
   email: {
