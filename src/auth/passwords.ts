@@ -76,6 +76,7 @@ export async function validatePassword(
   password: string,
   clientIp: string,
   userAgent: string | null = null,
+  { knownDeviceUserId = null }: { knownDeviceUserId?: string | null } = {},
 ): Promise<User> {
   const decoded = decodeIdnEmail(emailInput);
   const email = decoded.toLowerCase();
@@ -88,7 +89,8 @@ export async function validatePassword(
   };
   let original: SheafError;
   try {
-    const decision = await options.throttle.check(clientIp, email, user !== undefined);
+    const knownDevice = user !== undefined && knownDeviceUserId === user.id;
+    const decision = await options.throttle.check(clientIp, email, user !== undefined, { knownDevice });
     if (decision.blocked) {
       throw new PermissionError({
         message: "Rate limit exceeded",
@@ -103,10 +105,11 @@ export async function validatePassword(
     if (!(error instanceof SheafError)) throw error;
     original = error;
   }
-  // Every failure costs one bcrypt check, so the answer time does not tell an unknown account, a password of the
-  // wrong length or a blocked one from a wrong password (bcrypt reads 72 bytes at most).
-  if (!hashed) await options.verify(password.slice(0, 72), TIMING_DUMMY_HASH).catch(() => false);
   const rateLimited = original.details["reason"] === "rate-limited";
+  // Every checked failure costs one bcrypt check, so the answer time does not tell an unknown account or a
+  // password of the wrong length from a wrong password (bcrypt reads 72 bytes at most). A blocked attempt costs
+  // none: it must stay cheap to refuse.
+  if (!hashed && !rateLimited) await options.verify(password.slice(0, 72), TIMING_DUMMY_HASH).catch(() => false);
   options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, userAgent, reason: original.key });
   if (!rateLimited) {
     // Counted under the same normalised key the check reads (lower-cased, IDN-decoded input).

@@ -24,6 +24,8 @@ import { looksLikeToken, type TokenRecord, type TokenStore } from "../tokens/ind
 import type { AuditLog, AuditRecord } from "../audit/index.js";
 import { randomDelay } from "./delay.js";
 import type { Mailer } from "./challenges/mailer.js";
+import { DEVICE_COOKIE_NAME, DeviceCookies } from "./device-cookie.js";
+import { randomBytes } from "node:crypto";
 
 /** Who is calling: resolved once per request for routes that need a user. */
 export type Identity =
@@ -45,7 +47,12 @@ export interface AuthServices {
   readonly audit: AuditLog | null;
   /** Delivers login-challenge codes. */
   readonly mailer: Mailer;
+  /** Signs and checks known-device cookies (a per-process key when absent). */
+  readonly devices?: DeviceCookies;
 }
+
+/** Known-device cookies of services that bring no key of their own: valid until the process ends. */
+const processDevices = new DeviceCookies(randomBytes(32).toString("hex"));
 
 /** A Basic or Bearer credential that checked out: the user, and the token when one was used. */
 interface Credential {
@@ -90,6 +97,8 @@ export class RequestAuth {
   private touched: Set<Session> | null = null;
   /** The raw `kirby_session` value: read once (null until then). */
   private rawCookieValue: string | undefined | null = null;
+  /** Cookies other than the session's to send (a known-device cookie after a login). */
+  private extraCookies: string[] | null = null;
 
   constructor(
     private readonly services: AuthServices,
@@ -398,6 +407,34 @@ export class RequestAuth {
     return identity;
   }
 
+  private get devices(): DeviceCookies {
+    return this.services.devices ?? processDevices;
+  }
+
+  /** The user whose earlier login on this browser its device cookie proves, or null. */
+  knownDeviceUserId(): string | null {
+    const value = readCookie(this.info.headers["cookie"], DEVICE_COOKIE_NAME);
+    return this.devices.verify(value, unixNow())?.userId ?? null;
+  }
+
+  /**
+   * Remembers this browser as a device `user` logged in from (a long-lived signed cookie). Only over HTTPS: the
+   * cookie lets its holder past the account-wide slow-down, so it must not travel in clear.
+   */
+  rememberDevice(user: User): void {
+    let https = false;
+    let cookiePath = "/";
+    try {
+      https = this.environment.isHttps;
+      cookiePath = this.environment.indexPath;
+    } catch {
+      return;
+    }
+    if (!https) return;
+    const now = unixNow();
+    (this.extraCookies ??= []).push(this.devices.setCookie(this.devices.issue(user.id, now), now, cookiePath));
+  }
+
   /** The cookie session, created (and so sent to the client) when there is none yet. */
   async openCookieSession({ long = false }: { long?: boolean } = {}): Promise<Session> {
     const existing = (await this.cookieSession()) ?? this.createdCookieSession;
@@ -498,8 +535,8 @@ export class RequestAuth {
     // a forwarded session is unchanged but still hands its client the current token
     for (const session of this.touched ?? []) pending ||= session.isChanged || session.issuedTokens.length > 0;
     // the common read changed nothing: no commit, no cookie, no wait
-    if (!pending) return Promise.resolve(this.outcome([]));
-    return this.commitTouched().then(() => this.outcome(this.cookiesToSend()));
+    if (!pending) return Promise.resolve(this.outcome(this.extraCookies ?? []));
+    return this.commitTouched().then(() => this.outcome([...this.cookiesToSend(), ...(this.extraCookies ?? [])]));
   }
 
   private async commitTouched(): Promise<void> {

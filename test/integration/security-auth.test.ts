@@ -1,13 +1,17 @@
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryMailer, type MailMessage } from "../../src/auth/challenges/mailer.js";
+import { MemoryThrottleStore } from "../../src/auth/index.js";
 import { totpCode } from "../../src/auth/challenges/totp.js";
 import { safeValue } from "../../src/log/safe-value.js";
 import { verifiedCookieMemo } from "../../src/session/cookie.js";
-import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, copySite, createToken, hmacSha1, send, startSite, tokenOf, type Client, type Reply } from "./helpers.js";
+import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, cookiePair, copySite, createToken, hmacSha1, injectFrom, send, startSite, tokenOf, type TestSite, type Client, type Reply } from "./helpers.js";
 
-afterEach(cleanUp);
+afterEach(async () => {
+  vi.useRealTimers();
+  await cleanUp();
+});
 
 const INVALID_ARGUMENT = { status: "error", message: expect.any(String), code: 400, key: "error.invalidArgument", details: [] };
 
@@ -313,5 +317,66 @@ describe("login codes and reset permissions", () => {
     const change = await browser.request("PATCH", "/api/account/password", { withCsrf: true, json: { password: "Taken-Over-Pass-1" } });
     expect(change.status).toBe(400);
     expect(change.body).toMatchObject({ key: "error.user.password.invalid" });
+  });
+});
+
+describe("owner lock-out by attackers from many addresses", () => {
+  const OWNER_IP = "203.0.113.10";
+  const NEW_IP = "203.0.113.77";
+  const HTTPS = { url: "https://cms.example.com", auth: { revealThrottle: true } };
+
+  async function csrfSession(site: TestSite, ip: string): Promise<{ cookie: string; csrf: string }> {
+    const reply = await injectFrom(site.sheaf, ip, "GET", "/api/auth/csrf", {});
+    return { cookie: cookiePair(reply.setCookies[0]!), csrf: (reply.body as { csrf: string }).csrf };
+  }
+
+  async function loginFrom(site: TestSite, ip: string, password: string, deviceCookie?: string): Promise<Reply> {
+    const { cookie, csrf } = await csrfSession(site, ip);
+    const cookies = deviceCookie ? `${cookie}; ${deviceCookie}` : cookie;
+    return injectFrom(site.sheaf, ip, "POST", "/api/auth/login", { cookie: cookies, "x-csrf": csrf }, { email: ADMIN.email, password, long: false });
+  }
+
+  function deviceCookieOf(reply: Reply): string | undefined {
+    const line = reply.setCookies.find((header) => header.startsWith("sheaf_device="));
+    return line === undefined ? undefined : cookiePair(line);
+  }
+
+  it("8 attacking addresses cannot keep the owner out: a known device and a clean address log in at the first try", async () => {
+    // only Date is faked: the whole attack happens within the back-off of its first failures
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime((Math.floor(Date.now() / 1000) + 5) * 1000);
+    const site = await startSite({ config: HTTPS, extra: { throttleStore: new MemoryThrottleStore() } });
+    const earlier = await loginFrom(site, OWNER_IP, ADMIN.password);
+    expect(earlier.status).toBe(200);
+    const device = deviceCookieOf(earlier);
+    expect(device).toMatch(/^sheaf_device=[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]+$/);
+    expect(earlier.setCookies.find((header) => header.startsWith("sheaf_device="))).toMatch(/; secure; HttpOnly; SameSite=Lax$/);
+
+    // the owner mistyped once at home; then 8 addresses guess 9 times each (each stays under its own limit of 10)
+    expect((await loginFrom(site, OWNER_IP, "owner-typo-password")).status).toBe(403);
+    for (let round = 0; round < 9; round++) {
+      for (let attacker = 1; attacker <= 8; attacker++) {
+        // refused as a failed login, or (once the account is past its ceiling) as a slowed-down address
+        expect((await loginFrom(site, `198.51.100.${attacker}`, `guess-${round}-${attacker}`)).status).toBe(403);
+      }
+    }
+    // without the device cookie the owner's (failed) address is slowed, as every failing address is
+    expect((await loginFrom(site, OWNER_IP, ADMIN.password)).body).toMatchObject({ message: "Rate limit exceeded" });
+    // with it the owner logs in at once
+    const owner = await loginFrom(site, OWNER_IP, ADMIN.password, device);
+    expect(owner.status).toBe(200);
+    // a new address that never failed needs no cookie
+    expect((await loginFrom(site, NEW_IP, ADMIN.password)).status).toBe(200);
+    // the attackers stay slowed, and a forged or another user's device cookie does not help them
+    expect((await loginFrom(site, "198.51.100.1", ADMIN.password)).body).toMatchObject({ message: "Rate limit exceeded" });
+    const forged = device!.replace(/.$/, (last) => (last === "A" ? "B" : "A"));
+    expect((await loginFrom(site, "198.51.100.2", ADMIN.password, forged)).body).toMatchObject({ message: "Rate limit exceeded" });
+  });
+
+  it("no device cookie is sent over plain HTTP (Kirby's answers stay as they are)", async () => {
+    const site = await startSite();
+    const reply = await site.client().login(ADMIN);
+    expect(reply.status).toBe(200);
+    expect(reply.setCookies.every((header) => header.startsWith("kirby_session="))).toBe(true);
   });
 });

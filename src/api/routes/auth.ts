@@ -85,7 +85,9 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
   await openSession();
 
   if (withPassword) {
-    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent);
+    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent, {
+      knownDeviceUserId: auth.knownDeviceUserId(),
+    });
     if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
     if (user.id === "kirby") {
       throw new PermissionError({
@@ -93,6 +95,7 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
       });
     }
     await auth.logIn(user, { long });
+    auth.rememberDevice(user);
     void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "password", long } });
     return { code: 200, status: "ok", user: authView(context, user) };
   }
@@ -110,6 +113,7 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
   const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
   if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
+  auth.rememberDevice(user);
   void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "code", mode } });
   return { code: 200, status: "ok", user: authView(context, user) };
 }
