@@ -464,3 +464,20 @@ describe("anonymous sessions (nothing but a CSRF token) stay out of the store", 
     expect(store.size).toBe(0);
   });
 });
+
+describe("the memo of verified records", () => {
+  it("is bounded by count and by size however many valid sessions are presented", async () => {
+    const small = new SessionManager(store, { ...OPTIONS, verifiedLimits: { maxEntries: 50, maxChars: 20_000 } }, () => now);
+    const tokens: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const session = small.create();
+      session.set("kirby.userId", "editor01");
+      session.set("padding", "p".repeat(500));
+      await small.commit(session);
+      tokens.push(session.tokenString);
+    }
+    for (const token of tokens) expect(await small.load(token, "cookie")).not.toBeNull();
+    expect(small.verified.size).toBeLessThanOrEqual(50);
+    expect(small.verified.heldChars).toBeLessThanOrEqual(20_000);
+  });
+});
