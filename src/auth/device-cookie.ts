@@ -24,7 +24,11 @@ function base64url(text: string): string {
 }
 
 export class DeviceCookies {
-  constructor(private readonly key: string) {}
+  constructor(
+    private readonly key: string,
+    /** Called before each cookie is issued (to save a key made for this site on first use). */
+    private readonly beforeIssue?: () => void,
+  ) {}
 
   private mac(payload: string): string {
     return createHmac("sha256", this.key).update(`sheaf-device|${payload}`).digest("base64url");
@@ -32,6 +36,7 @@ export class DeviceCookies {
 
   /** The cookie value that remembers `userId` from `nowUnix` on. */
   issue(userId: string, nowUnix: number): string {
+    this.beforeIssue?.();
     const payload = `${base64url(userId)}.${nowUnix}`;
     return `${payload}.${this.mac(payload)}`;
   }
@@ -56,13 +61,16 @@ export class DeviceCookies {
 }
 
 /**
- * The site's device-cookie key from `file` (created with 32 random bytes when missing). When the file can be
- * neither read nor written, a key for this process only: devices are then forgotten at a restart.
+ * Device cookies signed with the site's key in `file`. A missing key is made at once but saved only when the first
+ * device is remembered, so a site that never sees an HTTPS login gets no file. When the file cannot be written,
+ * the key lasts as long as the process: devices are then forgotten at a restart.
  */
-export async function loadDeviceKey(file: string): Promise<string> {
+export async function deviceCookiesFor(file: string): Promise<DeviceCookies> {
   const stored = await readFile(file, "utf8").then((text) => text.trim(), () => "");
-  if (/^[0-9a-f]{64}$/.test(stored)) return stored;
+  if (/^[0-9a-f]{64}$/.test(stored)) return new DeviceCookies(stored);
   const key = randomBytes(32).toString("hex");
-  await writeFileAtomic(file, `${key}\n`, 0o600).catch(() => undefined);
-  return key;
+  let saving: Promise<void> | null = null;
+  return new DeviceCookies(key, () => {
+    saving ??= writeFileAtomic(file, `${key}\n`, 0o600).catch(() => undefined);
+  });
 }

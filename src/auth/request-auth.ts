@@ -536,7 +536,8 @@ export class RequestAuth {
     for (const session of this.touched ?? []) pending ||= session.isChanged || session.issuedTokens.length > 0;
     // the common read changed nothing: no commit, no cookie, no wait
     if (!pending) return Promise.resolve(this.outcome(this.extraCookies ?? []));
-    return this.commitTouched().then(() => this.outcome([...this.cookiesToSend(), ...(this.extraCookies ?? [])]));
+    // the session's cookie comes last, as clients that keep "the last cookie" expect
+    return this.commitTouched().then(() => this.outcome([...(this.extraCookies ?? []), ...this.cookiesToSend()]));
   }
 
   private async commitTouched(): Promise<void> {

@@ -253,8 +253,9 @@ describe("Strapi GHSA-24q2-59hm-rh9r: the throttle cannot be bypassed by changin
       const url = LOGIN_PATHS[i % LOGIN_PATHS.length]!;
       await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "POST", url, session, { email: EMAILS[i % EMAILS.length], password: "wrong-password" });
     }
-    const owner = await injectFrom(site.sheaf, "203.0.113.1", "POST", "/api/auth/login", session, { email: EDITOR.email, password: EDITOR.password });
-    expect(owner.body).toMatchObject({ message: "Rate limit exceeded", details: { reason: "rate-limited" } });
+    // every spelling counted for the one account: past its ceiling an address that failed is slowed down
+    const retry = await injectFrom(site.sheaf, "192.0.2.10", "POST", "/api/auth/login", session, { email: EDITOR.email, password: EDITOR.password });
+    expect(retry.body).toMatchObject({ message: "Rate limit exceeded", details: { reason: "rate-limited" } });
   });
 
   it("the other spellings log nobody in, even with the right password", async () => {

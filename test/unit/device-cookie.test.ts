@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { DEVICE_LIFETIME_SECONDS, DeviceCookies, loadDeviceKey } from "../../src/auth/device-cookie.js";
+import { DEVICE_LIFETIME_SECONDS, DeviceCookies, deviceCookiesFor } from "../../src/auth/device-cookie.js";
 
 const NOW = 1_700_000_000;
 
@@ -27,16 +27,23 @@ describe("DeviceCookies", () => {
     expect(devices.verify("x".repeat(10_000), NOW)).toBeNull();
   });
 
-  it("keeps the site's key in a file, created once", async () => {
+  it("keeps the site's key in a file, written when the first device is remembered", async () => {
     const dir = await mkdtemp(path.join(tmpdir(), "sheaf-device-"));
     try {
       const file = path.join(dir, ".device-key");
-      const key = await loadDeviceKey(file);
-      expect(key).toMatch(/^[0-9a-f]{64}$/);
-      expect(await loadDeviceKey(file)).toBe(key);
-      expect((await readFile(file, "utf8")).trim()).toBe(key);
+      const first = await deviceCookiesFor(file);
+      expect(await readFile(file, "utf8").catch(() => null)).toBeNull();
+      const value = first.issue("admin001", NOW);
+      await until(async () => (await readFile(file, "utf8").catch(() => "")) !== "");
+      // after a restart the same key still vouches for the device
+      const second = await deviceCookiesFor(file);
+      expect(second.verify(value, NOW)).toEqual({ userId: "admin001", issuedAtUnix: NOW });
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
 });
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 100 && !(await check()); i++) await new Promise((resolve) => setTimeout(resolve, 10));
+}
