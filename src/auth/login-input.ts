@@ -22,9 +22,10 @@ export interface BodyFields {
   readonly values: Readonly<Record<string, unknown>>;
 }
 
-type Shape = "null" | "a list" | "an object";
+/** What a field held that PHP cannot coerce, as the error message names it. */
+export type WrongShape = "null" | "a list" | "an object";
 
-function uncoercibleShape(value: unknown): Shape | null {
+function uncoercibleShape(value: unknown): WrongShape | null {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "an object";
@@ -40,7 +41,7 @@ function hasBracketedFormKey(fields: BodyFields, name: string): boolean {
   return false;
 }
 
-function wrongType(name: string, expected: string, given: Shape): InvalidArgumentError {
+function wrongType(name: string, expected: string, given: WrongShape): InvalidArgumentError {
   return new InvalidArgumentError({ message: `The "${name}" field must be ${expected}, not ${given}` });
 }
 
@@ -62,9 +63,10 @@ function stringField(fields: BodyFields, name: string): string | undefined {
   return scalarString(value as string | number | boolean);
 }
 
-function capped(name: string, value: string, limit: number, unit: string): string {
+/** `value`, unless it has more than `limit` UTF-16 units: then it is longer than `shownLimit` characters. */
+function capped(name: string, value: string, limit: number, shownLimit: number = limit): string {
   if (value.length > limit) {
-    throw new InvalidArgumentError({ message: `The "${name}" field must not be longer than ${limit} ${unit}` });
+    throw new InvalidArgumentError({ message: `The "${name}" field must not be longer than ${shownLimit} characters` });
   }
   return value;
 }
@@ -78,12 +80,18 @@ export function coerceLong(value: unknown): boolean {
   return true;
 }
 
+export interface LoginPassword {
+  readonly password: string;
+  /** Set when the field holds what PHP cannot pass as a string. */
+  readonly wrongType: WrongShape | null;
+}
+
 /**
  * The password of a login: "" when it is falsy for PHP (missing, null, "", false, an empty list or object), which
  * takes the passwordless branch. A non-empty list or object is remembered as wrong-typed: Kirby only fails on it
  * when it is handed on, after the check of the enabled login methods (`loginFields`).
  */
-export function loginPassword(fields: BodyFields): { readonly password: string; readonly wrongType: Shape | null } {
+export function loginPassword(fields: BodyFields): LoginPassword {
   const value = fields.get("password");
   if (value === undefined) {
     return { password: "", wrongType: hasBracketedFormKey(fields, "password") ? "a list" : null };
@@ -94,7 +102,7 @@ export function loginPassword(fields: BodyFields): { readonly password: string; 
     return { password: "", wrongType: empty ? null : Array.isArray(value) ? "a list" : "an object" };
   }
   const password = scalarString(value as string | number | boolean);
-  return { password: capped("password", password, MAX_PASSWORD_UNITS, "characters"), wrongType: null };
+  return { password: capped("password", password, MAX_PASSWORD_UNITS, 1000), wrongType: null };
 }
 
 /**
@@ -102,7 +110,7 @@ export function loginPassword(fields: BodyFields): { readonly password: string; 
  * missing `long` is false (deviation c); a body without `email` but with a password string is a failed login
  * whatever `long` holds (deviation c-login-missing-email).
  */
-export function loginFields(fields: BodyFields, password: ReturnType<typeof loginPassword>): { readonly email: string; readonly long: boolean } {
+export function loginFields(fields: BodyFields, password: LoginPassword): { readonly email: string; readonly long: boolean } {
   const email = stringField(fields, "email");
   if (password.wrongType !== null) throw wrongType("password", "a string", password.wrongType);
   const missingEmailWithPassword = email === undefined && password.password !== "";
@@ -113,11 +121,11 @@ export function loginFields(fields: BodyFields, password: ReturnType<typeof logi
     if (shape !== null && !missingEmailWithPassword) throw wrongType("long", "a boolean", shape);
     long = shape === null && coerceLong(longValue);
   }
-  return { email: capped("email", email ?? "", MAX_EMAIL_LENGTH, "characters"), long };
+  return { email: capped("email", email ?? "", MAX_EMAIL_LENGTH), long };
 }
 
 /** The `code` of `auth/code`; undefined when missing (Kirby's 500 stays: no rule covers it). */
 export function codeField(fields: BodyFields): string | undefined {
   const code = stringField(fields, "code");
-  return code === undefined ? undefined : capped("code", code, MAX_CODE_LENGTH, "characters");
+  return code === undefined ? undefined : capped("code", code, MAX_CODE_LENGTH);
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { AuthError, PermissionError } from "../errors.js";
 import type { Role, User } from "../accounts/types.js";
 import type { SheafOptions } from "../config/index.js";
@@ -25,7 +26,6 @@ import type { AuditLog, AuditRecord } from "../audit/index.js";
 import { randomDelay } from "./delay.js";
 import type { Mailer } from "./challenges/mailer.js";
 import { DEVICE_COOKIE_NAME, DeviceCookies } from "./device-cookie.js";
-import { randomBytes } from "node:crypto";
 
 /** Who is calling: resolved once per request for routes that need a user. */
 export type Identity =
