@@ -10,6 +10,7 @@ import { FileThrottleStore, LoginThrottle, type AuthServices, type PasswordCheck
 import { BasicAuthCache } from "./auth/basic-cache.js";
 import { FileMailer, type Mailer } from "./auth/challenges/mailer.js";
 import { TrustedProxies } from "./auth/trusted-proxies.js";
+import { deviceCookiesFor } from "./auth/device-cookie.js";
 import { AuditLog } from "./audit/index.js";
 import { TokenStore } from "./tokens/index.js";
 import { createBlueprintRegistry } from "./blueprints/index.js";
@@ -205,6 +206,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     basicCache,
     audit,
     mailer: input.mailer ?? new FileMailer({ dir: path.join(siteDir, "logs", "mail"), log: info }),
+    devices: await deviceCookiesFor(path.join(accountsDir, ".device-key")),
   };
   const templates = await TemplateStore.open(path.join(siteDir, "templates"), { watch: shouldWatch, watching });
   const server = buildServer({ services, authServices, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, logger, templates });

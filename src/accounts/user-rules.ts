@@ -72,6 +72,8 @@ export function normaliseRoleName(input: string): string {
 
 /** A syntactically valid address (dot-atom local part, a domain of at least two labels; IDN domains allowed). */
 export function isValidEmail(email: string): boolean {
+  // checked first: converting the domain of a longer (possibly huge) input to ASCII is wasted work
+  if (email.length > 254) return false;
   const at = email.lastIndexOf("@");
   if (at <= 0 || at === email.length - 1) return false;
   const local = email.slice(0, at);

@@ -1,6 +1,7 @@
 import { appendFile, mkdir, readFile, rename, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
+import { isPasswordField, NOT_LOGGED, safeLogged, safeValue } from "../log/safe-value.js";
 
 /**
  * The security audit log: append-only JSON lines in `site/logs/auth.log`, rotated by size (`auth.log.1` is the
@@ -49,6 +50,12 @@ export interface AuditLogOptions {
   readonly log?: (message: string) => void;
 }
 
+function safeStrings(values: Readonly<Record<string, string>>): Record<string, string> {
+  const safe: Record<string, string> = {};
+  for (const [key, value] of Object.entries(values)) safe[safeValue(key, 64)] = isPasswordField(key) ? NOT_LOGGED : safeValue(value);
+  return safe;
+}
+
 export class AuditLog {
   private readonly mutex = new KeyedMutex();
   readonly file: string;
@@ -59,14 +66,15 @@ export class AuditLog {
 
   /** Appends an entry; never throws (a full disk must not turn a login into an error), reports instead. */
   record(record: AuditRecord): Promise<void> {
+    // every value may come from a request: escaped, bounded, never a password
     const entry: AuditEntry = {
       time: new Date().toISOString(),
       event: record.event,
-      actor: record.actor ?? null,
-      ...(record.target ? { target: record.target } : {}),
-      ip: record.ip ?? null,
-      userAgent: record.userAgent ? record.userAgent.slice(0, 300) : null,
-      ...(record.details ? { details: record.details } : {}),
+      actor: record.actor ? { id: safeValue(record.actor.id), email: safeValue(record.actor.email) } : null,
+      ...(record.target ? { target: safeStrings(record.target) } : {}),
+      ip: record.ip ? safeValue(record.ip) : null,
+      userAgent: record.userAgent ? safeValue(record.userAgent) : null,
+      ...(record.details ? { details: safeLogged(record.details) as Record<string, unknown> } : {}),
     };
     return this.mutex.run(this.file, async () => {
       try {

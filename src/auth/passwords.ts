@@ -2,7 +2,9 @@ import { domainToUnicode } from "node:url";
 import { InvalidArgumentError, NotFoundError, PermissionError, SheafError } from "../errors.js";
 import type { User } from "../accounts/types.js";
 import type { AuthDebug } from "../config/index.js";
+import { safeValue } from "../log/safe-value.js";
 import { randomDelay } from "./delay.js";
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_UNITS } from "./login-input.js";
 import type { LoginThrottle } from "./throttle.js";
 
 /** What password checks need to know about users. */
@@ -37,6 +39,8 @@ const TIMING_DUMMY_HASH = "$2y$10$wEfSC4FchdQ2z6.KjswtPeCy0Bt.YE/rJtdejQoKCypRk3
 
 /** Decodes a punycode domain of an e-mail (`test@xn--exmple-cua.com` ⇒ `test@exämple.com`). */
 export function decodeIdnEmail(email: string): string {
+  // an address too long to be valid matches nobody: not worth decoding
+  if (email.length > MAX_EMAIL_LENGTH) return email;
   const at = email.lastIndexOf("@");
   if (at < 0) return email;
   const domain = email.slice(at + 1);
@@ -45,7 +49,9 @@ export function decodeIdnEmail(email: string): string {
   return unicode ? `${email.slice(0, at)}@${unicode}` : email;
 }
 
+/** Characters (code points) of a password; only compared with 8 and 1,000, so a string certainly over 1,000 is not counted. */
 export function passwordLength(password: string): number {
+  if (password.length > MAX_PASSWORD_UNITS) return password.length;
   return [...password].length;
 }
 
@@ -70,14 +76,21 @@ export async function validatePassword(
   password: string,
   clientIp: string,
   userAgent: string | null = null,
+  { knownDeviceUserId = null }: { knownDeviceUserId?: string | null } = {},
 ): Promise<User> {
   const decoded = decodeIdnEmail(emailInput);
   const email = decoded.toLowerCase();
   // E-mails match case-insensitively; a user id (no @) is a folder name and keeps its case.
   const user = options.users.findUser(decoded.includes("@") ? email : decoded);
+  let hashed = false;
+  const verify: PasswordVerifier = (candidate, hash) => {
+    hashed = true;
+    return options.verify(candidate, hash);
+  };
   let original: SheafError;
   try {
-    const decision = await options.throttle.check(clientIp, email, user !== undefined);
+    const knownDevice = user !== undefined && knownDeviceUserId === user.id;
+    const decision = await options.throttle.check(clientIp, email, user !== undefined, { knownDevice });
     if (decision.blocked) {
       throw new PermissionError({
         message: "Rate limit exceeded",
@@ -85,18 +98,18 @@ export async function validatePassword(
         headers: options.revealThrottle ? { "retry-after": String(decision.retryAfterSeconds) } : {},
       });
     }
-    if (!user) {
-      // Same work as for a real user, so the answer time does not reveal whether the account exists.
-      await options.verify(password, TIMING_DUMMY_HASH).catch(() => false);
-      throw new NotFoundError({ key: "user.notFound", data: { name: emailInput } });
-    }
-    await checkUserPassword(user, password, options.verify);
+    if (!user) throw new NotFoundError({ key: "user.notFound", data: { name: emailInput } });
+    await checkUserPassword(user, password, verify);
     return user;
   } catch (error) {
     if (!(error instanceof SheafError)) throw error;
     original = error;
   }
   const rateLimited = original.details["reason"] === "rate-limited";
+  // Every checked failure costs one bcrypt check, so the answer time does not tell an unknown account or a
+  // password of the wrong length from a wrong password (bcrypt reads 72 bytes at most). A blocked attempt costs
+  // none: it must stay cheap to refuse.
+  if (!hashed && !rateLimited) await options.verify(password.slice(0, 72), TIMING_DUMMY_HASH).catch(() => false);
   options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, userAgent, reason: original.key });
   if (!rateLimited) {
     // Counted under the same normalised key the check reads (lower-cased, IDN-decoded input).
@@ -104,6 +117,40 @@ export async function validatePassword(
   }
   await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
   if (options.authDebug === true || (rateLimited && options.revealThrottle === true)) throw original;
-  if (options.authDebug === "log") options.log?.(`Login failed for "${emailInput}": ${original.message}`);
+  if (options.authDebug === "log") options.log?.(`Login failed for "${safeValue(emailInput)}": ${safeValue(original.message)}`);
   throw new PermissionError({ key: "access.login" });
+}
+
+/**
+ * The acting user's current password before a password change (spec §2.10). Kirby neither throttles nor counts
+ * this check, so a stolen session could try passwords at leisure: here it is counted and blocked like a failed
+ * login of that user, and told to the audit log. The answers stay Kirby's (`Wrong password`, 401); a blocked
+ * attempt is refused even with the right password.
+ */
+export async function verifyCurrentPassword(
+  options: PasswordCheckOptions,
+  user: User,
+  password: string,
+  clientIp: string,
+  userAgent: string | null = null,
+): Promise<void> {
+  const email = user.email.toLowerCase();
+  const decision = await options.throttle.check(clientIp, email, true);
+  if (decision.blocked) {
+    options.onRefusal?.({ kind: "blocked", email, ip: clientIp, userAgent, reason: "error.user.password.wrong" });
+    throw new PermissionError({
+      message: "Rate limit exceeded",
+      details: { reason: "rate-limited" },
+      headers: options.revealThrottle ? { "retry-after": String(decision.retryAfterSeconds) } : {},
+    });
+  }
+  try {
+    await checkUserPassword(user, password, options.verify);
+  } catch (error) {
+    if (!(error instanceof SheafError)) throw error;
+    options.onRefusal?.({ kind: "failure", email, ip: clientIp, userAgent, reason: error.key });
+    await options.throttle.track(clientIp, email);
+    await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
+    throw error;
+  }
 }

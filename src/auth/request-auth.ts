@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { AuthError, PermissionError } from "../errors.js";
 import type { Role, User } from "../accounts/types.js";
 import type { SheafOptions } from "../config/index.js";
@@ -16,7 +17,7 @@ import {
 import { parseAuthorizationHeader, decodeBasicCredentials } from "./authorization-header.js";
 import { generateCsrfToken } from "./csrf.js";
 import { resolveEnvironment, type Environment } from "./environment.js";
-import { decodeIdnEmail, validatePassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
+import { decodeIdnEmail, validatePassword, verifyCurrentPassword, type PasswordCheckOptions, type UserLookup } from "./passwords.js";
 import type { RequestInfo } from "./request-info.js";
 import type { TrustedProxies } from "./trusted-proxies.js";
 import type { BasicAuthCache } from "./basic-cache.js";
@@ -24,6 +25,7 @@ import { looksLikeToken, type TokenRecord, type TokenStore } from "../tokens/ind
 import type { AuditLog, AuditRecord } from "../audit/index.js";
 import { randomDelay } from "./delay.js";
 import type { Mailer } from "./challenges/mailer.js";
+import { DEVICE_COOKIE_NAME, DeviceCookies } from "./device-cookie.js";
 
 /** Who is calling: resolved once per request for routes that need a user. */
 export type Identity =
@@ -45,7 +47,12 @@ export interface AuthServices {
   readonly audit: AuditLog | null;
   /** Delivers login-challenge codes. */
   readonly mailer: Mailer;
+  /** Signs and checks known-device cookies (a per-process key when absent). */
+  readonly devices?: DeviceCookies;
 }
+
+/** Known-device cookies of services that bring no key of their own: valid until the process ends. */
+const processDevices = new DeviceCookies(randomBytes(32).toString("hex"));
 
 /** A Basic or Bearer credential that checked out: the user, and the token when one was used. */
 interface Credential {
@@ -59,6 +66,7 @@ const VARY_COOKIE: readonly string[] = ["Cookie"];
 const VARY_COOKIE_AUTHORIZATION: readonly string[] = ["Cookie", "Authorization"];
 const USER_KEY = "kirby.userId";
 const LOGIN_TIME_KEY = "kirby.loginTimestamp";
+const RESET_PASSWORD_KEY = "kirby.resetPassword";
 
 export interface AuthOutcome {
   readonly setCookies: readonly string[];
@@ -89,6 +97,8 @@ export class RequestAuth {
   private touched: Set<Session> | null = null;
   /** The raw `kirby_session` value: read once (null until then). */
   private rawCookieValue: string | undefined | null = null;
+  /** Cookies other than the session's to send (a known-device cookie after a login). */
+  private extraCookies: string[] | null = null;
 
   constructor(
     private readonly services: AuthServices,
@@ -212,7 +222,8 @@ export class RequestAuth {
   private suppliedCsrf(): string {
     const header = this.info.headers["x-csrf"];
     if (header !== undefined) return header;
-    return this.queryParam("csrf") ?? "";
+    // a token in the URL ends up in logs, history and Referer headers: a site may refuse it
+    return this.options.api.csrfQuery ? (this.queryParam("csrf") ?? "") : "";
   }
 
   /** Constant-time CSRF check of a session request against its own session (or the fixed `api.csrf`). */
@@ -396,6 +407,34 @@ export class RequestAuth {
     return identity;
   }
 
+  private get devices(): DeviceCookies {
+    return this.services.devices ?? processDevices;
+  }
+
+  /** The user whose earlier login on this browser its device cookie proves, or null. */
+  knownDeviceUserId(): string | null {
+    const value = readCookie(this.info.headers["cookie"], DEVICE_COOKIE_NAME);
+    return this.devices.verify(value, unixNow())?.userId ?? null;
+  }
+
+  /**
+   * Remembers this browser as a device `user` logged in from (a long-lived signed cookie). Only over HTTPS: the
+   * cookie lets its holder past the account-wide slow-down, so it must not travel in clear.
+   */
+  rememberDevice(user: User): void {
+    let https = false;
+    let cookiePath = "/";
+    try {
+      https = this.environment.isHttps;
+      cookiePath = this.environment.indexPath;
+    } catch {
+      return;
+    }
+    if (!https) return;
+    const now = unixNow();
+    (this.extraCookies ??= []).push(this.devices.setCookie(this.devices.issue(user.id, now), now, cookiePath));
+  }
+
   /** The cookie session, created (and so sent to the client) when there is none yet. */
   async openCookieSession({ long = false }: { long?: boolean } = {}): Promise<Session> {
     const existing = (await this.cookieSession()) ?? this.createdCookieSession;
@@ -455,6 +494,8 @@ export class RequestAuth {
       session = await this.openCookieSession({ long });
     }
     session.set(USER_KEY, user.id);
+    // a reset permission belongs to the login that earned it (the code route grants it again after this)
+    session.remove(RESET_PASSWORD_KEY);
     // Kirby's CSRF check of a session login always leaves a token in the session (even with `api.csrf`), so a
     // later logout renews the session instead of ending it
     if (this.authType === "session" && typeof session.get(CSRF_KEY) !== "string") session.set(CSRF_KEY, generateCsrfToken());
@@ -478,6 +519,8 @@ export class RequestAuth {
     for (const key of ["kirby.challenge.code", "kirby.challenge.email", "kirby.challenge.mode", "kirby.challenge.timeout", "kirby.challenge.type"]) {
       session.remove(key);
     }
+    // Kirby keeps it, so the next person to log in with this browser could set a password without the current one
+    session.remove(RESET_PASSWORD_KEY);
     if (!hadUser) return;
     session.remove(USER_KEY);
     session.remove(LOGIN_TIME_KEY);
@@ -492,8 +535,9 @@ export class RequestAuth {
     // a forwarded session is unchanged but still hands its client the current token
     for (const session of this.touched ?? []) pending ||= session.isChanged || session.issuedTokens.length > 0;
     // the common read changed nothing: no commit, no cookie, no wait
-    if (!pending) return Promise.resolve(this.outcome([]));
-    return this.commitTouched().then(() => this.outcome(this.cookiesToSend()));
+    if (!pending) return Promise.resolve(this.outcome(this.extraCookies ?? []));
+    // the session's cookie comes last, as clients that keep "the last cookie" expect
+    return this.commitTouched().then(() => this.outcome([...(this.extraCookies ?? []), ...this.cookiesToSend()]));
   }
 
   private async commitTouched(): Promise<void> {
@@ -551,6 +595,19 @@ export class RequestAuth {
   // ---- password change of the logged-in user -------------------------------------------------------------------
 
   /**
+   * The checks before a password change: an application password (Bearer, or Basic with a token) is refused, as a
+   * token is never more than its owner and must not become a way to their password; unless `resetting`, the
+   * acting user's current password is verified, throttled and audited like a login.
+   */
+  async checkPasswordChange(identity: Identity | null, actor: User, currentPassword: string, { resetting }: { resetting: boolean }): Promise<void> {
+    if (identity?.kind === "token" || (identity?.kind === "basic" && identity.token !== undefined)) {
+      throw new PermissionError({ message: "Passwords cannot be changed with an application password" });
+    }
+    if (resetting) return;
+    await verifyCurrentPassword(this.services.passwords, actor, currentPassword, this.clientIp, this.userAgent);
+  }
+
+  /**
    * Keeps `session` logged in after its user changed their own password (spec §2.10): a new token (for cookies;
    * the old token stops working at once) and a login time not older than the new `.htpasswd`, so that only the
    * user's other sessions are logged out. A password-reset permission is used up.
@@ -560,7 +617,7 @@ export class RequestAuth {
     // the acting client's old token forwards to the new one for the grace period (spec §3.6)
     if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: false });
     session.set(LOGIN_TIME_KEY, Math.max(unixNow(), passwordTimestamp ?? 0));
-    session.remove("kirby.resetPassword");
+    session.remove(RESET_PASSWORD_KEY);
     this.touch(session);
   }
 }

@@ -185,13 +185,20 @@ export interface ThrottleDecision {
   readonly retryAfterSeconds: number;
 }
 
+/** What the throttle knows about the caller beyond address and account. */
+export interface ThrottleCaller {
+  /** The caller presents proof (a signed device cookie) that it logged in to this account before. */
+  readonly knownDevice?: boolean;
+}
+
 /**
  * Brute-force throttling that cannot be turned against an account owner:
  * - per client IP, Kirby's rule: `trials` failures within the sliding window block that IP;
  * - per (e-mail, IP): `trials` failures for one account from one address block that address for that account;
- * - per e-mail, across addresses: an exponential back-off (1 s, 2 s, 4 s … up to `backoffMaxSeconds`) after
- *   `trials` failures, instead of Kirby's hour-long lock, so an attacker is slowed while the owner can still log
- *   in from another address.
+ * - per e-mail, across addresses: once the account has `trials` failures from anywhere (a small ceiling), every
+ *   address that has failed itself waits an exponential back-off after its own last failure (1 s, 2 s, 4 s … up to
+ *   `backoffMaxSeconds`). An address that never failed, and a device that logged in to the account before, are not
+ *   slowed: many attacking addresses cannot keep the owner out, as Kirby's hour-long account lock would.
  * Blocked attempts are not counted (they do not extend the window). Keys are normalised by the caller.
  */
 export class LoginThrottle {
@@ -200,7 +207,7 @@ export class LoginThrottle {
     private readonly options: ThrottleOptions,
   ) {}
 
-  private decide(log: LoginsLog, ip: string, email: string, userExists: boolean, now: number): ThrottleDecision {
+  private decide(log: LoginsLog, ip: string, email: string, userExists: boolean, now: number, caller: ThrottleCaller): ThrottleDecision {
     const { trials, windowSeconds, backoffMaxSeconds } = this.options;
     const ipKey = hashIp(ip);
     let retry = 0;
@@ -213,19 +220,21 @@ export class LoginThrottle {
       const pair = live(log["by-email-ip"][`${email}|${ipKey}`]);
       if (pair && pair.trials >= trials) retry = Math.max(retry, pair.time + windowSeconds - now);
       const account = live(log["by-email"][email]);
-      if (account && account.trials >= trials) {
-        const backoff = Math.min(2 ** Math.min(account.trials - trials, 30), backoffMaxSeconds);
-        if (now < account.time + backoff) retry = Math.max(retry, account.time + backoff - now);
+      // this address's own failures (Kirby's `.logins` alone knows only the address's failures for any account)
+      const own = pair ?? byIp;
+      if (account && account.trials >= trials && own && caller.knownDevice !== true) {
+        const backoff = Math.min(2 ** Math.min(own.trials - 1, 30), backoffMaxSeconds);
+        if (now < own.time + backoff) retry = Math.max(retry, own.time + backoff - now);
       }
     }
     return { blocked: retry > 0, retryAfterSeconds: Math.max(1, Math.ceil(retry)) };
   }
 
-  check(ip: string, email: string, userExists: boolean): Promise<ThrottleDecision> {
+  check(ip: string, email: string, userExists: boolean, caller: ThrottleCaller = {}): Promise<ThrottleDecision> {
     const now = this.options.now();
     return this.store.update((log) => {
       const changed = pruneExpired(log, now, this.options.windowSeconds);
-      return { log, result: this.decide(log, ip, email, userExists, now), changed };
+      return { log, result: this.decide(log, ip, email, userExists, now, caller), changed };
     });
   }
 
@@ -233,9 +242,9 @@ export class LoginThrottle {
    * The same decision from a log at most a second old, without pruning or writing: for per-request paths
    * (remembered Basic checks, application passwords) that must stay cheap.
    */
-  async quickCheck(ip: string, email: string, userExists: boolean): Promise<ThrottleDecision> {
+  async quickCheck(ip: string, email: string, userExists: boolean, caller: ThrottleCaller = {}): Promise<ThrottleDecision> {
     const now = this.options.now();
-    return this.decide(await this.store.read(1000), ip, email, userExists, now);
+    return this.decide(await this.store.read(1000), ip, email, userExists, now, caller);
   }
 
   async isBlocked(ip: string, email: string, userExists: boolean): Promise<boolean> {

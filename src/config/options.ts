@@ -52,6 +52,8 @@ export interface SheafOptions {
     readonly csrf: string | null;
     /** Sheaf: accept application passwords (API tokens) as Basic passwords and as `Authorization: Bearer`. */
     readonly tokens: boolean;
+    /** Sheaf: accept the CSRF token from `?csrf=` when `X-CSRF` is absent (Kirby does); false = the header only. */
+    readonly csrfQuery: boolean;
     /** Sheaf: largest request body an API route reads, in bytes (routes that take uploads set their own). */
     readonly maxBodySize: number;
   };
@@ -419,6 +421,7 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       allowImpersonation: reader.bool("api.allowImpersonation", false),
       csrf: reader.optionalString("api.csrf"),
       tokens: reader.bool("api.tokens", true),
+      csrfQuery: reader.bool("api.csrfQuery", true),
       maxBodySize: reader.positiveInt("api.maxBodySize", 1024 * 1024),
     },
     server: {

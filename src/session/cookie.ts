@@ -1,5 +1,6 @@
 import { createHmac } from "node:crypto";
 import { safeEqual } from "../crypto/safe-equal.js";
+import { BoundedMemo } from "./bounded-memo.js";
 
 /** Kirby's signed cookie value: `<hex HMAC-SHA1 of value>+<value>`; on the wire the `+` is `%2B`. */
 export function signCookieValue(value: string, hmacKey: string): string {
@@ -7,20 +8,34 @@ export function signCookieValue(value: string, hmacKey: string): string {
 }
 
 /**
- * Verifies a signed cookie value (after percent-decoding) and returns the inner value, or null when it is not
- * signed, the signature is empty or does not match. The value may itself contain `+` (split at the first one).
+ * Longest signed cookie value read: Kirby's is 140 characters. A longer one is no session, refused before any
+ * hashing or remembering (the default cookie key is public, so anyone can sign a huge value).
  */
-const verifiedCookies = new Map<string, { readonly hmacKey: string; readonly value: string }>();
-const MAX_VERIFIED_COOKIES = 10_000;
+export const MAX_COOKIE_VALUE_LENGTH = 512;
 
+/** Verified values are remembered for a while, bounded in count and size (the key is at most 512 characters). */
+const verifiedCookies = new BoundedMemo<{ readonly hmacKey: string; readonly value: string }>(
+  { maxEntries: 10_000, maxChars: 4 * 1024 * 1024 },
+  () => Date.now(),
+);
+const VERIFIED_COOKIE_TTL_MS = 10 * 60 * 1000;
+
+/** The memo of verified cookies (for tests of its bounds). */
+export const verifiedCookieMemo: Pick<BoundedMemo<unknown>, "size" | "heldChars" | "maxEntries" | "maxChars"> = verifiedCookies;
+
+/**
+ * Verifies a signed cookie value (after percent-decoding) and returns the inner value, or null when it is too
+ * long, not signed, the signature is empty or does not match. The value may itself contain `+` (split at the
+ * first one).
+ */
 export function verifyCookieValue(signed: string, hmacKey: string): string | null {
+  if (signed.length > MAX_COOKIE_VALUE_LENGTH) return null;
   const known = verifiedCookies.get(signed);
   if (known !== undefined && known.hmacKey === hmacKey) return known.value;
   const value = verifySignature(signed, hmacKey);
   if (value !== null) {
     // only values that verified are remembered, so a forged cookie is checked in full every time
-    if (verifiedCookies.size >= MAX_VERIFIED_COOKIES) verifiedCookies.delete(verifiedCookies.keys().next().value as string);
-    verifiedCookies.set(signed, { hmacKey, value });
+    verifiedCookies.set(signed, { hmacKey, value }, hmacKey.length + value.length, Date.now() + VERIFIED_COOKIE_TTL_MS);
   }
   return value;
 }

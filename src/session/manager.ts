@@ -2,6 +2,8 @@ import { openRecord, sealKey, sealRecord, unsealKey, type ActiveSessionRecord } 
 import { Session, type SessionTransport } from "./session.js";
 import type { SessionStore } from "./store.js";
 import { MemorySessionRegistry, type SessionEntry, type SessionRegistry } from "./registry.js";
+import { BoundedMemo, type MemoLimits } from "./bounded-memo.js";
+import { AnonymousSessionCache, DEFAULT_ANONYMOUS_LIMITS, type AnonymousCacheLimits } from "./anonymous-cache.js";
 import { formatToken, generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
 
 export interface SessionManagerOptions {
@@ -12,13 +14,26 @@ export interface SessionManagerOptions {
   readonly gcInterval: number | false;
   /** How long an old token keeps forwarding to its renewed session (seconds). */
   readonly renewalGraceSeconds?: number;
+  /** Bounds of the in-memory home of sessions that hold nothing but a CSRF token. */
+  readonly anonymousLimits?: AnonymousCacheLimits;
+  /** Bounds of the memo of records already verified. */
+  readonly verifiedLimits?: MemoLimits;
+}
+
+const CSRF_KEY = "kirby.csrf";
+
+/** A record with nothing worth a file: no user, no challenge, at most a CSRF token. */
+function isAnonymousRecord(record: ActiveSessionRecord): boolean {
+  for (const key in record.data) if (key !== CSRF_KEY) return false;
+  return true;
 }
 
 export type Clock = () => number;
 export const unixNow: Clock = () => Math.floor(Date.now() / 1000);
 
 const MAX_FORWARDS = 3;
-const MAX_VERIFIED = 10_000;
+/** Bounds of the memo of verified records: count, and characters of token texts and records together. */
+const VERIFIED_LIMITS: MemoLimits = { maxEntries: 10_000, maxChars: 8 * 1024 * 1024 };
 
 interface VerifiedRecord {
   readonly token: SessionToken;
@@ -42,7 +57,11 @@ export class SessionManager {
    * Records already verified, by token text, with the exact stored text they were verified from: a busy session
    * is not parsed, re-hashed or read again on every request. A changed record (a new text) is verified again.
    */
-  private readonly verified = new Map<string, VerifiedRecord>();
+  readonly verified: BoundedMemo<VerifiedRecord>;
+  /** Anonymous sessions: never written to the store (so never to disk) while they hold only a CSRF token. */
+  readonly anonymous: AnonymousSessionCache;
+  /** Sessions whose record was read from the store (not from `anonymous`) in this request. */
+  private readonly storedSessions = new WeakSet<Session>();
 
   constructor(
     private readonly store: SessionStore,
@@ -51,6 +70,39 @@ export class SessionManager {
     private readonly registry: SessionRegistry = new MemorySessionRegistry(),
   ) {
     this.graceSeconds = options.renewalGraceSeconds ?? 30;
+    this.verified = new BoundedMemo(options.verifiedLimits ?? VERIFIED_LIMITS, now);
+    this.anonymous = new AnonymousSessionCache(options.anonymousLimits ?? DEFAULT_ANONYMOUS_LIMITS, now);
+  }
+
+  private peekBlob(storeKey: string): { blob: string; stored: boolean } | undefined {
+    const anonymous = this.anonymous.peek(storeKey);
+    if (anonymous !== undefined) return { blob: anonymous, stored: false };
+    const stored = this.store.peek?.(storeKey);
+    return stored === undefined ? undefined : { blob: stored, stored: true };
+  }
+
+  private async readBlob(storeKey: string): Promise<{ blob: string; stored: boolean } | null> {
+    const anonymous = this.anonymous.get(storeKey);
+    if (anonymous !== undefined) return { blob: anonymous, stored: false };
+    const stored = await this.store.read(storeKey);
+    return stored === null ? null : { blob: stored, stored: true };
+  }
+
+  /** Writes a record where it belongs: anonymous ones in memory (dropping any stored copy), others to the store. */
+  private async writeBlob(storeKey: string, blob: string, anonymous: boolean, storedBefore: boolean): Promise<void> {
+    if (anonymous) {
+      this.anonymous.set(storeKey, blob);
+      if (storedBefore) await this.store.delete(storeKey);
+      return;
+    }
+    await this.store.write(storeKey, blob);
+    this.anonymous.delete(storeKey);
+  }
+
+  private async deleteBlob(storeKey: string): Promise<void> {
+    const wasAnonymous = this.anonymous.peek(storeKey) !== undefined;
+    this.anonymous.delete(storeKey);
+    if (!wasAnonymous) await this.store.delete(storeKey);
   }
 
   /** Loads the session of a token; null when it is unknown, forged, expired or timed out. */
@@ -66,10 +118,12 @@ export class SessionManager {
    */
   loadKnown(tokenText: string, transport: SessionTransport): Session | null | undefined {
     const known = this.verified.get(tokenText);
-    if (known === undefined || this.store.peek?.(known.storeKey) !== known.blob) return undefined;
+    if (known === undefined) return undefined;
+    const held = this.peekBlob(known.storeKey);
+    if (held?.blob !== known.blob) return undefined;
     const now = this.now();
     if (known.token.expiresAtUnix < now) return null;
-    return this.activate(known.token, cloneRecord(known.record), transport, now);
+    return this.activate(known.token, cloneRecord(known.record), transport, now, held.stored);
   }
 
   private async loadFromStore(tokenText: string, transport: SessionTransport): Promise<Session | null> {
@@ -81,15 +135,16 @@ export class SessionManager {
 
     for (let hop = 0; hop <= MAX_FORWARDS; hop++) {
       const storeKey = storeKeyOf(token);
-      const blob = await this.store.read(storeKey);
-      if (blob === null) return null;
+      const held = await this.readBlob(storeKey);
+      if (held === null) return null;
+      const blob = held.blob;
       const text = hop === 0 ? tokenText : formatToken(token);
       const known = this.verified.get(text);
       const record = known && known.blob === blob ? cloneRecord(known.record) : openRecord(blob, token.key);
       if (!record) return null;
       if (record.kind === "active" && !(known && known.blob === blob)) {
-        if (this.verified.size >= MAX_VERIFIED) this.verified.delete(this.verified.keys().next().value as string);
-        this.verified.set(text, { token, storeKey, blob, record: cloneRecord(record) });
+        // the record is held twice: as text and parsed
+        this.verified.set(text, { token, storeKey, blob, record: cloneRecord(record) }, storeKey.length + 2 * blob.length, token.expiresAtUnix + 60);
       }
       if (record.kind === "moved") {
         if (now > record.movedUntilUnix) return null;
@@ -99,16 +154,17 @@ export class SessionManager {
         token = next;
         continue;
       }
-      return this.activate(token, record, transport, now);
+      return this.activate(token, record, transport, now, held.stored);
     }
     return null;
   }
 
   /** A loaded record that is still alive becomes this request's session: renewed or refreshed when due. */
-  private activate(token: SessionToken, record: ActiveSessionRecord, transport: SessionTransport, now: number): Session | null {
+  private activate(token: SessionToken, record: ActiveSessionRecord, transport: SessionTransport, now: number, stored: boolean): Session | null {
     if (!this.isAlive(record, now)) return null;
     // A forwarded (older) token acts on the current session; as in Kirby, no cookie is sent for that.
     const session = new Session(token, record, transport, true);
+    if (stored) this.storedSessions.add(session);
     this.renewIfHalfGone(session, now);
     this.refreshActivity(session, now);
     return session;
@@ -187,24 +243,26 @@ export class SessionManager {
     const loadedKey = loaded ? storeKeyOf(loaded) : null;
     if (session.isDestroyed) {
       await Promise.all([
-        loadedKey ? this.store.delete(loadedKey) : undefined,
-        session.isNew ? undefined : this.store.delete(session.storeKey),
+        loadedKey ? this.deleteBlob(loadedKey) : undefined,
+        session.isNew ? undefined : this.deleteBlob(session.storeKey),
       ]);
       if (loadedKey) await this.registry.remove(loadedKey);
       return;
     }
     if (!session.isChanged) return;
-    await this.store.write(session.storeKey, sealRecord(session.record, session.token.key));
+    const anonymous = isAnonymousRecord(session.record);
+    const stored = this.storedSessions.has(session);
+    await this.writeBlob(session.storeKey, sealRecord(session.record, session.token.key), anonymous, stored && loadedKey === session.storeKey);
     // tokens handed out earlier in this same response (e.g. a long login's first cookie) forward to the last one
     for (const issued of session.issuedTokens) {
-      if (issued !== session.token && storeKeyOf(issued) !== loadedKey) await this.writeForward(issued, session.token);
+      if (issued !== session.token && storeKeyOf(issued) !== loadedKey) await this.writeForward(issued, session.token, anonymous, false);
     }
     const keyChanged = loaded !== null && loadedKey !== session.storeKey;
     if (keyChanged) {
       if (session.hasPrivilegeChange) {
-        await this.store.delete(loadedKey as string);
+        await this.deleteBlob(loadedKey as string);
       } else {
-        await this.writeForward(loaded, session.token);
+        await this.writeForward(loaded, session.token, anonymous, stored);
       }
       await this.registry.remove(loadedKey as string);
     }
@@ -254,14 +312,14 @@ export class SessionManager {
     return count;
   }
 
-  private async writeForward(from: SessionToken, to: SessionToken): Promise<void> {
+  private async writeForward(from: SessionToken, to: SessionToken, anonymous: boolean, storedBefore: boolean): Promise<void> {
     const pointer = {
       kind: "moved" as const,
       movedUntilUnix: this.now() + this.graceSeconds,
       newStoreKey: storeKeyOf(to),
       sealedNewKey: sealKey(to.key, from.key),
     };
-    await this.store.write(storeKeyOf(from), sealRecord(pointer, from.key));
+    await this.writeBlob(storeKeyOf(from), sealRecord(pointer, from.key), anonymous, storedBefore);
   }
 
   private maybeCollectGarbage(): void {

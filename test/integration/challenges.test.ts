@@ -199,15 +199,16 @@ describe("code login (auth.methods: code)", () => {
     expect(timeout - started).toBeLessThanOrEqual(121);
   });
 
-  it("answers auth/code without a code with Kirby's generic 500 (spec §2.2)", async () => {
+  it("answers auth/code without a code with Kirby's generic 500 (spec §2.2), a null code with 400 (deviation x)", async () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();
     await client.fetchCsrf();
-    for (const json of [{}, { code: null }]) {
-      const reply = await client.request("POST", "/api/auth/code", { withCsrf: true, json });
-      expect(reply.status).toBe(500);
-      expect(reply.body).toEqual({ status: "error", message: expect.any(String), code: 500, key: null, details: [] });
-    }
+    const missing = await client.request("POST", "/api/auth/code", { withCsrf: true, json: {} });
+    expect(missing.status).toBe(500);
+    expect(missing.body).toEqual({ status: "error", message: expect.any(String), code: 500, key: null, details: [] });
+    const nullCode = await client.request("POST", "/api/auth/code", { withCsrf: true, json: { code: null } });
+    expect(nullCode.status).toBe(400);
+    expect(nullCode.body).toEqual({ status: "error", message: expect.any(String), code: 400, key: "error.invalidArgument", details: [] });
   });
 
   it("answers a code without any challenge with challengeDestroyed: true", async () => {

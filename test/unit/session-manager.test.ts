@@ -29,7 +29,7 @@ beforeEach(() => {
 });
 
 /** A committed normal (or long) session holding `data`; returns its token text. */
-async function committedSession(data: Record<string, unknown> = { "kirby.csrf": "c".repeat(64) }, long = false): Promise<string> {
+async function committedSession(data: Record<string, unknown> = { "kirby.csrf": "c".repeat(64), "kirby.userId": "editor01" }, long = false): Promise<string> {
   const session = manager.create({ long });
   for (const [key, value] of Object.entries(data)) session.set(key, value);
   await manager.commit(session);
@@ -95,7 +95,7 @@ describe("SessionManager.create and commit", () => {
   });
 
   it("never writes the token's secret key into the stored record", async () => {
-    const token = await committedSession({ "kirby.csrf": "abc" });
+    const token = await committedSession({ "kirby.csrf": "abc", "kirby.userId": "editor01" });
     const parsed = parseToken(token)!;
     const blob = await store.read(storeKeyOf(parsed));
     expect(blob).toBeTypeOf("string");
@@ -400,7 +400,7 @@ describe("SessionManager.loadKnown (sessions answered from memory)", () => {
   });
 
   it("leaves a record changed or deleted since to the store", async () => {
-    const token = await committedSession({ "kirby.csrf": "before" });
+    const token = await committedSession({ "kirby.csrf": "before", "kirby.userId": "editor01" });
     const loaded = (await manager.load(token, "cookie"))!;
     loaded.set("kirby.csrf", "after");
     await manager.commit(loaded);
@@ -420,5 +420,64 @@ describe("SessionManager.loadKnown (sessions answered from memory)", () => {
     expect(manager.loadKnown(token, "cookie")).toBeNull();
     now = START + 7201;
     expect(manager.loadKnown(token, "cookie")).toBeNull();
+  });
+});
+
+describe("anonymous sessions (nothing but a CSRF token) stay out of the store", () => {
+  it("keeps them in bounded memory and moves them to the store once they hold more", async () => {
+    const token = await committedSession({ "kirby.csrf": "c".repeat(64) });
+    expect(store.size).toBe(0);
+    expect(manager.anonymous.size).toBe(1);
+    const loaded = (await manager.load(token, "cookie"))!;
+    expect(loaded.get("kirby.csrf")).toBe("c".repeat(64));
+    loaded.set("kirby.challenge.email", "editor@example.com");
+    await manager.commit(loaded);
+    expect(store.size).toBe(1);
+    expect(manager.anonymous.size).toBe(0);
+    // and back to memory (dropping the stored copy) when only the token is left
+    const again = (await manager.load(token, "cookie"))!;
+    again.remove("kirby.challenge.email");
+    await manager.commit(again);
+    expect(store.size).toBe(0);
+    expect((await manager.load(token, "cookie"))!.get("kirby.challenge.email")).toBeUndefined();
+  });
+
+  it("bounds the memory by count and by size, oldest out first", async () => {
+    const small = new SessionManager(store, { ...OPTIONS, anonymousLimits: { maxEntries: 3, maxChars: 100_000 } }, () => now);
+    const tokens: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const session = small.create();
+      session.set("kirby.csrf", String(i).repeat(64));
+      await small.commit(session);
+      tokens.push(session.tokenString);
+    }
+    expect(small.anonymous.size).toBe(3);
+    expect(await small.load(tokens[0]!, "cookie")).toBeNull();
+    expect(await small.load(tokens[4]!, "cookie")).not.toBeNull();
+    const tiny = new SessionManager(store, { ...OPTIONS, anonymousLimits: { maxEntries: 1000, maxChars: 1000 } }, () => now);
+    for (let i = 0; i < 20; i++) {
+      const session = tiny.create();
+      session.set("kirby.csrf", "x".repeat(64));
+      await tiny.commit(session);
+    }
+    expect(tiny.anonymous.heldChars).toBeLessThanOrEqual(1000);
+    expect(store.size).toBe(0);
+  });
+});
+
+describe("the memo of verified records", () => {
+  it("is bounded by count and by size however many valid sessions are presented", async () => {
+    const small = new SessionManager(store, { ...OPTIONS, verifiedLimits: { maxEntries: 50, maxChars: 20_000 } }, () => now);
+    const tokens: string[] = [];
+    for (let i = 0; i < 200; i++) {
+      const session = small.create();
+      session.set("kirby.userId", "editor01");
+      session.set("padding", "p".repeat(500));
+      await small.commit(session);
+      tokens.push(session.tokenString);
+    }
+    for (const token of tokens) expect(await small.load(token, "cookie")).not.toBeNull();
+    expect(small.verified.size).toBeLessThanOrEqual(50);
+    expect(small.verified.heldChars).toBeLessThanOrEqual(20_000);
   });
 });

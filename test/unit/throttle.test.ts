@@ -152,8 +152,8 @@ describe("blocking rules (spec §10 rows 12–13)", () => {
     const t = throttle();
     expect(await t.isBlocked("127.0.0.1", "admin@example.com", true)).toBe(true);
     expect(await t.isBlocked("127.0.0.1", "admin@example.com", false)).toBe(false);
-    // any IP: the account itself is locked
-    expect(await t.isBlocked("10.0.0.1", "admin@example.com", true)).toBe(true);
+    // Kirby locks the account for every address; Sheaf slows only addresses that failed themselves
+    expect(await t.isBlocked("10.0.0.1", "admin@example.com", true)).toBe(false);
   });
 
   it("honours auth.trials", async () => {
@@ -329,12 +329,13 @@ describe("validatePassword and the throttle", () => {
     for (let i = 0; i < 10; i++) {
       await failure(validatePassword(o, "admin@example.com", "wrong-password", `10.0.0.${i}`));
     }
-    // right after the 10th failure the account is in its back-off, from every address
-    const error = await failure(validatePassword(o, "admin@example.com", "correct-password", "192.168.1.1"));
+    // past the account's ceiling an address that failed is in its back-off
+    const error = await failure(validatePassword(o, "admin@example.com", "correct-password", "10.0.0.9"));
     expect(error).toMatchObject({ message: "Invalid login" });
-    // once the back-off has passed, the owner gets in from a new address
-    now += 2;
+    // the owner from an address that never failed is not slowed
     await expect(validatePassword(o, "admin@example.com", "correct-password", "192.168.1.1")).resolves.toBe(admin);
+    now += 2;
+    await expect(validatePassword(o, "admin@example.com", "correct-password", "10.0.0.9")).resolves.toBe(admin);
   });
 
   it("counts an account's failures under its normalised e-mail, whatever the stored spelling", async () => {
@@ -346,7 +347,7 @@ describe("validatePassword and the throttle", () => {
     for (let i = 0; i < 10; i++) {
       await failure(validatePassword(o, "admin@example.com", "wrong-password", `10.0.0.${i}`));
     }
-    const error = await failure(validatePassword(o, "admin@example.com", "correct-password", "192.168.1.1"));
+    const error = await failure(validatePassword(o, "admin@example.com", "correct-password", "10.0.0.9"));
     expect(error).toMatchObject({ message: "Invalid login" });
   });
 
@@ -357,5 +358,45 @@ describe("validatePassword and the throttle", () => {
     };
     const user = await validatePassword(o, "test@xn--exmple-cua.com", "correct-password", "127.0.0.1");
     expect(user.email).toBe("test@exämple.com");
+  });
+});
+
+describe("login timing: one bcrypt check on every failure path", () => {
+  const user: User = {
+    id: "admin001",
+    dir: "/nowhere/admin001",
+    email: "admin@example.com",
+    language: "en",
+    name: null,
+    role: "admin",
+    passwordHash: "hash:correct-password",
+    secrets: {},
+    passwordTimestamp: null,
+    content: {},
+  };
+
+  it("an existing e-mail with a short, long or wrong password costs what an unknown e-mail costs", async () => {
+    let checks = 0;
+    const options: PasswordCheckOptions = {
+      users: { findUser: (key) => (key === user.email ? user : undefined) },
+      throttle: new LoginThrottle(new MemoryThrottleStore(), { trials: 100, windowSeconds: 3600, backoffMaxSeconds: 60, now: () => now }),
+      verify: async (password, hash) => {
+        checks++;
+        return hash === `hash:${password}`;
+      },
+      authDebug: "log",
+      failureDelayMs: [0, 0],
+    };
+    for (const [email, password] of [
+      ["nobody@example.com", "whatever-password"],
+      [user.email, "short"],
+      [user.email, "x".repeat(1001)],
+      [user.email, "wrong-password"],
+      ["", ""],
+    ] as const) {
+      checks = 0;
+      await expect(validatePassword(options, email, password, "127.0.0.1")).rejects.toBeInstanceOf(PermissionError);
+      expect(checks, `${email} / ${password.length}`).toBe(1);
+    }
   });
 });

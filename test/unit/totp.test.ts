@@ -84,3 +84,19 @@ describe("generateTotpSecret", () => {
     expect(generateTotpSecret()).not.toBe(secret);
   });
 });
+
+describe("TotpReplayGuard", () => {
+  it("accepts each step once per user, later steps again, and stays bounded", async () => {
+    const { TotpReplayGuard } = await import("../../src/auth/challenges/totp.js");
+    const guard = new TotpReplayGuard(100);
+    const now = 1_700_000_000;
+    const step = Math.floor(now / 30);
+    expect(guard.accept("editor01", step, now)).toBe(true);
+    expect(guard.accept("editor01", step, now)).toBe(false);
+    expect(guard.accept("editor01", step - 1, now)).toBe(false);
+    expect(guard.accept("admin001", step, now)).toBe(true);
+    expect(guard.accept("editor01", step + 1, now + 30)).toBe(true);
+    for (let i = 0; i < 1000; i++) guard.accept(`user${i}`, step, now);
+    expect(guard.size).toBeLessThanOrEqual(100);
+  });
+});

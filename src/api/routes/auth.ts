@@ -1,6 +1,7 @@
 import type { User } from "../../accounts/types.js";
 import { validatePassword } from "../../auth/index.js";
 import { createChallenge, verifyChallenge, type ChallengeDependencies } from "../../auth/challenges/challenge-flow.js";
+import { codeField, loginFields, loginPassword } from "../../auth/login-input.js";
 import { authStatusOf, RESET_PASSWORD_KEY } from "../../auth/challenges/challenge-session.js";
 import type { ChallengeMode } from "../../auth/challenges/email.js";
 import { InvalidArgumentError, PermissionError } from "../../errors.js";
@@ -11,36 +12,6 @@ import { route, type RouteDefinition } from "../route.js";
 import { renderModel, viewSelection } from "../views/engine.js";
 import { siteTitle } from "../views/site.js";
 import { userSchema } from "../views/user.js";
-
-/** Kirby reads `long` with PHP's bool coercion: true, "yes", "1", 1 ⇒ true; false, "0", "", 0 ⇒ false. */
-export function coerceLong(value: unknown): boolean {
-  if (value === undefined || value === null) return false;
-  if (typeof value === "boolean") return value;
-  if (typeof value === "number") return value !== 0;
-  if (typeof value === "string") return value !== "" && value !== "0";
-  return true;
-}
-
-function stringInput(value: unknown): string {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  return "";
-}
-
-/**
- * A body value Kirby hands on as a typed argument (`email`, `code`: string; `long`: bool). Null, a list or a map
- * there is a PHP type error, which Kirby answers with the generic 500 (spec §2.2); so does Sheaf. Only a value that
- * is missing altogether may be `optional` (Sheaf's deliberate reading of a login without `email` or `long`).
- */
-function typedInput(body: Params, name: string, type: "string" | "bool", { optional }: { optional: boolean }): unknown {
-  const value = body.get(name);
-  if (value === undefined && optional) return undefined;
-  if (value === undefined || value === null || typeof value === "object") {
-    const given = value === undefined || value === null ? "null" : Array.isArray(value) ? "array" : "object";
-    throw new TypeError(`Argument "${name}" must be of type ${type}, ${given} given`);
-  }
-  return value;
-}
 
 export function authView(context: ApiContext, user: User): Record<string, unknown> {
   const actor = { user, role: context.services.roleOf(user) };
@@ -94,19 +65,29 @@ async function startChallenge(context: ApiContext, email: string, mode: Challeng
 async function login(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, request, services } = context;
   await requireLoginCsrf(context);
-  if (auth.authType === "session") await auth.openCookieSession();
+  // Kirby's CSRF check leaves a session behind; a refused body (wrong types) changes nothing
+  const openSession = async (): Promise<void> => {
+    if (auth.authType === "session") await auth.openCookieSession();
+  };
+  const refuse = async (message: string): Promise<never> => {
+    await openSession();
+    throw new InvalidArgumentError({ message });
+  };
   const methods = services.options.auth.methods;
-  const password = stringInput(request.body.get("password"));
+  const passwordInput = loginPassword(request.body);
+  const { password } = passwordInput;
+  const withPassword = password !== "" || passwordInput.wrongType !== null;
+  if (withPassword && !("password" in methods)) await refuse("Login with password is not enabled");
+  const mode: ChallengeMode | null = withPassword ? "2fa" : "code" in methods ? "login" : "password-reset" in methods ? "password-reset" : null;
+  if (mode === null) await refuse("Login without password is not enabled");
   // read where Kirby passes them on as typed arguments: after the checks of the enabled methods
-  const typed = (): { email: string; long: boolean } => ({
-    email: stringInput(typedInput(request.body, "email", "string", { optional: true })),
-    long: coerceLong(typedInput(request.body, "long", "bool", { optional: true })),
-  });
+  const { email, long } = loginFields(request.body, passwordInput);
+  await openSession();
 
-  if (password !== "") {
-    if (!("password" in methods)) throw new InvalidArgumentError({ message: "Login with password is not enabled" });
-    const { email, long } = typed();
-    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent);
+  if (withPassword) {
+    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent, {
+      knownDeviceUserId: auth.knownDeviceUserId(),
+    });
     if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
     if (user.id === "kirby") {
       throw new PermissionError({
@@ -114,13 +95,11 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
       });
     }
     await auth.logIn(user, { long });
+    auth.rememberDevice(user);
     void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "password", long } });
     return { code: 200, status: "ok", user: authView(context, user) };
   }
-  const mode: ChallengeMode | null = "code" in methods ? "login" : "password-reset" in methods ? "password-reset" : null;
-  if (mode === null) throw new InvalidArgumentError({ message: "Login without password is not enabled" });
-  const { email, long } = typed();
-  return startChallenge(context, email, mode, long);
+  return startChallenge(context, email, mode as ChallengeMode, long);
 }
 
 /** `auth/code`: the code of the pending challenge logs its user in (a password-reset code also allows a new password). */
@@ -128,10 +107,13 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   const { auth } = context;
   await requireLoginCsrf(context);
   const session = await auth.cookieSession();
-  const code = stringInput(typedInput(context.request.body, "code", "string", { optional: false }));
+  const code = codeField(context.request.body);
+  // a missing code is still Kirby's generic 500 (spec §2.2): no deviation rule covers it
+  if (code === undefined) throw new TypeError('Argument "code" must be of type string, null given');
   const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
   const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
   if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
+  auth.rememberDevice(user);
   void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "code", mode } });
   return { code: 200, status: "ok", user: authView(context, user) };
 }

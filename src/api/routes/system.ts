@@ -1,4 +1,5 @@
 import type { User } from "../../accounts/types.js";
+import type { Session } from "../../session/index.js";
 import { authStatusOf, type AuthStatus } from "../../auth/challenges/challenge-session.js";
 import type { ApiContext } from "../context.js";
 import { ModelResult } from "../result.js";
@@ -62,17 +63,26 @@ function installIsLocal(context: ApiContext): boolean {
   return isLoopbackAddress(remoteAddress) && forwardedAddresses(headers).every(isLoopbackAddress);
 }
 
+/**
+ * The session of a request that may see what it holds: with its CSRF token (or none of a session at all). Without
+ * the token a cross-site request could read who is logged in (or the e-mail of a pending challenge).
+ */
+async function provenSession(context: ApiContext): Promise<Session | null> {
+  const session = await context.auth.currentSession();
+  return session && (await context.auth.isCsrfValid()) ? session : null;
+}
+
 /** The user of the request without requiring authentication: the session's user, else Basic (errors ignored). */
 async function silentUser(context: ApiContext): Promise<User | null> {
   const { auth } = context;
   if (auth.authType === "basic") return auth.basicUser().catch(() => null);
-  const session = await auth.currentSession();
+  const session = await provenSession(context);
   return session ? auth.sessionUser(session) : null;
 }
 
 /** Logged in, or a login challenge pending in the session (spec §2.6). */
 async function authStatus(context: ApiContext, user: User | null): Promise<AuthStatus> {
-  const session = user ? null : await context.auth.currentSession();
+  const session = user ? null : await provenSession(context);
   return authStatusOf(user, session, context.services.options.auth.challenges);
 }
 

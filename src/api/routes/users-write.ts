@@ -18,7 +18,6 @@ import {
   type ActingUser,
   type UserDraft,
 } from "../../accounts/user-rules.js";
-import { checkUserPassword } from "../../auth/passwords.js";
 import type { Blueprint } from "../../blueprints/types.js";
 import { assertNoUuidChange, mergeContent, submittedFields } from "../../content/stored-values.js";
 import type { ContentFields } from "../../content/types.js";
@@ -238,7 +237,7 @@ async function changePassword(context: ApiContext, target: User): Promise<ApiRes
   const isSelf = actor.user.id === target.id;
   const session = identity?.kind === "session" ? identity.session : null;
   const resetting = isSelf && session?.get(RESET_PASSWORD_KEY) === true;
-  if (!resetting) await checkUserPassword(actor.user, bodyText(context, "currentPassword"), services.passwordCheck.verify);
+  await context.auth.checkPasswordChange(identity, actor.user, bodyText(context, "currentPassword"), { resetting });
 
   const password = bodyText(context, "password");
   checkChangePassword(services, actor, target, password);

@@ -7,6 +7,7 @@
 import type { User } from "../../accounts/types.js";
 import type { SheafOptions } from "../../config/index.js";
 import { InvalidArgumentError, LogicError, NotFoundError, PermissionError, SheafError } from "../../errors.js";
+import { safeValue } from "../../log/safe-value.js";
 import { randomDelay } from "../delay.js";
 import { decodeIdnEmail, type PasswordCheckOptions, type UserLookup } from "../passwords.js";
 import type { LoginThrottle } from "../throttle.js";
@@ -23,7 +24,16 @@ import {
 } from "./challenge-session.js";
 import { composeCodeMessage, createEmailCode, hashEmailCode, verifyEmailCode, type ChallengeMode } from "./email.js";
 import type { Mailer } from "./mailer.js";
-import { verifyTotp } from "./totp.js";
+import { matchTotpStep, TotpReplayGuard } from "./totp.js";
+
+/** One replay guard per site (its account index), not per process: two sites may share user ids. */
+const totpGuards = new WeakMap<UserLookup, TotpReplayGuard>();
+
+function totpGuardOf(users: UserLookup): TotpReplayGuard {
+  let guard = totpGuards.get(users);
+  if (!guard) totpGuards.set(users, (guard = new TotpReplayGuard()));
+  return guard;
+}
 
 export interface ChallengeDependencies {
   readonly options: SheafOptions;
@@ -63,7 +73,10 @@ const CHALLENGE_TYPES: Readonly<Record<string, ChallengeType>> = {
     create: async () => null,
     verify: async (user, input, _pending, deps) => {
       const secret = user.secrets["totp"];
-      return typeof secret === "string" && verifyTotp(secret, input, deps.now());
+      if (typeof secret !== "string") return false;
+      const now = deps.now();
+      const step = matchTotpStep(secret, input, now);
+      return step !== null && totpGuardOf(deps.users).accept(user.id, step, now);
     },
   },
   email: {
@@ -158,7 +171,7 @@ export async function createChallenge(deps: ChallengeDependencies, session: Sess
     if (!started) throw new LogicError({ message: "Could not find a suitable authentication challenge" });
   } catch (error) {
     if (reveals(deps, error)) throw error;
-    if (deps.options.auth.debug === "log") deps.log?.(`Login challenge for "${request.email}" not created: ${describeError(error)}`);
+    if (deps.options.auth.debug === "log") deps.log?.(`Login challenge for "${safeValue(request.email)}" not created: ${safeValue(describeError(error))}`);
   }
   session.set(CHALLENGE_EMAIL_KEY, email);
   session.set(CHALLENGE_MODE_KEY, request.mode);
@@ -233,7 +246,7 @@ export async function verifyChallenge(
   }
   await randomDelay(deps.failureDelayMs[0], deps.failureDelayMs[1]);
   if (reveals(deps, original)) throw original;
-  if (deps.options.auth.debug === "log") deps.log?.(`Login code for "${email}" refused: ${describeError(original)}`);
+  if (deps.options.auth.debug === "log") deps.log?.(`Login code for "${safeValue(email)}" refused: ${safeValue(describeError(original))}`);
   const destroyed = original instanceof SheafError ? original.details["challengeDestroyed"] : undefined;
   throw new PermissionError({ key: "access.code", details: { challengeDestroyed: destroyed ?? false } });
 }

@@ -7,6 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { safeValue } from "../../log/safe-value.js";
 
 export interface MailAddress {
   readonly email: string;
@@ -92,6 +93,6 @@ export class FileMailer implements Mailer {
     const file = path.join(this.options.dir, `${stamp}-${randomBytes(6).toString("hex")}.eml`);
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
     await writeFile(file, formatEml(message, date), { mode: 0o600, flag: "wx" });
-    this.options.log?.(`Mail "${oneLine(message.subject)}" to ${oneLine(message.to.email)} written to ${file}`);
+    this.options.log?.(`Mail "${safeValue(message.subject)}" to ${safeValue(message.to.email)} written to ${file}`);
   }
 }

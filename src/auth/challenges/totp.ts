@@ -79,19 +79,57 @@ export function totpCode(secret: string, unixSeconds: number, stepOffset = 0): s
 }
 
 /**
- * Whether `input` (anything but digits ignored, e.g. `"797 947"`) is the code of the previous, current or next
- * time step, so a clock drift or a slow typist within one step still succeeds.
+ * The time step whose code `input` is (anything but digits ignored, e.g. `"797 947"`): the previous, current or
+ * next step, so a clock drift or a slow typist within one step still succeeds. Null when it is none of them.
  *
  * @throws InvalidArgumentError when the secret is malformed.
  */
-export function verifyTotp(secret: string, input: string, unixSeconds: number): boolean {
+export function matchTotpStep(secret: string, input: string, unixSeconds: number): number | null {
   const key = totpKey(secret);
   const digits = Buffer.from(input.replace(/[^0-9]/g, ""));
-  if (digits.length !== DIGITS) return false;
+  if (digits.length !== DIGITS) return null;
   const step = Math.floor(unixSeconds / TOTP_STEP_SECONDS);
-  let matched = false;
+  let matched: number | null = null;
   for (const offset of [-1, 0, 1]) {
-    if (timingSafeEqual(Buffer.from(hotp(key, step + offset)), digits)) matched = true;
+    if (timingSafeEqual(Buffer.from(hotp(key, step + offset)), digits)) matched = step + offset;
   }
   return matched;
+}
+
+/** Whether `input` is the code of the previous, current or next time step (see `matchTotpStep`). */
+export function verifyTotp(secret: string, input: string, unixSeconds: number): boolean {
+  return matchTotpStep(secret, input, unixSeconds) !== null;
+}
+
+/**
+ * The last time step accepted per user, so that a code is good for one login only (RFC 6238 §5.2): a code seen
+ * over someone's shoulder or replayed from a proxy log within its 90 seconds is refused. Held in memory, bounded:
+ * a code outlives its window by at most 90 s, so a restart forgets nothing that matters, and persisting it with
+ * the secret would rewrite the account file (and wake every watcher of it) on each login.
+ */
+export class TotpReplayGuard {
+  private readonly lastSteps = new Map<string, number>();
+
+  constructor(private readonly maxUsers = 10_000) {}
+
+  /** Accepts `step` for the user when it is later than the last one accepted; remembers it then. */
+  accept(userId: string, step: number, unixSeconds: number): boolean {
+    const last = this.lastSteps.get(userId);
+    if (last !== undefined && step <= last) return false;
+    this.lastSteps.delete(userId);
+    this.lastSteps.set(userId, step);
+    if (this.lastSteps.size > this.maxUsers) this.forgetExpired(unixSeconds);
+    return true;
+  }
+
+  get size(): number {
+    return this.lastSteps.size;
+  }
+
+  private forgetExpired(unixSeconds: number): void {
+    // a step two behind the current one can no longer be entered anyway
+    const oldestUsable = Math.floor(unixSeconds / TOTP_STEP_SECONDS) - 1;
+    for (const [userId, step] of this.lastSteps) if (step < oldestUsable) this.lastSteps.delete(userId);
+    while (this.lastSteps.size > this.maxUsers) this.lastSteps.delete(this.lastSteps.keys().next().value as string);
+  }
 }
