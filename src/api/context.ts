@@ -1,3 +1,4 @@
+import { InvalidArgumentError } from "../errors.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
 import type { UserDirectory } from "../accounts/user-rules.js";
 import type { Role, User } from "../accounts/types.js";
@@ -51,6 +52,10 @@ function lowerCaseKeys(values: Readonly<Record<string, unknown>>): ReadonlyMap<s
 }
 
 /** Request values with Kirby's case-insensitive key lookup (spec §2.1). */
+function shortName(name: string): string {
+  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
+}
+
 export class Params {
   private lower: ReadonlyMap<string, unknown> | null = null;
 
@@ -81,10 +86,17 @@ export class Params {
     return list.length ? list : this.string(name);
   }
 
+  /**
+   * A value read as text: numbers and booleans as text, absent and null as undefined. A list or a map where text is
+   * expected is a PHP TypeError in Kirby (a 500); here it is a 400 that names the field (deviation zz), never a
+   * silent "no value" that would let a write go on with a default.
+   */
   string(name: string): string | undefined {
     const value = this.get(name);
     if (value === undefined || value === null) return undefined;
-    return typeof value === "string" ? value : typeof value === "number" || typeof value === "boolean" ? String(value) : undefined;
+    if (typeof value === "string") return value;
+    if (typeof value === "number" || typeof value === "boolean") return String(value);
+    throw new InvalidArgumentError({ message: `The "${shortName(name)}" field must be text, not ${Array.isArray(value) ? "a list" : "an object"}` });
   }
 }
 

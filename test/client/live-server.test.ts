@@ -50,7 +50,7 @@ function startServer(site: string): Promise<{ child: ChildProcess; url: string }
     };
     const read = (chunk: Buffer): void => {
       output += chunk.toString("utf8");
-      const match = / on (http:\/\/\S+)/.exec(output);
+      const match = / on (http:\/\/[^\s"]+)/.exec(output);
       if (match) {
         clearTimeout(timer);
         resolve({ child, url: match[1]! });

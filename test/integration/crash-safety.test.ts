@@ -273,7 +273,7 @@ function startServer(root: string): Promise<Server> {
     child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
     child.stdout?.on("data", (chunk: Buffer) => {
       stdout += chunk.toString();
-      const match = / on (http:\/\/\S+)\n/.exec(stdout);
+      const match = / on (http:\/\/[^\s"]+)/.exec(stdout);
       if (match) {
         clearTimeout(timer);
         resolve({ child, origin: match[1] as string, exited, stderr: () => stderr });

@@ -334,3 +334,26 @@ describe("length caps before any work (event-loop safety)", () => {
     expect((await admin.request("PATCH", "/api/pages/notes", { withCsrf: true, raw: shallow })).status).toBe(200);
   });
 });
+
+describe("a list or a map where a route takes text (Kirby: a TypeError 500; here 400, and nothing changes)", () => {
+  it.each([
+    ["PATCH", "/api/account/name", { name: {} }],
+    ["PATCH", "/api/account/name", { name: ["x", "y"] }],
+    ["PATCH", `/api/users/editor01/name`, { name: ["x", "y"] }],
+    ["PATCH", `/api/users/editor01/email`, { email: { toString: "a@b.c" } }],
+    ["PATCH", `/api/users/editor01/language`, { language: ["de"] }],
+    ["PATCH", `/api/users/editor01/role`, { role: ["admin"] }],
+    ["POST", "/api/pages/about/duplicate", { slug: [] }],
+    ["PATCH", "/api/pages/notes/slug", { slug: {} }],
+    ["PATCH", "/api/pages/notes/title", { title: ["x"] }],
+    ["PATCH", "/api/pages/notes/status", { status: ["listed"] }],
+    ["PATCH", "/api/site/title", { title: { a: 1 } }],
+  ])("%s %s %j", async (method, url, json) => {
+    const before = await tree(site.root);
+    const accounts = await readFile(path.join(site.root, "site", "accounts", "editor01", "index.php"), "utf8");
+    const reply = await admin.request(method, url, { withCsrf: true, json });
+    expectInvalidArgument(reply);
+    expect(await tree(site.root)).toEqual(before);
+    expect(await readFile(path.join(site.root, "site", "accounts", "editor01", "index.php"), "utf8")).toBe(accounts);
+  });
+});

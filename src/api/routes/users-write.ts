@@ -54,7 +54,7 @@ function text(value: unknown): string {
 }
 
 function bodyText(context: ApiContext, name: string): string {
-  return text(context.request.body.get(name));
+  return context.request.body.string(name) ?? "";
 }
 
 function isGiven(value: unknown): boolean {
