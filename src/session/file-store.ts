@@ -1,7 +1,8 @@
 import { mkdir, readdir, readFile, unlink } from "node:fs/promises";
-import path from "node:path";
 import { writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
+import { resolveInside } from "../fs/safe-path.js";
+import { InvalidArgumentError } from "../errors.js";
 import { expiryOfStoreKey, type SessionStore } from "./store.js";
 
 const FILE_PATTERN = /^([0-9]+)\.([a-z0-9]+)\.sess$/;
@@ -23,8 +24,8 @@ export class FileSessionStore implements SessionStore {
   ) {}
 
   private fileOf(storeKey: string): string {
-    if (!STORE_KEY_PATTERN.test(storeKey)) throw new Error(`Invalid session store key: ${storeKey}`);
-    return path.join(this.dir, `${storeKey}.sess`);
+    if (!STORE_KEY_PATTERN.test(storeKey)) throw new InvalidArgumentError({ message: "Invalid session" });
+    return resolveInside(this.dir, `${storeKey}.sess`);
   }
 
   private ensureDir(): Promise<void> {

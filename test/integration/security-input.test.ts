@@ -357,3 +357,9 @@ describe("a list or a map where a route takes text (Kirby: a TypeError 500; here
     expect(await readFile(path.join(site.root, "site", "accounts", "editor01", "index.php"), "utf8")).toBe(accounts);
   });
 });
+
+describe("pagination of Sheaf's own lists", () => {
+  it.each(["limit[]=1", "page[]=2", "limit=1e308", "page=-1"])("GET /api/system/audit?%s is a 400", async (query) => {
+    expectInvalidArgument(await admin.get(`/api/system/audit?${query}`));
+  });
+});

@@ -154,7 +154,7 @@ async function revokeOtherSessions(context: ApiContext, key: string | null): Pro
 async function readAudit(context: ApiContext): Promise<ApiResult> {
   if (!isAdmin(context)) throw new PermissionError({ message: "Only admins can read the audit log" });
   const entries = await context.services.security.audit.read();
-  const pagination = paginate(entries.length, context.request.query.string("page"), context.request.query.string("limit"));
+  const pagination = paginate(entries.length, context.request.query.textOrList("page"), context.request.query.textOrList("limit"));
   return {
     code: 200,
     data: entries.slice(pagination.offset, pagination.offset + pagination.limit),
