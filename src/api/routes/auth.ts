@@ -108,8 +108,8 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   await requireLoginCsrf(context);
   const session = await auth.cookieSession();
   const code = codeField(context.request.body);
-  // a missing code is still Kirby's generic 500 (spec §2.2): no deviation rule covers it
-  if (code === undefined) throw new TypeError('Argument "code" must be of type string, null given');
+  // Kirby's TypeError 500 (spec §2.2) is a 400 here: a 500 only ever means a bug (deviation zz)
+  if (code === undefined) throw new InvalidArgumentError({ message: 'The "code" field is missing' });
   const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
   const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
   if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
