@@ -138,6 +138,23 @@ export function discardUnreadBody(request: IncomingMessage): void {
   request.once("end", stop);
   request.once("close", stop);
   request.resume();
+  lingerOnClose(request);
+}
+
+/**
+ * When the connection is to end after the answer (`Connection: close`), Node closes the socket as soon as the
+ * answer is written, and closing with unread bytes makes the kernel reset the connection, which can destroy the
+ * answer before the client reads it. So the socket only half-closes (FIN after the answer) and is closed once the
+ * client has finished sending, or the discard limits above end it.
+ */
+function lingerOnClose(request: IncomingMessage): void {
+  const socket = request.socket as IncomingMessage["socket"] & { destroySoon?: () => void };
+  if (typeof socket.destroySoon !== "function") return;
+  socket.destroySoon = function lingeringDestroySoon(this: typeof socket): void {
+    if (this.writable) this.end();
+    if (request.complete) this.destroy();
+    else request.once("end", () => this.destroy());
+  };
 }
 
 /** Query parameters as PHP's `$_GET` sees them (last value wins). */

@@ -14,26 +14,32 @@ interface RawAnswer {
   readonly text: string;
   /** The socket was closed by the server. */
   readonly closed: boolean;
+  /** Socket errors the client saw (a reset, a write after the server closed). */
+  readonly errors: readonly string[];
 }
 
-/** Opens a socket to a listening site, writes `chunks`, and collects what comes back until close or `waitMs`. */
-async function rawExchange(url: string, chunks: readonly (string | Buffer)[], waitMs: number): Promise<RawAnswer> {
+/**
+ * Opens a socket to a listening site, writes `chunks` (a number is a pause in ms, after which the next chunk is
+ * written only once the earlier ones have left), and collects what comes back until close or `waitMs`.
+ */
+async function rawExchange(url: string, chunks: readonly (string | Buffer | number)[], waitMs: number): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   const socket: Socket = connect(Number(port), hostname);
   let text = "";
+  const errors: string[] = [];
   socket.on("data", (chunk: Buffer) => (text += chunk.toString("latin1")));
-  socket.on("error", () => undefined);
+  socket.on("error", (error: NodeJS.ErrnoException) => errors.push(error.code ?? error.message));
+  const closing = new Promise<true>((resolve) => socket.once("close", () => resolve(true)));
   await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
-  for (const chunk of chunks) socket.write(chunk);
-  const closed = await new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), waitMs);
-    socket.once("close", () => {
-      clearTimeout(timer);
-      resolve(true);
-    });
-  });
+  for (const chunk of chunks) {
+    if (typeof chunk === "number") await new Promise((resolve) => setTimeout(resolve, chunk));
+    else if (!socket.destroyed) await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
+  }
+  let timer: NodeJS.Timeout | undefined;
+  const closed = await Promise.race([closing, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)))]);
+  clearTimeout(timer);
   socket.destroy();
-  return { text, closed };
+  return { text, closed, errors };
 }
 
 async function listening(site: TestSite): Promise<string> {
@@ -73,6 +79,21 @@ describe("request bodies", () => {
     const answer = await rawExchange(url, [patch, body, next], 10_000);
     const statuses = [...answer.text.matchAll(/HTTP\/1\.1 (\d{3}) /g)].map((match) => match[1]);
     expect(statuses).toEqual(["401", "200"]);
+  });
+
+  it("lets a refused client that asked for Connection: close finish sending and read its answer (no reset)", async () => {
+    const site = await startSite({ config: {} });
+    const url = await listening(site);
+    const body = `{"text":"${"c".repeat(2 * 1024 * 1024)}"}`;
+    for (const target of ["/api/pages/notes", "/api/no/such/route"]) {
+      const head = `PATCH ${target} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+      // the answer comes after the first part; the client goes on sending the rest, as clients do
+      const answer = await rawExchange(url, [head, body.slice(0, 1000), 300, body.slice(1000)], 10_000);
+      expect(answer.text).toMatch(/^HTTP\/1\.1 (401|404) /);
+      expect(answer.text).toMatch(/\r\n\r\n\{"status":"error"/);
+      expect(answer.errors).toEqual([]);
+      expect(answer.closed).toBe(true);
+    }
   });
 
   it("answers 413 to a client that sends its whole over-large body, without a reset", async () => {
