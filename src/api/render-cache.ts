@@ -1,19 +1,27 @@
+import { BoundedMemo } from "../cache/bounded-memo.js";
+
 /**
- * A least-recently-used map of rendered texts, bounded by the memory its keys and values take (two bytes per
- * UTF-16 code unit). Keys may come from request input (`select`), so only a bound in bytes keeps it small.
+ * Rendered texts by key, bounded by the memory keys and values take (two bytes per UTF-16 code unit), least
+ * recently used out first. Keys may come from request input (`select`), so only a bound in bytes keeps it small.
  */
 export class RenderCache {
-  private readonly entries = new Map<string, string>();
-  private bytes = 0;
+  private readonly entries: BoundedMemo<string>;
 
   constructor(
     readonly maxBytes: number,
     readonly maxEntryBytes: number,
-  ) {}
+  ) {
+    // the memo counts characters: half the byte limits
+    this.entries = new BoundedMemo<string>({
+      maxEntries: Number.MAX_SAFE_INTEGER,
+      maxChars: Math.floor(maxBytes / 2),
+      maxEntryChars: Math.floor(maxEntryBytes / 2),
+    });
+  }
 
   /** Bytes held by keys and values now. */
   get size(): number {
-    return this.bytes;
+    return 2 * this.entries.heldChars;
   }
 
   get count(): number {
@@ -21,39 +29,15 @@ export class RenderCache {
   }
 
   get(key: string): string | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
-      // most recently used last
-      this.entries.delete(key);
-      this.entries.set(key, value);
-    }
-    return value;
+    return this.entries.get(key);
   }
 
   /** Stores a value unless it alone is larger than `maxEntryBytes`; the least recently used entries make room. */
   set(key: string, value: string): void {
-    const cost = entryBytes(key, value);
-    if (cost > this.maxEntryBytes) return;
-    const previous = this.entries.get(key);
-    if (previous !== undefined) {
-      this.entries.delete(key);
-      this.bytes -= entryBytes(key, previous);
-    }
-    this.entries.set(key, value);
-    this.bytes += cost;
-    for (const [oldestKey, oldestValue] of this.entries) {
-      if (this.bytes <= this.maxBytes) break;
-      this.entries.delete(oldestKey);
-      this.bytes -= entryBytes(oldestKey, oldestValue);
-    }
+    this.entries.set(key, value, value.length);
   }
 
   clear(): void {
     this.entries.clear();
-    this.bytes = 0;
   }
-}
-
-function entryBytes(key: string, value: string): number {
-  return 2 * (key.length + value.length);
 }

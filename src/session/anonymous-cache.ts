@@ -1,3 +1,4 @@
+import { BoundedMemo } from "../cache/bounded-memo.js";
 import { expiryOfStoreKey } from "./store.js";
 
 export interface AnonymousCacheLimits {
@@ -16,13 +17,11 @@ export const DEFAULT_ANONYMOUS_LIMITS: AnonymousCacheLimits = { maxEntries: 10_0
  * visitor pushed out simply gets a new session (and CSRF token) on the next request that needs one.
  */
 export class AnonymousSessionCache {
-  private readonly records = new Map<string, string>();
-  private chars = 0;
+  private readonly records: BoundedMemo<string>;
 
-  constructor(
-    private readonly limits: AnonymousCacheLimits = DEFAULT_ANONYMOUS_LIMITS,
-    private readonly now: () => number,
-  ) {}
+  constructor(limits: AnonymousCacheLimits = DEFAULT_ANONYMOUS_LIMITS, now: () => number) {
+    this.records = new BoundedMemo<string>(limits, now);
+  }
 
   get size(): number {
     return this.records.size;
@@ -30,53 +29,32 @@ export class AnonymousSessionCache {
 
   /** Characters held (keys and records). */
   get heldChars(): number {
-    return this.chars;
+    return this.records.heldChars;
   }
 
   get maxEntries(): number {
-    return this.limits.maxEntries;
+    return this.records.maxEntries;
   }
 
   get maxChars(): number {
-    return this.limits.maxChars;
+    return this.records.maxChars;
   }
 
   peek(storeKey: string): string | undefined {
-    const record = this.records.get(storeKey);
-    if (record === undefined) return undefined;
-    if (expiryOfStoreKey(storeKey) < this.now()) {
-      this.delete(storeKey);
-      return undefined;
-    }
-    return record;
+    return this.records.peek(storeKey);
   }
 
   /** The record, marked as recently used. */
   get(storeKey: string): string | undefined {
-    const record = this.peek(storeKey);
-    if (record !== undefined) {
-      this.records.delete(storeKey);
-      this.records.set(storeKey, record);
-    }
-    return record;
+    return this.records.get(storeKey);
   }
 
   set(storeKey: string, record: string): void {
-    this.delete(storeKey);
-    const cost = storeKey.length + record.length;
-    if (cost > this.limits.maxChars) return;
-    this.records.set(storeKey, record);
-    this.chars += cost;
-    while (this.records.size > this.limits.maxEntries || this.chars > this.limits.maxChars) {
-      const oldest = this.records.keys().next().value as string;
-      this.delete(oldest);
-    }
+    // a store key carries its session's expiry: the record is forgotten with it
+    this.records.set(storeKey, record, record.length, expiryOfStoreKey(storeKey));
   }
 
   delete(storeKey: string): void {
-    const record = this.records.get(storeKey);
-    if (record === undefined) return;
     this.records.delete(storeKey);
-    this.chars -= storeKey.length + record.length;
   }
 }

@@ -1,6 +1,6 @@
 import { createHmac } from "node:crypto";
 import { safeEqual } from "../crypto/safe-equal.js";
-import { BoundedMemo } from "./bounded-memo.js";
+import { BoundedMemo } from "../cache/bounded-memo.js";
 
 /** Kirby's signed cookie value: `<hex HMAC-SHA1 of value>+<value>`; on the wire the `+` is `%2B`. */
 export function signCookieValue(value: string, hmacKey: string): string {

@@ -2,7 +2,7 @@ import { openRecord, sealKey, sealRecord, unsealKey, type ActiveSessionRecord } 
 import { Session, type SessionTransport } from "./session.js";
 import type { SessionStore } from "./store.js";
 import { MemorySessionRegistry, type SessionEntry, type SessionRegistry } from "./registry.js";
-import { BoundedMemo, type MemoLimits } from "./bounded-memo.js";
+import { BoundedMemo, type MemoLimits } from "../cache/bounded-memo.js";
 import { AnonymousSessionCache, DEFAULT_ANONYMOUS_LIMITS, type AnonymousCacheLimits } from "./anonymous-cache.js";
 import { formatToken, generateToken, parseToken, storeKeyOf, type SessionToken } from "./token.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BoundedMemo } from "../../src/session/bounded-memo.js";
+import { BoundedMemo } from "../../src/cache/bounded-memo.js";
 import { MAX_COOKIE_VALUE_LENGTH, signCookieValue, verifiedCookieMemo, verifyCookieValue } from "../../src/session/cookie.js";
 
 describe("BoundedMemo", () => {
@@ -14,6 +14,22 @@ describe("BoundedMemo", () => {
     expect(bytes.heldChars).toBeLessThanOrEqual(100);
     bytes.set("huge", 1, 1000, 100);
     expect(bytes.get("huge")).toBeUndefined();
+  });
+
+  it("evicts the least recently used entry, not the oldest one read since", () => {
+    const memo = new BoundedMemo<number>({ maxEntries: 2, maxChars: 1000 });
+    memo.set("a", 1, 1);
+    memo.set("b", 2, 1);
+    expect(memo.get("a")).toBe(1);
+    memo.set("c", 3, 1);
+    expect([memo.peek("a"), memo.peek("b"), memo.peek("c")]).toEqual([1, undefined, 3]);
+  });
+
+  it("keeps no single entry over maxEntryChars", () => {
+    const memo = new BoundedMemo<string>({ maxEntries: 10, maxChars: 1000, maxEntryChars: 10 });
+    memo.set("k", "small", 5);
+    memo.set("big", "x".repeat(50), 50);
+    expect([memo.peek("k"), memo.peek("big")]).toEqual(["small", undefined]);
   });
 
   it("forgets entries once they expire", () => {
