@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { MemoryMailer, type MailMessage } from "../../src/auth/challenges/mailer.js";
 import { totpCode } from "../../src/auth/challenges/totp.js";
 import {
+  giveTotpSecret,
   ADMIN,
   cleanUp,
   type Client,
@@ -41,11 +42,7 @@ interface ChallengeSite {
 
 async function startChallengeSite(config: Record<string, unknown>, { totpFor }: { totpFor?: string } = {}): Promise<ChallengeSite> {
   const root = await copySite();
-  if (totpFor) {
-    const file = path.join(root, "site", "accounts", totpFor, ".htpasswd");
-    const hash = (await readFile(file, "utf8")).split("\n")[0];
-    await writeFile(file, `${hash}\n${JSON.stringify({ totp: TOTP_SECRET })}`);
-  }
+  if (totpFor) await giveTotpSecret(root, totpFor, TOTP_SECRET);
   const mailer = new MemoryMailer();
   const site = await startSite({ root, config, memorySessions: true, extra: { mailer } });
   return { site, mailer };

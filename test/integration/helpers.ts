@@ -3,7 +3,7 @@
  * `server.inject()`, no sockets), and a small client that keeps the session cookie and CSRF token.
  */
 import { createHmac } from "node:crypto";
-import { cp, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -349,4 +349,11 @@ export async function until(what: string, check: () => Promise<boolean>, timeout
 /** Waits until the wall clock enters a new second (`.htpasswd` mtimes and login times have 1 s resolution). */
 export async function nextSecond(): Promise<void> {
   await new Promise((resolve) => setTimeout(resolve, 1020 - (Date.now() % 1000)));
+}
+
+/** Gives a user of a copied site a TOTP secret (the second line of its `.htpasswd`), as Kirby stores it. */
+export async function giveTotpSecret(root: string, userId: string, secret: string): Promise<void> {
+  const file = path.join(root, "site", "accounts", userId, ".htpasswd");
+  const hash = (await readFile(file, "utf8")).split("\n")[0];
+  await writeFile(file, `${hash}\n${JSON.stringify({ totp: secret })}`);
 }

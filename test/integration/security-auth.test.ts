@@ -6,7 +6,7 @@ import { MemoryThrottleStore } from "../../src/auth/index.js";
 import { totpCode } from "../../src/auth/challenges/totp.js";
 import { safeValue } from "../../src/log/safe-value.js";
 import { verifiedCookieMemo } from "../../src/session/cookie.js";
-import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, cookiePair, copySite, createToken, hmacSha1, injectFrom, send, startSite, tokenOf, type TestSite, type Client, type Reply } from "./helpers.js";
+import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, cookiePair, copySite, createToken, giveTotpSecret, hmacSha1, injectFrom, send, startSite, tokenOf, type TestSite, type Client, type Reply } from "./helpers.js";
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -277,11 +277,7 @@ describe("login codes and reset permissions", () => {
 
   async function siteWith(config: Record<string, unknown>, totpFor?: string) {
     const root = await copySite();
-    if (totpFor) {
-      const file = path.join(root, "site", "accounts", totpFor, ".htpasswd");
-      const hash = (await readFile(file, "utf8")).split("\n")[0];
-      await writeFile(file, `${hash}\n${JSON.stringify({ totp: TOTP_SECRET })}`);
-    }
+    if (totpFor) await giveTotpSecret(root, totpFor, TOTP_SECRET);
     const mailer = new MemoryMailer();
     return { site: await startSite({ root, config, extra: { mailer } }), mailer };
   }
