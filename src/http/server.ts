@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import lightMyRequest, { type InjectOptions, type Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
@@ -68,6 +69,9 @@ function requestInfo(request: IncomingMessage, headers: Headers): RequestInfo {
 function isTruthyParam(value: string | undefined): boolean {
   return value !== undefined && value !== "" && value !== "0";
 }
+
+/** How long the rest of an unparsable request is still read (and thrown away) after the answer. */
+const UNPARSABLE_LINGER_MS = 5_000;
 
 /** Longest Host header accepted: a DNS name has at most 253 characters, plus a port. */
 const MAX_HOST_LENGTH = 255;
@@ -322,6 +326,28 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     handler,
   );
   httpServer.maxConnections = options.server.maxConnections;
+  httpServer.on("clientError", (error: NodeJS.ErrnoException, socket) => answerUnparsable(error, socket));
+
+  /**
+   * A request Node cannot parse (a bad request line, oversized headers, a timeout). Node's own answer destroys the
+   * socket at once, which resets the connection while the client may still be sending, and the answer is lost. So
+   * Sheaf answers in Kirby's error shape, half-closes, and throws away what still arrives, within bounds.
+   */
+  function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
+    if (error.code === "ECONNRESET" || !socket.writable) {
+      socket.destroy();
+      return;
+    }
+    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
+    const reason = status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
+    logger.debug({ code: error.code, status }, "Unparsable request");
+    const body = JSON.stringify({ status: "error", message: reason, code: status, key: null, details: [] });
+    socket.end(
+      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    socket.resume();
+    setTimeout(() => socket.destroy(), UNPARSABLE_LINGER_MS).unref();
+  }
 
   return {
     handler,

@@ -96,6 +96,18 @@ describe("request bodies", () => {
     }
   });
 
+  it("answers a request Node cannot parse in Kirby's error shape, without resetting a client that is still sending", async () => {
+    const site = await startSite({ config: {} });
+    const url = await listening(site);
+    const body = `{"a":"${"x".repeat(600 * 1024)}"}`;
+    const head = `POST /api/auth/login?limit= 5 HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`;
+    const answer = await rawExchange(url, [head, body], 10_000);
+    expect(answer.errors).toEqual([]);
+    expect(answer.text).toMatch(/^HTTP\/1\.1 400 Bad Request\r\n/);
+    expect(answer.text).toContain('{"status":"error","message":"Bad Request","code":400,"key":null,"details":[]}');
+    expect(answer.closed).toBe(true);
+  });
+
   it("answers 413 to a client that sends its whole over-large body, without a reset", async () => {
     const site = await startSite({ config: { "api.maxBodySize": 1024 } });
     const url = await listening(site);
