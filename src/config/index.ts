@@ -1,2 +1,3 @@
 export { loadConfig, type LoadedConfig } from "./load.js";
-export { resolveOptions, expandDottedKeys, DEFAULT_CONTENT_IGNORE, type SheafOptions, type CorsOptions, type AuthDebug } from "./options.js";
+export { expandDottedKeys } from "./reader.js";
+export { resolveOptions, DEFAULT_CONTENT_IGNORE, type SheafOptions, type CorsOptions, type AuthDebug } from "./options.js";

@@ -1,0 +1,278 @@
+/**
+ * The content index's data: per-folder records as read from disk, how a change invalidates them, how folders are
+ * (re)read, and how a snapshot of Page objects is built from the records.
+ */
+import { readFile } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
+import { DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
+import { parseTxt } from "./txt.js";
+import type { ContentFields, Page, PageStatus, Site } from "./types.js";
+
+/** Folders read at the same time while scanning. */
+const MAX_PARALLEL_SCANS = 32;
+/** Error codes meaning "this folder or file is not there (any more)". */
+const GONE_CODES: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
+/** Error codes of a folder or file that exists but cannot be read; it is left out rather than blocking updates. */
+const UNREADABLE_CODES: ReadonlySet<string> = new Set(["EACCES", "EPERM"]);
+
+/** What one folder (the content root or a page folder) holds, as last read from disk. */
+export interface FolderRecord {
+  readonly inventory: FrozenInventory;
+  readonly content: ContentFields;
+}
+
+export type FrozenInventory = {
+  readonly [K in keyof FolderInventory]: FolderInventory[K] extends string[] ? readonly string[] : FolderInventory[K];
+};
+
+/** Folder records keyed by absolute folder path. */
+export type RecordCache = Map<string, FolderRecord>;
+
+export interface Snapshot {
+  readonly site: Site;
+  readonly pagesById: ReadonlyMap<string, Page>;
+  readonly pages: readonly Page[];
+  readonly records: RecordCache;
+}
+
+/**
+ * A path reported as changed. `deep` discards everything cached below it (a folder that may have been replaced);
+ * otherwise only the folder itself and the folder listing it are re-read.
+ */
+export interface Change {
+  readonly path: string;
+  readonly deep: boolean;
+}
+
+export interface ResolvedOptions {
+  readonly root: string;
+  readonly extension: string;
+  readonly ignore: readonly string[];
+}
+
+export function normaliseId(id: string): string {
+  return id.toLowerCase();
+}
+
+export function isInside(root: string, path: string): boolean {
+  return path === root || path.startsWith(root.endsWith(sep) ? root : root + sep);
+}
+
+/** Dot-files and -folders, ignored names and underscore folders other than `_drafts` cannot change the index. */
+export function isIndexedName(name: string, ignore: readonly string[]): boolean {
+  if (name.startsWith(".") || ignore.includes(name)) return false;
+  return !name.startsWith("_") || name === DRAFTS_FOLDER;
+}
+
+/** Copy of `records` without the folders the changes may have touched; those are read again. */
+export function invalidate(records: RecordCache, root: string, changes: readonly Change[]): RecordCache {
+  const reusable = new Map(records);
+  for (const change of changes) {
+    if (change.path === root) {
+      reusable.delete(root);
+      continue;
+    }
+    if (change.deep && (records.has(change.path) || basename(change.path) === DRAFTS_FOLDER)) {
+      const prefix = change.path + sep;
+      for (const dir of records.keys()) {
+        if (dir === change.path || dir.startsWith(prefix)) reusable.delete(dir);
+      }
+    } else {
+      reusable.delete(change.path);
+    }
+    reusable.delete(owningFolder(records, root, dirname(change.path)));
+  }
+  return reusable;
+}
+
+/** The nearest folder with a record at or above `dir` (`_drafts` and unknown folders belong to their parent). */
+export function owningFolder(records: RecordCache, root: string, dir: string): string {
+  let current = dir;
+  while (current !== root && isInside(root, current) && !records.has(current)) current = dirname(current);
+  return isInside(root, current) ? current : root;
+}
+
+// Reading folders into records
+
+export async function buildSnapshot(options: ResolvedOptions, reusable: RecordCache): Promise<Snapshot> {
+  const records = await loadRecords(options, reusable);
+  return materialise(options, records);
+}
+
+export async function loadRecords(options: ResolvedOptions, reusable: RecordCache): Promise<RecordCache> {
+  const records: RecordCache = new Map();
+  const limit = createLimiter(MAX_PARALLEL_SCANS);
+  const { root } = options;
+
+  const rootRecord = reusable.get(root) ?? (await scanFolder(options, root, true));
+  records.set(root, rootRecord);
+
+  const loadBelow = async (dir: string, record: FolderRecord): Promise<void> => {
+    await Promise.all(
+      childFolders(dir, record).map(async (childDir) => {
+        let childRecord = reusable.get(childDir);
+        if (childRecord === undefined) {
+          try {
+            childRecord = await limit(() => scanFolder(options, childDir, false));
+          } catch (error) {
+            // Removed between reading its parent and reading it: the next notice fixes the parent's listing.
+            if (isGone(error) || isUnreadable(error)) return;
+            throw error;
+          }
+        }
+        records.set(childDir, childRecord);
+        await loadBelow(childDir, childRecord);
+      }),
+    );
+  };
+
+  await loadBelow(root, rootRecord);
+  return records;
+}
+
+export function childFolders(dir: string, record: FolderRecord): string[] {
+  const { children, drafts } = record.inventory;
+  return [...children.map((name) => join(dir, name)), ...drafts.map((name) => join(dir, DRAFTS_FOLDER, name))];
+}
+
+export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: boolean): Promise<FolderRecord> {
+  const inventory = await readFolder(dir, { extension: options.extension, ignore: options.ignore });
+  const contentName = isRoot ? "site" : inventory.template;
+  const content = await readContent(join(dir, `${contentName}.${options.extension}`));
+  return Object.freeze({
+    inventory: Object.freeze({
+      children: Object.freeze(inventory.children),
+      drafts: Object.freeze(inventory.drafts),
+      contentFiles: Object.freeze(inventory.contentFiles),
+      files: Object.freeze(inventory.files),
+      template: inventory.template,
+    }),
+    content,
+  });
+}
+
+export async function readContent(file: string): Promise<ContentFields> {
+  try {
+    return Object.freeze(parseTxt(await readFile(file, "utf8")));
+  } catch (error) {
+    if (isGone(error) || isUnreadable(error)) return Object.freeze({});
+    throw error;
+  }
+}
+
+export function isGone(error: unknown): boolean {
+  return GONE_CODES.has(errorCode(error));
+}
+
+export function isUnreadable(error: unknown): boolean {
+  return UNREADABLE_CODES.has(errorCode(error));
+}
+
+export function errorCode(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  return typeof code === "string" ? code : "";
+}
+
+export function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Runs at most `max` tasks at a time. */
+export function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  const release = (): void => {
+    active--;
+    queue.shift()?.();
+  };
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= max) await new Promise<void>((resume) => queue.push(resume));
+    active++;
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
+
+// Building pages from records
+
+export interface PageDraft {
+  id: string;
+  slug: string;
+  num: number | null;
+  status: PageStatus;
+  template: string;
+  dir: string;
+  contentFile: string;
+  content: ContentFields;
+  parent: Page | null;
+  children: readonly Page[];
+  drafts: readonly Page[];
+  files: readonly string[];
+}
+
+/** Builds fresh, frozen Page objects from the records. Pure CPU; no I/O. */
+export function materialise(options: ResolvedOptions, records: RecordCache): Snapshot {
+  const { root, extension } = options;
+  const pagesById = new Map<string, Page>();
+  const pages: Page[] = [];
+
+  const buildPages = (
+    parentDir: string,
+    names: readonly string[],
+    parent: Page | null,
+    inDraftsFolder: boolean,
+  ): readonly Page[] => {
+    const built: Page[] = [];
+    for (const name of names) {
+      const dir = inDraftsFolder ? join(parentDir, DRAFTS_FOLDER, name) : join(parentDir, name);
+      const record = records.get(dir);
+      if (record === undefined) continue;
+
+      // A draft is a folder under `_drafts`; its own children are listed or unlisted by their folder names
+      // (they are only unreachable on the site while an ancestor is a draft).
+      const isDraft = inDraftsFolder;
+      const { num, slug } = parseFolderName(name);
+      const page: PageDraft = {
+        id: parent === null ? slug : `${parent.id}/${slug}`,
+        slug,
+        num: isDraft ? null : num,
+        status: isDraft ? "draft" : num === null ? "unlisted" : "listed",
+        template: record.inventory.template,
+        dir,
+        contentFile: join(dir, `${record.inventory.template}.${extension}`),
+        content: record.content,
+        parent,
+        children: [],
+        drafts: [],
+        files: record.inventory.files,
+      };
+      const asPage: Page = page;
+
+      const key = normaliseId(page.id);
+      if (!pagesById.has(key)) pagesById.set(key, asPage);
+      pages.push(asPage);
+
+      page.children = Object.freeze(buildPages(dir, record.inventory.children, asPage, false));
+      page.drafts = Object.freeze(buildPages(dir, record.inventory.drafts, asPage, true));
+      built.push(Object.freeze(page));
+    }
+    return built;
+  };
+
+  const rootRecord = records.get(root);
+  if (rootRecord === undefined) throw new Error("The content root has not been read");
+
+  const site: Site = Object.freeze({
+    dir: root,
+    contentFile: join(root, `site.${extension}`),
+    content: rootRecord.content,
+    children: Object.freeze(buildPages(root, rootRecord.inventory.children, null, false)),
+    drafts: Object.freeze(buildPages(root, rootRecord.inventory.drafts, null, true)),
+    files: rootRecord.inventory.files,
+  });
+
+  return { site, pagesById, pages: Object.freeze(pages), records };
+}
