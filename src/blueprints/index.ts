@@ -1,9 +1,4 @@
 export type { Blueprint, BlueprintField, BlueprintOptionValue, BlueprintRegistry } from "./types.js";
-export {
-  BLUEPRINT_OPTION_KEYS,
-  createBlueprintRegistry,
-  translatedText,
-  type BlueprintModelKind,
-  type SiteBlueprintRegistry,
-} from "./registry.js";
+export { BLUEPRINT_OPTION_KEYS, translatedText, type BlueprintModelKind } from "./builder.js";
+export { createBlueprintRegistry, type SiteBlueprintRegistry } from "./registry.js";
 export { parseYaml } from "./yaml.js";

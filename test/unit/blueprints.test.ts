@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { BLUEPRINT_OPTION_KEYS, createBlueprintRegistry } from "../../src/blueprints/registry.js";
+import { BLUEPRINT_OPTION_KEYS } from "../../src/blueprints/builder.js";
+import { createBlueprintRegistry } from "../../src/blueprints/registry.js";
 import { ConfigError } from "../../src/errors.js";
 import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
 
