@@ -1,6 +1,6 @@
 /**
- * Writing account folders (spec §6.1) in exactly Kirby's formats, so that Kirby itself can keep reading them:
- * `index.php` (credentials), `.htpasswd` (hash and secrets) and `user.txt` (content).
+ * Writing account folders (docs/kirby-compat/content-format.md#account-files) in exactly Kirby's formats, so that Kirby
+ * itself can keep reading them: `index.php` (credentials), `.htpasswd` (hash and secrets) and `user.txt` (content).
  *
  * Crash safety: every file is replaced atomically; a new account is assembled in a hidden staging folder and
  * renamed into place; a deleted account is first renamed to a hidden `.deleted-…` folder and only then removed.
@@ -33,7 +33,10 @@ const DELETED_PREFIX = ".deleted-";
 /** A staging folder this old belongs to a create that can no longer finish. */
 const STALE_STAGING_MS = 10 * 60 * 1000;
 
-/** A new user id: 8 random characters of [A-Za-z0-9], one longer on every collision (spec §6.2). */
+/**
+ * A new user id: 8 random characters of [A-Za-z0-9], one longer on every collision
+ * (docs/kirby-compat/permissions.md#user-rules).
+ */
 export async function generateUserId(accountsDir: string, length = 8): Promise<string> {
   for (let size = length; ; size++) {
     let id = "";

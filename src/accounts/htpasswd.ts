@@ -1,7 +1,7 @@
 /**
- * The `.htpasswd` of an account folder (spec §6.1): line 1 is the bcrypt hash (empty when the user has no
- * password), the optional line 2 a JSON object of other secrets such as `{"totp":"…"}`. Written without a
- * trailing newline. Its modification time is the user's password timestamp.
+ * The `.htpasswd` of an account folder (docs/kirby-compat/content-format.md#account-files): line 1 is the bcrypt hash
+ * (empty when the user has no password), the optional line 2 a JSON object of other secrets such as `{"totp":"…"}`.
+ * Written without a trailing newline. Its modification time is the user's password timestamp.
  */
 
 import { InvalidArgumentError } from "../errors.js";

@@ -1,7 +1,7 @@
 /**
- * Password hashing compatible with PHP's `password_hash()` (spec §2.9): bcrypt, written as `$2y$10$…`.
- * Verification accepts the `$2y$`, `$2a$` and `$2b$` variants. Only the asynchronous bcrypt calls are used, so
- * the ~50 ms of hashing never blocks the event loop.
+ * Password hashing compatible with PHP's `password_hash()` (docs/kirby-compat/auth-and-sessions.md#passwords): bcrypt,
+ * written as `$2y$10$…`. Verification accepts the `$2y$`, `$2a$` and `$2b$` variants. Only the asynchronous bcrypt
+ * calls are used, so the ~50 ms of hashing never blocks the event loop.
  */
 
 import { hash, verify } from "@node-rs/bcrypt";

@@ -1,6 +1,6 @@
 /**
- * Role permissions (spec §6.4): the categories and actions with their defaults, and the normalisation of a role
- * file's `permissions` setting into a complete map of booleans.
+ * Role permissions (docs/kirby-compat/permissions.md#permission-keys): the categories and actions with their defaults,
+ * and the normalisation of a role file's `permissions` setting into a complete map of booleans.
  */
 
 import { ConfigError } from "../errors.js";

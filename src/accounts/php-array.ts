@@ -315,7 +315,8 @@ function phpKey(key: string): string {
 }
 
 /**
- * Writes a flat array in exactly the format Kirby writes account credentials (spec §6.1):
+ * Writes a flat array in exactly the format Kirby writes account credentials
+ * (docs/kirby-compat/content-format.md#account-files):
  * `<?php`, a blank line, `return [`, one 4-space indented `'key' => value` line per entry joined by `,\n`, `];`.
  * No newline at the end.
  */

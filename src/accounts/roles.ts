@@ -1,7 +1,7 @@
 /**
- * Roles (spec §6.3): one per `site/blueprints/users/<name>.yml` except `default.yml`, plus the built-in `admin`
- * when there is no `admin.yml`. `nobody` is the fallback role of users whose role does not exist and of anonymous
- * requests; it is never listed.
+ * Roles (docs/kirby-compat/permissions.md#roles): one per `site/blueprints/users/<name>.yml` except `default.yml`, plus
+ * the built-in `admin` when there is no `admin.yml`. `nobody` is the fallback role of users whose role does not exist
+ * and of anonymous requests; it is never listed.
  */
 
 import { translatedText, type BlueprintRegistry } from "../blueprints/index.js";

@@ -1,7 +1,8 @@
 /**
- * The rules of user actions (spec §6.9, §6.10, §2.9): input normalisation, validation and the permission each
- * action needs, checked in Kirby's order and failing with Kirby's error keys. Pure: it reads users, roles and
- * permissions and decides; nothing here touches the disk.
+ * The rules of user actions (docs/kirby-compat/permissions.md#user-rules,
+ * docs/kirby-compat/auth-and-sessions.md#passwords): input normalisation, validation and the permission each action
+ * needs, checked in Kirby's order and failing with Kirby's error keys. Pure: it reads users, roles and permissions and
+ * decides; nothing here touches the disk.
  */
 
 import { domainToASCII } from "node:url";
@@ -87,7 +88,7 @@ export function isValidEmail(email: string): boolean {
   return /^[a-z]/i.test(topLevel);
 }
 
-/** Passwords of 8 to 1000 characters (spec §2.9). */
+/** Passwords of 8 to 1000 characters (docs/kirby-compat/auth-and-sessions.md#passwords). */
 export function assertValidPassword(password: string): void {
   const length = passwordLength(password);
   if (length < 8) throw new InvalidArgumentError({ key: "user.password.invalid" });
@@ -186,7 +187,10 @@ function rolesAllowing(directory: UserDirectory, actor: ActingUser, action: "cre
   return roles.filter((role) => can(actor, action, withRole(draft, role), directory.permissions));
 }
 
-/** The role written for a requested role name: the role if it exists, else `nobody` (spec §6.3). */
+/**
+ * The role written for a requested role name: the role if it exists, else `nobody`
+ * (docs/kirby-compat/permissions.md#roles).
+ */
 export function storedRoleName(directory: UserDirectory, requested: string): string {
   return directory.findRole(requested)?.name ?? NOBODY_ROLE.name;
 }
@@ -213,9 +217,9 @@ export interface UserDraft {
 }
 
 /**
- * Create (spec §6.9), in order: id; e-mail (valid, unique); language; the first user needs a password; password
- * length; admins may do the rest; the first user is always allowed; `users.create` for the new user; the role
- * must be one the actor can create unless none, `default` or `nobody` was asked for.
+ * Create (docs/kirby-compat/permissions.md#user-rules), in order: id; e-mail (valid, unique); language; the first user
+ * needs a password; password length; admins may do the rest; the first user is always allowed; `users.create` for the
+ * new user; the role must be one the actor can create unless none, `default` or `nobody` was asked for.
  */
 export function checkCreate(directory: UserDirectory, actor: ActingUser | null, draft: UserDraft): void {
   if (draft.id !== null) assertValidUserId(directory, draft.id);
@@ -259,15 +263,18 @@ export function checkChangeName(directory: UserDirectory, actor: ActingUser, tar
   assertCan(directory, actor, "changeName", target);
 }
 
-/** The new password's permission and length; the current password is the route's business (spec §2.10). */
+/**
+ * The new password's permission and length; the current password is the route's business
+ * (docs/kirby-compat/auth-and-sessions.md#password-change).
+ */
 export function checkChangePassword(directory: UserDirectory, actor: ActingUser, target: User, password: string): void {
   assertCan(directory, actor, "changePassword", target);
   assertValidPassword(password);
 }
 
 /**
- * Change role (spec §6.9), in order: only admins promote to admin; the last admin keeps the role; permission
- * `changeRole`; the role must be among the target's assignable roles.
+ * Change role (docs/kirby-compat/permissions.md#user-rules), in order: only admins promote to admin; the last admin
+ * keeps the role; permission `changeRole`; the role must be among the target's assignable roles.
  */
 export function checkChangeRole(directory: UserDirectory, actor: ActingUser, target: User, role: string): void {
   if (role === "admin" && !isAdmin(actor.role)) throw new PermissionError({ key: "user.changeRole.toAdmin" });
@@ -280,7 +287,10 @@ export function checkChangeRole(directory: UserDirectory, actor: ActingUser, tar
   }
 }
 
-/** Delete (spec §6.9): never the last admin, never the last user, then permission `delete`. */
+/**
+ * Delete (docs/kirby-compat/permissions.md#user-rules): never the last admin, never the last user, then permission
+ * `delete`.
+ */
 export function checkDelete(directory: UserDirectory, actor: ActingUser, target: User): void {
   if (isLastAdmin(directory, target)) throw new LogicError({ key: "user.delete.lastAdmin" });
   if (isLastUser(directory, target)) throw new LogicError({ key: "user.delete.lastUser" });

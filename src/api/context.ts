@@ -51,11 +51,13 @@ function lowerCaseKeys(values: Readonly<Record<string, unknown>>): ReadonlyMap<s
   return lower ?? NO_KEYS;
 }
 
-/** Request values with Kirby's case-insensitive key lookup (spec §2.1). */
 function shortName(name: string): string {
   return name.length > 64 ? `${name.slice(0, 64)}…` : name;
 }
 
+/**
+ * Request values with Kirby's case-insensitive key lookup (docs/kirby-compat/routes-and-envelopes.md#request-bodies).
+ */
 export class Params {
   private lower: ReadonlyMap<string, unknown> | null = null;
 

@@ -112,7 +112,9 @@ function collectionSelection(result: CollectionResult, query: RenderQuery): Sele
   return viewSelection(result.schema, result.schema.collectionView);
 }
 
-/** Maps an action's result to Kirby's success envelope (spec §7.2). */
+/**
+ * Maps an action's result to Kirby's success envelope (docs/kirby-compat/routes-and-envelopes.md#success-envelopes).
+ */
 export function renderResult(result: ApiResult, query: RenderQuery, context: ViewContext): ApiResponse {
   if (result instanceof ModelResult) {
     const selection = modelSelection(result, query);

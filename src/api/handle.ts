@@ -28,7 +28,10 @@ export interface ApiCall {
   readonly onFailure?: (error: unknown, status: number) => void;
 }
 
-/** The method the router sees: `X-HTTP-Method-Override` when valid, unknown methods as GET (spec §7.1). */
+/**
+ * The method the router sees: `X-HTTP-Method-Override` when valid, unknown methods as GET
+ * (docs/kirby-compat/routes-and-envelopes.md#routing).
+ */
 export function effectiveMethod(method: string, override: string | undefined): string {
   const candidate = override?.trim().toUpperCase();
   if (candidate && KNOWN_METHODS.has(candidate)) return candidate;

@@ -38,9 +38,9 @@ function invalid(name: string, value: string): InvalidArgumentError {
 }
 
 /**
- * Kirby's pagination of API collections (spec §7.3, deviation w): limit default 100, an empty or plain `0` limit
- * means 20, any other limit below 1 is refused; page default 1, `0`/empty is the first page, a negative page is
- * refused, a page past the end is a 404. Refusals are 400 error.invalidArgument.
+ * Kirby's pagination of API collections (docs/kirby-compat/routes-and-envelopes.md#pagination, rule w): limit default
+ * 100, an empty or plain `0` limit means 20, any other limit below 1 is refused; page default 1, `0`/empty is the first
+ * page, a negative page is refused, a page past the end is a 404. Refusals are 400 error.invalidArgument.
  */
 export function paginate(total: number, pageParam: PaginationParam, limitParam: PaginationParam): Pagination {
   const limitValue = readInt("limit", limitParam);

@@ -1,7 +1,10 @@
 import type { ApiContext } from "./context.js";
 import type { CollectionResult, ModelResult } from "./result.js";
 
-/** What an action may return; `api/envelope.ts` maps each kind to Kirby's response (spec §7.2). */
+/**
+ * What an action may return; `api/envelope.ts` maps each kind to Kirby's response
+ * (docs/kirby-compat/routes-and-envelopes.md#success-envelopes).
+ */
 export type ApiResult =
   | ModelResult
   | CollectionResult

@@ -1,6 +1,9 @@
 import type { RouteDefinition } from "./route.js";
 
-/** Kirby's pattern placeholders: `(:any)` one segment, `(:all)` the rest (spec §7.1). */
+/**
+ * Kirby's pattern placeholders: `(:any)` one segment, `(:all)` the rest
+ * (docs/kirby-compat/routes-and-envelopes.md#routing).
+ */
 const PLACEHOLDERS: Record<string, string> = {
   "(:any)": "([a-zA-Z0-9\\.\\-_%= \\+\\@\\(\\)]+)",
   "(:all)": "(.*)",

@@ -1,4 +1,7 @@
-/** `Authorization` header split into scheme and payload (spec §1.3); only known schemes are recognised. */
+/**
+ * `Authorization` header split into scheme and payload
+ * (docs/kirby-compat/auth-and-sessions.md#authorization-header); only known schemes are recognised.
+ */
 export interface AuthorizationHeader {
   readonly scheme: "basic" | "bearer" | "session";
   readonly payload: string;

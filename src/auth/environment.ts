@@ -2,7 +2,10 @@ import { InvalidArgumentError } from "../errors.js";
 import type { SheafOptions } from "../config/index.js";
 import type { RequestInfo } from "./request-info.js";
 
-/** Base URL of the site for this request and whether it counts as HTTPS (spec §1.6). */
+/**
+ * Base URL of the site for this request and whether it counts as HTTPS
+ * (docs/kirby-compat/auth-and-sessions.md#https-detection).
+ */
 export interface Environment {
   readonly baseUrl: string;
   readonly isHttps: boolean;

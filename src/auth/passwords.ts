@@ -55,7 +55,10 @@ export function passwordLength(password: string): number {
   return [...password].length;
 }
 
-/** The user-level checks of a password (spec §2.9 step 3), without throttling or masking. */
+/**
+ * The user-level checks of a password (docs/kirby-compat/auth-and-sessions.md#passwords), without throttling or
+ * masking.
+ */
 export async function checkUserPassword(user: User, password: string, verify: PasswordVerifier): Promise<void> {
   if (!user.passwordHash) throw new NotFoundError({ key: "user.password.undefined" });
   const length = passwordLength(password);
@@ -67,8 +70,9 @@ export async function checkUserPassword(user: User, password: string, verify: Pa
 }
 
 /**
- * Validates e-mail and password for a login or a Basic request (spec §2.9): throttle, lookup, checks; every
- * failure is counted (except a block), delayed at random, and masked as `Invalid login` unless `auth.debug`.
+ * Validates e-mail and password for a login or a Basic request (docs/kirby-compat/auth-and-sessions.md#passwords):
+ * throttle, lookup, checks; every failure is counted (except a block), delayed at random, and masked as `Invalid login`
+ * unless `auth.debug`.
  */
 export async function validatePassword(
   options: PasswordCheckOptions,
@@ -122,10 +126,10 @@ export async function validatePassword(
 }
 
 /**
- * The acting user's current password before a password change (spec §2.10). Kirby neither throttles nor counts
- * this check, so a stolen session could try passwords at leisure: here it is counted and blocked like a failed
- * login of that user, and told to the audit log. The answers stay Kirby's (`Wrong password`, 401); a blocked
- * attempt is refused even with the right password.
+ * The acting user's current password before a password change (docs/kirby-compat/auth-and-sessions.md#password-change).
+ * Kirby neither throttles nor counts this check, so a stolen session could try passwords at leisure: here it is counted
+ * and blocked like a failed login of that user, and told to the audit log. The answers stay Kirby's (`Wrong password`,
+ * 401); a blocked attempt is refused even with the right password.
  */
 export async function verifyCurrentPassword(
   options: PasswordCheckOptions,

@@ -202,8 +202,8 @@ export class RequestAuth {
 
   /**
    * `basic` when Basic auth is enabled and sent; `bearer` when an application password is sent as a Bearer token;
-   * otherwise the request is a session request (spec §1.3; a Bearer value that is no Sheaf token stays a session
-   * request, as in Kirby).
+   * otherwise the request is a session request (docs/kirby-compat/auth-and-sessions.md#authorization-header; a Bearer
+   * value that is no Sheaf token stays a session request, as in Kirby).
    */
   get authType(): "basic" | "bearer" | "session" {
     const header = this.authorization;
@@ -238,7 +238,10 @@ export class RequestAuth {
     return expected !== null && supplied !== "" && safeEqual(supplied, expected);
   }
 
-  /** The user logged in to a session, honouring the password-change invalidation (spec §1.4). */
+  /**
+   * The user logged in to a session, honouring the password-change invalidation
+   * (docs/kirby-compat/auth-and-sessions.md#session-identity).
+   */
   sessionUser(session: Session): User | null {
     const id = session.get(USER_KEY);
     if (typeof id !== "string" || id === "") return null;
@@ -318,7 +321,10 @@ export class RequestAuth {
     return maskAsLogin ? new PermissionError({ key: "access.login" }) : new AuthError();
   }
 
-  /** Basic auth (spec §1.5), with an application password accepted as the password; failures are remembered. */
+  /**
+   * Basic auth (docs/kirby-compat/auth-and-sessions.md#basic), with an application password accepted as the password;
+   * failures are remembered.
+   */
   basicUser(): Promise<User> {
     return this.basicCredential().then((credential) => credential.user);
   }
@@ -362,8 +368,8 @@ export class RequestAuth {
   }
 
   /**
-   * Identity for a route that requires authentication (spec §1.2): CSRF, user, `access.panel`. Callers on the hot
-   * path try `knownIdentity()` first.
+   * Identity for a route that requires authentication (docs/kirby-compat/auth-and-sessions.md#protected-routes): CSRF,
+   * user, `access.panel`. Callers on the hot path try `knownIdentity()` first.
    */
   async requireIdentity(): Promise<Identity> {
     this.identityResolved = true;
@@ -608,13 +614,15 @@ export class RequestAuth {
   }
 
   /**
-   * Keeps `session` logged in after its user changed their own password (spec §2.10): a new token (for cookies;
-   * the old token stops working at once) and a login time not older than the new `.htpasswd`, so that only the
-   * user's other sessions are logged out. A password-reset permission is used up.
+   * Keeps `session` logged in after its user changed their own password
+   * (docs/kirby-compat/auth-and-sessions.md#password-change): a new token (for cookies; the old token stops working at
+   * once) and a login time not older than the new `.htpasswd`, so that only the user's other sessions are logged out. A
+   * password-reset permission is used up.
    */
   renewLoginAfterPasswordChange(session: Session, passwordTimestamp: number | null): void {
     // A header-transport client is never told a new token; regenerating would log it out.
-    // the acting client's old token forwards to the new one for the grace period (spec §3.6)
+    // the acting client's old token forwards to the new one for the grace period
+    // (docs/kirby-compat/auth-and-sessions.md#lifecycle)
     if (session.transport === "cookie") this.services.sessions.regenerate(session, { privilegeChange: false });
     session.set(LOGIN_TIME_KEY, Math.max(unixNow(), passwordTimestamp ?? 0));
     session.remove(RESET_PASSWORD_KEY);

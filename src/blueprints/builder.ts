@@ -12,7 +12,7 @@ type Props = Record<string, unknown>;
 
 export type BlueprintModelKind = "page" | "site" | "user" | "file";
 
-/** Option keys of each model kind (spec §6.7), in Kirby's order. */
+/** Option keys of each model kind (docs/kirby-compat/permissions.md#what-a-caller-may-see), in Kirby's order. */
 export const BLUEPRINT_OPTION_KEYS: Readonly<Record<BlueprintModelKind, readonly string[]>> = {
   page: [
     "access", "changeSlug", "changeStatus", "changeTemplate", "changeTitle", "create", "delete", "duplicate",

@@ -13,7 +13,7 @@ function isIpOrCidr(entry: string): boolean {
 }
 
 /**
- * Sheaf's options under Kirby's names (spec §9), resolved and validated once at start.
+ * Sheaf's options under Kirby's names (docs/kirby-compat/options.md), resolved and validated once at start.
  * Raw config may use nested maps (`{ api: { basicAuth: true } }`) or dotted keys (`{ "api.basicAuth": true }`).
  */
 
@@ -22,7 +22,10 @@ export type AuthDebug = boolean | "log";
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-/** Kirby fails every response of a site whose CORS options allow credentials with the wildcard origin (§5.1). */
+/**
+ * Kirby fails every response of a site whose CORS options allow credentials with the wildcard origin
+ * (docs/kirby-compat/csrf-and-cors.md#headers).
+ */
 export function corsCredentialsWithWildcard(cors: CorsOptions | false): boolean {
   return cors !== false && cors.allowCredentials && cors.allowOrigin === "*";
 }

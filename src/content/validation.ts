@@ -2,8 +2,8 @@ import type { Blueprint, BlueprintField } from "../blueprints/types.js";
 import type { ContentFields } from "./types.js";
 
 /**
- * Blueprint field validation of stored values (spec §7.2 `error.form.incomplete`): per field, a map of failed
- * rule → message, with Kirby's rule names and English messages.
+ * Blueprint field validation of stored values (`error.form.incomplete`, docs/kirby-compat/content-format.md#writes):
+ * per field, a map of failed rule → message, with Kirby's rule names and English messages.
  */
 
 export type FieldErrors = Record<string, { label: string; message: Record<string, string> }>;

@@ -19,9 +19,9 @@ function fromSearchParams(params: URLSearchParams): Record<string, unknown> {
 }
 
 /**
- * Strict request body parsing (spec §2.1 with deviation d): form bodies are form fields; anything else must be
- * empty or valid JSON. A JSON object (or list) is the body; other JSON values give an empty body; text that is not
- * JSON is refused instead of being guessed at.
+ * Strict request body parsing (docs/kirby-compat/routes-and-envelopes.md#request-bodies, rule d): form bodies are form
+ * fields; anything else must be empty or valid JSON. A JSON object (or list) is the body; other JSON values give an
+ * empty body; text that is not JSON is refused instead of being guessed at.
  */
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): ParsedBody {
   const mediaType = mediaTypeOf(contentType);

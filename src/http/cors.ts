@@ -1,8 +1,9 @@
 import type { CorsOptions } from "../config/index.js";
 
 /**
- * CORS headers as Kirby computes them (spec §5), with one deliberate difference: when `allowHeaders` is not
- * configured, a preflight reflects the requested headers (else browsers refuse `X-CSRF` and JSON bodies).
+ * CORS headers as Kirby computes them (docs/kirby-compat/csrf-and-cors.md#cors), with one deliberate difference: when
+ * `allowHeaders` is not configured, a preflight reflects the requested headers (else browsers refuse `X-CSRF` and JSON
+ * bodies).
  */
 
 export interface CorsRequest {

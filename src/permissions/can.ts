@@ -3,8 +3,9 @@ import type { Blueprint, BlueprintRegistry } from "../blueprints/types.js";
 import type { Page } from "../content/types.js";
 
 /**
- * Kirby's permission evaluation (spec §6.5–6.7): who may do what to which model. Pure: it reads models, roles
- * and blueprints and decides; routes and views ask it, nothing here touches the disk or HTTP.
+ * Kirby's permission evaluation (docs/kirby-compat/permissions.md#how-can-decides): who may do what to which model.
+ * Pure: it reads models, roles and blueprints and decides; routes and views ask it, nothing here touches the disk or
+ * HTTP.
  */
 
 /**
@@ -101,7 +102,10 @@ function blueprintDecision(blueprint: Blueprint | undefined, action: string, rol
   return undefined;
 }
 
-/** `can(actor, action, target)` as spec §6.5: nobody ⇒ false; dynamic rules; blueprint options; role. */
+/**
+ * `can(actor, action, target)` (docs/kirby-compat/permissions.md#how-can-decides): nobody ⇒ false; dynamic rules;
+ * blueprint options; role.
+ */
 export function can(actor: Actor, action: string, target: PermissionTarget, context: PermissionContext): boolean {
   if (!actor || actor.role.name === "nobody") return false;
   let category: string;

@@ -18,7 +18,10 @@ export function authView(context: ApiContext, user: User): Record<string, unknow
   return renderModel(userSchema, user, viewSelection(userSchema, "auth"), { ...context, actor });
 }
 
-/** `auth/login`, `auth/code` and `system/install` check CSRF for session requests with 400 (spec §1.10). */
+/**
+ * `auth/login`, `auth/code` and `system/install` check CSRF for session requests with 400
+ * (docs/kirby-compat/csrf-and-cors.md#where-it-is-checked).
+ */
 export async function requireLoginCsrf(context: ApiContext): Promise<void> {
   if (context.auth.authType === "session" && !(await context.auth.isCsrfValid())) {
     throw new InvalidArgumentError({ message: "Invalid CSRF token" });
@@ -108,7 +111,8 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   await requireLoginCsrf(context);
   const session = await auth.cookieSession();
   const code = codeField(context.request.body);
-  // Kirby's TypeError 500 (spec §2.2) is a 400 here: a 500 only ever means a bug (deviation zz)
+  // Kirby's TypeError 500 is a 400 here: a 500 only ever means a bug
+  // (docs/kirby-compat/routes-and-envelopes.md#no-500-for-bad-input)
   if (code === undefined) throw new InvalidArgumentError({ message: 'The "code" field is missing' });
   const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
   const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
@@ -118,7 +122,10 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   return { code: 200, status: "ok", user: authView(context, user) };
 }
 
-/** Login (password or challenge), code, logout, ping, the current user and the CSRF token (spec §2, deviation a). */
+/**
+ * Login (password or challenge), code, logout, ping, the current user and the CSRF token
+ * (docs/kirby-compat/auth-and-sessions.md#login, docs/kirby-compat/csrf-and-cors.md#getting-the-token).
+ */
 export const authRoutes: readonly RouteDefinition[] = [
   route("GET", "auth", (context) => new ModelResult(userSchema, context.identity?.user, "auth")),
   route("GET", "auth/csrf", async (context) => ({ code: 200, status: "ok", csrf: await context.auth.csrfToken() }), { auth: false }),

@@ -11,7 +11,7 @@ function listable(context: ApiContext, pages: readonly Page[]): Page[] {
   return pages.filter((page) => isPageListable(context.actor, page, context.services.permissions));
 }
 
-/** Read routes of the site and its pages (spec §7.4). */
+/** Read routes of the site and its pages (docs/kirby-compat/routes-and-envelopes.md#routes). */
 export const contentRoutes: readonly RouteDefinition[] = [
   route("GET", "pages/(:any)", (context, [id = ""]) => new ModelResult(pageSchema, findAccessiblePage(context, id))),
   route("GET", "pages/(:any)/children", (context, [id = ""]) => {

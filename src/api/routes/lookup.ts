@@ -9,7 +9,10 @@ export function pageIdFromParam(param: string): string {
   return param.replace(/[+ ]/g, "/");
 }
 
-/** The page of a route parameter, if it exists and the caller may access it; otherwise 404 (spec §6.7). */
+/**
+ * The page of a route parameter, if it exists and the caller may access it; otherwise 404
+ * (docs/kirby-compat/permissions.md#what-a-caller-may-see).
+ */
 export function findAccessiblePage(context: ApiContext, param: string): Page {
   const id = pageIdFromParam(param);
   const page = context.services.content.findPage(id);
@@ -27,7 +30,8 @@ export function requireSiteAccess(context: ApiContext): void {
 
 /** The user of a route parameter (id, e-mail or `user://id`), if the caller may access it; otherwise 404. */
 export function findAccessibleUser(context: ApiContext, key: string): User {
-  // like page ids, the key is used as the path has it: `%40` is not an `@` (spec §7.1)
+  // like page ids, the key is used as the path has it: `%40` is not an `@`
+  // (docs/kirby-compat/routes-and-envelopes.md#routing)
   const user = context.services.findUser(key);
   if (!user || !isUserAccessible(context.actor, user, context.services.roleOf(user), context.services.permissions)) {
     throw new NotFoundError({ key: "user.notFound", data: { name: key } });

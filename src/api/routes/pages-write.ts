@@ -19,7 +19,8 @@ import { siteSchema } from "../views/site.js";
 import { findAccessiblePage, requireSiteAccess } from "./lookup.js";
 
 /**
- * Write routes of pages and the site (spec §7.4, permissions of §6.10). Each write runs alone through the content
+ * Write routes of pages and the site (docs/kirby-compat/routes-and-envelopes.md#routes, permissions in
+ * docs/kirby-compat/permissions.md#permission-of-each-route). Each write runs alone through the content
  * writer, re-reads the model inside the lock, checks permission and input, changes the disk, and answers with the
  * model as the index now holds it.
  */

@@ -80,14 +80,20 @@ async function silentUser(context: ApiContext): Promise<User | null> {
   return session ? auth.sessionUser(session) : null;
 }
 
-/** Logged in, or a login challenge pending in the session (spec §2.6). */
+/** Logged in, or a login challenge pending in the session (docs/kirby-compat/auth-and-sessions.md#auth-status). */
 async function authStatus(context: ApiContext, user: User | null): Promise<AuthStatus> {
   const session = user ? null : await provenSession(context);
   return authStatusOf(user, session, context.services.options.auth.challenges);
 }
 
-/** `GET system`: the public login view, or the panel view for a logged-in user (spec §7.5). */
-/** `POST system/install`: the first user of a site without users, an admin, logged in at once (spec §2.1). */
+/**
+ * `GET system`: the public login view, or the panel view for a logged-in user
+ * (docs/kirby-compat/routes-and-envelopes.md#system-and-translations).
+ */
+/**
+ * `POST system/install`: the first user of a site without users, an admin, logged in at once
+ * (docs/kirby-compat/auth-and-sessions.md#first-user).
+ */
 async function install(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, services, request } = context;
   await requireLoginCsrf(context);

@@ -31,10 +31,11 @@ import { userSchema } from "../views/user.js";
 import { findAccessibleUser } from "./lookup.js";
 
 /**
- * Write routes of users and of the current account (spec §7.4, rules of §6.9, permissions of §6.10, password
- * change of §2.10). `account…` acts on the logged-in user, `users/<id|email>…` on an accessible user. Each change
- * goes through the account writer, which checks the rules inside its lock, writes atomically and refreshes the
- * account index; the answer is the user model as the index now holds it.
+ * Write routes of users and of the current account (docs/kirby-compat/routes-and-envelopes.md#routes, rules and
+ * permissions in docs/kirby-compat/permissions.md#user-rules, password change in
+ * docs/kirby-compat/auth-and-sessions.md#password-change). `account…` acts on the logged-in user, `users/<id|email>…`
+ * on an accessible user. Each change goes through the account writer, which checks the rules inside its lock, writes
+ * atomically and refreshes the account index; the answer is the user model as the index now holds it.
  */
 
 /** Session flag set by a password-reset login: the password may then be changed without the current one. */
@@ -227,9 +228,10 @@ async function revokeAccess(
 }
 
 /**
- * Password change (spec §2.10): the acting user's current password first (unless this session logged in by
- * password reset and changes its own password), then permission and the new password's length. The new
- * `.htpasswd` logs the target out of every session started before; the acting session is kept logged in.
+ * Password change (docs/kirby-compat/auth-and-sessions.md#password-change): the acting user's current password first
+ * (unless this session logged in by password reset and changes its own password), then permission and the new
+ * password's length. The new `.htpasswd` logs the target out of every session started before; the acting session is
+ * kept logged in.
  */
 async function changePassword(context: ApiContext, target: User): Promise<ApiResult> {
   const { services, identity } = context;
@@ -293,7 +295,7 @@ function checkContentKeys(context: ApiContext): void {
   assertNoUuidChange(submittedFields(context.request.body.values));
 }
 
-/** Create, update, delete and the credential changes of users (spec §7.4). */
+/** Create, update, delete and the credential changes of users (docs/kirby-compat/routes-and-envelopes.md#routes). */
 export const userWriteRoutes: readonly RouteDefinition[] = [
   route("POST", "users", createUser),
   ...forAccountAndUsers("PATCH", "", updateContent, checkContentKeys),

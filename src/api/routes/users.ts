@@ -13,13 +13,14 @@ function accountUser(context: ApiContext) {
   return context.identity.user;
 }
 
-/** Read routes of users, the current account and roles (spec §7.4). */
+/** Read routes of users, the current account and roles (docs/kirby-compat/routes-and-envelopes.md#routes). */
 export const userRoutes: readonly RouteDefinition[] = [
   route("GET", "account", (context) => new ModelResult(userSchema, accountUser(context))),
   route("GET", "roles", (context) => {
     const { services, actor } = context;
     let visible = services.roles().filter((role) => isRoleAccessible(actor, role, services.permissions));
-    // `canBe` narrows the list for non-admins to the roles they could give (spec §6.10)
+    // `canBe` narrows the list for non-admins to the roles they could give
+    // (docs/kirby-compat/permissions.md#permission-of-each-route)
     const canBe = context.request.query.string("canBe");
     if (actor && (canBe === "changed" || canBe === "created")) {
       const allowed = new Set((canBe === "created" ? creatableRoles(services, actor) : changeableRoles(services, actor)).map((role) => role.name));

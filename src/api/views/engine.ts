@@ -2,7 +2,8 @@ import { InvalidArgumentError } from "../../errors.js";
 
 /**
  * The model → JSON engine: each model type declares its fields (resolvers) and named views (field lists, with
- * optional sub-selections for nested models); requests pick fields with `select` or `view` (spec §7.3, §7.5).
+ * optional sub-selections for nested models); requests pick fields with `select` or `view`
+ * (docs/kirby-compat/routes-and-envelopes.md#select-and-view).
  */
 
 /** A field of a view: a name, or a nested field rendered with a named view or its own field list. */

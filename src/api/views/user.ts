@@ -63,7 +63,8 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     },
     prev: (user, context) => neighbour(user, context, -1),
     role: (user, context) => roleValue(user, context),
-    // the roles the caller could give this user (spec §7.5), as `GET users/<id>/roles` lists them
+    // the roles the caller could give this user, as `GET users/<id>/roles` lists them
+    // (docs/kirby-compat/permissions.md#permission-of-each-route)
     roles: (user, context) => (context.actor ? new NestedCollection(roleSchema, assignableRoles(context.services, context.actor, user)) : []),
     username: (user) => username(user),
     uuid: (user) => `user://${user.id}`,

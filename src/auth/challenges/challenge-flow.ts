@@ -1,7 +1,7 @@
 /**
- * Login challenges (spec §2.5): creating one for a code login, a password reset or the second factor after a
- * password, and verifying the code typed back. Both steps hide from the caller whether the account exists, and
- * both count towards the brute-force throttle.
+ * Login challenges (docs/kirby-compat/auth-and-sessions.md#challenges): creating one for a code login, a password reset
+ * or the second factor after a password, and verifying the code typed back. Both steps hide from the caller whether the
+ * account exists, and both count towards the brute-force throttle.
  */
 
 import type { User } from "../../accounts/types.js";
@@ -136,9 +136,10 @@ export interface ChallengeRequest {
 }
 
 /**
- * Creates a challenge in `session` (spec §2.5.2). Every attempt counts as a throttle trial. Failures (unknown
- * user, blocked, mail not sent, no suitable challenge) are hidden unless `auth.debug` is `true`: the session
- * then holds the e-mail, mode and timeout but no type, and the client is told the fallback challenge.
+ * Creates a challenge in `session` (docs/kirby-compat/auth-and-sessions.md#challenges). Every attempt counts as a
+ * throttle trial. Failures (unknown user, blocked, mail not sent, no suitable challenge) are hidden unless `auth.debug`
+ * is `true`: the session then holds the e-mail, mode and timeout but no type, and the client is told the fallback
+ * challenge.
  */
 export async function createChallenge(deps: ChallengeDependencies, session: SessionData, request: ChallengeRequest): Promise<void> {
   const email = decodeIdnEmail(request.email);
@@ -191,10 +192,10 @@ export interface VerificationHooks {
 }
 
 /**
- * Checks a code against the challenge pending in `session` (spec §2.5.3) and, when it matches, removes the
- * challenge; logging in is the caller's part. Every failure for a known challenge e-mail counts as a trial (a
- * block does not), waits a random time, and is answered `Invalid code` (403, key `error.access.code`) with
- * `details.challengeDestroyed`, unless `auth.debug` is `true`.
+ * Checks a code against the challenge pending in `session` (docs/kirby-compat/auth-and-sessions.md#challenges) and,
+ * when it matches, removes the challenge; logging in is the caller's part. Every failure for a known challenge e-mail
+ * counts as a trial (a block does not), waits a random time, and is answered `Invalid code` (403, key
+ * `error.access.code`) with `details.challengeDestroyed`, unless `auth.debug` is `true`.
  */
 export async function verifyChallenge(
   deps: ChallengeDependencies,

@@ -1,6 +1,7 @@
 /**
- * Where a pending login challenge lives: keys of the cookie session (spec §3.8), and the status object built
- * from them (spec §2.6).
+ * Where a pending login challenge lives: keys of the cookie session
+ * (docs/kirby-compat/auth-and-sessions.md#session-data), and the status object built from them
+ * (docs/kirby-compat/auth-and-sessions.md#auth-status).
  */
 
 import type { User } from "../../accounts/types.js";
