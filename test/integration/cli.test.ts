@@ -389,9 +389,11 @@ describe("sheaf init", () => {
   it("fills an existing empty folder given as the current folder", async () => {
     const target = await emptyFolder();
     const run = await sheaf(["init"], undefined, target);
+    expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect((await readdir(target)).sort()).toEqual(["content", "site"]);
-    expect(await readdir(path.dirname(target))).not.toContain(expect.stringContaining(".sheaf-init-"));
+    expect((await readdir(path.dirname(target))).filter((name) => name.includes(".sheaf-init-"))).toEqual([]);
+    expect((await stat(path.join(target, "site", "config", "config.json"))).isFile()).toBe(true);
   });
 });
 

@@ -65,7 +65,7 @@ async function buildSite(dir: string, admin: FirstAdmin | null): Promise<string 
 
 /**
  * Moves the staged site into place: one rename for a new folder; for an existing empty folder (possibly the
- * working directory, which must stay the same folder) its two top-level folders are moved in, `site/` last.
+ * working directory, which must stay the same folder) its two top-level folders are moved up, `site/` last.
  */
 async function moveIntoPlace(staging: string, target: string, kind: "missing" | "empty"): Promise<void> {
   if (kind === "missing") {
@@ -95,7 +95,9 @@ export function defineInit(program: Command): void {
       await checkTarget(target);
       const admin = await firstAdminFrom(options);
       const kind = await checkTarget(target);
-      const staging = path.join(path.dirname(target), `.${path.basename(target)}.sheaf-init-${randomBytes(6).toString("hex")}`);
+      // a new folder is staged next to it; an existing empty one inside it (its parent may not be writable)
+      const stagingName = `.${path.basename(target)}.sheaf-init-${randomBytes(6).toString("hex")}`;
+      const staging = path.join(kind === "empty" ? target : path.dirname(target), stagingName);
       await mkdir(staging, { mode: 0o755 });
       let adminId: string | null;
       try {
