@@ -2,7 +2,7 @@ import { InvalidArgumentError } from "../errors.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
 import type { UserDirectory } from "../accounts/user-rules.js";
 import type { Role, User } from "../accounts/types.js";
-import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
+import type { RouteAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
 import type { SheafOptions } from "../config/index.js";
 import type { ContentIndex } from "../content/types.js";
@@ -119,7 +119,7 @@ export interface ViewContext {
 
 export interface ApiContext extends ViewContext {
   readonly request: ApiRequest;
-  readonly auth: RequestAuth;
+  readonly auth: RouteAuth;
   /** Set for routes that require authentication. */
   readonly identity: Identity | null;
 }

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, UnexpectedError } from "../errors.js";
-import type { RequestAuth, Identity } from "../auth/index.js";
+import type { Identity, IdentitySource, RouteAuth } from "../auth/index.js";
 import type { Actor } from "../permissions/can.js";
 import { scopeAllows } from "../tokens/index.js";
 import { Params, type ApiContext, type SiteServices } from "./context.js";
@@ -22,7 +22,7 @@ export interface ApiCall {
    */
   readonly readBody: (limitBytes: number) => Promise<ParsedBody>;
   readonly methodOverride: string | undefined;
-  readonly auth: RequestAuth;
+  readonly auth: RouteAuth & IdentitySource;
   readonly baseUrl: string;
   /** Told of every error answer, with its status (for the operator's log). */
   readonly onFailure?: (error: unknown, status: number) => void;
@@ -50,7 +50,9 @@ export async function handleApiCall(services: SiteServices, router: Router, call
     let identity: Identity | null = null;
     let actor: Actor = null;
     if (match.route.definition.auth) {
-      identity = call.auth.knownIdentity() ?? (await call.auth.requireIdentity());
+      // the common read resolves without waiting: no await, so no detour through the microtask queue
+      const resolved = call.auth.identity();
+      identity = resolved instanceof Promise ? await resolved : resolved;
       const token = identity.kind === "session" ? undefined : identity.token;
       actor = token
         ? {

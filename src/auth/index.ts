@@ -1,4 +1,8 @@
-export { RequestAuth, type Identity, type AuthServices, type AuthOutcome } from "./request-auth.js";
+export { RequestAuth } from "./request-auth.js";
+export type { AuthServices } from "./services.js";
+export type { Identity } from "./identity.js";
+export type { AuthOutcome } from "./session-cookie-emitter.js";
+export type { RouteAuth, IdentitySource, CallerFacts, SessionAccess, CsrfAccess, LoginActions } from "./route-auth.js";
 export { resolveEnvironment, isOnValue, sanitizeHost, parseForwarded, type Environment } from "./environment.js";
 export { unwrapMappedIPv4, type RequestInfo } from "./request-info.js";
 export { LoginThrottle, FileThrottleStore, MemoryThrottleStore, hashIp, parseLoginsLog, serializeLoginsLog, type ThrottleStore, type LoginsLog } from "./throttle.js";

@@ -141,8 +141,7 @@ describe("handleApiCall", () => {
   ): ApiCall {
     const calls = extra.identityCalls ?? [];
     const auth = {
-      knownIdentity: () => undefined,
-      requireIdentity: async () => {
+      identity: async () => {
         calls.push(path);
         throw new AuthError();
       },

@@ -21,7 +21,7 @@ export const CHALLENGE_CODE_KEY = "kirby.challenge.code";
 /** Set by a verified `password-reset` code: the password may be changed without the current one. */
 export const RESET_PASSWORD_KEY = "kirby.resetPassword";
 
-const CHALLENGE_KEYS = [CHALLENGE_CODE_KEY, CHALLENGE_EMAIL_KEY, CHALLENGE_MODE_KEY, CHALLENGE_TIMEOUT_KEY, CHALLENGE_TYPE_KEY];
+export const CHALLENGE_KEYS: readonly string[] = [CHALLENGE_CODE_KEY, CHALLENGE_EMAIL_KEY, CHALLENGE_MODE_KEY, CHALLENGE_TIMEOUT_KEY, CHALLENGE_TYPE_KEY];
 
 /** The stored state of a challenge, as found (values are not trusted to have the right type). */
 export interface PendingChallenge {
