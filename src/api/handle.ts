@@ -39,6 +39,16 @@ export function effectiveMethod(method: string, override: string | undefined): s
   return KNOWN_METHODS.has(upper) ? upper : "GET";
 }
 
+/**
+ * The CSRF check of the routes that start a login: a cookie session must carry its token (Basic and header
+ * sessions bring their own proof), else "Invalid CSRF token" (docs/kirby-compat/csrf-and-cors.md#where-it-is-checked).
+ */
+async function requireLoginCsrf(auth: ApiCall["auth"]): Promise<void> {
+  if (auth.authType === "session" && !(await auth.isCsrfValid())) {
+    throw new InvalidArgumentError({ message: "Invalid CSRF token" });
+  }
+}
+
 /** Runs one API request: route (404 before any auth), authenticate, check the body, act, render. */
 export async function handleApiCall(services: SiteServices, router: Router, call: ApiCall, projectRoot: string): Promise<ApiResponse> {
   const method = effectiveMethod(call.method, call.methodOverride);
@@ -63,8 +73,10 @@ export async function handleApiCall(services: SiteServices, router: Router, call
           }
         : { user: identity.user, role: identity.role };
     }
-    const body = await call.readBody(match.route.definition.maxBodyBytes ?? services.options.api.maxBodySize);
+    const definition = match.route.definition;
+    const body = await call.readBody(definition.maxBodyBytes ?? services.options.api.maxBodySize);
     if (!body.ok) throw new InvalidArgumentError({ message: body.message });
+    if (definition.csrf === "login") await requireLoginCsrf(call.auth);
     const context: ApiContext = {
       services,
       actor,

@@ -222,6 +222,23 @@ describe("handleApiCall", () => {
     expect(bodyReads).toEqual([]);
   });
 
+  it("checks a login route's CSRF from its declaration, after the body and before the action", async () => {
+    const acted: string[] = [];
+    const loginRouter = new Router([route("POST", "start", () => (acted.push("start"), { ok: true }), { auth: false, csrf: "login" })]);
+    const withCsrf = (valid: boolean) =>
+      ({ ...call("POST", "start"), auth: { authType: "session", isCsrfValid: async () => valid } as unknown as RequestAuth }) as ApiCall;
+    const refused = await handleApiCall(services, loginRouter, withCsrf(false), "/project");
+    expect(envelope(refused)).toEqual({
+      status: 400,
+      body: { status: "error", message: "Invalid CSRF token", code: 400, key: "error.invalidArgument", details: [] },
+    });
+    expect(acted).toEqual([]);
+    expect((await handleApiCall(services, loginRouter, withCsrf(true), "/project")).status).toBe(200);
+    expect(acted).toEqual(["start"]);
+    expect(route("GET", "x", () => null).csrf).toBe("session");
+    expect(route("GET", "x", () => null, { auth: false }).csrf).toBe("none");
+  });
+
   it("reads the body with the api.maxBodySize limit", async () => {
     const bodyReads: number[] = [];
     const limited = { options: resolveOptions({ "api.maxBodySize": 4096 }) } as unknown as SiteServices;

@@ -6,7 +6,7 @@ import { authStatusOf, RESET_PASSWORD_KEY } from "../../auth/challenges/challeng
 import type { ChallengeMode } from "../../auth/challenges/email.js";
 import { InvalidArgumentError, PermissionError } from "../../errors.js";
 import { unixNow } from "../../session/index.js";
-import type { ApiContext, Params } from "../context.js";
+import type { ApiContext } from "../context.js";
 import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { renderModel, viewSelection } from "../views/engine.js";
@@ -16,16 +16,6 @@ import { userSchema } from "../views/user.js";
 export function authView(context: ApiContext, user: User): Record<string, unknown> {
   const actor = { user, role: context.services.roleOf(user) };
   return renderModel(userSchema, user, viewSelection(userSchema, "auth"), { ...context, actor });
-}
-
-/**
- * `auth/login`, `auth/code` and `system/install` check CSRF for session requests with 400
- * (docs/kirby-compat/csrf-and-cors.md#where-it-is-checked).
- */
-export async function requireLoginCsrf(context: ApiContext): Promise<void> {
-  if (context.auth.authType === "session" && !(await context.auth.isCsrfValid())) {
-    throw new InvalidArgumentError({ message: "Invalid CSRF token" });
-  }
 }
 
 function hostOf(baseUrl: string): string {
@@ -67,7 +57,6 @@ async function startChallenge(context: ApiContext, email: string, mode: Challeng
 
 async function login(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, request, services } = context;
-  await requireLoginCsrf(context);
   // Kirby's CSRF check leaves a session behind; a refused body (wrong types) changes nothing
   const openSession = async (): Promise<void> => {
     if (auth.authType === "session") await auth.openCookieSession();
@@ -108,7 +97,6 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
 /** `auth/code`: the code of the pending challenge logs its user in (a password-reset code also allows a new password). */
 async function verifyCode(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth } = context;
-  await requireLoginCsrf(context);
   const session = await auth.cookieSession();
   const code = codeField(context.request.body);
   // Kirby's TypeError 500 is a 400 here: a 500 only ever means a bug
@@ -129,8 +117,8 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
 export const authRoutes: readonly RouteDefinition[] = [
   route("GET", "auth", (context) => new ModelResult(userSchema, context.identity?.user, "auth")),
   route("GET", "auth/csrf", async (context) => ({ code: 200, status: "ok", csrf: await context.auth.csrfToken() }), { auth: false }),
-  route("POST", "auth/login", login, { auth: false }),
-  route("POST", "auth/code", verifyCode, { auth: false }),
+  route("POST", "auth/login", login, { auth: false, csrf: "login" }),
+  route("POST", "auth/code", verifyCode, { auth: false, csrf: "login" }),
   route("POST", "auth/logout", async (context) => {
     const session = await context.auth.cookieSession();
     const user = session ? context.auth.sessionUser(session) : null;

@@ -6,7 +6,7 @@ import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { systemSchema, type SystemState } from "../views/system.js";
 import { CollectionResult } from "../result.js";
-import { authView, requireLoginCsrf } from "./auth.js";
+import { authView } from "./auth.js";
 import { checkCreate, normaliseEmail, normaliseName } from "../../accounts/user-rules.js";
 import { hashPassword } from "../../accounts/passwords.js";
 import { PermissionError } from "../../errors.js";
@@ -96,7 +96,6 @@ async function authStatus(context: ApiContext, user: User | null): Promise<AuthS
  */
 async function install(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, services, request } = context;
-  await requireLoginCsrf(context);
   if (auth.authType === "session") await auth.openCookieSession();
   if (!installIsLocal(context) && !services.options.panel.install) {
     throw new PermissionError({
@@ -138,7 +137,7 @@ async function install(context: ApiContext): Promise<Record<string, unknown>> {
 }
 
 export const systemRoutes: readonly RouteDefinition[] = [
-  route("POST", "system/install", install, { auth: false }),
+  route("POST", "system/install", install, { auth: false, csrf: "login" }),
   route("GET", "translations", () => new CollectionResult(translationSchema, TRANSLATIONS), { auth: false }),
   // an unknown code is Kirby's plain `null` answer: 404 {"status":"error","message":"not found","code":404}
   route("GET", "translations/(:any)", (_context, [code = ""]) => {
