@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
-import type { UserDirectory } from "../accounts/user-rules.js";
+import type { UserDirectory } from "../permissions/user-rules.js";
 import type { Role, User } from "../accounts/types.js";
 import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
