@@ -1,13 +1,12 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
 import type { UserDirectory } from "../permissions/user-rules.js";
-import type { Role, User } from "../accounts/types.js";
 import type { RequestAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
 import type { SheafOptions } from "../config/index.js";
 import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
-import type { Actor, PermissionContext } from "../permissions/can.js";
+import type { Actor } from "../permissions/can.js";
 import type { SessionManager } from "../session/index.js";
 import type { TokenStore } from "../tokens/index.js";
 import type { AuditLog } from "../audit/index.js";

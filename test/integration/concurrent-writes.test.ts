@@ -3,18 +3,13 @@
  * collide. 200 PATCH requests for one page, each setting its own field, must all land — through `inject` and
  * through a real socket — and concurrent creates and re-sorts must leave unique slugs and numbers.
  */
-import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sheaf } from "../../src/app.js";
 import { cleanUp, startSite as startTestSite } from "./helpers.js";
 import { parseTxt } from "../../src/content/txt.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
-const FIXTURE = existsSync(VENDORED_FIXTURE) ? VENDORED_FIXTURE : "/work/shared/conformance/fixture";
 const FIELD_COUNT = 200;
 
 const cleanups: Array<() => Promise<void>> = [];

@@ -6,7 +6,7 @@ import { authStatusOf, RESET_PASSWORD_KEY } from "../../auth/challenges/challeng
 import type { ChallengeMode } from "../../auth/challenges/email.js";
 import { InvalidArgumentError, PermissionError } from "../../errors.js";
 import { unixNow } from "../../session/index.js";
-import type { ApiContext, Params } from "../context.js";
+import type { ApiContext } from "../context.js";
 import { ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { renderModel, viewSelection } from "../views/engine.js";
