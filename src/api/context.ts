@@ -61,7 +61,7 @@ export class Params {
   constructor(readonly values: Readonly<Record<string, unknown>>) {}
 
   get(name: string): unknown {
-    if (Object.prototype.hasOwnProperty.call(this.values, name)) return this.values[name];
+    if (Object.hasOwn(this.values, name)) return this.values[name];
     // built on the first lookup that needs it: most requests only use exact keys
     this.lower ??= lowerCaseKeys(this.values);
     return this.lower === NO_KEYS ? undefined : this.lower.get(name.toLowerCase());

@@ -23,7 +23,7 @@ export function childrenPath(parentId: string | null): string {
  */
 export function userPath(idOrEmail: string): string {
   if (idOrEmail === "") throw new TypeError("Invalid user id: empty");
-  return `users/${encodeURIComponent(idOrEmail).replace(/%(40|2B|3D)/g, (escape) => decodeURIComponent(escape))}`;
+  return `users/${encodeURIComponent(idOrEmail).replace(/%(40|2B|3D)/g, (encoded) => decodeURIComponent(encoded))}`;
 }
 
 export function rolePath(name: string): string {
