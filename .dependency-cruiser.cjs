@@ -19,7 +19,7 @@ const LAYERS = [
 
 /** `src/<folder>/…` for a folder, `src/app.ts` for the one root module. */
 function pathOf(names) {
-  const alternatives = names.map((name) => (name.endsWith(".ts") ? name.replace(".", "\\.") + "$" : `${name}/`));
+  const alternatives = names.map((name) => (name.endsWith(".ts") ? `${name.replace(".", "\\.")}$` : `${name}/`));
   return `^src/(${alternatives.join("|")})`;
 }
 
@@ -35,6 +35,13 @@ const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
 module.exports = {
   forbidden: [
     ...layerRules,
+    {
+      name: "site-only-for-http",
+      comment: "site/ renders templates for the HTTP server; layers it sits beside (auth, api) do not use it",
+      severity: "error",
+      from: { path: "^src/", pathNot: "^src/(site/|http/|app\\.ts$|cli/)" },
+      to: { path: "^src/site/" },
+    },
     {
       name: "errors-imports-nothing",
       comment: "errors.ts is imported by every layer, so it imports no module of its own",
