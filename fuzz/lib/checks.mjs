@@ -40,7 +40,7 @@ export function checkExchange(plan, result, context) {
       const hit = leak.literal ? text.includes(leak.literal) : leak.pattern.test(text);
       if (hit) fail("leak", `${leak.name}: ${excerptAround(text, leak)}`);
     }
-    checkEnvelope(plan, response, fail);
+    checkEnvelope(response, fail);
   }
   for (const position of plan.mustNotSucceed ?? []) {
     const response = result.responses[position];
@@ -59,7 +59,7 @@ export function checkExchange(plan, result, context) {
 }
 
 /** API answers are Kirby envelopes: JSON, and without debug fields (debug is off). */
-function checkEnvelope(plan, response, fail) {
+function checkEnvelope(response, fail) {
   const type = String(response.headers["content-type"] ?? "");
   if (!type.includes("application/json") || response.body.length === 0) return;
   let parsed;

@@ -1,13 +1,12 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
-import type { UserDirectory } from "../accounts/user-rules.js";
-import type { Role, User } from "../accounts/types.js";
+import type { UserDirectory } from "../permissions/user-rules.js";
 import type { RouteAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
 import type { SheafOptions } from "../config/index.js";
 import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
-import type { Actor, PermissionContext } from "../permissions/can.js";
+import type { Actor } from "../permissions/can.js";
 import type { SessionManager } from "../session/index.js";
 import type { TokenStore } from "../tokens/index.js";
 import type { AuditLog } from "../audit/index.js";
@@ -64,7 +63,7 @@ export class Params {
   constructor(readonly values: Readonly<Record<string, unknown>>) {}
 
   get(name: string): unknown {
-    if (Object.prototype.hasOwnProperty.call(this.values, name)) return this.values[name];
+    if (Object.hasOwn(this.values, name)) return this.values[name];
     // built on the first lookup that needs it: most requests only use exact keys
     this.lower ??= lowerCaseKeys(this.values);
     return this.lower === NO_KEYS ? undefined : this.lower.get(name.toLowerCase());

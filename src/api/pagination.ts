@@ -11,6 +11,7 @@ export interface Pagination {
 export type PaginationParam = string | readonly string[] | undefined;
 
 /** PHP's largest integer: a page or limit beyond 64 bits is cast to it. */
+// biome-ignore lint/correctness/noPrecisionLoss: written as PHP prints it; the double it rounds to is 2^63
 const PHP_INT_MAX = 9223372036854775807;
 /** Longest text read as a number: anything longer is beyond 64 bits anyway (and is not looked at further). */
 const MAX_NUMBER_TEXT = 64;

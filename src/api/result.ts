@@ -3,6 +3,7 @@ import type { ModelSchema } from "./views/engine.js";
 /** A single model to render with `select`/`view` (model envelope). */
 export class ModelResult {
   constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: a schema of any model; the item is rendered by that same schema
     readonly schema: ModelSchema<any, any>,
     readonly item: unknown,
     /** View used when the request names neither `select` nor `view` (e.g. `auth` for `GET auth`). */
@@ -19,6 +20,7 @@ export class ModelResult {
 /** A list of models to paginate and render (collection envelope). */
 export class CollectionResult {
   constructor(
+    // biome-ignore lint/suspicious/noExplicitAny: a schema of any model; the item is rendered by that same schema
     readonly schema: ModelSchema<any, any>,
     readonly items: readonly unknown[],
   ) {}

@@ -69,6 +69,7 @@ export async function deviceCookiesFor(file: string): Promise<DeviceCookies> {
   const stored = await readFile(file, "utf8").then((text) => text.trim(), () => "");
   if (/^[0-9a-f]{64}$/.test(stored)) return new DeviceCookies(stored);
   const key = randomBytes(32).toString("hex");
+  // biome-ignore lint/correctness/noUnusedVariables: read by `??=`, so the key is written once
   let saving: Promise<void> | null = null;
   return new DeviceCookies(key, () => {
     saving ??= writeFileAtomic(file, `${key}\n`, 0o600).catch(() => undefined);

@@ -4,15 +4,11 @@
  * form field sent as `name[]`) is a 400 here instead of Kirby's 500 (deviation x-auth-body-wrong-type-400). Inputs
  * too long to be valid are refused before any work is spent on them.
  */
+import { MAX_EMAIL_LENGTH, MAX_PASSWORD_UNITS } from "../accounts/user-fields.js";
 import { InvalidArgumentError } from "../errors.js";
 
-/** RFC 5321's limit of a whole address. */
-export const MAX_EMAIL_LENGTH = 254;
-/**
- * Passwords may have 1,000 characters (code points); 1,000 code points take at most 2,000 UTF-16 units, so a longer
- * string is refused without counting anything.
- */
-export const MAX_PASSWORD_UNITS = 2000;
+export { MAX_EMAIL_LENGTH, MAX_PASSWORD_UNITS };
+
 /** Codes are 6 digits (with any spacing or separators a person types). */
 export const MAX_CODE_LENGTH = 64;
 

@@ -1,11 +1,13 @@
-import { domainToUnicode } from "node:url";
 import { InvalidArgumentError, NotFoundError, PermissionError, SheafError } from "../errors.js";
 import type { User } from "../accounts/types.js";
+import { assertValidPassword, decodeIdnEmail } from "../accounts/user-fields.js";
 import type { AuthDebug } from "../config/index.js";
 import { safeValue } from "../log/safe-value.js";
 import { randomDelay } from "./delay.js";
-import { MAX_EMAIL_LENGTH, MAX_PASSWORD_UNITS } from "./login-input.js";
 import type { LoginThrottle } from "./throttle.js";
+
+// The e-mail and password rules are the accounts layer's; auth's modules and callers keep importing them from here.
+export { decodeIdnEmail, passwordLength } from "../accounts/user-fields.js";
 
 /** What password checks need to know about users. */
 export interface UserLookup {
@@ -37,33 +39,13 @@ export interface PasswordCheckOptions {
 /** A bcrypt hash of a random string: verifying against it costs what a real check costs. */
 const TIMING_DUMMY_HASH = "$2y$10$wEfSC4FchdQ2z6.KjswtPeCy0Bt.YE/rJtdejQoKCypRk3W5zTUBe";
 
-/** Decodes a punycode domain of an e-mail (`test@xn--exmple-cua.com` ⇒ `test@exämple.com`). */
-export function decodeIdnEmail(email: string): string {
-  // an address too long to be valid matches nobody: not worth decoding
-  if (email.length > MAX_EMAIL_LENGTH) return email;
-  const at = email.lastIndexOf("@");
-  if (at < 0) return email;
-  const domain = email.slice(at + 1);
-  if (!/xn--/i.test(domain)) return email;
-  const unicode = domainToUnicode(domain);
-  return unicode ? `${email.slice(0, at)}@${unicode}` : email;
-}
-
-/** Characters (code points) of a password; only compared with 8 and 1,000, so a string certainly over 1,000 is not counted. */
-export function passwordLength(password: string): number {
-  if (password.length > MAX_PASSWORD_UNITS) return password.length;
-  return [...password].length;
-}
-
 /**
  * The user-level checks of a password (docs/kirby-compat/auth-and-sessions.md#passwords), without throttling or
  * masking.
  */
 export async function checkUserPassword(user: User, password: string, verify: PasswordVerifier): Promise<void> {
   if (!user.passwordHash) throw new NotFoundError({ key: "user.password.undefined" });
-  const length = passwordLength(password);
-  if (length < 8) throw new InvalidArgumentError({ key: "user.password.invalid" });
-  if (length > 1000) throw new InvalidArgumentError({ key: "user.password.excessive" });
+  assertValidPassword(password);
   if (!(await verify(password, user.passwordHash))) {
     throw new InvalidArgumentError({ key: "user.password.wrong", httpCode: 401 });
   }

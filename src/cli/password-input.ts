@@ -1,6 +1,6 @@
 import { createInterface } from "node:readline";
 import { Writable } from "node:stream";
-import { assertValidPassword } from "../accounts/user-rules.js";
+import { assertValidPassword } from "../accounts/user-fields.js";
 
 /** Reads a line without echoing it (for passwords typed at a terminal); the first line of piped input otherwise. */
 async function promptHidden(question: string): Promise<string> {

@@ -1,7 +1,8 @@
 import path from "node:path";
 import { AccountWriter } from "../accounts/account-writer.js";
 import { buildRoles, createAccountIndex, NOBODY_ROLE, type AccountIndex, type Role, type User } from "../accounts/index.js";
-import { normaliseEmail, type ActingUser, type UserDirectory } from "../accounts/user-rules.js";
+import { normaliseEmail } from "../accounts/user-fields.js";
+import type { ActingUser, UserDirectory } from "../permissions/user-rules.js";
 import { AuditLog, type AuditRecord } from "../audit/index.js";
 import { createBlueprintRegistry } from "../blueprints/index.js";
 import { loadConfig } from "../config/index.js";

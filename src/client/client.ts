@@ -3,7 +3,8 @@ import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
 import type { QueryParams } from "./paths.js";
 import { Transport, type ClientOptions, type HttpMethod } from "./transport.js";
-import type { AuthUser, LoginInput, System } from "./types.js";
+import type { AuthUser, System } from "./types.js";
+import type { LoginInput } from "./wire-types.js";
 
 export interface AuthApi {
   /** `GET auth`: the logged-in user with the role's permissions. */

@@ -1,24 +1,8 @@
 import { collectionOf, modelOf, okOf } from "./envelopes.js";
 import { childrenParams, childrenPath, modelParams, pagePath } from "./paths.js";
 import type { Transport } from "./transport.js";
-import type {
-  ChildrenQuery,
-  Collection,
-  ContentInput,
-  CreatePageInput,
-  DeletePageOptions,
-  DuplicatePageOptions,
-  ItemShape,
-  ModelQuery,
-  ModelShape,
-  Page,
-  PageFields,
-  PageStatus,
-  PageViews,
-  Site,
-  SiteFields,
-  SiteViews,
-} from "./types.js";
+import type { ContentInput, Page, PageFields, PageStatus, PageViews, Site, SiteFields, SiteViews } from "./types.js";
+import type { ChildrenQuery, Collection, CreatePageInput, DeletePageOptions, DuplicatePageOptions, ItemShape, ModelQuery, ModelShape } from "./wire-types.js";
 
 /** The site: `client.site`. */
 export function siteApi(transport: Transport) {

@@ -42,7 +42,7 @@ export function parseSetCookie(header: string, now: number): StoredCookie | null
   return {
     name,
     value: pair.slice(eq + 1).trim(),
-    path: path !== undefined && path.startsWith("/") ? path : "/",
+    path: path?.startsWith("/") ? path : "/",
     expiresAt: expiryOf(attributes, now),
   };
 }

@@ -1,6 +1,7 @@
 import { unexpectedAnswer } from "./errors.js";
 import type { ApiAnswer } from "./transport.js";
-import type { AuthUser, Collection, Pagination } from "./types.js";
+import type { AuthUser } from "./types.js";
+import type { Collection, Pagination } from "./wire-types.js";
 
 /**
  * Success envelopes ⇒ the data callers want. Each check is only as deep as needed to tell a Sheaf/Kirby answer

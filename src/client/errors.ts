@@ -1,4 +1,4 @@
-import type { ErrorDetails } from "./types.js";
+import type { ErrorDetails } from "./wire-types.js";
 
 export interface SheafApiErrorInit {
   readonly message: string;

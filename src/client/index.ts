@@ -10,3 +10,4 @@ export { SheafApiError } from "./errors.js";
 export type { AuthOptions, ClientOptions, FetchFunction, HttpMethod } from "./transport.js";
 export type { QueryParams, QueryValue } from "./paths.js";
 export type * from "./types.js";
+export type * from "./wire-types.js";

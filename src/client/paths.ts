@@ -3,7 +3,7 @@
  * ASCII (`a-z0-9-_`), which encoding leaves as it is, and `+` separates them.
  */
 
-import type { ChildrenQuery, CollectionQuery, ModelQuery } from "./types.js";
+import type { ChildrenQuery, CollectionQuery, ModelQuery } from "./wire-types.js";
 
 /** `blog/hello` (or `blog+hello`) ⇒ `blog+hello`. */
 export function pagePath(id: string): string {
@@ -23,7 +23,7 @@ export function childrenPath(parentId: string | null): string {
  */
 export function userPath(idOrEmail: string): string {
   if (idOrEmail === "") throw new TypeError("Invalid user id: empty");
-  return `users/${encodeURIComponent(idOrEmail).replace(/%(40|2B|3D)/g, (escape) => decodeURIComponent(escape))}`;
+  return `users/${encodeURIComponent(idOrEmail).replace(/%(40|2B|3D)/g, (encoded) => decodeURIComponent(encoded))}`;
 }
 
 export function rolePath(name: string): string {

@@ -1,21 +1,8 @@
 import { collectionOf, modelOf, okOf } from "./envelopes.js";
 import { collectionParams, modelParams, rolePath, userPath } from "./paths.js";
 import type { Transport } from "./transport.js";
-import type {
-  ChangePasswordInput,
-  Collection,
-  CollectionQuery,
-  CompactRole,
-  ContentInput,
-  CreateUserInput,
-  ItemShape,
-  ModelQuery,
-  ModelShape,
-  Role,
-  User,
-  UserFields,
-  UserViews,
-} from "./types.js";
+import type { CompactRole, ContentInput, Role, User, UserFields, UserViews } from "./types.js";
+import type { ChangePasswordInput, Collection, CollectionQuery, CreateUserInput, ItemShape, ModelQuery, ModelShape } from "./wire-types.js";
 
 /**
  * What can be done to a user, at `users/<id>` or at `account` (the logged-in user). `at` names the user's path;

@@ -324,4 +324,3 @@ export interface PanelSystem {
 /** Tell the three apart with `"user" in system` (panel) and `"authStatus" in system` (login). */
 export type System = LoginSystem | TroubleshootingSystem | PanelSystem;
 
-export type * from "./wire-types.js";

@@ -1,4 +1,4 @@
-import { lstatSync, readdirSync, statSync, type Dirent } from "node:fs";
+import { lstatSync, readdirSync, statSync, type Dirent, type Stats } from "node:fs";
 import path from "node:path";
 import { setImmediate as nextTurn } from "node:timers/promises";
 
@@ -55,7 +55,7 @@ export async function scanTree(root: string, options: ScanOptions = {}): Promise
     for (const entry of entries) {
       const entryPath = relative === "" ? entry.name : `${relative}/${entry.name}`;
       if (!include(entryPath)) continue;
-      let info;
+      let info: Stats;
       try {
         info = lstatSync(path.join(root, entryPath));
       } catch (error) {

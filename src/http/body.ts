@@ -26,14 +26,14 @@ function fromSearchParams(params: URLSearchParams): Record<string, unknown> {
 export function parseBody(raw: Buffer | undefined, contentType: string | undefined): ParsedBody {
   const mediaType = mediaTypeOf(contentType);
   if (mediaType === "application/x-www-form-urlencoded") {
-    return { ok: true, values: fromSearchParams(new URLSearchParams(raw && raw.length ? raw.toString("utf8") : "")) };
+    return { ok: true, values: fromSearchParams(new URLSearchParams(raw?.length ? raw.toString("utf8") : "")) };
   }
   if (mediaType === "multipart/form-data") {
     return { ok: true, values: parseMultipartFields(raw ?? Buffer.alloc(0), contentType ?? "") };
   }
   let text: string;
   try {
-    text = raw && raw.length ? strictUtf8.decode(raw) : "";
+    text = raw?.length ? strictUtf8.decode(raw) : "";
   } catch {
     return { ok: false, message: "The request body is not valid UTF-8" };
   }

@@ -18,7 +18,7 @@ import {
   summarise,
 } from "./harness.js";
 
-export interface ScenarioSelection {
+interface ScenarioSelection {
   file: string;
   /** 1-based steps that are not sent (their placeholders count as never set). */
   skipSteps?: number[];
@@ -26,7 +26,7 @@ export interface ScenarioSelection {
 }
 
 /** The scenarios Sheaf must pass. One line per scenario. */
-export const SELECTED_SCENARIOS: readonly ScenarioSelection[] = [
+const SELECTED_SCENARIOS: readonly ScenarioSelection[] = [
   { file: "01-unauth-get-site.json" },
   { file: "02-unauth-get-pages-notes.json" },
   { file: "03-unauth-get-auth.json" },

@@ -2,10 +2,9 @@
  * Regression tests named after published advisories of peer CMSs and of Kirby: each one replays the attack the
  * advisory describes against Sheaf, through HTTP.
  */
-import { access, readFile, stat, writeFile } from "node:fs/promises";
+import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Sheaf } from "../../src/app.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
 import { main as cli } from "../../src/cli/main.js";
 import {
@@ -26,8 +25,6 @@ import {
   type Reply,
   type StartSiteOptions,
   type TestSite,
-  auditWritten,
-  basicAuth,
   injectFrom,
   bearer,
   createToken,

@@ -5,7 +5,6 @@
 import { access, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Sheaf } from "../../src/app.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
 import {
   ADMIN,

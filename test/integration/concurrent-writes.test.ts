@@ -3,18 +3,13 @@
  * collide. 200 PATCH requests for one page, each setting its own field, must all land — through `inject` and
  * through a real socket — and concurrent creates and re-sorts must leave unique slugs and numbers.
  */
-import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Sheaf } from "../../src/app.js";
 import { cleanUp, startSite as startTestSite } from "./helpers.js";
 import { parseTxt } from "../../src/content/txt.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
-const FIXTURE = existsSync(VENDORED_FIXTURE) ? VENDORED_FIXTURE : "/work/shared/conformance/fixture";
 const FIELD_COUNT = 200;
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -47,18 +42,18 @@ async function adminSession(sheaf: Sheaf): Promise<Record<string, string>> {
 }
 
 const fieldNames = Array.from({ length: FIELD_COUNT }, (_, index) => `f${index + 1}`);
-const valueOf = (field: string): string => `value of ${field}`;
+const fieldValue = (field: string): string => `value of ${field}`;
 
 /** The stored notes page carries every field with its own value, next to the fields it had before. */
 async function expectAllFields(root: string, sheaf: Sheaf, session: Record<string, string>): Promise<void> {
   const stored = parseTxt(await readFile(path.join(root, "content", "1_notes", "notes.txt"), "utf8"));
-  for (const field of fieldNames) expect(stored[field], field).toBe(valueOf(field));
+  for (const field of fieldNames) expect(stored[field], field).toBe(fieldValue(field));
   expect(stored).toMatchObject({ title: "Notes", intro: "All the notes.", uuid: "notes00000000001" });
   expect(Object.keys(stored)).toHaveLength(FIELD_COUNT + 3);
 
   const reply = await sheaf.server.inject({ method: "GET", url: "/api/pages/notes", headers: session });
   const content = (JSON.parse(reply.body) as { data: { content: Record<string, string> } }).data.content;
-  for (const field of fieldNames) expect(content[field], field).toBe(valueOf(field));
+  for (const field of fieldNames) expect(content[field], field).toBe(fieldValue(field));
 }
 
 describe("200 concurrent PATCH requests on one page", () => {
@@ -71,7 +66,7 @@ describe("200 concurrent PATCH requests on one page", () => {
           method: "PATCH",
           url: "/api/pages/notes",
           headers: { ...session, "content-type": "application/json" },
-          payload: JSON.stringify({ [field]: valueOf(field) }),
+          payload: JSON.stringify({ [field]: fieldValue(field) }),
         }),
       ),
     );
@@ -80,7 +75,7 @@ describe("200 concurrent PATCH requests on one page", () => {
     replies.forEach((reply, index) => {
       const field = fieldNames[index] as string;
       const content = (JSON.parse(reply.body) as { data: { content: Record<string, string> } }).data.content;
-      expect(content[field]).toBe(valueOf(field));
+      expect(content[field]).toBe(fieldValue(field));
     });
     await expectAllFields(root, sheaf, session);
   });
@@ -94,7 +89,7 @@ describe("200 concurrent PATCH requests on one page", () => {
         const response = await fetch(`${origin}/api/pages/notes`, {
           method: "PATCH",
           headers: { ...session, "content-type": "application/json" },
-          body: JSON.stringify({ [field]: valueOf(field) }),
+          body: JSON.stringify({ [field]: fieldValue(field) }),
         });
         await response.arrayBuffer();
         return response.status;

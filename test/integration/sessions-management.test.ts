@@ -3,7 +3,7 @@
  * other users, and the server-side revocation that follows a password change, a role change, a deletion and a
  * logout (the session files are gone, not merely unusable).
  */
-import { access, readFile, stat, writeFile } from "node:fs/promises";
+import { access, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import {
@@ -19,9 +19,7 @@ import {
   type Account,
   type Client,
   type TestSite,
-  auditWritten,
   basicAuth,
-  injectFrom,
   createToken,
 } from "./helpers.js";
 

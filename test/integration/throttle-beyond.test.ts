@@ -5,13 +5,12 @@
  * one limiter. The clock is faked (only `Date`) so that back-off windows are exact. Also the Basic verification
  * cache (`auth.basicCache`), which must change nothing but speed.
  */
-import { stat, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { Sheaf } from "../../src/app.js";
 import { hashPassword } from "../../src/accounts/index.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
-import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite, auditWritten, basicAuth, injectFrom } from "./helpers.js";
+import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite, basicAuth, injectFrom } from "./helpers.js";
 
 
 afterEach(async () => {

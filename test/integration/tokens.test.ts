@@ -20,7 +20,6 @@ import {
   type Reply,
   type StartSiteOptions,
   type TestSite,
-  auditWritten,
   basicAuth,
   injectFrom,
   bearer,

@@ -4,12 +4,9 @@
  * address (throttling, session and token records); from anywhere else the headers are ignored, and the refusal
  * says what was seen.
  */
-import { stat } from "node:fs/promises";
-import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import type { Sheaf } from "../../src/app.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
-import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, itemsOf, startSite, type Reply, type TestSite, auditWritten, basicAuth, injectFrom } from "./helpers.js";
+import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, itemsOf, startSite, type TestSite, basicAuth, injectFrom } from "./helpers.js";
 
 
 afterEach(async () => {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createAccountIndex, type AccountIndex } from "../../src/accounts/account-index.js";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const FIXTURE_ACCOUNTS = path.join(FIXTURE_DIR, "site/accounts");
 const ADMIN_HASH = "$2y$10$jXngPkHn/M1W7vdBvP7YNOYYufAeVafueovz8.OxFJpbDfXbJx3u.";

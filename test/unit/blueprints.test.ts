@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { BLUEPRINT_OPTION_KEYS } from "../../src/blueprints/builder.js";
 import { createBlueprintRegistry } from "../../src/blueprints/registry.js";
 import { ConfigError } from "../../src/errors.js";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const FIXTURE_SITE = path.join(FIXTURE_DIR, "site");
 

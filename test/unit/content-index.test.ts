@@ -6,7 +6,7 @@ import { createContentIndex } from "../../src/content/content-index.js";
 import type { ContentIndex, Page } from "../../src/content/types.js";
 import { ConfigError } from "../../src/errors.js";
 import path from "node:path";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const FIXTURE_CONTENT = path.join(FIXTURE_DIR, "content");
 const VISIBLE_WITHIN = { timeout: 1_000, interval: 20 };

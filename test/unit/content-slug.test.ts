@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import { describe, it, expect } from "vitest";
 import { ASCII_TABLE, fieldKeyToFileKey, slugify, toAscii, trimChars } from "../../src/content/slug.js";
 import path from "node:path";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { GOLDEN_DIR } from "../paths.js";
 
 const GOLDEN_SYSTEM = path.join(GOLDEN_DIR, "22-read-endpoints.json");
 

@@ -3,7 +3,7 @@
  * (linear work, no backtracking regex). The 1 s bound is an alarm, not a benchmark.
  */
 import { describe, expect, it } from "vitest";
-import { isValidEmail, normaliseEmail, normaliseName, normaliseRoleName } from "../../src/accounts/user-rules.js";
+import { isValidEmail, normaliseEmail, normaliseName, normaliseRoleName } from "../../src/accounts/user-fields.js";
 import { paginate } from "../../src/api/pagination.js";
 import { parseSelect } from "../../src/api/views/engine.js";
 import type { BlueprintField } from "../../src/blueprints/types.js";

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parseHtpasswd, serializeHtpasswd } from "../../src/accounts/htpasswd.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 import path from "node:path";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const FIXTURE_HTPASSWD = path.join(FIXTURE_DIR, "site/accounts/admin001/.htpasswd");
 const HASH = "$2y$10$jXngPkHn/M1W7vdBvP7YNOYYufAeVafueovz8.OxFJpbDfXbJx3u.";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { codeField, loginFields, loginPassword, MAX_PASSWORD_UNITS } from "../../src/auth/login-input.js";
 import { passwordLength } from "../../src/auth/passwords.js";
-import { isValidEmail } from "../../src/accounts/user-rules.js";
+import { isValidEmail } from "../../src/accounts/user-fields.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 
 function fields(values: Record<string, unknown>) {

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { hashPassword, verifyPassword } from "../../src/accounts/passwords.js";
 import path from "node:path";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const ACCOUNTS = path.join(FIXTURE_DIR, "site/accounts");
 

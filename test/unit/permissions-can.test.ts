@@ -17,7 +17,7 @@ import {
   type Actor,
   type PermissionContext,
 } from "../../src/permissions/can.js";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const FIXTURE_EDITOR = path.join(FIXTURE_DIR, "site/blueprints/users/editor.yml");
 

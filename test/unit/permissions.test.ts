@@ -2,8 +2,7 @@ import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { allPermissions, normalisePermissions, PERMISSION_DEFAULTS } from "../../src/accounts/permissions.js";
 import { ConfigError } from "../../src/errors.js";
-import path from "node:path";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { GOLDEN_DIR } from "../paths.js";
 
 const GOLDEN = GOLDEN_DIR;
 

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { parsePhpArrayFile, serializePhpArrayFile } from "../../src/accounts/php-array.js";
 import { ConfigError } from "../../src/errors.js";
 import path from "node:path";
-import { FIXTURE_DIR, GOLDEN_DIR } from "../paths.js";
+import { FIXTURE_DIR } from "../paths.js";
 
 const FIXTURE_ACCOUNT = path.join(FIXTURE_DIR, "site/accounts/admin001/index.php");
 

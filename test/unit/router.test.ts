@@ -224,7 +224,15 @@ describe("handleApiCall", () => {
 
   it("checks a login route's CSRF from its declaration, after the body and before the action", async () => {
     const acted: string[] = [];
-    const loginRouter = new Router([route("POST", "start", () => (acted.push("start"), { ok: true }), { auth: false, csrf: "login" })]);
+    const loginRouter = new Router([route(
+        "POST",
+        "start",
+        () => {
+          acted.push("start");
+          return { ok: true };
+        },
+        { auth: false, csrf: "login" },
+      )]);
     const withCsrf = (valid: boolean) =>
       ({ ...call("POST", "start"), auth: { authType: "session", isCsrfValid: async () => valid } as unknown as RequestAuth }) as ApiCall;
     const refused = await handleApiCall(services, loginRouter, withCsrf(false), "/project");

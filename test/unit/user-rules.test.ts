@@ -2,8 +2,8 @@ import { describe, expect, it } from "vitest";
 import { allPermissions, normalisePermissions } from "../../src/accounts/permissions.js";
 import { NOBODY_ROLE } from "../../src/accounts/roles.js";
 import type { Role, User } from "../../src/accounts/types.js";
+import { assertValidPassword, isValidEmail, normaliseEmail, normaliseName, stripTags } from "../../src/accounts/user-fields.js";
 import {
-  assertValidPassword,
   assignableRoles,
   checkChangeEmail,
   checkChangeRole,
@@ -11,15 +11,11 @@ import {
   checkDelete,
   checkUpdate,
   creatableRoles,
-  isValidEmail,
-  normaliseEmail,
-  normaliseName,
   storedRoleName,
-  stripTags,
   type ActingUser,
   type UserDirectory,
   type UserDraft,
-} from "../../src/accounts/user-rules.js";
+} from "../../src/permissions/user-rules.js";
 import type { Blueprint, BlueprintOptionValue, BlueprintRegistry } from "../../src/blueprints/types.js";
 import { SheafError } from "../../src/errors.js";
 

@@ -193,7 +193,7 @@ describe("WatchedFolder: native events", () => {
     await writeFile(path.join(root, "site.txt"), "Title: Site");
     await expect.poll(() => failures, SEEN_WITHIN).toBeLessThan(0);
     expect(record.batches.length).toBeGreaterThanOrEqual(3);
-    expect(record.batches.every((batch) => batch !== null && batch.includes("site.txt"))).toBe(true);
+    expect(record.batches.every((batch) => batch?.includes("site.txt"))).toBe(true);
     expect(record.logged).toHaveLength(1);
   });
 });

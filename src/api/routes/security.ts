@@ -1,7 +1,7 @@
 import type { User } from "../../accounts/types.js";
 import { InvalidArgumentError, NotFoundError, PermissionError } from "../../errors.js";
 import { unixNow } from "../../session/index.js";
-import { describeToken, parseScope } from "../../tokens/index.js";
+import { describeToken, parseScope, type TokenScope } from "../../tokens/index.js";
 import type { ApiContext } from "../context.js";
 import { paginate } from "../pagination.js";
 import { route, type ApiResult, type RouteDefinition } from "../route.js";
@@ -73,7 +73,7 @@ async function createToken(context: ApiContext, key: string | null): Promise<Api
   const user = managedUser(context, key);
   const name = (context.request.body.string("name") ?? "").trim();
   if (name === "" || name.length > 100) throw new InvalidArgumentError({ message: "Please give the application password a name (1–100 characters)" });
-  let scope;
+  let scope: TokenScope;
   try {
     scope = parseScope(context.request.body.get("scope"));
   } catch (error) {

@@ -1,6 +1,7 @@
 import { CREDENTIAL_KEYS } from "../../accounts/account-writer.js";
 import { hashPassword } from "../../accounts/passwords.js";
 import type { User } from "../../accounts/types.js";
+import { normaliseEmail, normaliseName, normaliseRoleName } from "../../accounts/user-fields.js";
 import {
   assignableRoles,
   checkChangeEmail,
@@ -11,13 +12,10 @@ import {
   checkCreate,
   checkDelete,
   checkUpdate,
-  normaliseEmail,
-  normaliseName,
-  normaliseRoleName,
   storedRoleName,
   type ActingUser,
   type UserDraft,
-} from "../../accounts/user-rules.js";
+} from "../../permissions/user-rules.js";
 import type { Blueprint } from "../../blueprints/types.js";
 import { assertNoUuidChange, mergeContent, submittedFields } from "../../content/stored-values.js";
 import type { ContentFields } from "../../content/types.js";

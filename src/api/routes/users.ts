@@ -1,4 +1,4 @@
-import { changeableRoles, creatableRoles } from "../../accounts/user-rules.js";
+import { changeableRoles, creatableRoles } from "../../permissions/user-rules.js";
 import { NotFoundError } from "../../errors.js";
 import { isRoleAccessible } from "../../permissions/can.js";
 import { CollectionResult, ModelResult } from "../result.js";

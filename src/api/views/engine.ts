@@ -74,7 +74,7 @@ function fieldsOf<T, C>(schema: ModelSchema<T, C>, selection: Selection): readon
 
 /** A rendered model as Kirby's JSON shows it: PHP encodes an empty map as `[]` (e.g. a select of unknown fields). */
 export function asJsonMap(model: Record<string, unknown>): Record<string, unknown> | readonly never[] {
-  for (const key in model) if (Object.prototype.hasOwnProperty.call(model, key)) return model;
+  for (const key in model) if (Object.hasOwn(model, key)) return model;
   return [];
 }
 

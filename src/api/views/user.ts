@@ -1,7 +1,7 @@
 import type { User } from "../../accounts/types.js";
 import { isRoleAccessible, isUserListable, optionsMap, USER_OPTION_KEYS } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
-import { assignableRoles } from "../../accounts/user-rules.js";
+import { assignableRoles } from "../../permissions/user-rules.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
 import { roleSchema } from "./role.js";

@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { generateUserId, hashPassword, writeNewAccount } from "../../accounts/index.js";
-import { isValidEmail, normaliseEmail } from "../../accounts/user-rules.js";
+import { isValidEmail, normaliseEmail } from "../../accounts/user-fields.js";
 import { AuditLog } from "../../audit/index.js";
 import { ConfigError, InvalidArgumentError } from "../../errors.js";
 import { readPassword } from "../password-input.js";

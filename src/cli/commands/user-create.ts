@@ -1,13 +1,7 @@
 import type { Command } from "commander";
 import { hashPassword } from "../../accounts/index.js";
-import {
-  assertValidEmail,
-  assertValidLanguage,
-  checkCreate,
-  normaliseEmail,
-  normaliseName,
-  normaliseRoleName,
-} from "../../accounts/user-rules.js";
+import { assertValidLanguage, normaliseEmail, normaliseName, normaliseRoleName } from "../../accounts/user-fields.js";
+import { assertValidEmail, checkCreate } from "../../permissions/user-rules.js";
 import { ConfigError } from "../../errors.js";
 import { readPassword } from "../password-input.js";
 import { withSite, type CliSite } from "../site-services.js";

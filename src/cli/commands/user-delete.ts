@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { checkDelete } from "../../accounts/user-rules.js";
+import { checkDelete } from "../../permissions/user-rules.js";
 import { withSite } from "../site-services.js";
 
 export function defineUserDelete(program: Command): void {

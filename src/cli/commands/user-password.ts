@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { hashPassword } from "../../accounts/index.js";
-import { checkChangePassword } from "../../accounts/user-rules.js";
+import { checkChangePassword } from "../../permissions/user-rules.js";
 import { readPassword } from "../password-input.js";
 import { withSite } from "../site-services.js";
 

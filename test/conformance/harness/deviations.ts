@@ -202,13 +202,13 @@ function parseRule(raw: Json, where: string): DeviationRule {
 
 function checkFragmentReferences(value: unknown, fragments: Record<string, Json>, where: string): void {
   if (Array.isArray(value)) {
-    value.forEach((item) => checkFragmentReferences(item, fragments, where));
+    for (const item of value) checkFragmentReferences(item, fragments, where);
   } else if (isJsonObject(value)) {
     const name = value["$fragment"];
     if (name !== undefined && (typeof name !== "string" || !Object.hasOwn(fragments, name))) {
       fail(where, `unknown fragment ${JSON.stringify(name)}`);
     }
-    Object.values(value).forEach((item) => checkFragmentReferences(item, fragments, where));
+    for (const item of Object.values(value)) checkFragmentReferences(item, fragments, where);
   }
 }
 

@@ -1,17 +1,16 @@
 /**
  * The rules of user actions (docs/kirby-compat/permissions.md#user-rules,
- * docs/kirby-compat/auth-and-sessions.md#passwords): input normalisation, validation and the permission each action
- * needs, checked in Kirby's order and failing with Kirby's error keys. Pure: it reads users, roles and permissions and
- * decides; nothing here touches the disk.
+ * docs/kirby-compat/auth-and-sessions.md#passwords): validation and the permission each action needs, checked in
+ * Kirby's order and failing with Kirby's error keys. Pure: it reads users, roles and permissions and decides;
+ * nothing here touches the disk. What a valid field value is lives in accounts/user-fields.ts.
  */
 
-import { domainToASCII } from "node:url";
-import { decodeIdnEmail, passwordLength } from "../auth/passwords.js";
 import { DuplicateError, InvalidArgumentError, LogicError, PermissionError } from "../errors.js";
-import { can, type PermissionContext, type PermissionTarget } from "../permissions/can.js";
-import { RESERVED_USER_IDS } from "./account-writer.js";
-import { NOBODY_ROLE } from "./roles.js";
-import type { Role, User } from "./types.js";
+import { RESERVED_USER_IDS } from "../accounts/account-writer.js";
+import { NOBODY_ROLE } from "../accounts/roles.js";
+import type { Role, User } from "../accounts/types.js";
+import { assertValidLanguage, assertValidPassword, isValidEmail } from "../accounts/user-fields.js";
+import { can, type PermissionContext, type PermissionTarget } from "./can.js";
 
 /** The user performing an action, with the role they act with. */
 export interface ActingUser {
@@ -32,72 +31,13 @@ export interface UserDirectory {
   readonly permissions: PermissionContext;
 }
 
-/** Interface languages a user may choose: the Panel translations Kirby 5 ships. */
-export const PANEL_TRANSLATIONS: ReadonlySet<string> = new Set([
-  "bg", "bs", "ca", "cs", "da", "de", "el", "en", "eo", "es_419", "es_ES", "fa", "fi", "fr", "hu", "id", "is_IS",
-  "it", "ja", "ko", "lt", "nb", "nl", "pl", "pt_BR", "pt_PT", "ro", "ru", "sk", "sv_SE", "tr", "uk", "zh_CN",
-  "zh_TW",
-]);
-
 /** Role names that mean "no particular role" when creating a user. */
 const UNASSIGNED_ROLES: ReadonlySet<string> = new Set(["default", "nobody"]);
 
 /** Ids usable as folder names; longer ids are refused before the file system does it less politely. */
 const USER_ID = /^[A-Za-z0-9_-]{1,128}$/;
 
-const EMAIL_LOCAL_PART = /^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$/;
-const EMAIL_DOMAIN_LABEL = /^(?:xn--)?[a-z0-9]+(?:-+[a-z0-9]+)*$/i;
-
-// ---- normalisation -------------------------------------------------------------------------------------------
-
-/** E-mail as stored: trimmed, punycode domain decoded, lower-cased. */
-export function normaliseEmail(input: string): string {
-  return decodeIdnEmail(input.trim()).toLowerCase();
-}
-
-/** Removes HTML tags and comments the way PHP's `strip_tags` does for plain text (`a < b` is kept). */
-export function stripTags(text: string): string {
-  return text.replace(/<!--[\s\S]*?(?:-->|$)/g, "").replace(/<(?=\S)[^>]*(?:>|$)/g, "");
-}
-
-/** Name as stored: tags stripped, trimmed (`"  <b>Newbie</b> "` ⇒ `Newbie`). */
-export function normaliseName(input: string): string {
-  return stripTags(input).trim();
-}
-
-export function normaliseRoleName(input: string): string {
-  return input.trim().toLowerCase();
-}
-
 // ---- validation ----------------------------------------------------------------------------------------------
-
-/** A syntactically valid address (dot-atom local part, a domain of at least two labels; IDN domains allowed). */
-export function isValidEmail(email: string): boolean {
-  // checked first: converting the domain of a longer (possibly huge) input to ASCII is wasted work
-  if (email.length > 254) return false;
-  const at = email.lastIndexOf("@");
-  if (at <= 0 || at === email.length - 1) return false;
-  const local = email.slice(0, at);
-  const domain = domainToASCII(email.slice(at + 1));
-  if (domain === "" || local.length > 64 || local.length + 1 + domain.length > 254) return false;
-  if (!EMAIL_LOCAL_PART.test(local)) return false;
-  const labels = domain.split(".");
-  if (labels.length < 2) return false;
-  if (labels.some((label) => label.length > 63 || !EMAIL_DOMAIN_LABEL.test(label))) return false;
-  const topLevel = labels[labels.length - 1] ?? "";
-  return /^[a-z]/i.test(topLevel);
-}
-
-/** Passwords of 8 to 1000 characters (docs/kirby-compat/auth-and-sessions.md#passwords). */
-export function assertValidPassword(password: string): void {
-  const length = passwordLength(password);
-  if (length < 8) throw new InvalidArgumentError({ key: "user.password.invalid" });
-  if (length > 1000) throw new InvalidArgumentError({ key: "user.password.excessive" });
-}
-
-export function assertValidLanguage(language: string): void {
-  if (!PANEL_TRANSLATIONS.has(language)) throw new InvalidArgumentError({ key: "user.language.invalid" });
-}
 
 /** A valid address that no other user has (compared case-insensitively). */
 export function assertValidEmail(directory: UserDirectory, email: string, owner: User | null): void {
