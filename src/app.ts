@@ -84,7 +84,6 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     findRole: (name) => data.roles.find(name),
     permissions: data.permissions,
     version: sheafVersion(),
-    passwordCheck: secured.passwordCheck,
     security: secured.security,
   };
   const templates = await TemplateStore.open(path.join(root, "site", "templates"), { watch: watching !== null, ...(watching ? { watching } : {}) });

@@ -1,21 +1,19 @@
 import { InvalidArgumentError } from "../errors.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
 import type { UserDirectory } from "../permissions/user-rules.js";
-import type { RouteAuth, Identity, PasswordCheckOptions } from "../auth/index.js";
+import type { AuthServices, Identity, RouteAuth } from "../auth/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
 import type { SheafOptions } from "../config/index.js";
 import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor } from "../permissions/can.js";
-import type { SessionManager } from "../session/index.js";
-import type { TokenStore } from "../tokens/index.js";
 import type { AuditLog } from "../audit/index.js";
 
-/** Sessions, application passwords and the audit log, for the routes that manage them. */
-export interface SecurityServices {
-  readonly sessions: SessionManager;
-  /** Null when `api.tokens` is off. */
-  readonly tokens: TokenStore | null;
+/**
+ * Sessions, password checks, application passwords and the audit log, for the routes that manage them: the same
+ * objects, under the same names, as in `AuthServices`.
+ */
+export interface SecurityServices extends Pick<AuthServices, "sessions" | "passwords" | "tokens"> {
   readonly audit: AuditLog;
   /**
    * Ends a user's sessions (except the acting one), revokes their application passwords and forgets cached
@@ -34,7 +32,6 @@ export interface SiteServices extends UserDirectory {
   readonly accountWriter: AccountWriter;
   readonly blueprints: BlueprintRegistry;
   readonly version: string;
-  readonly passwordCheck: PasswordCheckOptions;
   readonly security: SecurityServices;
 }
 

@@ -35,7 +35,6 @@ export interface SecuritySettings {
 
 /** Sessions, passwords, throttling, tokens and the audit log, as the routes (`security`) and `auth/` (`auth`) see them. */
 export interface Security {
-  readonly passwordCheck: PasswordCheckOptions;
   readonly security: SecurityServices;
   readonly auth: AuthServices;
   close(): Promise<void>;
@@ -89,6 +88,7 @@ export async function openSecurity({ root, options, data, watching, logger, over
   const basicCache = new BasicAuthCache(options.auth.basicCacheSeconds);
   const security: SecurityServices = {
     sessions,
+    passwords: passwordCheck,
     tokens,
     audit,
     async revokeUserAccess(userId, { exceptStoreKey } = {}) {
@@ -112,7 +112,6 @@ export async function openSecurity({ root, options, data, watching, logger, over
     devices: await deviceCookiesFor(path.join(accountsDir, ".device-key")),
   };
   return {
-    passwordCheck,
     security,
     auth,
     async close() {

@@ -28,7 +28,7 @@ function hostOf(baseUrl: string): string {
 
 function challengeDependencies(context: ApiContext): ChallengeDependencies {
   const { auth, services } = context;
-  const check = services.passwordCheck;
+  const check = services.security.passwords;
   return {
     options: services.options,
     users: check.users,
@@ -77,7 +77,7 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
   await openSession();
 
   if (withPassword) {
-    const user = await validatePassword(context.services.passwordCheck, email, password, auth.clientIp, auth.userAgent, {
+    const user = await validatePassword(context.services.security.passwords, email, password, auth.clientIp, auth.userAgent, {
       knownDeviceUserId: auth.knownDeviceUserId(),
     });
     if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
