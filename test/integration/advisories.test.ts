@@ -78,7 +78,7 @@ describe("Payload CVE-2025-4643: sessions must not survive logout", () => {
       await access(file);
 
       expect((await client.request("POST", "/api/auth/logout", { withCsrf: true })).status).toBe(200);
-      // the old token only forwards to the anonymous session for the grace period (spec §3.6); both are anonymous,
+      // the old token only forwards to the anonymous session for the grace period (docs/kirby-compat/auth-and-sessions.md); both are anonymous,
       // so they live in memory and no file keeps the login
       expect(await readFile(file, "utf8").catch(() => null)).toBeNull();
       expect(await status(site, { cookie, "x-csrf": client.csrf! })).toBe(401);

@@ -230,7 +230,7 @@ describe("login, CSRF on every request, logout", () => {
     expect(site.sessionStore!.size).toBe(0);
   });
 
-  it("with api.csrf set, a session login still keeps a CSRF token, so logout renews the session (spec §1.11, §2.7)", async () => {
+  it("with api.csrf set, a session login still keeps a CSRF token, so logout renews the session (docs/kirby-compat/auth-and-sessions.md)", async () => {
     const site = await startSite({ memorySessions: true, config: { api: { csrf: "option-csrf" } } });
     const client = site.client();
     await client.loginOrThrow(ADMIN);
@@ -481,7 +481,7 @@ describe("login variants", () => {
   });
 });
 
-describe("Basic authentication (spec §1.5)", () => {
+describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => {
   const allowInsecure = { api: { basicAuth: true, allowInsecure: true } };
 
   it("ignores a Basic header while api.basicAuth is off (row 23)", async () => {
@@ -589,7 +589,7 @@ describe("Basic authentication (spec §1.5)", () => {
     expect(noPassword.body).toMatchObject({ message: "Login with password is not enabled", key: "error.permission" });
   });
 
-  it("skips the login route's CSRF check for a request with a Basic header (spec §1.9)", async () => {
+  it("skips the login route's CSRF check for a request with a Basic header (docs/kirby-compat/auth-and-sessions.md)", async () => {
     const site = await startSite({ memorySessions: true, config: allowInsecure });
     const reply = await send(site.sheaf, "POST", "/api/auth/login", {
       headers: { authorization: basic("any@example.com", "any-password") },
@@ -608,7 +608,7 @@ describe("Basic authentication (spec §1.5)", () => {
   });
 });
 
-describe("brute-force throttling (spec §2.8)", () => {
+describe("brute-force throttling (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("blocks the IP after 10 failures, even for the right password and for other users, without counting blocked attempts", async () => {
     const site = await startSite({ memorySessions: true });
     const loginsFile = path.join(site.root, "site", "accounts", ".logins");
@@ -667,7 +667,7 @@ describe("brute-force throttling (spec §2.8)", () => {
   });
 });
 
-describe("password change on disk (spec §1.4, rows 21–22)", () => {
+describe("password change on disk (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("logs out sessions that started before the .htpasswd was modified, and clears their login", async () => {
     const site = await startSite({ memorySessions: true });
     const admin = site.client();
@@ -696,7 +696,7 @@ describe("password change on disk (spec §1.4, rows 21–22)", () => {
   });
 });
 
-describe("password timestamp resolution (spec §1.4: strict <, whole seconds)", () => {
+describe("password timestamp resolution (docs/kirby-compat/auth-and-sessions.md: strict <, whole seconds)", () => {
   it("keeps a session whose login second equals the .htpasswd mtime and drops it one second later", async () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();

@@ -196,7 +196,7 @@ describe("code login (auth.methods: code)", () => {
     expect(timeout - started).toBeLessThanOrEqual(121);
   });
 
-  it("answers auth/code without a code (Kirby: a generic 500, spec §2.2) or with a null code with 400 (deviations zz, x)", async () => {
+  it("answers auth/code without a code (Kirby: a generic 500, docs/kirby-compat/auth-and-sessions.md) or with a null code with 400 (deviations zz, x)", async () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();
     await client.fetchCsrf();
@@ -277,7 +277,7 @@ describe("code login (auth.methods: code)", () => {
   });
 });
 
-describe("challenge creation is throttled (spec §2.8, §10 row 34)", () => {
+describe("challenge creation is throttled (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("counts every code request as a trial and then silently stops sending codes", async () => {
     const { site, mailer } = await startChallengeSite({ auth: { methods: ["password", "code"], trials: 3 } });
     const client = site.client();

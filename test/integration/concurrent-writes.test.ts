@@ -1,5 +1,5 @@
 /**
- * Writes arriving at the same moment (spec §8.3): Sheaf serialises them, so none is lost and no two renames
+ * Writes arriving at the same moment (docs/kirby-compat/content-format.md): Sheaf serialises them, so none is lost and no two renames
  * collide. 200 PATCH requests for one page, each setting its own field, must all land — through `inject` and
  * through a real socket — and concurrent creates and re-sorts must leave unique slugs and numbers.
  */

@@ -10,7 +10,7 @@ const CORS_FAILURE = {
   message: "Cannot allow credentials when using wildcard origin (*)",
 };
 
-describe("CORS with credentials and the wildcard origin (spec §5.1, §10 row 65)", () => {
+describe("CORS with credentials and the wildcard origin (docs/kirby-compat/csrf-and-cors.md)", () => {
   const config = { cors: { allowCredentials: true }, api: { basicAuth: true, allowInsecure: true } };
 
   it("starts, warns, and answers every request with Kirby's 400", async () => {

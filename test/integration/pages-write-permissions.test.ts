@@ -1,5 +1,5 @@
 /**
- * Who may write pages and the site (spec §6.10, §10 rows 74–77): every write route for admin, the restricted
+ * Who may write pages and the site (docs/kirby-compat/permissions.md): every write route for admin, the restricted
  * editor, a role without panel access and an anonymous caller; blueprint options that override roles; the home and
  * error page rules; reserved and duplicate slugs. Every refused request must leave `content/` exactly as it was.
  */

@@ -1,5 +1,5 @@
 /**
- * What the page and site write routes do on disk (spec §7.4, §8.1–8.5): folder names after status changes and
+ * What the page and site write routes do on disk (docs/kirby-compat/routes-and-envelopes.md–8.5): folder names after status changes and
  * renumbering, slug changes moving whole subtrees, template changes renaming the content file, deletion with and
  * without `force`, duplication as a draft with new UUIDs, and blueprint validation refusing bad input untouched.
  */

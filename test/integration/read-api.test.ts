@@ -59,7 +59,7 @@ describe("read routes against the Kirby recording (22-read-endpoints)", () => {
   });
 });
 
-describe("envelopes, select and view (spec §7.2–7.3)", () => {
+describe("envelopes, select and view (docs/kirby-compat/routes-and-envelopes.md–7.3)", () => {
   it("wraps a model as {code, data, status, type: model} with data keys sorted", async () => {
     const reply = await admin.get("/api/site");
     expect(reply.status).toBe(200);
@@ -90,13 +90,13 @@ describe("envelopes, select and view (spec §7.2–7.3)", () => {
     expect(dataOf(await admin.get("/api/site?select=title,url"))).toEqual({ title: "Oracle Site", url: ORIGIN });
   });
 
-  it("renders a selection of unknown fields as an empty list, as PHP encodes an empty map (spec §7.2)", async () => {
+  it("renders a selection of unknown fields as an empty list, as PHP encodes an empty map (docs/kirby-compat/routes-and-envelopes.md)", async () => {
     expect((await admin.get("/api/pages/notes?select=nonexistent")).body).toMatchObject({ data: [] });
     expect((await admin.get("/api/site?select=nonexistent")).body).toMatchObject({ data: [] });
     expect(itemsOf(await admin.get("/api/users?select=nonexistent&limit=1"))).toEqual([[]]);
   });
 
-  it("lists a user's assignable roles in select=roles, as GET users/<id>/roles does (spec §7.5)", async () => {
+  it("lists a user's assignable roles in select=roles, as GET users/<id>/roles does (docs/kirby-compat/routes-and-envelopes.md)", async () => {
     const names = (reply: Reply): string[] => ((dataOf(reply)["roles"] as Array<{ name: string }>) ?? []).map((role) => role.name);
     const viaRoute = itemsOf(await admin.get("/api/users/editor01/roles")).map((role) => role["name"]);
     expect(viaRoute.length).toBeGreaterThan(1);
@@ -113,7 +113,7 @@ describe("envelopes, select and view (spec §7.2–7.3)", () => {
   });
 });
 
-describe("pagination (spec §7.3, row 61)", () => {
+describe("pagination (docs/kirby-compat/routes-and-envelopes.md)", () => {
   it("defaults to 100 of the 200 bulk pages", async () => {
     const reply = await admin.get("/api/pages/bulk/children");
     expect(itemsOf(reply)).toHaveLength(100);
@@ -164,7 +164,7 @@ describe("pagination (spec §7.3, row 61)", () => {
   });
 });
 
-describe("children status filters (spec §7.3)", () => {
+describe("children status filters (docs/kirby-compat/routes-and-envelopes.md)", () => {
   it.each([
     ["", ["notes/first-note", "notes/second-note"]],
     ["?status=published", ["notes/first-note", "notes/second-note"]],
@@ -189,7 +189,7 @@ describe("children status filters (spec §7.3)", () => {
   });
 });
 
-describe("lookups and 404s (spec §6.7, §7.1)", () => {
+describe("lookups and 404s (docs/kirby-compat/permissions.md)", () => {
   it("finds pages case-insensitively with + as separator, drafts included (row 58)", async () => {
     expect(dataOf(await admin.get("/api/pages/NOTES+First-Note"))["id"]).toBe("notes/first-note");
     expect(dataOf(await admin.get("/api/pages/Notes+Secret-Draft"))["status"]).toBe("draft");
@@ -223,7 +223,7 @@ describe("lookups and 404s (spec §6.7, §7.1)", () => {
     expect((await admin.get("/api/roles/nope")).body).toMatchObject({ code: 404, key: "error.role.notFound" });
   });
 
-  it("finds a user by e-mail as the path has it, without percent-decoding (spec §7.1)", async () => {
+  it("finds a user by e-mail as the path has it, without percent-decoding (docs/kirby-compat/routes-and-envelopes.md)", async () => {
     expect(dataOf(await admin.get("/api/users/admin@example.com"))["id"]).toBe("admin001");
     const encoded = await admin.get("/api/users/admin%40example.com");
     expect(encoded.status).toBe(404);
@@ -231,7 +231,7 @@ describe("lookups and 404s (spec §6.7, §7.1)", () => {
   });
 });
 
-describe("editor visibility (spec §6.7)", () => {
+describe("editor visibility (docs/kirby-compat/permissions.md)", () => {
   it("lists only the editor itself in GET /api/users", async () => {
     const reply = await editor.get("/api/users");
     expect(ids(itemsOf(reply))).toEqual(["editor01"]);
@@ -247,7 +247,7 @@ describe("editor visibility (spec §6.7)", () => {
     expect(dataOf(await editor.get("/api/account"))["id"]).toBe("editor01");
   });
 
-  it("narrows roles with canBe to those a non-admin could give; admins see them all (spec §6.10)", async () => {
+  it("narrows roles with canBe to those a non-admin could give; admins see them all (docs/kirby-compat/permissions.md)", async () => {
     const names = (reply: Reply): unknown[] => itemsOf(reply).map((role) => role["name"]);
     const all = names(await admin.get("/api/roles"));
     expect(names(await admin.get("/api/roles?canBe=changed"))).toEqual(all);
@@ -274,7 +274,7 @@ describe("editor visibility (spec §6.7)", () => {
   });
 });
 
-describe("routing (spec §7.1)", () => {
+describe("routing (docs/kirby-compat/routes-and-envelopes.md)", () => {
   it("honours X-HTTP-Method-Override", async () => {
     const overridden = await admin.request("POST", "/api/pages/notes", { withCsrf: true, headers: { "x-http-method-override": "GET" } });
     expect(overridden.status).toBe(200);

@@ -292,7 +292,7 @@ describe("server-side revocation", () => {
 
     const reply = await client.request("POST", "/api/auth/logout", { withCsrf: true });
     expect(reply.status).toBe(200);
-    // the old token now only forwards (spec §3.6) to an anonymous session, which lives in memory: no file is left
+    // the old token now only forwards (docs/kirby-compat/auth-and-sessions.md) to an anonymous session, which lives in memory: no file is left
     expect(await sessionFileExists(site, oldKey)).toBe(false);
 
     const replay = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: oldCookie, "x-csrf": client.csrf! } });

@@ -1,5 +1,5 @@
 /**
- * `POST /api/system/install` (spec §2.1, §7.4): the first user of a site that has none becomes an admin and is
+ * `POST /api/system/install` (docs/kirby-compat/auth-and-sessions.md): the first user of a site that has none becomes an admin and is
  * logged in; an installed site refuses; the route checks CSRF like the login route.
  */
 import { readdir, readFile, rm } from "node:fs/promises";

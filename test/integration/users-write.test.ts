@@ -117,7 +117,7 @@ async function createUser(client: Client, body: Record<string, unknown>): Promis
   return String(data(reply)["id"]);
 }
 
-// ---- permission table (spec §6.10) -------------------------------------------------------------------------------
+// ---- permission table (docs/kirby-compat/permissions.md) -------------------------------------------------------------------------------
 
 interface Row {
   readonly name: string;
@@ -155,7 +155,7 @@ const ROUTE_NAMES = [
   "roles self", "roles other", "delete self", "delete other",
 ] as const;
 
-/** Every user write route once on the actor's own account and once on `other` (spec §7.4), in ROUTE_NAMES order. */
+/** Every user write route once on the actor's own account and once on `other` (docs/kirby-compat/routes-and-envelopes.md), in ROUTE_NAMES order. */
 function routeRows(actor: string, other: string, password: string, expected: Record<string, Row["expect"]>, roles: Record<string, string[]> = {}): Row[] {
   const newPassword = `${password}-next`;
   const rows: Array<Omit<Row, "expect">> = [
@@ -187,7 +187,7 @@ function routeRows(actor: string, other: string, password: string, expected: Rec
   });
 }
 
-describe("permission of every user write route (spec §6.10)", () => {
+describe("permission of every user write route (docs/kirby-compat/permissions.md)", () => {
   it("lets an admin do everything except demoting or deleting the last admin", async () => {
     const { sheaf } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
@@ -461,7 +461,7 @@ describe("crash safety of account folders", () => {
   });
 });
 
-// ---- password change (spec §2.10, §10 rows 47–49) --------------------------------------------------------------
+// ---- password change (docs/kirby-compat/auth-and-sessions.md) --------------------------------------------------------------
 
 describe("PATCH …/password", () => {
   it("needs the acting user's current password: missing ⇒ 400, wrong ⇒ 401", async () => {
@@ -505,7 +505,7 @@ describe("PATCH …/password", () => {
     expect(await verifyPassword("FreshEditor123!", hash)).toBe(true);
 
     expect((await acting.request("GET", "auth")).status).toBe(200);
-    // the acting client's old token forwards to its renewed session for the grace period (spec §3.6)
+    // the acting client's old token forwards to its renewed session for the grace period (docs/kirby-compat/auth-and-sessions.md)
     const viaOldToken = await sheaf.server.inject({
       method: "GET",
       url: "/api/auth",

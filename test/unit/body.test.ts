@@ -3,7 +3,7 @@ import { mediaTypeOf, parseBody, parseQuery } from "../../src/http/body.js";
 
 const buffer = (text: string): Buffer => Buffer.from(text, "utf8");
 
-describe("parseBody (spec §2.1, deviation d)", () => {
+describe("parseBody (docs/kirby-compat/auth-and-sessions.md, deviation d)", () => {
   it("reads form fields from application/x-www-form-urlencoded", () => {
     expect(parseBody(buffer("email=admin%40example.com&password=AdminPass123%21&long=0"), "application/x-www-form-urlencoded")).toEqual({
       ok: true,

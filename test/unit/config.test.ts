@@ -16,7 +16,7 @@ function configError(input: Record<string, unknown>): ConfigError {
   throw new Error(`expected a ConfigError for ${JSON.stringify(input)}`);
 }
 
-describe("defaults (spec §9)", () => {
+describe("defaults (docs/kirby-compat/options.md)", () => {
   const options = resolveOptions({});
 
   it("has Kirby's defaults", () => {
@@ -84,7 +84,7 @@ describe("nested and dotted keys", () => {
   });
 });
 
-describe("auth.methods normalisation (spec §2.4)", () => {
+describe("auth.methods normalisation (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("wraps a string and turns list entries into method maps", () => {
     expect(resolveOptions({ "auth.methods": "password" }).auth.methods).toEqual({ password: {} });
     expect(resolveOptions({ "auth.methods": ["password", "code"] }).auth.methods).toEqual({ password: {}, code: {} });

@@ -12,7 +12,7 @@ function corsOf(config: unknown): CorsOptions {
 const preflight = { preflight: true };
 const normal = { preflight: false };
 
-describe("CORS headers (spec §5)", () => {
+describe("CORS headers (docs/kirby-compat/csrf-and-cors.md)", () => {
   it("answers a cors:true preflight with the wildcard and the default methods (row 62)", () => {
     const result = corsHeaders(corsOf(true), { origin: "https://app.example", requestHeaders: undefined }, preflight);
     expect(result?.headers).toEqual([

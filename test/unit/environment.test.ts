@@ -14,7 +14,7 @@ function request(headers: Record<string, string> = {}, { encrypted = false, loca
   };
 }
 
-describe("HTTPS off-values (spec §1.6, §10 row 82)", () => {
+describe("HTTPS off-values (docs/kirby-compat/auth-and-sessions.md)", () => {
   it.each(["off", "", "0", "false", "-1"])("%j is off", (value) => {
     expect(isOnValue(value)).toBe(false);
   });

@@ -12,7 +12,7 @@ function errorOf(run: () => unknown): { status: number; body: Record<string, unk
   throw new Error("expected an error");
 }
 
-describe("paginate (spec §7.3)", () => {
+describe("paginate (docs/kirby-compat/routes-and-envelopes.md)", () => {
   it("defaults to page 1 and limit 100", () => {
     expect(paginate(200, undefined, undefined)).toEqual({ page: 1, total: 200, offset: 0, limit: 100 });
   });

@@ -112,7 +112,7 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-describe("acting role nobody (spec §6.5 step 1)", () => {
+describe("acting role nobody (docs/kirby-compat/permissions.md step 1)", () => {
   it("denies everything to an anonymous caller", () => {
     for (const key of PAGE_OPTION_KEYS) expect(can(null, key, { kind: "page", page: page("notes") }, context())).toBe(false);
     expect(can(null, "access", { kind: "site" }, context())).toBe(false);
@@ -125,7 +125,7 @@ describe("acting role nobody (spec §6.5 step 1)", () => {
   });
 });
 
-describe("dynamic page rules (spec §6.6)", () => {
+describe("dynamic page rules (docs/kirby-compat/permissions.md)", () => {
   const admin = (): NonNullable<Actor> => actor("admin001", "admin");
 
   it.each(["changeSlug", "delete", "move"])("forbids %s on the home and error pages, even for admins", (action) => {
@@ -161,7 +161,7 @@ describe("dynamic page rules (spec §6.6)", () => {
   });
 });
 
-describe("blueprint options (spec §6.5 step 4, rows 76–77)", () => {
+describe("blueprint options (docs/kirby-compat/permissions.md)", () => {
   it("a false option forbids the action to admins too (row 76)", () => {
     expect(can(actor("a", "admin"), "delete", { kind: "page", page: page("x", { template: "locked" }) }, context())).toBe(false);
     expect(can(actor("a", "admin"), "changeTitle", { kind: "page", page: page("x", { template: "locked" }) }, context())).toBe(true);
@@ -248,7 +248,7 @@ describe("role permissions on the fixture roles (editor vs admin)", () => {
   });
 });
 
-describe("dynamic user rules (spec §6.6)", () => {
+describe("dynamic user rules (docs/kirby-compat/permissions.md)", () => {
   const adminTarget = (id = "admin001") => ({ kind: "user", user: user(id, "admin"), role: role("admin") }) as const;
   const managerTarget = () => ({ kind: "user", user: user("m2", "manager"), role: role("manager") }) as const;
 
@@ -280,7 +280,7 @@ describe("dynamic user rules (spec §6.6)", () => {
   });
 });
 
-describe("page visibility (spec §6.7)", () => {
+describe("page visibility (docs/kirby-compat/permissions.md)", () => {
   it("needs read and access to see a page, and list as well to list it", () => {
     const notes = page("notes");
     expect(isPageAccessible(actor("r", "reader"), notes, context())).toBe(true);

@@ -19,7 +19,7 @@ function routerOf(...patterns: Array<[string, string]>): Router {
   return new Router(patterns.map(([method, pattern]) => route(method, pattern, noop)));
 }
 
-describe("Router patterns (spec §7.1)", () => {
+describe("Router patterns (docs/kirby-compat/routes-and-envelopes.md)", () => {
   const router = routerOf(["GET", "pages/(:any)"], ["GET", "pages/(:any)/children"], ["GET", "files/(:all)"]);
 
   it.each(["notes", "notes+first-note", "a.b-c_d", "100%25", "a=b", "with space", "x@example.com", "(round)", "A-Z09"])(
@@ -283,7 +283,7 @@ describe("handleApiCall", () => {
   });
 });
 
-describe("renderResult (spec §7.2, row 50)", () => {
+describe("renderResult (docs/kirby-compat/routes-and-envelopes.md)", () => {
   const context = {} as ApiContext;
   const query = { select: undefined, view: undefined, page: undefined, limit: undefined };
 

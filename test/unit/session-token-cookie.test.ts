@@ -22,7 +22,7 @@ function hmacSha1(value: string, key = DEFAULT_KEY): string {
 }
 
 describe("session tokens", () => {
-  it("parses the token format <expiry>.<id>.<key> of spec §3.2", () => {
+  it("parses the token format <expiry>.<id>.<key> of docs/kirby-compat/auth-and-sessions.md", () => {
     expect(parseToken(TOKEN_TEXT)).toEqual({ expiresAtUnix: 1795806935, id: ID, key: KEY });
   });
 
@@ -64,7 +64,7 @@ describe("session tokens", () => {
   });
 });
 
-describe("signed cookie value (spec §3.3, §10 row 66)", () => {
+describe("signed cookie value (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("signs with hex HMAC-SHA1 under the default key KirbyHttpCookieKey", () => {
     expect(hmacSha1("bar")).toBe("171fb1229817374e4110110384cb6be060d97351");
     expect(signCookieValue("bar", DEFAULT_KEY)).toBe("171fb1229817374e4110110384cb6be060d97351+bar");
@@ -108,7 +108,7 @@ describe("signed cookie value (spec §3.3, §10 row 66)", () => {
   });
 });
 
-describe("Set-Cookie header (spec §3.3)", () => {
+describe("Set-Cookie header (docs/kirby-compat/auth-and-sessions.md)", () => {
   const value = signCookieValue(TOKEN_TEXT, DEFAULT_KEY);
   const base = {
     name: "kirby_session",

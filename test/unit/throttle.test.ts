@@ -52,7 +52,7 @@ describe("hashIp", () => {
   });
 });
 
-describe(".logins format (spec §2.8)", () => {
+describe(".logins format (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("serialises compactly, in the order by-ip then by-email, with [] for an empty category", () => {
     expect(serializeLoginsLog({ "by-ip": { [LOCALHOST_HASH]: { time: NOW, trials: 2 } }, "by-email": {}, "by-email-ip": {} })).toBe(
       `{"by-ip":{"${LOCALHOST_HASH}":{"time":${NOW},"trials":2}},"by-email":[]}`,
@@ -123,7 +123,7 @@ describe("LoginThrottle.track with the file store", () => {
   });
 });
 
-describe("blocking rules (spec §10 rows 12–13)", () => {
+describe("blocking rules (docs/kirby-compat/auth-and-sessions.md)", () => {
   async function seed(ipTrials: number, emailTrials: number): Promise<void> {
     await writeFile(
       file,
@@ -171,7 +171,7 @@ describe("blocking rules (spec §10 rows 12–13)", () => {
   });
 });
 
-describe(".logins clean-up on read (spec §10 row 14)", () => {
+describe(".logins clean-up on read (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("removes expired entries and legacy keys and rewrites the file compactly", async () => {
     await writeFile(
       file,

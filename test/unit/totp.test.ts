@@ -62,7 +62,7 @@ describe("verifyTotp", () => {
     expect(verifyTotp(RFC_SECRET, totpCode(RFC_SECRET, now + 60), now)).toBe(false);
   });
 
-  it("ignores everything but digits (spec §10 row 43)", () => {
+  it("ignores everything but digits (docs/kirby-compat/auth-and-sessions.md)", () => {
     expect(verifyTotp(RFC_SECRET, "050 471", now)).toBe(true);
     expect(verifyTotp(RFC_SECRET, " 05-04-71\n", now)).toBe(true);
     expect(verifyTotp(RFC_SECRET, "0504710", now)).toBe(false);

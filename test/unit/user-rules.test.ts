@@ -146,7 +146,7 @@ describe("normalisation", () => {
   });
 });
 
-describe("checkCreate (spec §6.9)", () => {
+describe("checkCreate (docs/kirby-compat/permissions.md)", () => {
   it("checks id, e-mail, language and password in Kirby's order", () => {
     const actor = acting(admin);
     expect(outcome(() => checkCreate(everyone, actor, draft({ id: "Nobody", email: "bad", password: "short" })))).toBe(
@@ -215,7 +215,7 @@ describe("assignableRoles", () => {
   });
 });
 
-describe("checkChangeRole (spec §6.9)", () => {
+describe("checkChangeRole (docs/kirby-compat/permissions.md)", () => {
   it("refuses promotions to admin by non-admins before anything else", () => {
     expect(outcome(() => checkChangeRole(everyone, acting(editor), editor, "admin"))).toBe(
       "403 error.user.changeRole.toAdmin: You are not allowed to promote someone to the admin role",
@@ -240,7 +240,7 @@ describe("checkChangeRole (spec §6.9)", () => {
   });
 });
 
-describe("checkDelete (spec §6.9)", () => {
+describe("checkDelete (docs/kirby-compat/permissions.md)", () => {
   it("protects the last admin, then the last user, then asks for permission", () => {
     expect(outcome(() => checkDelete(everyone, acting(admin), admin))).toBe("400 error.user.delete.lastAdmin: The last admin cannot be deleted");
     const alone = directoryOf([client]);
