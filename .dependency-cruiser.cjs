@@ -25,7 +25,9 @@ function pathOf(names) {
 
 const layerRules = LAYERS.slice(0, -1).map((layer, index) => ({
   name: `layer-${layer.join("-").replace(".ts", "")}`,
-  comment: `${layer.join(", ")} must not import a layer above it (${LAYERS.slice(index + 1).flat().join(", ")})`,
+  comment: `${layer.join(", ")} must not import a layer above it (${LAYERS.slice(index + 1)
+    .flat()
+    .join(", ")})`,
   severity: "error",
   from: { path: pathOf(layer) },
   to: { path: pathOf(LAYERS.slice(index + 1).flat()) },

@@ -122,7 +122,9 @@ function createCleanup() {
           try {
             await step();
           } catch (error) {
-            process.stderr.write(`bench: cleanup step failed: ${error instanceof Error ? error.message : String(error)}\n`);
+            process.stderr.write(
+              `bench: cleanup step failed: ${error instanceof Error ? error.message : String(error)}\n`,
+            );
           }
         }
       })();
@@ -153,7 +155,9 @@ async function benchmark(settings, cleanup) {
 
   const reference = await fetchOnce(`${sheafUrl}${TARGET_PATH}`, sessionHeaders);
   if (reference.status !== 200) {
-    throw new Error(`session GET ${TARGET_PATH} answered ${reference.status} instead of 200: ${reference.body.toString("utf8").slice(0, 300)}`);
+    throw new Error(
+      `session GET ${TARGET_PATH} answered ${reference.status} instead of 200: ${reference.body.toString("utf8").slice(0, 300)}`,
+    );
   }
   for (const [what, url, headers] of [
     ["Basic-auth GET", sheafUrl, basicHeaders],
@@ -162,7 +166,9 @@ async function benchmark(settings, cleanup) {
   ]) {
     const probe = await fetchOnce(`${url}${TARGET_PATH}`, headers);
     if (probe.status !== 200) {
-      throw new Error(`${what} ${TARGET_PATH} answered ${probe.status} instead of 200: ${probe.body.toString("utf8").slice(0, 300)}`);
+      throw new Error(
+        `${what} ${TARGET_PATH} answered ${probe.status} instead of 200: ${probe.body.toString("utf8").slice(0, 300)}`,
+      );
     }
     // the second process differs only in its port, which appears in the page's URLs
     if (probe.body.toString("utf8").replaceAll(url, sheafUrl) !== reference.body.toString("utf8")) {
@@ -173,19 +179,39 @@ async function benchmark(settings, cleanup) {
   const target = `${sheafUrl}${TARGET_PATH}`;
   const bare = await startBareServer(reference, cleanup);
   const scenarios = {
-    session: { name: "session + CSRF GET (200)", url: target, headers: sessionHeaders, expectedStatus: 200, pid: sheafPid },
-    basic: { name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`, url: target, headers: basicHeaders, expectedStatus: 200, pid: sheafPid },
+    session: {
+      name: "session + CSRF GET (200)",
+      url: target,
+      headers: sessionHeaders,
+      expectedStatus: 200,
+      pid: sheafPid,
+    },
+    basic: {
+      name: `Basic auth GET (200, cache ${BASIC_CACHE_SECONDS} s)`,
+      url: target,
+      headers: basicHeaders,
+      expectedStatus: 200,
+      pid: sheafPid,
+    },
     bearer: { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200, pid: sheafPid },
     anonymous: { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401, pid: sheafPid },
     // the same request as the session GET, answered with the same status, headers and body
-    bare: { name: "bare node:http (same exchange as session GET)", url: `${bare.url}${TARGET_PATH}`, headers: sessionHeaders, expectedStatus: 200, pid: bare.pid },
+    bare: {
+      name: "bare node:http (same exchange as session GET)",
+      url: `${bare.url}${TARGET_PATH}`,
+      headers: sessionHeaders,
+      expectedStatus: 200,
+      pid: bare.pid,
+    },
   };
 
   // The machine is shared: measuring every scenario once, one after another, lets a change of load between runs
   // decide the ratios. So the scenarios take turns over several rounds, and each figure is the median of its rounds.
   const rounds = ROUNDS;
   const perRound = { ...settings, seconds: Math.max(2, Math.round(settings.seconds / rounds)) };
-  log(`Measuring ${rounds} rounds of ${perRound.seconds} s per scenario (after a ${settings.warmupSeconds} s warm-up each), ${settings.connections} connections`);
+  log(
+    `Measuring ${rounds} rounds of ${perRound.seconds} s per scenario (after a ${settings.warmupSeconds} s warm-up each), ${settings.connections} connections`,
+  );
   const runs = Object.fromEntries(Object.keys(scenarios).map((key) => [key, []]));
   const sessionChecks = [];
   for (let round = 1; round <= rounds; round++) {
@@ -247,7 +273,11 @@ async function benchmark(settings, cleanup) {
   }
   const missed = verdicts.filter((verdict) => !verdict.met);
   if (process.env.BENCH_STRICT === "1" && missed.length > 0) {
-    throw new Error(missed.map((verdict) => `${verdict.label} = ${verdict.ratio.toFixed(2)} is below the target ${verdict.target}`).join("; "));
+    throw new Error(
+      missed
+        .map((verdict) => `${verdict.label} = ${verdict.ratio.toFixed(2)} is below the target ${verdict.target}`)
+        .join("; "),
+    );
   }
 }
 
@@ -351,15 +381,22 @@ async function waitUntilAnswering(baseUrl, state) {
       await delay(100);
     }
   }
-  throw new Error(`${state.label} did not answer within ${STARTUP_TIMEOUT_MS / 1000} s; its output:\n${state.output.trim() || "(none)"}`);
+  throw new Error(
+    `${state.label} did not answer within ${STARTUP_TIMEOUT_MS / 1000} s; its output:\n${state.output.trim() || "(none)"}`,
+  );
 }
 
 async function startBareServer(reference, cleanup) {
-  const state = startChild("bare server", [THIS_FILE, "--bare-server"], {
-    BARE_STATUS: String(reference.status),
-    BARE_HEADERS_JSON: JSON.stringify(reference.answerHeaders),
-    BARE_BODY_BASE64: reference.body.toString("base64"),
-  }, cleanup);
+  const state = startChild(
+    "bare server",
+    [THIS_FILE, "--bare-server"],
+    {
+      BARE_STATUS: String(reference.status),
+      BARE_HEADERS_JSON: JSON.stringify(reference.answerHeaders),
+      BARE_BODY_BASE64: reference.body.toString("base64"),
+    },
+    cleanup,
+  );
   const deadline = Date.now() + STARTUP_TIMEOUT_MS;
   while (Date.now() < deadline) {
     if (state.exited) throw new Error(describeExit(state));
@@ -381,14 +418,20 @@ async function startBareServer(reference, cleanup) {
 // --- HTTP helpers -----------------------------------------------------------------------------------------------
 
 async function fetchOnce(url, headers, init = {}) {
-  const response = await fetch(url, { ...init, headers: { ...headers, ...(init.headers ?? {}) }, signal: AbortSignal.timeout(10_000) });
+  const response = await fetch(url, {
+    ...init,
+    headers: { ...headers, ...(init.headers ?? {}) },
+    signal: AbortSignal.timeout(10_000),
+  });
   const body = Buffer.from(await response.arrayBuffer());
   return {
     status: response.status,
     contentType: response.headers.get("content-type") ?? "",
     // the headers a server chooses (Node adds date, connection and keep-alive itself; the length is the body's)
     answerHeaders: Object.fromEntries(
-      [...response.headers].filter(([name]) => !["date", "connection", "keep-alive", "content-length", "transfer-encoding"].includes(name)),
+      [...response.headers].filter(
+        ([name]) => !["date", "connection", "keep-alive", "content-length", "transfer-encoding"].includes(name),
+      ),
     ),
     setCookies: response.headers.getSetCookie(),
     body,
@@ -417,23 +460,31 @@ function parseJson(buffer, what) {
 async function logIn(baseUrl) {
   const csrfResponse = await fetchOnce(`${baseUrl}/api/auth/csrf`, {});
   if (csrfResponse.status !== 200) {
-    throw new Error(`GET /api/auth/csrf answered ${csrfResponse.status}: ${csrfResponse.body.toString("utf8").slice(0, 300)}`);
+    throw new Error(
+      `GET /api/auth/csrf answered ${csrfResponse.status}: ${csrfResponse.body.toString("utf8").slice(0, 300)}`,
+    );
   }
   const csrf = parseJson(csrfResponse.body, "GET /api/auth/csrf").csrf;
   if (typeof csrf !== "string" || csrf === "") throw new Error("GET /api/auth/csrf returned no csrf token");
   const firstCookie = lastCookieValue(csrfResponse.setCookies, "kirby_session");
   if (!firstCookie) throw new Error("GET /api/auth/csrf set no kirby_session cookie");
 
-  const loginResponse = await fetchOnce(`${baseUrl}/api/auth/login`, {
-    "x-csrf": csrf,
-    "content-type": "application/json",
-    cookie: `kirby_session=${firstCookie}`,
-  }, {
-    method: "POST",
-    body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, long: false }),
-  });
+  const loginResponse = await fetchOnce(
+    `${baseUrl}/api/auth/login`,
+    {
+      "x-csrf": csrf,
+      "content-type": "application/json",
+      cookie: `kirby_session=${firstCookie}`,
+    },
+    {
+      method: "POST",
+      body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, long: false }),
+    },
+  );
   if (loginResponse.status !== 200) {
-    throw new Error(`POST /api/auth/login answered ${loginResponse.status}: ${loginResponse.body.toString("utf8").slice(0, 300)}`);
+    throw new Error(
+      `POST /api/auth/login answered ${loginResponse.status}: ${loginResponse.body.toString("utf8").slice(0, 300)}`,
+    );
   }
   const sessionCookie = lastCookieValue(loginResponse.setCookies, "kirby_session");
   if (!sessionCookie) throw new Error("POST /api/auth/login set no kirby_session cookie");
@@ -446,19 +497,26 @@ async function logIn(baseUrl) {
  * the two runs then differ only in how the caller is authenticated.
  */
 async function createToken(baseUrl, session) {
-  const response = await fetchOnce(`${baseUrl}/api/account/tokens`, {
-    cookie: session.cookie,
-    "x-csrf": session.csrf,
-    "content-type": "application/json",
-  }, {
-    method: "POST",
-    body: JSON.stringify({ name: "bench", scope: "full" }),
-  });
+  const response = await fetchOnce(
+    `${baseUrl}/api/account/tokens`,
+    {
+      cookie: session.cookie,
+      "x-csrf": session.csrf,
+      "content-type": "application/json",
+    },
+    {
+      method: "POST",
+      body: JSON.stringify({ name: "bench", scope: "full" }),
+    },
+  );
   if (response.status !== 200) {
-    throw new Error(`POST /api/account/tokens answered ${response.status}: ${response.body.toString("utf8").slice(0, 300)}`);
+    throw new Error(
+      `POST /api/account/tokens answered ${response.status}: ${response.body.toString("utf8").slice(0, 300)}`,
+    );
   }
   const token = parseJson(response.body, "POST /api/account/tokens").data?.token;
-  if (typeof token !== "string" || !token.startsWith("sheaf_")) throw new Error("POST /api/account/tokens returned no token");
+  if (typeof token !== "string" || !token.startsWith("sheaf_"))
+    throw new Error("POST /api/account/tokens returned no token");
   return token;
 }
 
@@ -489,7 +547,8 @@ function verifyRun(name, phase, result, expectedStatus) {
   const expectedNon2xx = expectedStatus >= 200 && expectedStatus < 300 ? 0 : responses;
   if (result.non2xx !== expectedNon2xx) problems.push(`non-2xx = ${result.non2xx}, expected ${expectedNon2xx}`);
   const unexpected = Object.keys(counts).filter((code) => Number(code) !== expectedStatus);
-  if (unexpected.length > 0) problems.push(`unexpected status codes ${JSON.stringify(counts)} (expected only ${expectedStatus})`);
+  if (unexpected.length > 0)
+    problems.push(`unexpected status codes ${JSON.stringify(counts)} (expected only ${expectedStatus})`);
   if (problems.length > 0) throw new Error(`${name} (${phase}): ${problems.join("; ")}`);
   return responses;
 }
@@ -517,7 +576,8 @@ async function measure(settings, scenario) {
     requestsPerSecond: result.requests.average,
     p99Ms: result.latency.p99,
     responses,
-    cpuMicrosPerRequest: cpuBefore === null || cpuAfter === null || responses === 0 ? null : (cpuAfter - cpuBefore) / responses,
+    cpuMicrosPerRequest:
+      cpuBefore === null || cpuAfter === null || responses === 0 ? null : (cpuAfter - cpuBefore) / responses,
   };
 }
 
@@ -589,7 +649,10 @@ function printTable(results, { bareRun, sessionRun }) {
   ]);
   const header = ["scenario", "req/s", "p99 ms", "ratio to bare", "ratio to session", "server CPU µs/req"];
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column].length)));
-  const line = (cells) => cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column]))).join("  ");
+  const line = (cells) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padEnd(widths[column]) : cell.padStart(widths[column])))
+      .join("  ");
   log("");
   log(line(header));
   log(widths.map((width) => "-".repeat(width)).join("  "));
@@ -605,16 +668,35 @@ function formatRatio(ratio) {
 /** Prints the ratios the project watches; returns those that have a target, with whether each is met. */
 function printRatios({ sessionRun, anonymousRun, bareRun, basicRun, bearerRun, uncachedBasicRun }) {
   const verdicts = [
-    { label: "session GET / bare", ratio: sessionRun.requestsPerSecond / bareRun.requestsPerSecond, target: SESSION_TO_BARE_TARGET },
-    { label: "Basic auth (cache) / session", ratio: basicRun.requestsPerSecond / sessionRun.requestsPerSecond, target: CREDENTIAL_TO_SESSION_TARGET },
-    { label: "Bearer token / session", ratio: bearerRun.requestsPerSecond / sessionRun.requestsPerSecond, target: CREDENTIAL_TO_SESSION_TARGET },
+    {
+      label: "session GET / bare",
+      ratio: sessionRun.requestsPerSecond / bareRun.requestsPerSecond,
+      target: SESSION_TO_BARE_TARGET,
+    },
+    {
+      label: "Basic auth (cache) / session",
+      ratio: basicRun.requestsPerSecond / sessionRun.requestsPerSecond,
+      target: CREDENTIAL_TO_SESSION_TARGET,
+    },
+    {
+      label: "Bearer token / session",
+      ratio: bearerRun.requestsPerSecond / sessionRun.requestsPerSecond,
+      target: CREDENTIAL_TO_SESSION_TARGET,
+    },
   ].map((verdict) => ({ ...verdict, met: verdict.ratio >= verdict.target }));
-  const width = Math.max(...verdicts.map((verdict) => verdict.label.length), "Basic auth (no cache) / session".length) + 1;
+  const width =
+    Math.max(...verdicts.map((verdict) => verdict.label.length), "Basic auth (no cache) / session".length) + 1;
   for (const verdict of verdicts) {
-    log(`${`${verdict.label}:`.padEnd(width)} ${formatRatio(verdict.ratio)}  (target >= ${verdict.target}: ${verdict.met ? "meets target" : "BELOW TARGET"})`);
+    log(
+      `${`${verdict.label}:`.padEnd(width)} ${formatRatio(verdict.ratio)}  (target >= ${verdict.target}: ${verdict.met ? "meets target" : "BELOW TARGET"})`,
+    );
   }
-  log(`${"Basic auth (no cache) / session:".padEnd(width)} ${formatRatio(uncachedBasicRun.requestsPerSecond / sessionRun.requestsPerSecond)}  (every request verifies a bcrypt hash)`);
-  log(`${"anonymous 401 / bare:".padEnd(width)} ${formatRatio(anonymousRun.requestsPerSecond / bareRun.requestsPerSecond)}`);
+  log(
+    `${"Basic auth (no cache) / session:".padEnd(width)} ${formatRatio(uncachedBasicRun.requestsPerSecond / sessionRun.requestsPerSecond)}  (every request verifies a bcrypt hash)`,
+  );
+  log(
+    `${"anonymous 401 / bare:".padEnd(width)} ${formatRatio(anonymousRun.requestsPerSecond / bareRun.requestsPerSecond)}`,
+  );
   if (sessionRun.cpuMicrosPerRequest !== null && bareRun.cpuMicrosPerRequest !== null) {
     // the same comparison without the load generator: what one request costs each server in CPU time
     log(

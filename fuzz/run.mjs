@@ -12,7 +12,17 @@ import { execute } from "./lib/execute.mjs";
 import { explainServerErrors, isKirbyParity } from "./lib/explain.mjs";
 import { planRequest } from "./lib/plan.mjs";
 import { Recorder } from "./lib/recorder.mjs";
-import { copyFixture, fingerprint, fingerprintChanges, PROJECT_ROOT, removeSite, serverMemoryMb, sessionFiles, startServer, stopServer } from "./lib/site.mjs";
+import {
+  copyFixture,
+  fingerprint,
+  fingerprintChanges,
+  PROJECT_ROOT,
+  removeSite,
+  serverMemoryMb,
+  sessionFiles,
+  startServer,
+  stopServer,
+} from "./lib/site.mjs";
 import { slowloris } from "./lib/slowloris.mjs";
 
 /** Config for the fuzzed site: Basic auth on (so Basic callers reach the routes), throttling out of the way. */
@@ -28,15 +38,32 @@ const MAX_EXPLAINED = 500;
 const FINAL_RESERVE_MS = 45_000;
 
 function parseArguments(argv) {
-  const options = { seed: 20260101, requests: 20_000, concurrency: 16, timeoutMs: 10_000, maxSeconds: 600, only: null, report: path.join(PROJECT_ROOT, "fuzz", "report.json"), keepSite: false };
-  const numeric = { "--seed": "seed", "--requests": "requests", "--concurrency": "concurrency", "--timeout-ms": "timeoutMs", "--max-seconds": "maxSeconds", "--only": "only" };
+  const options = {
+    seed: 20260101,
+    requests: 20_000,
+    concurrency: 16,
+    timeoutMs: 10_000,
+    maxSeconds: 600,
+    only: null,
+    report: path.join(PROJECT_ROOT, "fuzz", "report.json"),
+    keepSite: false,
+  };
+  const numeric = {
+    "--seed": "seed",
+    "--requests": "requests",
+    "--concurrency": "concurrency",
+    "--timeout-ms": "timeoutMs",
+    "--max-seconds": "maxSeconds",
+    "--only": "only",
+  };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     if (flag === "--keep-site") options.keepSite = true;
     else if (flag === "--report") options.report = path.resolve(argv[++i]);
     else if (flag in numeric) {
       const value = Number(argv[++i]);
-      if (!Number.isInteger(value) || value < 0) throw new Error(`${flag} needs a non-negative integer, got ${argv[i]}`);
+      if (!Number.isInteger(value) || value < 0)
+        throw new Error(`${flag} needs a non-negative integer, got ${argv[i]}`);
       options[numeric[flag]] = value;
     } else throw new Error(`unknown option ${flag}`);
   }
@@ -69,9 +96,14 @@ async function main() {
     if (finished) return;
     finished = true;
     clearTimeout(watchdog);
-    recorder.serverLog = server.logLines.slice(0, 200).map((line) => (line.length > 500 ? `${line.slice(0, 500)}… (${line.length} chars)` : line));
+    recorder.serverLog = server.logLines
+      .slice(0, 200)
+      .map((line) => (line.length > 500 ? `${line.slice(0, 500)}… (${line.length} chars)` : line));
     const code = forcedCode ?? (recorder.checks.has("time-cap") ? 2 : recorder.failureCount() > 0 ? 1 : 0);
-    await writeFile(options.report, JSON.stringify(recorder.report({ durationMs: Date.now() - started, root }), null, 2));
+    await writeFile(
+      options.report,
+      JSON.stringify(recorder.report({ durationMs: Date.now() - started, root }), null, 2),
+    );
     process.stdout.write(recorder.summary({ durationMs: Date.now() - started, reportFile: options.report }));
     await stopServer(server).catch(() => undefined);
     if (!options.keepSite) await removeSite(root).catch(() => undefined);
@@ -104,7 +136,11 @@ async function main() {
       }
     };
     await Promise.all(Array.from({ length: options.concurrency }, worker));
-    if (next < indexes.length) recorder.fail({ check: serverExit === null ? "time-cap" : "server-died", detail: `stopped after ${next} of ${indexes.length} requests${serverExit === null ? "" : ` (server exit ${serverExit})`}` });
+    if (next < indexes.length)
+      recorder.fail({
+        check: serverExit === null ? "time-cap" : "server-died",
+        detail: `stopped after ${next} of ${indexes.length} requests${serverExit === null ? "" : ` (server exit ${serverExit})`}`,
+      });
 
     const explained = await explainServerErrors([...new Set(pendingServerErrors.map(({ plan }) => plan.index))], {
       seed: options.seed,
@@ -119,32 +155,63 @@ async function main() {
       const debug = explained.get(plan.index) ?? null;
       for (const failure of failures) {
         const check = isKirbyParity(debug) ? "5xx-kirby-parity" : "5xx";
-        recorder.fail({ check, detail: debug ? `${failure.detail.slice(0, 3)} ${debug.exception ?? ""}: ${debug.message} (${debug.file}:${debug.line})` : failure.detail, debug }, plan, result);
+        recorder.fail(
+          {
+            check,
+            detail: debug
+              ? `${failure.detail.slice(0, 3)} ${debug.exception ?? ""}: ${debug.message} (${debug.file}:${debug.line})`
+              : failure.detail,
+            debug,
+          },
+          plan,
+          result,
+        );
       }
     }
 
     if (serverExit === null && options.only === null) {
-      const slow = await slowloris({ port: server.port, admin: credentials["admin-session"], healthBudgetMs: HEALTH_BUDGET_MS });
-      recorder.slowloris = { health: slow.health, connections: slow.connections, stillOpenAfterHold: slow.stillOpenAfterHold };
+      const slow = await slowloris({
+        port: server.port,
+        admin: credentials["admin-session"],
+        healthBudgetMs: HEALTH_BUDGET_MS,
+      });
+      recorder.slowloris = {
+        health: slow.health,
+        connections: slow.connections,
+        stillOpenAfterHold: slow.stillOpenAfterHold,
+      };
       for (const failure of slow.failures) recorder.fail(failure);
     }
     recorder.memory = { beforeMb: memoryBefore, afterMb: await serverMemoryMb(server) };
     await finalChecks({ recorder, server, root, credentials, before, sessionsBefore, serverExit: () => serverExit });
   } catch (error) {
-    recorder.fail({ check: "fuzzer-error", detail: error instanceof Error ? (error.stack ?? error.message) : String(error) });
+    recorder.fail({
+      check: "fuzzer-error",
+      detail: error instanceof Error ? (error.stack ?? error.message) : String(error),
+    });
   }
   await finish();
 }
 
 async function finalChecks({ recorder, server, root, credentials, before, sessionsBefore, serverExit }) {
   if (serverExit() !== null) {
-    recorder.fail({ check: "server-died", detail: `exit ${serverExit()}; last log lines: ${server.logLines.slice(-10).join(" | ")}` });
+    recorder.fail({
+      check: "server-died",
+      detail: `exit ${serverExit()}; last log lines: ${server.logLines.slice(-10).join(" | ")}`,
+    });
     return;
   }
-  const health = await healthCheck(server.port, credentials["admin-session"]).catch((error) => ({ status: 0, elapsedMs: -1, error: String(error) }));
+  const health = await healthCheck(server.port, credentials["admin-session"]).catch((error) => ({
+    status: 0,
+    elapsedMs: -1,
+    error: String(error),
+  }));
   recorder.health = health;
   if (health.status !== 200 || health.elapsedMs > HEALTH_BUDGET_MS) {
-    recorder.fail({ check: "health", detail: `GET /api/site as admin after the fuzz: ${health.status} in ${health.elapsedMs} ms${health.error ? ` (${health.error})` : ""}` });
+    recorder.fail({
+      check: "health",
+      detail: `GET /api/site as admin after the fuzz: ${health.status} in ${health.elapsedMs} ms${health.error ? ` (${health.error})` : ""}`,
+    });
   }
   const changes = fingerprintChanges(before, await fingerprint(root));
   for (const change of changes) recorder.fail({ check: "content-changed", detail: `${change.change}: ${change.file}` });
@@ -152,9 +219,16 @@ async function finalChecks({ recorder, server, root, credentials, before, sessio
   const newSessions = [...(await sessionFiles(root))].filter((name) => !sessionsBefore.has(name));
   recorder.newSessionFiles = newSessions.length;
   // files behind a Set-Cookie were already counted per request; these are sessions written without telling anyone
-  const unexplained = newSessions.length - recorder.sessionsGrantedToCsrf - recorder.sessionsGrantedToSessionCallers - recorder.sessionsGrantedFlagged;
+  const unexplained =
+    newSessions.length -
+    recorder.sessionsGrantedToCsrf -
+    recorder.sessionsGrantedToSessionCallers -
+    recorder.sessionsGrantedFlagged;
   if (unexplained > 0) {
-    recorder.fail({ check: "silent-session-files", detail: `${newSessions.length} new session files, only ${newSessions.length - unexplained} announced by a Set-Cookie` });
+    recorder.fail({
+      check: "silent-session-files",
+      detail: `${newSessions.length} new session files, only ${newSessions.length - unexplained} announced by a Set-Cookie`,
+    });
   }
   const logs = server.logWatch;
   const logChecks = [
@@ -164,7 +238,12 @@ async function finalChecks({ recorder, server, root, credentials, before, sessio
   ];
   for (const [kind, check, what] of logChecks) {
     if (logs.counts[kind] === 0) continue;
-    recorder.fail({ check, detail: `${logs.counts[kind]} times ${what}; e.g. ${logs.examples[kind][0]}`, count: logs.counts[kind], examples: logs.examples[kind] });
+    recorder.fail({
+      check,
+      detail: `${logs.counts[kind]} times ${what}; e.g. ${logs.examples[kind][0]}`,
+      count: logs.counts[kind],
+      examples: logs.examples[kind],
+    });
   }
 }
 

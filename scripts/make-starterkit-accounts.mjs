@@ -10,8 +10,22 @@ import { fileURLToPath } from "node:url";
 const accountsRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "examples", "starterkit", "site", "accounts");
 
 const accounts = [
-  { id: "miraC001", email: "admin@example.com", language: "en", name: "Mira Castell", role: "admin", password: "sheaf-admin-2026" },
-  { id: "jonahO01", email: "editor@example.com", language: "en", name: "Jonah Okafor", role: "editor", password: "sheaf-editor-2026" },
+  {
+    id: "miraC001",
+    email: "admin@example.com",
+    language: "en",
+    name: "Mira Castell",
+    role: "admin",
+    password: "sheaf-admin-2026",
+  },
+  {
+    id: "jonahO01",
+    email: "editor@example.com",
+    language: "en",
+    name: "Jonah Okafor",
+    role: "editor",
+    password: "sheaf-editor-2026",
+  },
 ];
 
 function phpString(value) {

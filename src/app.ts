@@ -67,7 +67,8 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const options = loaded.options;
   const logger = input.logger ?? createLogger({ level: options.log.level, destination: input.log ?? "stdout" });
   const watchLog: WatchLog = (level, message, details) => logger[level](details ?? {}, message);
-  const watching: WatchSettings | null = input.watch === false ? null : { log: watchLog, reconcileSeconds: options.watch.reconcileSeconds };
+  const watching: WatchSettings | null =
+    input.watch === false ? null : { log: watchLog, reconcileSeconds: options.watch.reconcileSeconds };
 
   const data = await openSiteData({ root, options, watching, warn: (message) => logger.warn(message) });
   const secured = await openSecurity({ root, options, data, watching, logger, overrides: input });
@@ -86,8 +87,18 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     version: sheafVersion(),
     security: secured.security,
   };
-  const templates = await TemplateStore.open(path.join(root, "site", "templates"), { watch: watching !== null, ...(watching ? { watching } : {}) });
-  const server = buildServer({ services, authServices: secured.auth, router: new Router(apiRoutes), projectRoot: PROJECT_ROOT, logger, templates });
+  const templates = await TemplateStore.open(path.join(root, "site", "templates"), {
+    watch: watching !== null,
+    ...(watching ? { watching } : {}),
+  });
+  const server = buildServer({
+    services,
+    authServices: secured.auth,
+    router: new Router(apiRoutes),
+    projectRoot: PROJECT_ROOT,
+    logger,
+    templates,
+  });
   // debug output says where an error was thrown
   const releaseErrorStacks = options.debug ? captureErrorStacks() : null;
 

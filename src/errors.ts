@@ -21,7 +21,7 @@ export interface SheafErrorOptions {
 
 /** English messages of key-based errors (Kirby's interface translation `en`). */
 export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
-  "auth": "Unauthenticated",
+  auth: "Unauthenticated",
   "access.panel": "You are not allowed to access the panel",
   "access.login": "Invalid login",
   "access.code": "Invalid code",
@@ -76,13 +76,13 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   "file.notFound": 'The file "{filename}" cannot be found',
   "form.incomplete": "Please fix all form errors…",
   "content.lock.update": "The version is locked and cannot be updated",
-  "invalidArgument": "Invalid argument",
-  "permission": "You are not allowed to do this",
-  "notFound": "Not found",
-  "duplicate": "The entry exists",
-  "logic": "This task cannot be finished",
-  "errorPage": "Not found",
-  "general": "An unexpected error occurred",
+  invalidArgument: "Invalid argument",
+  permission: "You are not allowed to do this",
+  notFound: "Not found",
+  duplicate: "The entry exists",
+  logic: "This task cannot be finished",
+  errorPage: "Not found",
+  general: "An unexpected error occurred",
 };
 
 function fillTemplate(template: string, data: SheafErrorOptions["data"]): string {

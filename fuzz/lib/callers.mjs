@@ -23,7 +23,15 @@ export const CALLER_WEIGHTS = [
   [8, "forged-cookie"],
 ];
 
-const AUTHENTICATED = new Set(["admin-session", "editor-session", "admin-header-session", "admin-basic", "editor-basic", "admin-bearer", "editor-bearer"]);
+const AUTHENTICATED = new Set([
+  "admin-session",
+  "editor-session",
+  "admin-header-session",
+  "admin-basic",
+  "editor-basic",
+  "admin-bearer",
+  "editor-bearer",
+]);
 const SESSIONS = new Set(["admin-session", "editor-session", "admin-header-session"]);
 
 /** True for callers that present a valid identity (their writes reach the route's action). */
@@ -49,7 +57,12 @@ async function call(port, method, target, headers, body) {
   const payload = serialiseRequest({
     method,
     target,
-    headers: [["Host", `127.0.0.1:${port}`], ["Connection", "close"], ...headers, ...(body ? [["Content-Length", String(body.length)]] : [])],
+    headers: [
+      ["Host", `127.0.0.1:${port}`],
+      ["Connection", "close"],
+      ...headers,
+      ...(body ? [["Content-Length", String(body.length)]] : []),
+    ],
     body,
   });
   const result = await exchange({ port, payload, timeoutMs: 10_000 });
@@ -60,7 +73,10 @@ async function call(port, method, target, headers, body) {
 
 function sessionCookieOf(response) {
   const cookies = [].concat(response.headers["set-cookie"] ?? []);
-  const cookie = cookies.map((line) => line.split(";")[0]).filter((pair) => pair.startsWith("kirby_session=")).at(-1);
+  const cookie = cookies
+    .map((line) => line.split(";")[0])
+    .filter((pair) => pair.startsWith("kirby_session="))
+    .at(-1);
   if (!cookie) throw new Error(`no session cookie in answer ${response.status}`);
   return cookie;
 }
@@ -71,11 +87,25 @@ export async function logIn(port, account) {
   const csrf = JSON.parse(csrfAnswer.body.toString("utf8")).csrf;
   const preLogin = sessionCookieOf(csrfAnswer);
   const body = Buffer.from(JSON.stringify({ email: account.email, password: account.password, long: false }));
-  const loginAnswer = await call(port, "POST", "/api/auth/login", [["Cookie", preLogin], ["X-CSRF", csrf], ["Content-Type", "application/json"]], body);
-  if (loginAnswer.status !== 200) throw new Error(`login of ${account.email} answered ${loginAnswer.status}: ${loginAnswer.body}`);
+  const loginAnswer = await call(
+    port,
+    "POST",
+    "/api/auth/login",
+    [
+      ["Cookie", preLogin],
+      ["X-CSRF", csrf],
+      ["Content-Type", "application/json"],
+    ],
+    body,
+  );
+  if (loginAnswer.status !== 200)
+    throw new Error(`login of ${account.email} answered ${loginAnswer.status}: ${loginAnswer.body}`);
   const cookie = sessionCookieOf(loginAnswer);
   // the CSRF token belongs to the session data, which moves to the new token on login
-  const check = await call(port, "GET", "/api/auth", [["Cookie", cookie], ["X-CSRF", csrf]]);
+  const check = await call(port, "GET", "/api/auth", [
+    ["Cookie", cookie],
+    ["X-CSRF", csrf],
+  ]);
   if (check.status !== 200) throw new Error(`session of ${account.email} does not work: ${check.status} ${check.body}`);
   return { cookie, csrf };
 }
@@ -83,7 +113,17 @@ export async function logIn(port, account) {
 /** Creates an application password for a session's user (`scope`: "full" or "read"). */
 async function createToken(port, session, scope) {
   const body = Buffer.from(JSON.stringify({ name: `fuzz-${scope}`, scope }));
-  const answer = await call(port, "POST", "/api/account/tokens", [["Cookie", session.cookie], ["X-CSRF", session.csrf], ["Content-Type", "application/json"]], body);
+  const answer = await call(
+    port,
+    "POST",
+    "/api/account/tokens",
+    [
+      ["Cookie", session.cookie],
+      ["X-CSRF", session.csrf],
+      ["Content-Type", "application/json"],
+    ],
+    body,
+  );
   if (answer.status !== 200) throw new Error(`creating a ${scope} token answered ${answer.status}: ${answer.body}`);
   return JSON.parse(answer.body.toString("utf8")).data.token;
 }
@@ -113,6 +153,9 @@ export async function prepareCallers(port) {
 /** A session check used before and after the fuzz: GET /api/site as the admin session. */
 export async function healthCheck(port, admin) {
   const started = Date.now();
-  const response = await call(port, "GET", "/api/site", [["Cookie", admin.cookie], ["X-CSRF", admin.csrf]]);
+  const response = await call(port, "GET", "/api/site", [
+    ["Cookie", admin.cookie],
+    ["X-CSRF", admin.csrf],
+  ]);
   return { status: response.status, elapsedMs: Date.now() - started };
 }

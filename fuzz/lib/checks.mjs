@@ -24,11 +24,22 @@ export function checkExchange(plan, result, context) {
   const fail = (check, detail) => failures.push({ check, detail });
   const answered = result.responses.length >= plan.expected;
 
-  if (!answered && plan.expect === "answer" && result.outcome !== "timeout" && (plan.body?.length ?? 0) > LARGE_BODY_BYTES) {
+  if (
+    !answered &&
+    plan.expect === "answer" &&
+    result.outcome !== "timeout" &&
+    (plan.body?.length ?? 0) > LARGE_BODY_BYTES
+  ) {
     // the server answered (or gave up) before the whole body was sent, then closed: the client never sees the answer
-    fail("reset-during-upload", `${result.outcome}${result.error ? ` (${result.error})` : ""} while sending ${plan.body.length} bytes, after ${result.elapsedMs} ms`);
+    fail(
+      "reset-during-upload",
+      `${result.outcome}${result.error ? ` (${result.error})` : ""} while sending ${plan.body.length} bytes, after ${result.elapsedMs} ms`,
+    );
   } else if (!answered && plan.expect === "answer") {
-    fail("unanswered", `${result.outcome}${result.error ? ` (${result.error})` : ""} after ${result.elapsedMs} ms, ${result.responses.length}/${plan.expected} answers`);
+    fail(
+      "unanswered",
+      `${result.outcome}${result.error ? ` (${result.error})` : ""} after ${result.elapsedMs} ms, ${result.responses.length}/${plan.expected} answers`,
+    );
   }
   if (!answered && plan.expect === "answer-or-close" && result.outcome === "timeout") {
     fail("hang", `connection neither answered nor closed in ${result.elapsedMs} ms`);
@@ -45,15 +56,27 @@ export function checkExchange(plan, result, context) {
   for (const position of plan.mustNotSucceed ?? []) {
     const response = result.responses[position];
     if (response && response.status >= 200 && response.status < 300) {
-      fail("auth-bypass", `answer ${position + 1} of a pipeline without credentials, after a logged-in request on the same connection: ${response.status}`);
+      fail(
+        "auth-bypass",
+        `answer ${position + 1} of a pipeline without credentials, after a logged-in request on the same connection: ${response.status}`,
+      );
     }
   }
   const first = result.responses[0];
   if (first && plan.kind === "http") {
     const success = first.status >= 200 && first.status < 300;
-    if (success && plan.mustRefuse) fail("write-accepted", `${first.status} for ${plan.effectiveMethod} ${plan.route} (poison ${plan.poison ?? "none: not authenticated"})`);
-    if (success && plan.route !== "site-frontend" && plan.routeNeedsAuth && !isAuthenticated(plan.caller)) fail("auth-bypass", `${first.status} for ${plan.caller}`);
-    if (hasNoSession(plan.caller) && givesNewSession(first) && !isCsrfRequest(plan)) fail("anonymous-session", `Set-Cookie for ${plan.caller}: ${[].concat(first.headers["set-cookie"]).join(" | ").slice(0, 160)}`);
+    if (success && plan.mustRefuse)
+      fail(
+        "write-accepted",
+        `${first.status} for ${plan.effectiveMethod} ${plan.route} (poison ${plan.poison ?? "none: not authenticated"})`,
+      );
+    if (success && plan.route !== "site-frontend" && plan.routeNeedsAuth && !isAuthenticated(plan.caller))
+      fail("auth-bypass", `${first.status} for ${plan.caller}`);
+    if (hasNoSession(plan.caller) && givesNewSession(first) && !isCsrfRequest(plan))
+      fail(
+        "anonymous-session",
+        `Set-Cookie for ${plan.caller}: ${[].concat(first.headers["set-cookie"]).join(" | ").slice(0, 160)}`,
+      );
   }
   return failures;
 }
@@ -77,7 +100,9 @@ function checkEnvelope(response, fail) {
 
 /** A Set-Cookie that starts a session (not one that removes it). */
 export function givesNewSession(response) {
-  return [].concat(response.headers["set-cookie"] ?? []).some((line) => /^kirby_session=(?!deleted)[^;]+/.test(line) && !/max-age=0\b|max-age=-/i.test(line));
+  return []
+    .concat(response.headers["set-cookie"] ?? [])
+    .some((line) => /^kirby_session=(?!deleted)[^;]+/.test(line) && !/max-age=0\b|max-age=-/i.test(line));
 }
 
 /** Only `GET auth/csrf` may start a session for a caller without one (spec deviation a). */

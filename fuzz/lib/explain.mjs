@@ -49,7 +49,13 @@ function debugFieldsOf(response) {
   if (!response) return null;
   try {
     const body = JSON.parse(response.body.toString("utf8"));
-    return { status: response.status, message: body.message, exception: body.exception, file: body.file, line: body.line };
+    return {
+      status: response.status,
+      message: body.message,
+      exception: body.exception,
+      file: body.file,
+      line: body.line,
+    };
   } catch {
     return { status: response.status, message: response.body.toString("utf8").slice(0, 200) };
   }

@@ -16,26 +16,59 @@ export function framingCase(rng, context) {
     { label: "unknown-method", text: `FROB /api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}` },
     { label: "long-method", text: `${"G".repeat(5000)} /api/site HTTP/1.1${CRLF}${host}${CRLF}${CRLF}` },
     { label: "extra-token", text: `GET /api/site HTTP/1.1 extra${CRLF}${host}${CRLF}${CRLF}` },
-    { label: "leading-blank-lines", text: `${CRLF}${CRLF}GET /api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}` },
+    {
+      label: "leading-blank-lines",
+      text: `${CRLF}${CRLF}GET /api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}`,
+    },
     { label: "header-no-colon", text: `GET /api/site HTTP/1.1${CRLF}${host}${CRLF}X-Junk${CRLF}${CRLF}` },
     { label: "space-before-colon", text: `GET /api/site HTTP/1.1${CRLF}Host : x${CRLF}${CRLF}` },
     { label: "obs-fold", text: `GET /api/site HTTP/1.1${CRLF}${host}${CRLF}X-A: b${CRLF} folded${CRLF}${CRLF}` },
     { label: "bare-lf", text: `GET /api/site HTTP/1.1\n${host}\nConnection: close\n\n` },
     { label: "ctl-in-header", text: `GET /api/site HTTP/1.1${CRLF}${host}${CRLF}X-A: a\u0001\u0000b${CRLF}${CRLF}` },
-    { label: "huge-header", text: `GET /api/site HTTP/1.1${CRLF}${host}${CRLF}X-Big: ${"x".repeat(70000)}${CRLF}${CRLF}` },
+    {
+      label: "huge-header",
+      text: `GET /api/site HTTP/1.1${CRLF}${host}${CRLF}X-Big: ${"x".repeat(70000)}${CRLF}${CRLF}`,
+    },
     { label: "no-host-http11", text: `GET /api/site HTTP/1.1${CRLF}Connection: close${CRLF}${CRLF}` },
     { label: "http10", text: `GET /api/site HTTP/1.0${CRLF}${CRLF}` },
-    { label: "absolute-form", text: `GET http://evil.example/api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}` },
+    {
+      label: "absolute-form",
+      text: `GET http://evil.example/api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}`,
+    },
     { label: "asterisk-form", text: `OPTIONS * HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}` },
-    { label: "chunked-bad-size", text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}zz${CRLF}abc${CRLF}0${CRLF}${CRLF}` },
-    { label: "chunked-huge-size", text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}fffffffffffffffffff${CRLF}abc${CRLF}0${CRLF}${CRLF}` },
-    { label: "chunked-negative", text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}-1${CRLF}abc${CRLF}0${CRLF}${CRLF}` },
-    { label: "chunked-unterminated", text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}5${CRLF}{"a":${CRLF}`, halfClose: true },
-    { label: "chunked-long-extension", text: `${login}Transfer-Encoding: chunked${CRLF}Connection: close${CRLF}${CRLF}2;${"e".repeat(20000)}${CRLF}{}${CRLF}0${CRLF}${CRLF}` },
-    { label: "te-and-cl", text: `${login}Content-Length: 4${CRLF}Transfer-Encoding: chunked${CRLF}${CRLF}0${CRLF}${CRLF}GET /api/site HTTP/1.1${CRLF}${host}${CRLF}${CRLF}` },
+    {
+      label: "chunked-bad-size",
+      text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}zz${CRLF}abc${CRLF}0${CRLF}${CRLF}`,
+    },
+    {
+      label: "chunked-huge-size",
+      text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}fffffffffffffffffff${CRLF}abc${CRLF}0${CRLF}${CRLF}`,
+    },
+    {
+      label: "chunked-negative",
+      text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}-1${CRLF}abc${CRLF}0${CRLF}${CRLF}`,
+    },
+    {
+      label: "chunked-unterminated",
+      text: `${login}Transfer-Encoding: chunked${CRLF}${CRLF}5${CRLF}{"a":${CRLF}`,
+      halfClose: true,
+    },
+    {
+      label: "chunked-long-extension",
+      text: `${login}Transfer-Encoding: chunked${CRLF}Connection: close${CRLF}${CRLF}2;${"e".repeat(20000)}${CRLF}{}${CRLF}0${CRLF}${CRLF}`,
+    },
+    {
+      label: "te-and-cl",
+      text: `${login}Content-Length: 4${CRLF}Transfer-Encoding: chunked${CRLF}${CRLF}0${CRLF}${CRLF}GET /api/site HTTP/1.1${CRLF}${host}${CRLF}${CRLF}`,
+    },
     { label: "two-content-lengths", text: `${login}Content-Length: 2${CRLF}Content-Length: 5${CRLF}${CRLF}{}` },
     { label: "te-unknown", text: `${login}Transfer-Encoding: gzip, chunked, x${CRLF}${CRLF}0${CRLF}${CRLF}` },
-    { label: "split-bytes", pieces: splitEvery(`GET /api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}`, 7), gapMs: 5, mustAnswer: true },
+    {
+      label: "split-bytes",
+      pieces: splitEvery(`GET /api/site HTTP/1.1${CRLF}${host}${CRLF}Connection: close${CRLF}${CRLF}`, 7),
+      gapMs: 5,
+      mustAnswer: true,
+    },
   ];
   const chosen = rng.pick(cases);
   const pieces = chosen.pieces ?? [chosen.text];
@@ -79,7 +112,10 @@ function pipelined(rng, context) {
     const method = rng.chance(0.2) ? "HEAD" : "GET";
     headMethods.push(method === "HEAD");
     const target = mixed && i > 0 ? rng.pick(protectedTargets) : rng.pick(targets);
-    const credentials = mixed && i === 0 ? credentialHeaders(context.credentials[rng.pick(["admin-session", "admin-basic", "admin-bearer"])]) : "";
+    const credentials =
+      mixed && i === 0
+        ? credentialHeaders(context.credentials[rng.pick(["admin-session", "admin-basic", "admin-bearer"])])
+        : "";
     if (mixed && i > 0 && method === "GET") mustNotSucceed.push(i);
     text += `${method} ${target} HTTP/1.1${CRLF}Host: 127.0.0.1:${context.port}${CRLF}${credentials}${i === count - 1 ? `Connection: close${CRLF}` : ""}${CRLF}`;
   }

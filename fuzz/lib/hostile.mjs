@@ -52,7 +52,19 @@ function hostileStringJson(rng) {
 }
 
 function hostileNumberJson(rng) {
-  return rng.pick(["0", "-1", "1e308", "-1e308", "1e999", "-1e999", "9007199254740993", "123456789012345678901234567890", "0.1", "-0", "5e-324"]);
+  return rng.pick([
+    "0",
+    "-1",
+    "1e308",
+    "-1e308",
+    "1e999",
+    "-1e999",
+    "9007199254740993",
+    "123456789012345678901234567890",
+    "0.1",
+    "-0",
+    "5e-324",
+  ]);
 }
 
 /** Arrays or objects nested `depth` levels deep. */
@@ -103,15 +115,46 @@ export function nonScalarJson(rng) {
   ])();
 }
 
-const FIELD_NAMES = ["title", "slug", "status", "template", "email", "name", "role", "language", "password", "currentPassword", "content", "position", "long", "code", "scope", "expiresIn", "Title", "TITLE", "__proto__", "constructor", "prototype", "toString", "0", ""];
+const FIELD_NAMES = [
+  "title",
+  "slug",
+  "status",
+  "template",
+  "email",
+  "name",
+  "role",
+  "language",
+  "password",
+  "currentPassword",
+  "content",
+  "position",
+  "long",
+  "code",
+  "scope",
+  "expiresIn",
+  "Title",
+  "TITLE",
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "0",
+  "",
+];
 
 /** A JSON object with hostile values under field names the routes read (and some they do not). */
 export function hostileObjectJson(rng, depth = 0) {
-  const count = rng.weighted([[8, rng.int(1, 4)], [1, 100]]);
+  const count = rng.weighted([
+    [8, rng.int(1, 4)],
+    [1, 100],
+  ]);
   const entries = [];
   for (let i = 0; i < count; i++) {
     // many fields get small values, so one body stays around a megabyte at most
-    const value = count > 10 ? rng.pick(["null", "1e999", '"\\ud800"', "[]", JSON.stringify(rng.text(8))]) : hostileValueJson(rng, depth + 1);
+    const value =
+      count > 10
+        ? rng.pick(["null", "1e999", '"\\ud800"', "[]", JSON.stringify(rng.text(8))])
+        : hostileValueJson(rng, depth + 1);
     entries.push(`${JSON.stringify(count > 10 ? `field${i}` : rng.pick(FIELD_NAMES))}:${value}`);
   }
   return `{${entries.join(",")}}`;
@@ -120,7 +163,30 @@ export function hostileObjectJson(rng, depth = 0) {
 /** Request body text that is not JSON (for a non-form content type this must be refused). */
 export function invalidJsonBody(rng) {
   return rng.weighted([
-    [3, () => Buffer.from(rng.pick(["{", '{"a":', "[1,2", "{'a':1}", "nul", "tru", '{"a":1}garbage', '{"a":1,}', "[,]", "{\"a\"1}", "\u0000{}", "+1", "0x10", "NaN", '"unterminated']), "utf8")],
+    [
+      3,
+      () =>
+        Buffer.from(
+          rng.pick([
+            "{",
+            '{"a":',
+            "[1,2",
+            "{'a':1}",
+            "nul",
+            "tru",
+            '{"a":1}garbage',
+            '{"a":1,}',
+            "[,]",
+            '{"a"1}',
+            "\u0000{}",
+            "+1",
+            "0x10",
+            "NaN",
+            '"unterminated',
+          ]),
+          "utf8",
+        ),
+    ],
     [2, () => Buffer.from([0xc3, 0x28, 0xa0, 0xa1, 0xff, 0xfe, 0x7b])],
     [1, () => Buffer.from([0xff, 0xfe, 0x7b, 0x00, 0x7d, 0x00])],
     [1, () => Buffer.from("[".repeat(rng.pick([1000, 5000, 100000])), "utf8")],
@@ -135,7 +201,10 @@ export function invalidJsonBody(rng) {
  */
 function multipartBody(rng) {
   const boundary = rng.pick(["b", "----fuzz", "x".repeat(70), "--", 'q"uote', "é"]);
-  const count = rng.weighted([[8, rng.int(1, 5)], [1, 2000]]);
+  const count = rng.weighted([
+    [8, rng.int(1, 5)],
+    [1, 2000],
+  ]);
   const names = ["title", "slug", "__proto__", "constructor", "", 'a"b', "ñame", "email", "password", "x".repeat(1000)];
   let text = rng.chance(0.2) ? "preamble\r\n" : "";
   for (let i = 0; i < count; i++) {
@@ -145,7 +214,9 @@ function multipartBody(rng) {
     text += `--${boundary}\r\n${headers}${rng.pick(NASTY_STRINGS)}\r\n`;
   }
   if (rng.chance(0.8)) text += `--${boundary}--\r\n`;
-  const contentType = rng.chance(0.8) ? `multipart/form-data; boundary=${boundary}` : `multipart/form-data; boundary="${boundary}"`;
+  const contentType = rng.chance(0.8)
+    ? `multipart/form-data; boundary=${boundary}`
+    : `multipart/form-data; boundary="${boundary}"`;
   return { label: "multipart", body: Buffer.from(text, "utf8"), contentType };
 }
 
@@ -159,13 +230,37 @@ export function anyBody(rng) {
     [6, () => ({ label: "json-object", body: Buffer.from(hostileObjectJson(rng), "utf8") })],
     [3, () => ({ label: "json-value", body: Buffer.from(hostileValueJson(rng), "utf8") })],
     [2, () => ({ label: "invalid-json", body: invalidJsonBody(rng) })],
-    [1, () => ({ label: "form", body: Buffer.from(`title=${"%zz"}&slug[]=a&slug[x]=b&__proto__[a]=1&email=${encodeURIComponent(rng.pick(NASTY_STRINGS))}`, "latin1") })],
+    [
+      1,
+      () => ({
+        label: "form",
+        body: Buffer.from(
+          `title=${"%zz"}&slug[]=a&slug[x]=b&__proto__[a]=1&email=${encodeURIComponent(rng.pick(NASTY_STRINGS))}`,
+          "latin1",
+        ),
+      }),
+    ],
     [1, () => ({ label: "empty", body: Buffer.alloc(0) })],
   ])();
 }
 
-export const JSON_TYPES = ["application/json", "application/json; charset=UTF-8", "text/plain", "application/JSON", "application/json; charset=utf-16", "*/*", "application/json, text/html", "x".repeat(5000)];
-const FORM_TYPES = ["application/x-www-form-urlencoded", "multipart/form-data", "multipart/form-data; boundary=", `multipart/form-data; boundary=${"-".repeat(200)}`, 'multipart/form-data; boundary="a'];
+export const JSON_TYPES = [
+  "application/json",
+  "application/json; charset=UTF-8",
+  "text/plain",
+  "application/JSON",
+  "application/json; charset=utf-16",
+  "*/*",
+  "application/json, text/html",
+  "x".repeat(5000),
+];
+const FORM_TYPES = [
+  "application/x-www-form-urlencoded",
+  "multipart/form-data",
+  "multipart/form-data; boundary=",
+  `multipart/form-data; boundary=${"-".repeat(200)}`,
+  'multipart/form-data; boundary="a',
+];
 
 /** A Content-Type for a body: usually JSON, sometimes one that does not fit (form types only when `allowForm`). */
 export function contentTypeFor(rng, { allowForm }) {
@@ -179,12 +274,75 @@ export function contentTypeFor(rng, { allowForm }) {
 
 // ---- query strings --------------------------------------------------------------------------------------------
 
-const PROTOTYPE_KEYS = ["constructor", "constructor", "id,constructor", "__proto__", "toString", "valueOf", "hasOwnProperty", "__defineGetter__"];
-const QUERY_KEYS = ["limit", "page", "select", "view", "pretty", "csrf", "language", "query[limit]", "query[page]", "query[offset]", "query[paginate][limit]", "select[]", "select[children][]", "search", "q", "__proto__", "constructor", "__proto__[polluted]", "constructor[prototype][polluted]", "toString"];
-const QUERY_VALUES = ["-Infinity", "Infinity", "NaN", "1e308", "-1e308", "99999999999999999999999", "9007199254740993", "-1", "0", "", " 5", "0x10", "1e3", "1.5", "+2", "%00", "%zz", "%c3%28", "__proto__", "constructor", "toString", "compact", "panel", "any", "id,title,children,content", "children.children.children", "false", "%E2%80%AE", "🦄"];
+const PROTOTYPE_KEYS = [
+  "constructor",
+  "constructor",
+  "id,constructor",
+  "__proto__",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "__defineGetter__",
+];
+const QUERY_KEYS = [
+  "limit",
+  "page",
+  "select",
+  "view",
+  "pretty",
+  "csrf",
+  "language",
+  "query[limit]",
+  "query[page]",
+  "query[offset]",
+  "query[paginate][limit]",
+  "select[]",
+  "select[children][]",
+  "search",
+  "q",
+  "__proto__",
+  "constructor",
+  "__proto__[polluted]",
+  "constructor[prototype][polluted]",
+  "toString",
+];
+const QUERY_VALUES = [
+  "-Infinity",
+  "Infinity",
+  "NaN",
+  "1e308",
+  "-1e308",
+  "99999999999999999999999",
+  "9007199254740993",
+  "-1",
+  "0",
+  "",
+  " 5",
+  "0x10",
+  "1e3",
+  "1.5",
+  "+2",
+  "%00",
+  "%zz",
+  "%c3%28",
+  "__proto__",
+  "constructor",
+  "toString",
+  "compact",
+  "panel",
+  "any",
+  "id,title,children,content",
+  "children.children.children",
+  "false",
+  "%E2%80%AE",
+  "🦄",
+];
 
 export function hostileQuery(rng) {
-  const count = rng.weighted([[10, rng.int(1, 4)], [1, 100]]);
+  const count = rng.weighted([
+    [10, rng.int(1, 4)],
+    [1, 100],
+  ]);
   const pairs = [];
   for (let i = 0; i < count; i++) {
     const key = count > 10 ? `unknown${i}` : rng.pick(QUERY_KEYS);
@@ -238,7 +396,27 @@ export function mutatePath(rng, path) {
 }
 
 /** Request targets outside the API, for the site frontend. */
-export const SITE_TARGETS = ["/", "/notes", "/notes/first-note", "/about", "/%zz", "/%c3%28", "/../../etc/passwd", "/notes/%00", "/notes/..%2f..%2fsite", "/" + "s".repeat(9000), "/🦄", "/api", "/api/", "/api//", "/api/a:b", "/media/../content/site.txt", "/content/site.txt", "/site/accounts/admin001/.htpasswd", "/error"];
+export const SITE_TARGETS = [
+  "/",
+  "/notes",
+  "/notes/first-note",
+  "/about",
+  "/%zz",
+  "/%c3%28",
+  "/../../etc/passwd",
+  "/notes/%00",
+  "/notes/..%2f..%2fsite",
+  "/" + "s".repeat(9000),
+  "/🦄",
+  "/api",
+  "/api/",
+  "/api//",
+  "/api/a:b",
+  "/media/../content/site.txt",
+  "/content/site.txt",
+  "/site/accounts/admin001/.htpasswd",
+  "/error",
+];
 
 // ---- headers --------------------------------------------------------------------------------------------------
 
@@ -250,14 +428,40 @@ export function hostileHeaders(rng) {
     headers.push([name, value]);
     labels.push(`header:${label}`);
   };
-  if (rng.chance(0.15)) add("xff", "X-Forwarded-For", rng.pick(["1.2.3.4, garbage, ::ffff:1", "a".repeat(5000), "unknown", "127.0.0.1, 10.0.0.1", "::1", "[::1]:80", "999.999.999.999", ", , ,"]));
-  if (rng.chance(0.08)) add("x-forwarded-host", "X-Forwarded-Host", rng.pick(["evil.example", "ä.example", "a".repeat(3000), "localhost:0"]));
-  if (rng.chance(0.08)) add("x-forwarded-proto", "X-Forwarded-Proto", rng.pick(["https", "https, http", "javascript", ""]));
-  if (rng.chance(0.1)) add("override-junk", "X-HTTP-Method-Override", rng.pick(["DELET", "GET, DELETE", "", "x".repeat(5000), "PUT PATCH", "🦄", "delete-me"]));
+  if (rng.chance(0.15))
+    add(
+      "xff",
+      "X-Forwarded-For",
+      rng.pick([
+        "1.2.3.4, garbage, ::ffff:1",
+        "a".repeat(5000),
+        "unknown",
+        "127.0.0.1, 10.0.0.1",
+        "::1",
+        "[::1]:80",
+        "999.999.999.999",
+        ", , ,",
+      ]),
+    );
+  if (rng.chance(0.08))
+    add(
+      "x-forwarded-host",
+      "X-Forwarded-Host",
+      rng.pick(["evil.example", "ä.example", "a".repeat(3000), "localhost:0"]),
+    );
+  if (rng.chance(0.08))
+    add("x-forwarded-proto", "X-Forwarded-Proto", rng.pick(["https", "https, http", "javascript", ""]));
+  if (rng.chance(0.1))
+    add(
+      "override-junk",
+      "X-HTTP-Method-Override",
+      rng.pick(["DELET", "GET, DELETE", "", "x".repeat(5000), "PUT PATCH", "🦄", "delete-me"]),
+    );
   if (rng.chance(0.08)) add("origin", "Origin", rng.pick(["null", "http://evil.example", "file://", "a".repeat(2000)]));
   if (rng.chance(0.05)) add("expect", "Expect", rng.pick(["100-continue", "junk"]));
   if (rng.chance(0.05)) add("x-language", "X-Language", rng.pick(["../../etc", "de", "__proto__", "ää"]));
-  if (rng.chance(0.05)) add("accept-encoding", "Accept-Encoding", rng.pick(["gzip, deflate, br", "*;q=abc", "x".repeat(1000)]));
+  if (rng.chance(0.05))
+    add("accept-encoding", "Accept-Encoding", rng.pick(["gzip, deflate, br", "*;q=abc", "x".repeat(1000)]));
   if (rng.chance(0.04)) add("range", "Range", rng.pick(["bytes=0-1", "bytes=-1", "bytes=999999999999-"]));
   if (rng.chance(0.04)) add("many-headers", "X-Many", "1");
   if (labels.includes("header:many-headers")) for (let i = 0; i < 200; i++) headers.push([`X-Extra-${i}`, String(i)]);
@@ -281,7 +485,16 @@ export function hostileHost(rng, port) {
 /** Authorization values that must not authenticate anybody. */
 export function brokenAuthorization(rng, kind) {
   if (kind === "broken-bearer") {
-    return rng.pick(["Bearer", "Bearer ", `Bearer ${"t".repeat(5000)}`, "Bearer ../../etc/passwd", "Bearer 0000000000000000", "Bearer %00", "Session junk", "Bearer a.b.c"]);
+    return rng.pick([
+      "Bearer",
+      "Bearer ",
+      `Bearer ${"t".repeat(5000)}`,
+      "Bearer ../../etc/passwd",
+      "Bearer 0000000000000000",
+      "Bearer %00",
+      "Session junk",
+      "Bearer a.b.c",
+    ]);
   }
   const b64 = (text) => Buffer.from(text, "utf8").toString("base64");
   return rng.pick([

@@ -58,7 +58,8 @@ const SESSION_ENDING = new Set(["POST auth/logout"]);
 
 function stringArgumentsOf(pattern, method) {
   if (method === "POST" && pattern === "users") return STRING_ARGUMENTS.users;
-  for (const [suffix, fields] of Object.entries(STRING_ARGUMENTS)) if (suffix.startsWith("/") && pattern.endsWith(suffix)) return fields;
+  for (const [suffix, fields] of Object.entries(STRING_ARGUMENTS))
+    if (suffix.startsWith("/") && pattern.endsWith(suffix)) return fields;
   return pattern === "site/title" ? STRING_ARGUMENTS["site/title"] : null;
 }
 
@@ -95,7 +96,9 @@ export function planRequest(index, context) {
   ]);
   if (kind === "framing") return { index, ...framingCase(rng, context) };
   const caller = rng.weighted(CALLER_WEIGHTS);
-  return finishPlan(kind === "site" ? planSiteRequest(index, rng, caller, context) : planApiRequest(index, rng, caller, context));
+  return finishPlan(
+    kind === "site" ? planSiteRequest(index, rng, caller, context) : planApiRequest(index, rng, caller, context),
+  );
 }
 
 function planSiteRequest(index, rng, caller, context) {
@@ -163,7 +166,8 @@ function planApiRequest(index, rng, initialCaller, context) {
     poison = options.length ? rng.pick(options) : "invalid-json";
   }
   // without a poison that works on a GET, send the write with its own method
-  const method = poison === "invalid-json" || poison === "non-string" ? (bodyRead ? wireMethod : effectiveMethod) : wireMethod;
+  const method =
+    poison === "invalid-json" || poison === "non-string" ? (bodyRead ? wireMethod : effectiveMethod) : wireMethod;
 
   const plan = basePlan(index, caller, method, route.pattern);
   plan.effectiveMethod = effectiveMethod;
@@ -171,11 +175,16 @@ function planApiRequest(index, rng, initialCaller, context) {
   plan.mustRefuse = needsPoison || (write && !reachesAction);
   plan.routeNeedsAuth = route.auth;
   if (method !== effectiveMethod) {
-    plan.headers.push(["X-HTTP-Method-Override", rng.pick([effectiveMethod, effectiveMethod.toLowerCase(), ` ${effectiveMethod} `])]);
+    plan.headers.push([
+      "X-HTTP-Method-Override",
+      rng.pick([effectiveMethod, effectiveMethod.toLowerCase(), ` ${effectiveMethod} `]),
+    ]);
     plan.labels.push("override");
   }
 
-  const ids = kinds.map((kind) => (poison === "missing-target" || rng.chance(0.25) ? missingId(rng) : rng.pick(EXISTING_IDS[kind] ?? ["x"])));
+  const ids = kinds.map((kind) =>
+    poison === "missing-target" || rng.chance(0.25) ? missingId(rng) : rng.pick(EXISTING_IDS[kind] ?? ["x"]),
+  );
   let path = fillPattern(route.pattern, ids);
   if (rng.chance(0.3)) {
     const mutated = mutatePath(rng, path);
@@ -184,26 +193,37 @@ function planApiRequest(index, rng, initialCaller, context) {
   }
   const query = rng.chance(write ? 0.3 : 0.6) ? `?${hostileQuery(rng)}` : "";
   if (query) plan.labels.push("query");
-  plan.target = Buffer.isBuffer(path) ? Buffer.concat([Buffer.from("/api/"), path, Buffer.from(query)]) : `/api/${path}${query}`;
+  plan.target = Buffer.isBuffer(path)
+    ? Buffer.concat([Buffer.from("/api/"), path, Buffer.from(query)])
+    : `/api/${path}${query}`;
 
   // Node's parser refuses raw non-ASCII bytes in the request line (400, then closes)
   if (Buffer.isBuffer(path)) plan.expect = "answer-or-close";
 
   addCommonHeaders(rng, plan, context, { csrf: poison !== "csrf" });
   if (poison === "csrf") plan.labels.push(rng.chance(0.5) ? "csrf:missing" : "csrf:wrong");
-  if (plan.labels.includes("csrf:wrong")) plan.headers.push(["X-CSRF", rng.pick(["0".repeat(64), "x", "", "a".repeat(5000)])]);
+  if (plan.labels.includes("csrf:wrong"))
+    plan.headers.push(["X-CSRF", rng.pick(["0".repeat(64), "x", "", "a".repeat(5000)])]);
 
   if (method === "HEAD" || method === "GET") {
     if (rng.chance(0.05)) setBody(plan, anyBody(rng), "application/json");
     return plan;
   }
   if (poison === "invalid-json") {
-    setBody(plan, { label: "invalid-json", body: invalidJsonBody(rng) }, contentTypeFor(rng, { allowForm: false }) ?? "application/json");
+    setBody(
+      plan,
+      { label: "invalid-json", body: invalidJsonBody(rng) },
+      contentTypeFor(rng, { allowForm: false }) ?? "application/json",
+    );
   } else if (poison === "non-string") {
     // the poisoned fields come last: with duplicate keys, JSON's last value wins
     const extra = hostileObjectJson(rng).slice(1, -1);
     const fields = stringArguments.map((field) => `${JSON.stringify(field)}:${nonScalarJson(rng)}`);
-    setBody(plan, { label: "non-string", body: Buffer.from(`{${[extra, ...fields].filter(Boolean).join(",")}}`) }, "application/json");
+    setBody(
+      plan,
+      { label: "non-string", body: Buffer.from(`{${[extra, ...fields].filter(Boolean).join(",")}}`) },
+      "application/json",
+    );
   } else {
     setBody(plan, anyBody(rng), contentTypeFor(rng, { allowForm: true }));
   }
@@ -216,7 +236,9 @@ const MAX_HEAD_BYTES = 16 * 1024;
 
 export function finishPlan(plan) {
   if (plan.kind !== "http") return plan;
-  const headBytes = (Buffer.isBuffer(plan.target) ? plan.target.length : Buffer.byteLength(plan.target)) + plan.headers.reduce((sum, [name, value]) => sum + name.length + Buffer.byteLength(String(value)) + 4, 0);
+  const headBytes =
+    (Buffer.isBuffer(plan.target) ? plan.target.length : Buffer.byteLength(plan.target)) +
+    plan.headers.reduce((sum, [name, value]) => sum + name.length + Buffer.byteLength(String(value)) + 4, 0);
   if (headBytes > MAX_HEAD_BYTES - 512) plan.expect = "answer-or-close";
   return plan;
 }
@@ -239,7 +261,12 @@ function maybeLieAboutLength(rng, plan) {
   const bodyDependent = plan.poison === "invalid-json" || plan.poison === "non-string";
   const lie = rng.pick(bodyDependent ? ["longer", "malformed"] : ["longer", "shorter", "malformed"]);
   plan.labels.push(`content-length:${lie}`);
-  plan.contentLength = lie === "longer" ? String(plan.body.length + rng.int(1, 1000)) : lie === "shorter" ? String(Math.max(0, plan.body.length - rng.int(1, 10))) : rng.pick(["-1", "abc", "1e3", " 12", "0x10"]);
+  plan.contentLength =
+    lie === "longer"
+      ? String(plan.body.length + rng.int(1, 1000))
+      : lie === "shorter"
+        ? String(Math.max(0, plan.body.length - rng.int(1, 10)))
+        : rng.pick(["-1", "abc", "1e3", " 12", "0x10"]);
   plan.expect = "answer-or-close";
   // the server may wait for bytes that never come: end the upload so it sees the end of the stream
   plan.halfClose = lie !== "shorter";
@@ -253,7 +280,9 @@ function addCommonHeaders(rng, plan, context, { csrf }) {
 
   const credentials = context.credentials[plan.caller];
   if (isSessionCaller(plan.caller)) {
-    plan.headers.push(credentials.cookie ? ["Cookie", credentials.cookie] : ["Authorization", credentials.authorization]);
+    plan.headers.push(
+      credentials.cookie ? ["Cookie", credentials.cookie] : ["Authorization", credentials.authorization],
+    );
     if (csrf) plan.headers.push(["X-CSRF", credentials.csrf]);
   } else if (credentials?.authorization) {
     plan.headers.push(["Authorization", credentials.authorization]);
@@ -270,6 +299,9 @@ function addCommonHeaders(rng, plan, context, { csrf }) {
   plan.labels.push(...extra.labels);
   // a valid override in the junk list would change the route: leave junk overrides out of writes' plans
   if (extra.labels.includes("header:override-junk") && plan.labels.includes("override")) {
-    plan.headers = plan.headers.filter(([name], position, all) => name !== "X-HTTP-Method-Override" || all.findIndex(([other]) => other === name) === position);
+    plan.headers = plan.headers.filter(
+      ([name], position, all) =>
+        name !== "X-HTTP-Method-Override" || all.findIndex(([other]) => other === name) === position,
+    );
   }
 }

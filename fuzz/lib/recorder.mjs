@@ -36,7 +36,10 @@ function reproducer(plan, result, failure, seed) {
     headers: plan.headers?.map(([name, value]) => [name, printable(value)]),
     bodyPrefix: plan.body ? printable(plan.body.subarray(0, 512)) : null,
     // poisoned fields come last in a body, so its end is kept too
-    bodySuffix: plan.body && plan.body.length > 512 ? printable(plan.body.subarray(Math.max(512, plan.body.length - 256))) : undefined,
+    bodySuffix:
+      plan.body && plan.body.length > 512
+        ? printable(plan.body.subarray(Math.max(512, plan.body.length - 256)))
+        : undefined,
     bodyBytes: plan.body ? plan.body.length : 0,
     rawPrefix: plan.payload ? plan.payload.map((piece) => printable(piece.subarray(0, 512))) : undefined,
     labels: plan.labels,
@@ -51,13 +54,21 @@ function reproducer(plan, result, failure, seed) {
 /** An exception message without the request's values, so one bug makes one group. */
 function messageShape(message) {
   const firstLine = String(message).split("\n")[0] ?? "";
-  return firstLine.replace(/"[^"]*"/g, '"…"').replace(/: .*$/, ": …").slice(0, 100);
+  return firstLine
+    .replace(/"[^"]*"/g, '"…"')
+    .replace(/: .*$/, ": …")
+    .slice(0, 100);
 }
 
 function signatureOf(plan, result, failure) {
   const first = result?.responses[0];
   const outcome = first ? String(first.status) : (result?.outcome ?? "-");
-  const leakKind = failure.check === "leak" ? ` ${failure.detail.split(":")[0]}` : failure.debug?.message ? ` ${messageShape(failure.debug.message)}` : "";
+  const leakKind =
+    failure.check === "leak"
+      ? ` ${failure.detail.split(":")[0]}`
+      : failure.debug?.message
+        ? ` ${messageShape(failure.debug.message)}`
+        : "";
   return `${failure.check}${leakKind} | ${plan?.effectiveMethod ?? "-"} ${plan?.route ?? "-"} | ${outcome}`;
 }
 
@@ -84,7 +95,13 @@ export class Recorder {
 
   noteLatency(plan, result) {
     if (this.slowest.length >= SLOWEST_KEPT && result.elapsedMs <= this.slowest.at(-1).elapsedMs) return;
-    this.slowest.push({ elapsedMs: result.elapsedMs, index: plan.index, route: `${plan.effectiveMethod} ${plan.route}`, outcome: result.outcome, labels: plan.labels });
+    this.slowest.push({
+      elapsedMs: result.elapsedMs,
+      index: plan.index,
+      route: `${plan.effectiveMethod} ${plan.route}`,
+      outcome: result.outcome,
+      labels: plan.labels,
+    });
     this.slowest.sort((a, b) => b.elapsedMs - a.elapsedMs);
     this.slowest.length = Math.min(this.slowest.length, SLOWEST_KEPT);
   }
@@ -108,7 +125,9 @@ export class Recorder {
   fail(failure, plan = null, result = null) {
     bump(this.checks, failure.check);
     const signature = plan ? signatureOf(plan, result, failure) : `${failure.check} | run`;
-    const entry = plan ? reproducer(plan, result, failure, this.options.seed) : { check: failure.check, detail: failure.detail, ...(failure.examples ? { examples: failure.examples } : {}) };
+    const entry = plan
+      ? reproducer(plan, result, failure, this.options.seed)
+      : { check: failure.check, detail: failure.detail, ...(failure.examples ? { examples: failure.examples } : {}) };
     const group = this.groups.get(signature) ?? { signature, check: failure.check, count: 0, examples: [] };
     group.count++;
     if (group.examples.length < EXAMPLES_PER_GROUP) group.examples.push(entry);
@@ -150,29 +169,57 @@ export class Recorder {
 
   summary({ durationMs, reportFile }) {
     const lines = [];
-    lines.push(`Sheaf fuzz: seed ${this.options.seed}, ${this.requests} requests, concurrency ${this.options.concurrency}, ${(durationMs / 1000).toFixed(1)} s`);
-    lines.push(`statuses: ${sorted(this.statuses).map(([status, count]) => `${status}=${count}`).join("  ")}`);
-    lines.push(`callers:  ${sorted(this.callers).map(([caller, count]) => `${caller}=${count}`).join("  ")}`);
-    if (this.slowloris) lines.push(`slowloris: GET /api/site answered ${this.slowloris.health.status} in ${this.slowloris.health.elapsedMs} ms with ${this.slowloris.connections} slow connections open`);
+    lines.push(
+      `Sheaf fuzz: seed ${this.options.seed}, ${this.requests} requests, concurrency ${this.options.concurrency}, ${(durationMs / 1000).toFixed(1)} s`,
+    );
+    lines.push(
+      `statuses: ${sorted(this.statuses)
+        .map(([status, count]) => `${status}=${count}`)
+        .join("  ")}`,
+    );
+    lines.push(
+      `callers:  ${sorted(this.callers)
+        .map(([caller, count]) => `${caller}=${count}`)
+        .join("  ")}`,
+    );
+    if (this.slowloris)
+      lines.push(
+        `slowloris: GET /api/site answered ${this.slowloris.health.status} in ${this.slowloris.health.elapsedMs} ms with ${this.slowloris.connections} slow connections open`,
+      );
     if (this.health) lines.push(`final health: ${this.health.status} in ${this.health.elapsedMs} ms`);
     const slowest = this.slowest[0];
-    if (slowest) lines.push(`slowest request: #${slowest.index} ${slowest.route} ${slowest.elapsedMs} ms (${slowest.outcome})`);
-    if (this.memory) lines.push(`server memory (RSS): ${this.memory.beforeMb} MB before, ${this.memory.afterMb} MB after`);
+    if (slowest)
+      lines.push(`slowest request: #${slowest.index} ${slowest.route} ${slowest.elapsedMs} ms (${slowest.outcome})`);
+    if (this.memory)
+      lines.push(`server memory (RSS): ${this.memory.beforeMb} MB before, ${this.memory.afterMb} MB after`);
     lines.push(this.failureCount() === 0 ? "no failures" : `FAILURES: ${this.failureCount()}`);
     if (this.checks.size > 0) {
-      lines.push(`checks: ${sorted(this.checks).map(([check, count]) => `${check}=${count}${NOT_FAILURES.has(check) ? " (not a failure)" : ""}`).join("  ")}`);
+      lines.push(
+        `checks: ${sorted(this.checks)
+          .map(([check, count]) => `${check}=${count}${NOT_FAILURES.has(check) ? " (not a failure)" : ""}`)
+          .join("  ")}`,
+      );
       const exceptions = new Map();
       for (const group of this.groups.values()) {
         if (group.check !== "5xx") continue;
         const shape = messageShape(group.examples[0]?.debug?.message ?? "(no debug message)");
         exceptions.set(shape, (exceptions.get(shape) ?? 0) + group.count);
       }
-      if (exceptions.size) lines.push(`5xx by exception: ${sorted(exceptions).map(([shape, count]) => `${count}× ${shape}`).join("  |  ")}`);
-      const failuresFirst = [...this.groups.values()].sort((a, b) => Number(NOT_FAILURES.has(a.check)) - Number(NOT_FAILURES.has(b.check)) || b.count - a.count);
+      if (exceptions.size)
+        lines.push(
+          `5xx by exception: ${sorted(exceptions)
+            .map(([shape, count]) => `${count}× ${shape}`)
+            .join("  |  ")}`,
+        );
+      const failuresFirst = [...this.groups.values()].sort(
+        (a, b) => Number(NOT_FAILURES.has(a.check)) - Number(NOT_FAILURES.has(b.check)) || b.count - a.count,
+      );
       for (const group of failuresFirst.slice(0, 40)) {
         const example = group.examples[0];
         lines.push(`  ${String(group.count).padStart(6)}  ${group.signature}`);
-        lines.push(`          e.g. ${example.index !== undefined ? `#${example.index} ` : ""}${example.detail.slice(0, 160).replace(/\s+/g, " ")}`);
+        lines.push(
+          `          e.g. ${example.index !== undefined ? `#${example.index} ` : ""}${example.detail.slice(0, 160).replace(/\s+/g, " ")}`,
+        );
       }
       if (this.groups.size > 40) lines.push(`  … ${this.groups.size - 40} more groups in the report`);
     }

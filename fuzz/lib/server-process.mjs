@@ -18,6 +18,10 @@ const sheaf = await createSheaf({
 const url = await sheaf.listen(0, "127.0.0.1");
 process.stdout.write(`listening ${new URL(url).port}\n`);
 
-const stop = () => sheaf.close().then(() => process.exit(0), () => process.exit(1));
+const stop = () =>
+  sheaf.close().then(
+    () => process.exit(0),
+    () => process.exit(1),
+  );
 process.once("SIGTERM", stop);
 process.once("SIGINT", stop);

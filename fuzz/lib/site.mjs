@@ -57,7 +57,11 @@ export async function fingerprint(root) {
   for (const top of ["content", "site"]) {
     for (const relative of await listFiles(path.join(root, top), top)) {
       if (VOLATILE.some((pattern) => pattern.test(relative))) continue;
-      const hash = relative.endsWith("/") ? "dir" : createHash("sha256").update(await comparableContent(root, relative)).digest("hex");
+      const hash = relative.endsWith("/")
+        ? "dir"
+        : createHash("sha256")
+            .update(await comparableContent(root, relative))
+            .digest("hex");
       result.set(relative, hash);
     }
   }
@@ -111,7 +115,9 @@ class LogWatch {
  */
 export function startServer(root, configOverrides, { startupTimeoutMs = 20_000 } = {}) {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SERVER_ENTRY, root, JSON.stringify(configOverrides)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [SERVER_ENTRY, root, JSON.stringify(configOverrides)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const logLines = [];
     const logWatch = new LogWatch();
     let stdout = "";

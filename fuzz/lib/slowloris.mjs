@@ -4,7 +4,14 @@
 import net from "node:net";
 import { healthCheck } from "./callers.mjs";
 
-export async function slowloris({ port, admin, connections = 64, holdMs = 3000, lineEveryMs = 250, healthBudgetMs = 2000 }) {
+export async function slowloris({
+  port,
+  admin,
+  connections = 64,
+  holdMs = 3000,
+  lineEveryMs = 250,
+  healthBudgetMs = 2000,
+}) {
   const sockets = [];
   let closedByServer = 0;
   for (let i = 0; i < connections; i++) {
@@ -15,7 +22,8 @@ export async function slowloris({ port, admin, connections = 64, holdMs = 3000, 
     sockets.push(socket);
   }
   const dribble = setInterval(() => {
-    for (const socket of sockets) if (!socket.destroyed) socket.write(`X-Slow-${Date.now() % 1000}: ${"s".repeat(10)}\r\n`);
+    for (const socket of sockets)
+      if (!socket.destroyed) socket.write(`X-Slow-${Date.now() % 1000}: ${"s".repeat(10)}\r\n`);
   }, lineEveryMs);
   await new Promise((resolve) => setTimeout(resolve, holdMs / 3));
   const health = await healthCheck(port, admin).catch((error) => ({ status: 0, elapsedMs: -1, error: String(error) }));
@@ -25,7 +33,16 @@ export async function slowloris({ port, admin, connections = 64, holdMs = 3000, 
   for (const socket of sockets) socket.destroy();
   const failures = [];
   if (health.status !== 200 || health.elapsedMs > healthBudgetMs) {
-    failures.push({ check: "slowloris", detail: `with ${connections} slow connections open, GET /api/site answered ${health.status} in ${health.elapsedMs} ms${health.error ? ` (${health.error})` : ""}` });
+    failures.push({
+      check: "slowloris",
+      detail: `with ${connections} slow connections open, GET /api/site answered ${health.status} in ${health.elapsedMs} ms${health.error ? ` (${health.error})` : ""}`,
+    });
   }
-  return { failures, health, connections, stillOpenAfterHold: stillOpen, closedByServer: Math.min(closedByServer, connections - stillOpen) };
+  return {
+    failures,
+    health,
+    connections,
+    stillOpenAfterHold: stillOpen,
+    closedByServer: Math.min(closedByServer, connections - stillOpen),
+  };
 }

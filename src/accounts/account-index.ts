@@ -294,7 +294,8 @@ class LiveAccountIndex implements AccountIndex {
       dir: this.root,
       name: "accounts",
       include: isAccountPath,
-      reload: (changes) => this.enqueue(changes === null ? () => this.readAll() : () => this.readSome(accountIdsOf(changes))),
+      reload: (changes) =>
+        this.enqueue(changes === null ? () => this.readAll() : () => this.readSome(accountIdsOf(changes))),
     });
   }
 }

@@ -81,11 +81,18 @@ function contentKey(key: string): string {
 
 /** The text of `user.txt` for these fields, without any credential key. */
 export function userContentText(fields: Readonly<Record<string, unknown>>): string {
-  return serializeTxt(Object.fromEntries(Object.entries(fields).filter(([key]) => !CREDENTIAL_KEYS.has(contentKey(key)))));
+  return serializeTxt(
+    Object.fromEntries(Object.entries(fields).filter(([key]) => !CREDENTIAL_KEYS.has(contentKey(key)))),
+  );
 }
 
 function credentialsText(account: NewAccount): string {
-  return serializePhpArrayFile({ email: account.email, language: account.language, name: account.name, role: account.role });
+  return serializePhpArrayFile({
+    email: account.email,
+    language: account.language,
+    name: account.name,
+    role: account.role,
+  });
 }
 
 /**
@@ -101,7 +108,11 @@ export async function writeNewAccount(accountsDir: string, id: string, account: 
   const staging = path.join(accountsDir, `${STAGING_PREFIX}${randomSuffix()}`);
   await mkdir(staging, { mode: 0o755 });
   try {
-    await writeFileAtomic(path.join(staging, ".htpasswd"), serializeHtpasswd({ hash: account.passwordHash, secrets: {} }), 0o600);
+    await writeFileAtomic(
+      path.join(staging, ".htpasswd"),
+      serializeHtpasswd({ hash: account.passwordHash, secrets: {} }),
+      0o600,
+    );
     await writeFileAtomic(path.join(staging, "user.txt"), userContentText(account.content ?? {}));
     await writeFileAtomic(path.join(staging, "index.php"), credentialsText(account));
     if (await exists(dir)) throw new DuplicateError({ message: "A user with this id exists" });
@@ -180,7 +191,8 @@ export async function sweepAccountLeftovers(accountsDir: string, now = Date.now(
       await rm(full, { recursive: true, force: true }).catch(() => undefined);
     } else if (name.startsWith(STAGING_PREFIX)) {
       const info = await stat(full).catch(() => null);
-      if (info && now - info.mtimeMs > STALE_STAGING_MS) await rm(full, { recursive: true, force: true }).catch(() => undefined);
+      if (info && now - info.mtimeMs > STALE_STAGING_MS)
+        await rm(full, { recursive: true, force: true }).catch(() => undefined);
     }
   }
 }

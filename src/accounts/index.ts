@@ -15,4 +15,10 @@ export {
 } from "./permissions.js";
 export { parsePhpArrayFile, serializePhpArrayFile, type PhpScalar, type PhpValue } from "./php-array.js";
 export { buildRoles, NOBODY_ROLE } from "./roles.js";
-export { generateUserId, writeNewAccount, writePasswordHash, RESERVED_USER_IDS, type NewAccount } from "./account-writer.js";
+export {
+  generateUserId,
+  writeNewAccount,
+  writePasswordHash,
+  RESERVED_USER_IDS,
+  type NewAccount,
+} from "./account-writer.js";

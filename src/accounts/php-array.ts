@@ -188,7 +188,15 @@ class PhpArrayReader {
   private decodeEscape(index: number): [string, number] {
     const rest = this.text.slice(index + 1);
     const simple: Record<string, string> = {
-      n: "\n", t: "\t", r: "\r", v: "\v", e: "\x1b", f: "\f", "\\": "\\", $: "$", '"': '"',
+      n: "\n",
+      t: "\t",
+      r: "\r",
+      v: "\v",
+      e: "\x1b",
+      f: "\f",
+      "\\": "\\",
+      $: "$",
+      '"': '"',
     };
     const first = rest[0] ?? "";
     const mapped = simple[first];
@@ -212,8 +220,10 @@ class PhpArrayReader {
   }
 
   private readNumber(): number {
-    const match = /^([-+]?)(0[xX][0-9A-Fa-f_]+|0[bB][01_]+|0[oO][0-7_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?)/
-      .exec(this.text.slice(this.position));
+    const match =
+      /^([-+]?)(0[xX][0-9A-Fa-f_]+|0[bB][01_]+|0[oO][0-7_]+|(?:[0-9][0-9_]*)?\.?[0-9_]*(?:[eE][-+]?[0-9_]+)?)/.exec(
+        this.text.slice(this.position),
+      );
     const literal = match?.[2]?.replace(/_/g, "") ?? "";
     if (match === null || !/[0-9]/.test(literal)) this.fail(`unexpected ${this.describeCurrent()}`);
     const sign = match[1] === "-" ? -1 : 1;

@@ -1,7 +1,6 @@
 /** Users and roles as Sheaf holds them in memory. */
 
-export type PermissionCategory =
-  | "access" | "files" | "languages" | "pages" | "site" | "users" | "user";
+export type PermissionCategory = "access" | "files" | "languages" | "pages" | "site" | "users" | "user";
 
 /** Fully normalised permission map: every category and action present, booleans only. */
 export type PermissionMap = Record<string, Record<string, boolean>>;

@@ -19,7 +19,10 @@ export interface SecurityServices extends Pick<AuthServices, "sessions" | "passw
    * Ends a user's sessions (except the acting one), revokes their application passwords and forgets cached
    * Basic-auth checks: after a password change, a role change or a deletion nothing issued before keeps working.
    */
-  revokeUserAccess(userId: string, options?: { exceptStoreKey?: string }): Promise<{ sessions: number; tokens: number }>;
+  revokeUserAccess(
+    userId: string,
+    options?: { exceptStoreKey?: string },
+  ): Promise<{ sessions: number; tokens: number }>;
 }
 
 /** Everything the API reads: the site's indexes and settings. Built once by `app.ts`. */
@@ -79,7 +82,8 @@ export class Params {
     const list: string[] = [];
     for (const [key, value] of Object.entries(this.values)) {
       // PHP reads `limit[` without a closing bracket as the plain name `limit_`
-      if (key.slice(0, prefix.length).toLowerCase() === prefix && key.includes("]", prefix.length)) list.push(String(value));
+      if (key.slice(0, prefix.length).toLowerCase() === prefix && key.includes("]", prefix.length))
+        list.push(String(value));
     }
     return list.length ? list : this.string(name);
   }
@@ -94,7 +98,9 @@ export class Params {
     if (value === undefined || value === null) return undefined;
     if (typeof value === "string") return value;
     if (typeof value === "number" || typeof value === "boolean") return String(value);
-    throw new InvalidArgumentError({ message: `The "${shortName(name)}" field must be text, not ${Array.isArray(value) ? "a list" : "an object"}` });
+    throw new InvalidArgumentError({
+      message: `The "${shortName(name)}" field must be text, not ${Array.isArray(value) ? "a list" : "an object"}`,
+    });
   }
 }
 

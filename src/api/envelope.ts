@@ -2,7 +2,14 @@ import { SheafError, UnexpectedError } from "../errors.js";
 import type { ViewContext } from "./context.js";
 import { CollectionResult, ModelResult } from "./result.js";
 import type { ApiResult } from "./route.js";
-import { asJsonMap, defaultSelection, parseSelect, renderModel, viewSelection, type Selection } from "./views/engine.js";
+import {
+  asJsonMap,
+  defaultSelection,
+  parseSelect,
+  renderModel,
+  viewSelection,
+  type Selection,
+} from "./views/engine.js";
 import { paginate, type PaginationParam } from "./pagination.js";
 import { RenderCache } from "./render-cache.js";
 
@@ -65,12 +72,18 @@ function selectionKey(selection: Selection): string {
 function cachedModelEnvelope(result: ModelResult, selection: Selection, context: ViewContext): string {
   const actor = context.actor;
   const restriction = actor?.restrictionKey;
-  const scope = restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
+  const scope =
+    restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
   const who = actor ? `${idOf(actor.role)}${scope}` : "0";
   const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
   let json = renderCache.get(key);
   if (json === undefined) {
-    json = JSON.stringify({ code: 200, data: asJsonMap(renderModel(result.schema, result.item, selection, context)), status: "ok", type: "model" });
+    json = JSON.stringify({
+      code: 200,
+      data: asJsonMap(renderModel(result.schema, result.item, selection, context)),
+      status: "ok",
+      type: "model",
+    });
     renderCache.set(key, json);
   }
   return json;
@@ -102,7 +115,10 @@ export interface RenderQuery {
 
 function modelSelection(result: ModelResult, query: RenderQuery): Selection {
   if (query.view !== undefined && query.view !== "") return viewSelection(result.schema, query.view);
-  return parseSelect(query.select) ?? (result.view ? viewSelection(result.schema, result.view) : defaultSelection(result.schema));
+  return (
+    parseSelect(query.select) ??
+    (result.view ? viewSelection(result.schema, result.view) : defaultSelection(result.schema))
+  );
 }
 
 function collectionSelection(result: CollectionResult, query: RenderQuery): Selection {
@@ -120,9 +136,11 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     const selection = modelSelection(result, query);
     const renderContext = (result.context as ViewContext | null) ?? context;
     const cacheable =
-      result.schema.cacheable === true && result.context === null &&
+      result.schema.cacheable === true &&
+      result.context === null &&
       (!renderContext.actor?.restrict || renderContext.actor.restrictionKey !== undefined) &&
-      typeof result.item === "object" && result.item !== null;
+      typeof result.item === "object" &&
+      result.item !== null;
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }
@@ -158,10 +176,14 @@ function emptyAsList(details: Record<string, unknown>): unknown {
 }
 
 function sourceLocation(error: Error, projectRoot: string): { file: string; line: number } {
-  const frame = error.stack?.split("\n").find((line) => /\((?:file:\/\/)?\/.*:\d+:\d+\)$|at (?:file:\/\/)?\/.*:\d+:\d+$/.test(line));
+  const frame = error.stack
+    ?.split("\n")
+    .find((line) => /\((?:file:\/\/)?\/.*:\d+:\d+\)$|at (?:file:\/\/)?\/.*:\d+:\d+$/.test(line));
   const match = frame ? /(?:file:\/\/)?(\/[^():]+):(\d+):\d+\)?$/.exec(frame) : null;
   if (!match) return { file: "", line: 0 };
-  const file = (match[1] as string).startsWith(projectRoot) ? (match[1] as string).slice(projectRoot.length) : "{internal}";
+  const file = (match[1] as string).startsWith(projectRoot)
+    ? (match[1] as string).slice(projectRoot.length)
+    : "{internal}";
   return { file: file.startsWith("/") ? file : `/${file}`, line: Number(match[2]) };
 }
 

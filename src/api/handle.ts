@@ -9,7 +9,9 @@ import { routablePath, type Router } from "./router.js";
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
 
 /** Body as parsed at the edge, or the reason it could not be. */
-export type ParsedBody = { readonly ok: true; readonly values: Record<string, unknown> } | { readonly ok: false; readonly message: string };
+export type ParsedBody =
+  | { readonly ok: true; readonly values: Record<string, unknown> }
+  | { readonly ok: false; readonly message: string };
 
 export interface ApiCall {
   readonly method: string;
@@ -50,7 +52,12 @@ async function requireLoginCsrf(auth: ApiCall["auth"]): Promise<void> {
 }
 
 /** Runs one API request: route (404 before any auth), authenticate, check the body, act, render. */
-export async function handleApiCall(services: SiteServices, router: Router, call: ApiCall, projectRoot: string): Promise<ApiResponse> {
+export async function handleApiCall(
+  services: SiteServices,
+  router: Router,
+  call: ApiCall,
+  projectRoot: string,
+): Promise<ApiResponse> {
   const method = effectiveMethod(call.method, call.methodOverride);
   const path = routablePath(call.path);
   const query = new Params(call.query);
@@ -88,7 +95,12 @@ export async function handleApiCall(services: SiteServices, router: Router, call
     const result = await match.route.definition.action(context, match.params);
     return renderResult(
       result,
-      { select: query.string("select"), view: query.string("view"), page: query.textOrList("page"), limit: query.textOrList("limit") },
+      {
+        select: query.string("select"),
+        view: query.string("view"),
+        page: query.textOrList("page"),
+        limit: query.textOrList("limit"),
+      },
       context,
     );
   } catch (error) {

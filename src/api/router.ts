@@ -77,12 +77,20 @@ export class Router {
     const methods = new Set(this.routes.flatMap((route) => route.definition.methods));
     for (const method of methods) {
       const routes = this.routes.filter((route) => route.definition.methods.includes(method));
-      const segments = new Set(routes.map((route) => literalFirstSegment(route.definition.pattern)).filter((segment) => segment !== null));
+      const segments = new Set(
+        routes.map((route) => literalFirstSegment(route.definition.pattern)).filter((segment) => segment !== null),
+      );
       const bySegment = new Map<string, readonly CompiledRoute[]>();
       for (const segment of segments) {
-        bySegment.set(segment, routes.filter((route) => [segment, null].includes(literalFirstSegment(route.definition.pattern))));
+        bySegment.set(
+          segment,
+          routes.filter((route) => [segment, null].includes(literalFirstSegment(route.definition.pattern))),
+        );
       }
-      this.byMethod.set(method, { bySegment, open: routes.filter((route) => literalFirstSegment(route.definition.pattern) === null) });
+      this.byMethod.set(method, {
+        bySegment,
+        open: routes.filter((route) => literalFirstSegment(route.definition.pattern) === null),
+      });
     }
   }
 

@@ -52,7 +52,8 @@ export interface AuditLogOptions {
 
 function safeStrings(values: Readonly<Record<string, string>>): Record<string, string> {
   const safe: Record<string, string> = {};
-  for (const [key, value] of Object.entries(values)) safe[safeValue(key, 64)] = isPasswordField(key) ? NOT_LOGGED : safeValue(value);
+  for (const [key, value] of Object.entries(values))
+    safe[safeValue(key, 64)] = isPasswordField(key) ? NOT_LOGGED : safeValue(value);
   return safe;
 }
 
@@ -88,7 +89,10 @@ export class AuditLog {
   }
 
   private async rotateIfFull(): Promise<void> {
-    const size = await stat(this.file).then((info) => info.size, () => 0);
+    const size = await stat(this.file).then(
+      (info) => info.size,
+      () => 0,
+    );
     if (size < this.options.maxBytes) return;
     await unlink(`${this.file}.${this.options.keep}`).catch(() => undefined);
     for (let index = this.options.keep - 1; index >= 1; index--) {

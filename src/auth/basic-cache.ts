@@ -46,7 +46,11 @@ export class BasicAuthCache {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);
     }
-    this.entries.set(this.keyOf(username, password), { userId, passwordHash, expiresAtMs: Date.now() + this.ttlSeconds * 1000 });
+    this.entries.set(this.keyOf(username, password), {
+      userId,
+      passwordHash,
+      expiresAtMs: Date.now() + this.ttlSeconds * 1000,
+    });
   }
 
   /** Drops every remembered check of a user (password change, role change, deletion). */

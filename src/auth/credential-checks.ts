@@ -66,7 +66,8 @@ export class CredentialChecks {
     if (cachedUser) {
       // a remembered check is still refused from an address (or for an account) that is blocked now
       const email = decodeIdnEmail(username).toLowerCase();
-      if (!(await passwords.throttle.quickCheck(this.caller.clientIp, email, true)).blocked) return { user: cachedUser };
+      if (!(await passwords.throttle.quickCheck(this.caller.clientIp, email, true)).blocked)
+        return { user: cachedUser };
     }
     const user = await validatePassword(passwords, username, password, this.caller.clientIp, this.caller.userAgent);
     if (user.passwordHash) cache.remember(username, password, user.id, user.passwordHash);
@@ -88,18 +89,26 @@ export class CredentialChecks {
     const verified = tokens ? tokens.verify(token, unixNow()) : ({ ok: false, reason: "unknown" } as const);
     const holder = verified.ok ? users.findUser(verified.record.userId) : undefined;
     // a password change made anywhere (the CLI, PHP Kirby) also ends the application passwords issued before it
-    const outdated = verified.ok && holder?.passwordTimestamp != null && holder.passwordTimestamp > verified.record.createdAt;
+    const outdated =
+      verified.ok && holder?.passwordTimestamp != null && holder.passwordTimestamp > verified.record.createdAt;
     const check = outdated ? ({ ok: false, reason: "revoked" } as const) : verified;
     const user = check.ok ? holder : undefined;
     const matches = user !== undefined && (owner === undefined ? expectedUser === null : owner.id === user.id);
     if (!check.ok || !user || !matches) {
       await throttle.track(ip, owner ? email : null);
-      void this.caller.audit({ event: "login.failure", details: { method: "token", reason: check.ok ? "wrong-user" : check.reason } });
+      void this.caller.audit({
+        event: "login.failure",
+        details: { method: "token", reason: check.ok ? "wrong-user" : check.reason },
+      });
       await randomDelay(passwords.failureDelayMs[0], passwords.failureDelayMs[1]);
       throw expectedUser === null ? new AuthError() : new PermissionError({ key: "access.login" });
     }
     if (check.firstUseInAWhile) {
-      void this.caller.audit({ event: "token.use", actor: { id: user.id, email: user.email }, target: { token: check.record.id } });
+      void this.caller.audit({
+        event: "token.use",
+        actor: { id: user.id, email: user.email },
+        target: { token: check.record.id },
+      });
     }
     void tokens?.markUsed(check.record, ip, unixNow()).catch(() => undefined);
     return { user, token: check.record };

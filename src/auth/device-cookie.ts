@@ -66,7 +66,10 @@ export class DeviceCookies {
  * the key lasts as long as the process: devices are then forgotten at a restart.
  */
 export async function deviceCookiesFor(file: string): Promise<DeviceCookies> {
-  const stored = await readFile(file, "utf8").then((text) => text.trim(), () => "");
+  const stored = await readFile(file, "utf8").then(
+    (text) => text.trim(),
+    () => "",
+  );
   if (/^[0-9a-f]{64}$/.test(stored)) return new DeviceCookies(stored);
   const key = randomBytes(32).toString("hex");
   // biome-ignore lint/correctness/noUnusedVariables: read by `??=`, so the key is written once

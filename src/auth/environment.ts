@@ -29,7 +29,8 @@ export const MAX_HOST_LENGTH = 255;
  * expressions are quadratic on hostile input) and refused beyond MAX_HOST_LENGTH before any work.
  */
 export function sanitizeHost(host: string): string {
-  if (host.length > MAX_HOST_LENGTH) throw new InvalidArgumentError({ message: `The host name is longer than ${MAX_HOST_LENGTH} characters` });
+  if (host.length > MAX_HOST_LENGTH)
+    throw new InvalidArgumentError({ message: `The host name is longer than ${MAX_HOST_LENGTH} characters` });
   let kept = "";
   let tagStart = -1;
   const lower = host.toLowerCase();
@@ -82,7 +83,10 @@ export function parseForwarded(header: string): Record<string, string> {
     const eq = pair.indexOf("=");
     if (eq < 0) continue;
     const key = pair.slice(0, eq).trim().toLowerCase();
-    const value = pair.slice(eq + 1).trim().replace(/^"(.*)"$/, "$1");
+    const value = pair
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, "$1");
     if (key) result[key] = value;
   }
   return result;
@@ -132,7 +136,10 @@ function insecureDetection(request: RequestInfo): { base: string; https: boolean
   const hostHeader = request.headers["host"];
   if (hostHeader) {
     const { host, port } = splitHostPort(hostHeader);
-    return { base: `${https ? "https" : "http"}://${formatHost(sanitizeHost(host), port ?? (https ? 443 : 80), https)}`, https };
+    return {
+      base: `${https ? "https" : "http"}://${formatHost(sanitizeHost(host), port ?? (https ? 443 : 80), https)}`,
+      https,
+    };
   }
   return { base: `${https ? "https" : "http"}://${formatHost(request.localAddress, request.localPort, https)}`, https };
 }
@@ -148,7 +155,11 @@ function pathOf(url: string): string {
  * `*` = insecure detection (proxy headers, then Host); one URL = fixed; several = insecure detection that must
  * match one of them.
  */
-export function resolveEnvironment(request: RequestInfo, url: SheafOptions["url"], { viaTrustedProxy = false } = {}): Environment {
+export function resolveEnvironment(
+  request: RequestInfo,
+  url: SheafOptions["url"],
+  { viaTrustedProxy = false } = {},
+): Environment {
   if (url === null && viaTrustedProxy) {
     // Sheaf: behind a proxy listed in `trustedProxies`, its forwarded scheme and host are believed.
     const detected = insecureDetection(request);
@@ -164,8 +175,11 @@ export function resolveEnvironment(request: RequestInfo, url: SheafOptions["url"
   }
   const detected = insecureDetection(request);
   if (Array.isArray(url)) {
-    const match = url.find((candidate) => candidate.toLowerCase() === detected.base.toLowerCase() ||
-      new URL(candidate).origin.toLowerCase() === detected.base.toLowerCase());
+    const match = url.find(
+      (candidate) =>
+        candidate.toLowerCase() === detected.base.toLowerCase() ||
+        new URL(candidate).origin.toLowerCase() === detected.base.toLowerCase(),
+    );
     if (!match) throw new InvalidArgumentError({ message: "The environment is not allowed" });
     return { baseUrl: match, isHttps: match.toLowerCase().startsWith("https://"), indexPath: pathOf(match) };
   }

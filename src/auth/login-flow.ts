@@ -67,11 +67,15 @@ export class LoginFlow {
     session.remove(RESET_PASSWORD_KEY);
     // Kirby's CSRF check of a session login always leaves a token in the session (even with `api.csrf`), so a
     // later logout renews the session instead of ending it
-    if (this.credentials.authType === "session" && typeof session.get(CSRF_KEY) !== "string") session.set(CSRF_KEY, generateCsrfToken());
+    if (this.credentials.authType === "session" && typeof session.get(CSRF_KEY) !== "string")
+      session.set(CSRF_KEY, generateCsrfToken());
     if (user.passwordTimestamp !== null) session.set(LOGIN_TIME_KEY, unixNow());
     else session.remove(LOGIN_TIME_KEY);
     const userAgent = this.caller.userAgent;
-    session.record.meta = { createdIp: this.caller.clientIp, ...(userAgent ? { userAgent: userAgent.slice(0, 300) } : {}) };
+    session.record.meta = {
+      createdIp: this.caller.clientIp,
+      ...(userAgent ? { userAgent: userAgent.slice(0, 300) } : {}),
+    };
     return session;
   }
 
@@ -103,12 +107,23 @@ export class LoginFlow {
    * token is never more than its owner and must not become a way to their password; unless `resetting`, the
    * acting user's current password is verified, throttled and audited like a login.
    */
-  async checkPasswordChange(identity: Identity | null, actor: User, currentPassword: string, { resetting }: { resetting: boolean }): Promise<void> {
+  async checkPasswordChange(
+    identity: Identity | null,
+    actor: User,
+    currentPassword: string,
+    { resetting }: { resetting: boolean },
+  ): Promise<void> {
     if (identity?.kind === "token" || (identity?.kind === "basic" && identity.token !== undefined)) {
       throw new PermissionError({ message: "Passwords cannot be changed with an application password" });
     }
     if (resetting) return;
-    await verifyCurrentPassword(this.services.passwords, actor, currentPassword, this.caller.clientIp, this.caller.userAgent);
+    await verifyCurrentPassword(
+      this.services.passwords,
+      actor,
+      currentPassword,
+      this.caller.clientIp,
+      this.caller.userAgent,
+    );
   }
 
   /**

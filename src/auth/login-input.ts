@@ -106,7 +106,10 @@ export function loginPassword(fields: BodyFields): LoginPassword {
  * missing `long` is false (deviation c); a body without `email` but with a password string is a failed login
  * whatever `long` holds (deviation c-login-missing-email).
  */
-export function loginFields(fields: BodyFields, password: LoginPassword): { readonly email: string; readonly long: boolean } {
+export function loginFields(
+  fields: BodyFields,
+  password: LoginPassword,
+): { readonly email: string; readonly long: boolean } {
   const email = stringField(fields, "email");
   if (password.wrongType !== null) throw wrongType("password", "a string", password.wrongType);
   const missingEmailWithPassword = email === undefined && password.password !== "";

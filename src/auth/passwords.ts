@@ -96,14 +96,21 @@ export async function validatePassword(
   // password of the wrong length from a wrong password (bcrypt reads 72 bytes at most). A blocked attempt costs
   // none: it must stay cheap to refuse.
   if (!hashed && !rateLimited) await options.verify(password.slice(0, 72), TIMING_DUMMY_HASH).catch(() => false);
-  options.onRefusal?.({ kind: rateLimited ? "blocked" : "failure", email, ip: clientIp, userAgent, reason: original.key });
+  options.onRefusal?.({
+    kind: rateLimited ? "blocked" : "failure",
+    email,
+    ip: clientIp,
+    userAgent,
+    reason: original.key,
+  });
   if (!rateLimited) {
     // Counted under the same normalised key the check reads (lower-cased, IDN-decoded input).
     await options.throttle.track(clientIp, user ? email : null);
   }
   await randomDelay(options.failureDelayMs[0], options.failureDelayMs[1]);
   if (options.authDebug === true || (rateLimited && options.revealThrottle === true)) throw original;
-  if (options.authDebug === "log") options.log?.(`Login failed for "${safeValue(emailInput)}": ${safeValue(original.message)}`);
+  if (options.authDebug === "log")
+    options.log?.(`Login failed for "${safeValue(emailInput)}": ${safeValue(original.message)}`);
   throw new PermissionError({ key: "access.login" });
 }
 

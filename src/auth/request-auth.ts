@@ -135,7 +135,12 @@ export class RequestAuth implements RouteAuth, IdentitySource {
     this.login.rememberDevice(user);
   }
 
-  checkPasswordChange(identity: Identity | null, actor: User, currentPassword: string, options: { resetting: boolean }): Promise<void> {
+  checkPasswordChange(
+    identity: Identity | null,
+    actor: User,
+    currentPassword: string,
+    options: { resetting: boolean },
+  ): Promise<void> {
     return this.login.checkPasswordChange(identity, actor, currentPassword, options);
   }
 

@@ -20,7 +20,9 @@ export class RequestCaller {
   ) {}
 
   get environment(): Environment {
-    this.environmentValue ??= resolveEnvironment(this.info, this.services.options.url, { viaTrustedProxy: this.viaTrustedProxy });
+    this.environmentValue ??= resolveEnvironment(this.info, this.services.options.url, {
+      viaTrustedProxy: this.viaTrustedProxy,
+    });
     return this.environmentValue;
   }
 
@@ -31,7 +33,9 @@ export class RequestCaller {
   /** The client's address: the peer, or across trusted proxies the right-most untrusted forwarded address. */
   get clientIp(): string {
     const proxies = this.services.proxies;
-    return proxies.isEmpty ? this.info.remoteAddress : proxies.clientAddress(this.info.remoteAddress, this.info.headers);
+    return proxies.isEmpty
+      ? this.info.remoteAddress
+      : proxies.clientAddress(this.info.remoteAddress, this.info.headers);
   }
 
   get userAgent(): string | null {
@@ -40,7 +44,9 @@ export class RequestCaller {
 
   /** Writes an audit entry with this request's address and user agent (never awaited by callers' answers). */
   audit(record: AuditRecord): Promise<void> {
-    return this.services.audit?.record({ ip: this.clientIp, userAgent: this.userAgent, ...record }) ?? Promise.resolve();
+    return (
+      this.services.audit?.record({ ip: this.clientIp, userAgent: this.userAgent, ...record }) ?? Promise.resolve()
+    );
   }
 
   /** Path and `Secure` flag for cookies, given the configured cookie domain (a domain cookie covers every path). */

@@ -37,7 +37,12 @@ export interface LoginActions {
   logOut(): Promise<void>;
   knownDeviceUserId(): string | null;
   rememberDevice(user: User): void;
-  checkPasswordChange(identity: Identity | null, actor: User, currentPassword: string, options: { resetting: boolean }): Promise<void>;
+  checkPasswordChange(
+    identity: Identity | null,
+    actor: User,
+    currentPassword: string,
+    options: { resetting: boolean },
+  ): Promise<void>;
   renewLoginAfterPasswordChange(session: Session, passwordTimestamp: number | null): void;
 }
 

@@ -1,5 +1,12 @@
 import type { SheafOptions } from "../config/index.js";
-import { formatDeletionCookie, formatSetCookie, formatToken, signCookieValue, unixNow, type SessionManager } from "../session/index.js";
+import {
+  formatDeletionCookie,
+  formatSetCookie,
+  formatToken,
+  signCookieValue,
+  unixNow,
+  type SessionManager,
+} from "../session/index.js";
 import type { RequestCaller } from "./request-caller.js";
 import type { RequestCredentials } from "./request-credentials.js";
 import type { RequestSessions } from "./request-sessions.js";
@@ -64,7 +71,9 @@ export class SessionCookieEmitter {
       }
       for (const token of session.issuedTokens) {
         const value = signCookieValue(formatToken(token), this.options.cookieKey);
-        setCookies.push(formatSetCookie({ name, value, expiresAtUnix: token.expiresAtUnix, nowUnix: now, path, domain, secure }));
+        setCookies.push(
+          formatSetCookie({ name, value, expiresAtUnix: token.expiresAtUnix, nowUnix: now, path, domain, secure }),
+        );
       }
     }
     return setCookies;
@@ -74,7 +83,10 @@ export class SessionCookieEmitter {
     const sentCookie = this.credentials.sessionCookie !== undefined;
     const consultedAuthorization = this.options.api.basicAuth || this.credentials.usesHeaderSession;
     const isPrivate =
-      this.sessions.callerConsulted || setCookies.length > 0 || sentCookie || (this.credentials.sentAuthorization && consultedAuthorization);
+      this.sessions.callerConsulted ||
+      setCookies.length > 0 ||
+      sentCookie ||
+      (this.credentials.sentAuthorization && consultedAuthorization);
     return { setCookies, isPrivate, vary: consultedAuthorization ? VARY_COOKIE_AUTHORIZATION : VARY_COOKIE };
   }
 }

@@ -48,8 +48,10 @@ function emptyLog(): LoginsLog {
 
 function isEntry(value: unknown): value is TrialEntry {
   return (
-    typeof value === "object" && value !== null &&
-    typeof (value as TrialEntry).time === "number" && typeof (value as TrialEntry).trials === "number"
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as TrialEntry).time === "number" &&
+    typeof (value as TrialEntry).trials === "number"
   );
 }
 
@@ -207,7 +209,14 @@ export class LoginThrottle {
     private readonly options: ThrottleOptions,
   ) {}
 
-  private decide(log: LoginsLog, ip: string, email: string, userExists: boolean, now: number, caller: ThrottleCaller): ThrottleDecision {
+  private decide(
+    log: LoginsLog,
+    ip: string,
+    email: string,
+    userExists: boolean,
+    now: number,
+    caller: ThrottleCaller,
+  ): ThrottleDecision {
     const { trials, windowSeconds, backoffMaxSeconds } = this.options;
     const ipKey = hashIp(ip);
     let retry = 0;
@@ -242,7 +251,12 @@ export class LoginThrottle {
    * The same decision from a log at most a second old, without pruning or writing: for per-request paths
    * (remembered Basic checks, application passwords) that must stay cheap.
    */
-  async quickCheck(ip: string, email: string, userExists: boolean, caller: ThrottleCaller = {}): Promise<ThrottleDecision> {
+  async quickCheck(
+    ip: string,
+    email: string,
+    userExists: boolean,
+    caller: ThrottleCaller = {},
+  ): Promise<ThrottleDecision> {
     const now = this.options.now();
     return this.decide(await this.store.read(1000), ip, email, userExists, now, caller);
   }

@@ -15,13 +15,33 @@ export type BlueprintModelKind = "page" | "site" | "user" | "file";
 /** Option keys of each model kind (docs/kirby-compat/permissions.md#what-a-caller-may-see), in Kirby's order. */
 export const BLUEPRINT_OPTION_KEYS: Readonly<Record<BlueprintModelKind, readonly string[]>> = {
   page: [
-    "access", "changeSlug", "changeStatus", "changeTemplate", "changeTitle", "create", "delete", "duplicate",
-    "list", "move", "preview", "read", "sort", "update",
+    "access",
+    "changeSlug",
+    "changeStatus",
+    "changeTemplate",
+    "changeTitle",
+    "create",
+    "delete",
+    "duplicate",
+    "list",
+    "move",
+    "preview",
+    "read",
+    "sort",
+    "update",
   ],
   site: ["access", "changeTitle", "preview", "update"],
   user: [
-    "access", "create", "changeEmail", "changeLanguage", "changeName", "changePassword", "changeRole", "delete",
-    "list", "update",
+    "access",
+    "create",
+    "changeEmail",
+    "changeLanguage",
+    "changeName",
+    "changePassword",
+    "changeRole",
+    "delete",
+    "list",
+    "update",
   ],
   file: ["access", "changeName", "changeTemplate", "create", "delete", "list", "read", "replace", "sort", "update"],
 };
@@ -35,7 +55,6 @@ const OPTION_ALIASES: Readonly<Record<BlueprintModelKind, Readonly<Record<string
 };
 
 const PAGE_STATUSES = ["draft", "unlisted", "listed"] as const;
-
 
 function isPlainObject(value: unknown): value is Props {
   return typeof value === "object" && value !== null && !Array.isArray(value);
@@ -295,4 +314,3 @@ function isEmptyLikePhp(value: unknown): boolean {
   if (Array.isArray(value)) return value.length === 0;
   return isPlainObject(value) && Object.keys(value).length === 0;
 }
-

@@ -3,7 +3,10 @@ import path from "node:path";
 import { ConfigError } from "../errors.js";
 
 async function isDirectory(file: string): Promise<boolean> {
-  return stat(file).then((info) => info.isDirectory(), () => false);
+  return stat(file).then(
+    (info) => info.isDirectory(),
+    () => false,
+  );
 }
 
 /**
@@ -12,9 +15,14 @@ async function isDirectory(file: string): Promise<boolean> {
  */
 export async function requireSiteFolder(root: string): Promise<string> {
   const resolved = path.resolve(root);
-  const [content, site] = await Promise.all([isDirectory(path.join(resolved, "content")), isDirectory(path.join(resolved, "site"))]);
+  const [content, site] = await Promise.all([
+    isDirectory(path.join(resolved, "content")),
+    isDirectory(path.join(resolved, "site")),
+  ]);
   if (!content && !site) {
-    throw new ConfigError(`${resolved} is not a Sheaf site (it has neither a content/ nor a site/ folder); check the path, or create a site with "sheaf init"`);
+    throw new ConfigError(
+      `${resolved} is not a Sheaf site (it has neither a content/ nor a site/ folder); check the path, or create a site with "sheaf init"`,
+    );
   }
   return resolved;
 }

@@ -1,6 +1,13 @@
 import path from "node:path";
 import { AccountWriter } from "../accounts/account-writer.js";
-import { buildRoles, createAccountIndex, NOBODY_ROLE, type AccountIndex, type Role, type User } from "../accounts/index.js";
+import {
+  buildRoles,
+  createAccountIndex,
+  NOBODY_ROLE,
+  type AccountIndex,
+  type Role,
+  type User,
+} from "../accounts/index.js";
 import { normaliseEmail } from "../accounts/user-fields.js";
 import type { ActingUser, UserDirectory } from "../permissions/user-rules.js";
 import { AuditLog, type AuditRecord } from "../audit/index.js";
@@ -31,8 +38,16 @@ export interface CliSite {
 
 function operatorOf(admin: Role): ActingUser {
   const user: User = {
-    id: CLI_ACTOR.id, dir: "", email: CLI_ACTOR.email, language: null, name: null, role: admin.name,
-    passwordHash: null, secrets: {}, passwordTimestamp: null, content: {},
+    id: CLI_ACTOR.id,
+    dir: "",
+    email: CLI_ACTOR.email,
+    language: null,
+    name: null,
+    role: admin.name,
+    passwordHash: null,
+    secrets: {},
+    passwordTimestamp: null,
+    content: {},
   };
   return { user, role: admin };
 }

@@ -2,11 +2,21 @@ import { collectionOf, modelOf, okOf } from "./envelopes.js";
 import { childrenParams, childrenPath, modelParams, pagePath } from "./paths.js";
 import type { Transport } from "./transport.js";
 import type { ContentInput, Page, PageFields, PageStatus, PageViews, Site, SiteFields, SiteViews } from "./types.js";
-import type { ChildrenQuery, Collection, CreatePageInput, DeletePageOptions, DuplicatePageOptions, ItemShape, ModelQuery, ModelShape } from "./wire-types.js";
+import type {
+  ChildrenQuery,
+  Collection,
+  CreatePageInput,
+  DeletePageOptions,
+  DuplicatePageOptions,
+  ItemShape,
+  ModelQuery,
+  ModelShape,
+} from "./wire-types.js";
 
 /** The site: `client.site`. */
 export function siteApi(transport: Transport) {
-  const write = async (path: string, body: unknown): Promise<Site> => modelOf<Site>(await transport.send({ method: "PATCH", path, body }));
+  const write = async (path: string, body: unknown): Promise<Site> =>
+    modelOf<Site>(await transport.send({ method: "PATCH", path, body }));
   return {
     /** `GET site`: the site in the default view, or the `select`ed fields, or a named `view`. */
     async get<K extends keyof SiteFields = never, V extends string = never>(
@@ -43,10 +53,13 @@ export function pagesApi(transport: Transport) {
       id: string,
       query?: ChildrenQuery<K, V>,
     ): Promise<Collection<ItemShape<PageFields, PageViews, K, V>>> {
-      return collectionOf(await transport.send({ method: "GET", path: `${pagePath(id)}/children`, query: childrenParams(query) }));
+      return collectionOf(
+        await transport.send({ method: "GET", path: `${pagePath(id)}/children`, query: childrenParams(query) }),
+      );
     },
     /** Creates a page under `parentId`, or a top-level page when it is null; a draft unless `isDraft: false`. */
-    create: (parentId: string | null, input: CreatePageInput): Promise<Page> => write("POST", () => childrenPath(parentId), input),
+    create: (parentId: string | null, input: CreatePageInput): Promise<Page> =>
+      write("POST", () => childrenPath(parentId), input),
     /** `PATCH pages/<id>`: changes the given fields; the others stay. */
     update: (id: string, fields: ContentInput): Promise<Page> => write("PATCH", () => pagePath(id), fields),
     /** `position` places a listed page among its listed siblings (1 = first). */
@@ -55,7 +68,8 @@ export function pagesApi(transport: Transport) {
     /** Answers with the page under its new id. */
     changeSlug: (id: string, slug: string): Promise<Page> => write("PATCH", () => `${pagePath(id)}/slug`, { slug }),
     changeTitle: (id: string, title: string): Promise<Page> => write("PATCH", () => `${pagePath(id)}/title`, { title }),
-    changeTemplate: (id: string, template: string): Promise<Page> => write("PATCH", () => `${pagePath(id)}/template`, { template }),
+    changeTemplate: (id: string, template: string): Promise<Page> =>
+      write("PATCH", () => `${pagePath(id)}/template`, { template }),
     /** Copies the page next to itself under `slug`; answers with the copy. */
     duplicate: (id: string, slug: string, options: DuplicatePageOptions = {}): Promise<Page> =>
       write("POST", () => `${pagePath(id)}/duplicate`, { slug, ...options }),

@@ -28,7 +28,12 @@ export function modelOf<T>(answer: ApiAnswer): T {
 /** `{"type":"collection","data":[…],"pagination":…}` ⇒ `{data, pagination}`. */
 export function collectionOf<T>(answer: ApiAnswer): Collection<T> {
   const { body } = answer;
-  if (!isRecord(body) || body["type"] !== "collection" || !Array.isArray(body["data"]) || !isPagination(body["pagination"])) {
+  if (
+    !isRecord(body) ||
+    body["type"] !== "collection" ||
+    !Array.isArray(body["data"]) ||
+    !isPagination(body["pagination"])
+  ) {
     throw unexpectedAnswer(answer, answer.status, "not a collection envelope");
   }
   return { data: body["data"] as T[], pagination: body["pagination"] };
@@ -36,7 +41,8 @@ export function collectionOf<T>(answer: ApiAnswer): Collection<T> {
 
 /** `{"status":"ok",…}` without data (logout, ping, deletes). */
 export function okOf(answer: ApiAnswer): void {
-  if (!isRecord(answer.body) || answer.body["status"] !== "ok") throw unexpectedAnswer(answer, answer.status, "not an ok answer");
+  if (!isRecord(answer.body) || answer.body["status"] !== "ok")
+    throw unexpectedAnswer(answer, answer.status, "not an ok answer");
 }
 
 /** The user of a login answer; a challenge (code or two-factor login) is reported as an error the caller can read. */
@@ -44,7 +50,11 @@ export function loginUserOf(answer: ApiAnswer): AuthUser {
   const { body } = answer;
   if (isRecord(body) && isRecord(body["user"])) return body["user"] as unknown as AuthUser;
   if (isRecord(body) && typeof body["challenge"] === "string") {
-    throw unexpectedAnswer(answer, answer.status, `the server started a "${body["challenge"]}" login challenge, which this client does not complete`);
+    throw unexpectedAnswer(
+      answer,
+      answer.status,
+      `the server started a "${body["challenge"]}" login challenge, which this client does not complete`,
+    );
   }
   throw unexpectedAnswer(answer, answer.status, "not a login answer");
 }

@@ -54,7 +54,12 @@ function detailsOf(value: unknown): ErrorDetails {
 }
 
 /** An error answer: the server's envelope when the body is one, else a description of the HTTP status. */
-export function errorFromAnswer(request: RequestLine, status: number, statusText: string, body: unknown): SheafApiError {
+export function errorFromAnswer(
+  request: RequestLine,
+  status: number,
+  statusText: string,
+  body: unknown,
+): SheafApiError {
   if (isRecord(body) && body["status"] === "error") {
     const code = typeof body["code"] === "number" ? body["code"] : status;
     const message = typeof body["message"] === "string" ? body["message"] : `HTTP ${status}`;
@@ -62,7 +67,14 @@ export function errorFromAnswer(request: RequestLine, status: number, statusText
     return new SheafApiError({ ...request, message, status, code, key, details: detailsOf(body["details"]) });
   }
   const reason = statusText === "" ? "" : ` ${statusText}`;
-  return new SheafApiError({ ...request, message: `HTTP ${status}${reason}`, status, code: status, key: null, details: [] });
+  return new SheafApiError({
+    ...request,
+    message: `HTTP ${status}${reason}`,
+    status,
+    code: status,
+    key: null,
+    details: [],
+  });
 }
 
 /** A 2xx answer that is not the JSON this call expects (wrong server, proxy page, truncated body…). */

@@ -2,7 +2,15 @@ import { collectionOf, modelOf, okOf } from "./envelopes.js";
 import { collectionParams, modelParams, rolePath, userPath } from "./paths.js";
 import type { Transport } from "./transport.js";
 import type { CompactRole, ContentInput, Role, User, UserFields, UserViews } from "./types.js";
-import type { ChangePasswordInput, Collection, CollectionQuery, CreateUserInput, ItemShape, ModelQuery, ModelShape } from "./wire-types.js";
+import type {
+  ChangePasswordInput,
+  Collection,
+  CollectionQuery,
+  CreateUserInput,
+  ItemShape,
+  ModelQuery,
+  ModelShape,
+} from "./wire-types.js";
 
 /**
  * What can be done to a user, at `users/<id>` or at `account` (the logged-in user). `at` names the user's path;
@@ -44,7 +52,8 @@ export function usersApi(transport: Transport) {
     ): Promise<ModelShape<UserFields, UserViews, K, V>> {
       return act.read(user(id), query);
     },
-    create: async (input: CreateUserInput): Promise<User> => modelOf<User>(await transport.send({ method: "POST", path: "users", body: input })),
+    create: async (input: CreateUserInput): Promise<User> =>
+      modelOf<User>(await transport.send({ method: "POST", path: "users", body: input })),
     /** `PATCH users/<id>`: changes the given content fields; the others stay. */
     update: (id: string, fields: ContentInput): Promise<User> => act.update(user(id), fields),
     changeEmail: (id: string, email: string): Promise<User> => act.changeEmail(user(id), email),
@@ -64,7 +73,9 @@ export function accountApi(transport: Transport) {
   const act = userActions(transport);
   const account = () => "account";
   return {
-    get<K extends keyof UserFields = never, V extends string = never>(query?: ModelQuery<K, V>): Promise<ModelShape<UserFields, UserViews, K, V>> {
+    get<K extends keyof UserFields = never, V extends string = never>(
+      query?: ModelQuery<K, V>,
+    ): Promise<ModelShape<UserFields, UserViews, K, V>> {
       return act.read(account, query);
     },
     update: (fields: ContentInput): Promise<User> => act.update(account, fields),
@@ -82,9 +93,11 @@ export function accountApi(transport: Transport) {
 /** Roles: `client.roles`. */
 export function rolesApi(transport: Transport) {
   return {
-    list: async (): Promise<Collection<CompactRole>> => collectionOf<CompactRole>(await transport.send({ method: "GET", path: "roles" })),
+    list: async (): Promise<Collection<CompactRole>> =>
+      collectionOf<CompactRole>(await transport.send({ method: "GET", path: "roles" })),
     /** A role with its permissions. */
-    get: async (name: string): Promise<Role> => modelOf<Role>(await transport.send({ method: "GET", path: rolePath(name) })),
+    get: async (name: string): Promise<Role> =>
+      modelOf<Role>(await transport.send({ method: "GET", path: rolePath(name) })),
   };
 }
 

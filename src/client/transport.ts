@@ -111,12 +111,20 @@ export class Transport {
     this.fetchFunction = options.fetch ?? defaultFetch();
     this.headers = options.headers ?? {};
     this.authorization =
-      auth.type === "basic" ? basicAuthorization(auth.email, auth.password) : auth.type === "bearer" ? `Bearer ${auth.token}` : null;
+      auth.type === "basic"
+        ? basicAuthorization(auth.email, auth.password)
+        : auth.type === "bearer"
+          ? `Bearer ${auth.token}`
+          : null;
     this.csrfToken = auth.type === "session" ? (auth.csrf ?? null) : null;
     // A browser sends its cookies to another origin only when asked to (and the server's CORS allows it).
     const pageOrigin = browserLocation()?.origin;
     this.credentials =
-      auth.type === "session" ? (pageOrigin !== undefined && pageOrigin !== this.apiRoot.origin ? "include" : "same-origin") : undefined;
+      auth.type === "session"
+        ? pageOrigin !== undefined && pageOrigin !== this.apiRoot.origin
+          ? "include"
+          : "same-origin"
+        : undefined;
   }
 
   /** The session's CSRF token, asked for once (`GET auth/csrf`) and kept: it survives login and logout. */
@@ -125,7 +133,8 @@ export class Transport {
     this.csrfRequest ??= this.send({ method: "GET", path: "auth/csrf" })
       .then((answer) => {
         const token = isRecord(answer.body) ? answer.body["csrf"] : undefined;
-        if (typeof token !== "string" || token === "") throw unexpectedAnswer(answer, answer.status, "no CSRF token in the answer");
+        if (typeof token !== "string" || token === "")
+          throw unexpectedAnswer(answer, answer.status, "no CSRF token in the answer");
         this.csrfToken = token;
         return token;
       })

@@ -323,4 +323,3 @@ export interface PanelSystem {
 
 /** Tell the three apart with `"user" in system` (panel) and `"authStatus" in system` (login). */
 export type System = LoginSystem | TroubleshootingSystem | PanelSystem;
-

@@ -91,14 +91,17 @@ export interface ChildrenQuery<K extends string = string, V extends string = str
 type Chosen<Fields, Views, V extends string> = V extends keyof Views ? Views[V] : Partial<Fields>;
 
 /** The shape of one model read: the view if one is named, else the selected fields, else the default view. */
-export type ModelShape<Fields, Views extends { readonly default: unknown }, K extends keyof Fields, V extends string> = [V] extends [never]
-  ? [K] extends [never]
-    ? Views["default"]
-    : Pick<Fields, K>
-  : Chosen<Fields, Views, V>;
+export type ModelShape<
+  Fields,
+  Views extends { readonly default: unknown },
+  K extends keyof Fields,
+  V extends string,
+> = [V] extends [never] ? ([K] extends [never] ? Views["default"] : Pick<Fields, K>) : Chosen<Fields, Views, V>;
 
 /** The shape of a collection item: the selected fields if any, else the named view, else the compact view. */
-export type ItemShape<Fields, Views extends { readonly compact: unknown }, K extends keyof Fields, V extends string> = [K] extends [never]
+export type ItemShape<Fields, Views extends { readonly compact: unknown }, K extends keyof Fields, V extends string> = [
+  K,
+] extends [never]
   ? [V] extends [never]
     ? Views["compact"]
     : Chosen<Fields, Views, V>

@@ -2,7 +2,13 @@ import path from "node:path";
 import { verifyPassword } from "../accounts/index.js";
 import type { SecurityServices } from "../api/context.js";
 import { AuditLog } from "../audit/index.js";
-import { FileThrottleStore, LoginThrottle, type AuthServices, type PasswordCheckOptions, type ThrottleStore } from "../auth/index.js";
+import {
+  FileThrottleStore,
+  LoginThrottle,
+  type AuthServices,
+  type PasswordCheckOptions,
+  type ThrottleStore,
+} from "../auth/index.js";
 import { BasicAuthCache } from "../auth/basic-cache.js";
 import { FileMailer, type Mailer } from "../auth/challenges/mailer.js";
 import { deviceCookiesFor } from "../auth/device-cookie.js";
@@ -10,7 +16,15 @@ import { TrustedProxies } from "../auth/trusted-proxies.js";
 import type { SheafOptions } from "../config/index.js";
 import type { WatchSettings } from "../fs/watched-folder.js";
 import type { Logger } from "../log/logger.js";
-import { FileSessionRegistry, FileSessionStore, MemorySessionRegistry, MemorySessionStore, SessionManager, unixNow, type SessionStore } from "../session/index.js";
+import {
+  FileSessionRegistry,
+  FileSessionStore,
+  MemorySessionRegistry,
+  MemorySessionStore,
+  SessionManager,
+  unixNow,
+  type SessionStore,
+} from "../session/index.js";
 import { TokenStore } from "../tokens/index.js";
 import type { SiteData } from "./site-data.js";
 
@@ -56,11 +70,23 @@ function openSessions(siteDir: string, options: SheafOptions, store: SessionStor
   );
 }
 
-export async function openSecurity({ root, options, data, watching, logger, overrides }: SecuritySettings): Promise<Security> {
+export async function openSecurity({
+  root,
+  options,
+  data,
+  watching,
+  logger,
+  overrides,
+}: SecuritySettings): Promise<Security> {
   const siteDir = path.join(root, "site");
   const accountsDir = path.join(siteDir, "accounts");
   const info = (message: string): void => logger.info(message);
-  const audit = new AuditLog({ dir: path.join(siteDir, "logs"), maxBytes: options.audit.maxBytes, keep: options.audit.keep, log: (message) => logger.error(message) });
+  const audit = new AuditLog({
+    dir: path.join(siteDir, "logs"),
+    maxBytes: options.audit.maxBytes,
+    keep: options.audit.keep,
+    log: (message) => logger.error(message),
+  });
   const throttle = new LoginThrottle(overrides.throttleStore ?? new FileThrottleStore(accountsDir), {
     trials: options.auth.trials,
     windowSeconds: options.auth.timeoutSeconds,
@@ -84,7 +110,9 @@ export async function openSecurity({ root, options, data, watching, logger, over
     log: options.auth.debug === "log" ? info : undefined,
   };
   const sessions = openSessions(siteDir, options, overrides.sessionStore);
-  const tokens = options.api.tokens ? await TokenStore.open(accountsDir, { watch: watching !== null, ...(watching ? { watching } : {}) }) : null;
+  const tokens = options.api.tokens
+    ? await TokenStore.open(accountsDir, { watch: watching !== null, ...(watching ? { watching } : {}) })
+    : null;
   const basicCache = new BasicAuthCache(options.auth.basicCacheSeconds);
   const security: SecurityServices = {
     sessions,

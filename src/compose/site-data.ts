@@ -1,5 +1,12 @@
 import path from "node:path";
-import { buildRoles, createAccountIndex, NOBODY_ROLE, type AccountIndex, type Role, type User } from "../accounts/index.js";
+import {
+  buildRoles,
+  createAccountIndex,
+  NOBODY_ROLE,
+  type AccountIndex,
+  type Role,
+  type User,
+} from "../accounts/index.js";
 import { AccountWriter } from "../accounts/account-writer.js";
 import { createBlueprintRegistry } from "../blueprints/index.js";
 import type { BlueprintRegistry } from "../blueprints/types.js";
@@ -97,7 +104,12 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
       errorId: options.error,
       adminCount: () => accounts.users().filter((user) => roles.of(user).name === "admin").length,
     },
-    writer: new ContentWriter({ index: content, root: contentRoot, extension: options.content.extension, uuid: options.content.uuid }),
+    writer: new ContentWriter({
+      index: content,
+      root: contentRoot,
+      extension: options.content.extension,
+      uuid: options.content.uuid,
+    }),
     accountWriter: new AccountWriter(accountsDir, accounts),
     async close() {
       await blueprintWatcher?.close();

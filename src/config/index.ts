@@ -1,3 +1,9 @@
 export { loadConfig, type LoadedConfig } from "./load.js";
 export { expandDottedKeys } from "./reader.js";
-export { resolveOptions, DEFAULT_CONTENT_IGNORE, type SheafOptions, type CorsOptions, type AuthDebug } from "./options.js";
+export {
+  resolveOptions,
+  DEFAULT_CONTENT_IGNORE,
+  type SheafOptions,
+  type CorsOptions,
+  type AuthDebug,
+} from "./options.js";

@@ -26,7 +26,7 @@ function phpMessage(file: string): string {
   return (
     `${file} cannot be read: Sheaf does not run PHP configuration. ` +
     "Write the same options as JSON in site/config/config.json (or as a default export in config.mjs/config.js/config.ts), " +
-    'for example: { "debug": false, "api": { "basicAuth": true } } for return [\'debug\' => false, \'api\' => [\'basicAuth\' => true]];'
+    "for example: { \"debug\": false, \"api\": { \"basicAuth\": true } } for return ['debug' => false, 'api' => ['basicAuth' => true]];"
   );
 }
 
@@ -83,7 +83,8 @@ export async function loadConfig(siteRoot: string, overrides: Record<string, unk
 
   if (found.length === 0 && hasPhp) throw new ConfigError(phpMessage(phpFile));
   if (hasPhp) warnings.push(`${phpFile} is ignored: Sheaf does not run PHP; ${found[0]} is used instead.`);
-  if (found.length > 1) warnings.push(`Several config files found; ${found[0]} is used, ignoring ${found.slice(1).join(", ")}.`);
+  if (found.length > 1)
+    warnings.push(`Several config files found; ${found[0]} is used, ignoring ${found.slice(1).join(", ")}.`);
 
   const source = found[0] ?? null;
   const raw = source ? await readRaw(source) : {};

@@ -140,7 +140,15 @@ export interface SheafOptions {
 }
 
 export const DEFAULT_CONTENT_IGNORE = [
-  ".", "..", ".DS_Store", ".gitignore", ".git", ".svn", ".htaccess", "Thumb.db", "@eaDir",
+  ".",
+  "..",
+  ".DS_Store",
+  ".gitignore",
+  ".git",
+  ".svn",
+  ".htaccess",
+  "Thumb.db",
+  "@eaDir",
 ] as const;
 
 const DEFAULT_CORS: CorsOptions = {
@@ -207,7 +215,8 @@ function readAuthMethods(reader: Reader): SheafOptions["auth"]["methods"] {
 
 function readChallengeEmail(reader: Reader): SheafOptions["auth"]["challengeEmail"] {
   const from = reader.optionalString("auth.challenge.email.from");
-  if (from !== null && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(from)) fail("auth.challenge.email.from", "an e-mail address", from);
+  if (from !== null && !/^[^\s@<>"]+@[^\s@<>"]+$/.test(from))
+    fail("auth.challenge.email.from", "an e-mail address", from);
   return {
     from,
     fromName: reader.optionalString("auth.challenge.email.fromName"),
@@ -229,14 +238,25 @@ function readCors(reader: Reader): CorsOptions | false {
   }
   const headers = reader.get("cors.allowHeaders");
   const methods = reader.get("cors.allowMethods");
-  const splitList = (text: string): string[] => text.split(",").map((part) => part.trim()).filter(Boolean);
+  const splitList = (text: string): string[] =>
+    text
+      .split(",")
+      .map((part) => part.trim())
+      .filter(Boolean);
   const maxAge = reader.get("cors.maxAge");
-  if (maxAge !== undefined && maxAge !== null && (typeof maxAge !== "number" || !Number.isInteger(maxAge) || maxAge < 0)) {
+  if (
+    maxAge !== undefined &&
+    maxAge !== null &&
+    (typeof maxAge !== "number" || !Number.isInteger(maxAge) || maxAge < 0)
+  ) {
     fail("cors.maxAge", "a whole number of seconds", maxAge);
   }
   const cors: CorsOptions = {
     allowOrigin,
-    allowMethods: typeof methods === "string" ? splitList(methods) : reader.stringList("cors.allowMethods", DEFAULT_CORS.allowMethods),
+    allowMethods:
+      typeof methods === "string"
+        ? splitList(methods)
+        : reader.stringList("cors.allowMethods", DEFAULT_CORS.allowMethods),
     // absent: not configured (requested headers are reflected); an explicit null sends none, as in Kirby
     allowHeaders:
       headers === true
@@ -250,9 +270,10 @@ function readCors(reader: Reader): CorsOptions | false {
               : reader.stringList("cors.allowHeaders", []),
     maxAge: typeof maxAge === "number" ? maxAge : null,
     allowCredentials: reader.bool("cors.allowCredentials", false),
-    exposeHeaders: typeof reader.get("cors.exposeHeaders") === "string"
-      ? splitList(reader.get("cors.exposeHeaders") as string)
-      : reader.stringList("cors.exposeHeaders", []),
+    exposeHeaders:
+      typeof reader.get("cors.exposeHeaders") === "string"
+        ? splitList(reader.get("cors.exposeHeaders") as string)
+        : reader.stringList("cors.exposeHeaders", []),
   };
   return cors;
 }
@@ -277,7 +298,8 @@ function readUuid(reader: Reader): SheafOptions["content"]["uuid"] {
 function readLogLevel(reader: Reader): LogLevel {
   const value = reader.get("log.level");
   if (value === undefined || value === null) return "info";
-  if (typeof value !== "string" || !(LOG_LEVELS as readonly string[]).includes(value)) fail("log.level", LOG_LEVELS.join(", "), value);
+  if (typeof value !== "string" || !(LOG_LEVELS as readonly string[]).includes(value))
+    fail("log.level", LOG_LEVELS.join(", "), value);
   return value as LogLevel;
 }
 
@@ -293,11 +315,12 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
     fail("auth.debug", 'true, false or "log"', authDebug);
   }
   const slug = reader.string("api.slug", "api").replace(/^\/+|\/+$/g, "");
-  if (!/^[a-zA-Z0-9._~-]+(\/[a-zA-Z0-9._~-]+)*$/.test(slug)) fail("api.slug", "a URL path such as \"api\"", slug);
+  if (!/^[a-zA-Z0-9._~-]+(\/[a-zA-Z0-9._~-]+)*$/.test(slug)) fail("api.slug", 'a URL path such as "api"', slug);
   const panelDev = reader.get("panel.dev");
   const headersTimeout = reader.positiveInt("server.headersTimeout", 20_000);
   const requestTimeout = reader.positiveInt("server.requestTimeout", 60_000);
-  if (headersTimeout > requestTimeout) fail("server.headersTimeout", `at most server.requestTimeout (${requestTimeout})`, headersTimeout);
+  if (headersTimeout > requestTimeout)
+    fail("server.headersTimeout", `at most server.requestTimeout (${requestTimeout})`, headersTimeout);
   const cookieKey = reader.string("cookie.key", "KirbyHttpCookieKey");
 
   return {

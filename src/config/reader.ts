@@ -95,7 +95,8 @@ export class Reader {
   nonNegativeInt(path: string, fallback: number): number {
     const value = this.get(path);
     if (value === undefined || value === null) return fallback;
-    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) fail(path, "a whole number of seconds (0 or more)", value);
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0)
+      fail(path, "a whole number of seconds (0 or more)", value);
     return value;
   }
 
@@ -115,4 +116,3 @@ export class Reader {
     return value as string[];
   }
 }
-

@@ -6,7 +6,18 @@
 import { join, resolve } from "node:path";
 import { ConfigError } from "../errors.js";
 import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
-import { buildSnapshot, describe, invalidate, isIndexedName, isInside, normaliseId, type Change, type FolderRecord, type ResolvedOptions, type Snapshot } from "./index-records.js";
+import {
+  buildSnapshot,
+  describe,
+  invalidate,
+  isIndexedName,
+  isInside,
+  normaliseId,
+  type Change,
+  type FolderRecord,
+  type ResolvedOptions,
+  type Snapshot,
+} from "./index-records.js";
 import { DEFAULT_IGNORE } from "./inventory.js";
 import type { ContentIndex, ContentIndexOptions, Page, Site } from "./types.js";
 
@@ -111,7 +122,8 @@ class LiveContentIndex implements ContentIndex {
       ...settings,
       dir: this.options.root,
       name: "content",
-      include: (relativePath) => isIndexedName(relativePath.slice(relativePath.lastIndexOf("/") + 1), this.options.ignore),
+      include: (relativePath) =>
+        isIndexedName(relativePath.slice(relativePath.lastIndexOf("/") + 1), this.options.ignore),
       reload: (changes) => this.applyNotices(changes),
     });
   }
@@ -224,4 +236,3 @@ class LiveContentIndex implements ContentIndex {
     }
   }
 }
-

@@ -140,7 +140,12 @@ export class ContentWriter {
   }
 
   /** Moves a page between draft, unlisted and listed (at a position), renumbering listed siblings. */
-  async changeStatus(page: Page, status: PageStatus, position: number | undefined, fixedNum: number | null): Promise<void> {
+  async changeStatus(
+    page: Page,
+    status: PageStatus,
+    position: number | undefined,
+    fixedNum: number | null,
+  ): Promise<void> {
     const parentDir = this.parentDir(page.parent);
     const renames: Rename[] = [];
     const wasListed = page.status === "listed";
@@ -167,7 +172,10 @@ export class ContentWriter {
   /** Renames the content file to the new template's name (content kept). */
   async changeTemplate(page: Page, template: string): Promise<void> {
     const target = resolveInside(page.dir, this.contentFileName(template));
-    const exists = await stat(page.contentFile).then(() => true, () => false);
+    const exists = await stat(page.contentFile).then(
+      () => true,
+      () => false,
+    );
     if (exists) {
       await rename(page.contentFile, target);
       await syncDirectory(page.dir);
@@ -199,7 +207,11 @@ export class ContentWriter {
    * Copies a page as a new draft sibling (with its children and files when asked), giving every copied page a
    * new UUID. Built in a temp folder and renamed into place.
    */
-  async duplicatePage(page: Page, slug: string, { children, files }: { children: boolean; files: boolean }): Promise<string> {
+  async duplicatePage(
+    page: Page,
+    slug: string,
+    { children, files }: { children: boolean; files: boolean },
+  ): Promise<string> {
     const parentDir = this.parentDir(page.parent);
     const draftsDir = path.join(parentDir, DRAFTS_FOLDER);
     const target = resolveInside(draftsDir, slug);
@@ -235,7 +247,11 @@ export class ContentWriter {
     return renames;
   }
 
-  private async copyPageFolder(page: Page, target: string, options: { children: boolean; files: boolean }): Promise<void> {
+  private async copyPageFolder(
+    page: Page,
+    target: string,
+    options: { children: boolean; files: boolean },
+  ): Promise<void> {
     const content = { ...page.content };
     const uuid = this.newUuid();
     if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;

@@ -23,7 +23,10 @@ export interface Rename {
 }
 
 async function exists(file: string): Promise<boolean> {
-  return stat(file).then(() => true, () => false);
+  return stat(file).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Runs one planned rename unless it already happened (so replaying a journal is harmless). */

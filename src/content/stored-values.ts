@@ -48,13 +48,17 @@ export function submittedFields(input: Readonly<Record<string, unknown>>): Map<s
   const sentAs = new Map<string, string>();
   for (const [rawKey, value] of Object.entries(input)) {
     if (rawKey.length > MAX_FIELD_KEY_LENGTH) {
-      throw new InvalidArgumentError({ message: `Field names must not be longer than ${MAX_FIELD_KEY_LENGTH} characters` });
+      throw new InvalidArgumentError({
+        message: `Field names must not be longer than ${MAX_FIELD_KEY_LENGTH} characters`,
+      });
     }
     const key = storedFieldKey(rawKey);
     if (key === "") continue;
     const earlier = sentAs.get(key);
     if (earlier !== undefined) {
-      throw new InvalidArgumentError({ message: `The fields "${earlier}" and "${rawKey}" would be stored as the same field "${key}"` });
+      throw new InvalidArgumentError({
+        message: `The fields "${earlier}" and "${rawKey}" would be stored as the same field "${key}"`,
+      });
     }
     sentAs.set(key, rawKey);
     fields.set(key, value);
@@ -114,15 +118,20 @@ export function storedValue(field: BlueprintField | undefined, value: unknown): 
   if (LIST_TYPES.has(field.type)) {
     const separator = typeof field.props["separator"] === "string" ? (field.props["separator"] as string) : ",";
     const items = Array.isArray(value) ? value : scalarText(value).split(separator);
-    return items.map((item) => scalarText(item).trim()).filter((item) => item !== "").join(`${separator} `);
+    return items
+      .map((item) => scalarText(item).trim())
+      .filter((item) => item !== "")
+      .join(`${separator} `);
   }
-  if (YAML_TYPES.has(field.type)) return typeof value === "string" ? value : value == null ? "" : stringifyYaml(value).trimEnd();
+  if (YAML_TYPES.has(field.type))
+    return typeof value === "string" ? value : value == null ? "" : stringifyYaml(value).trimEnd();
   if (JSON_TYPES.has(field.type)) return typeof value === "string" ? value : JSON.stringify(value ?? []);
   if (field.type === "toggle") {
     if (typeof value === "string") return ["1", "true", "on", "yes"].includes(value.toLowerCase()) ? "true" : "false";
     return value ? "true" : "false";
   }
-  if (field.type === "date") return storedDate(value, field.props["time"] !== undefined && field.props["time"] !== false);
+  if (field.type === "date")
+    return storedDate(value, field.props["time"] !== undefined && field.props["time"] !== false);
   return scalarText(value);
 }
 
@@ -131,18 +140,26 @@ export function storedValue(field: BlueprintField | undefined, value: unknown): 
  * that collide), `null`/`undefined` values leave the stored value as it is, values converted by field type and
  * capped in length. Order: title, blueprint fields, other stored keys, uuid last.
  */
-export function mergeContent(blueprint: Blueprint, current: ContentFields, input: Readonly<Record<string, unknown>>): ContentFields {
+export function mergeContent(
+  blueprint: Blueprint,
+  current: ContentFields,
+  input: Readonly<Record<string, unknown>>,
+): ContentFields {
   const fieldsByName = new Map(blueprint.fields.map((field) => [field.name, field]));
   const merged = new Map<string, string>(Object.entries(current));
   for (const [key, value] of submittedFields(input)) {
     if (value === null || value === undefined) continue;
     if (key === "title" && typeof value === "string") assertTitleLength(value);
     if (nestingDepth(value, MAX_FIELD_VALUE_DEPTH) > MAX_FIELD_VALUE_DEPTH) {
-      throw new InvalidArgumentError({ message: `The field "${key}" nests lists or maps deeper than ${MAX_FIELD_VALUE_DEPTH} levels` });
+      throw new InvalidArgumentError({
+        message: `The field "${key}" nests lists or maps deeper than ${MAX_FIELD_VALUE_DEPTH} levels`,
+      });
     }
     const stored = storedValue(fieldsByName.get(key), value);
     if (stored.length > MAX_FIELD_VALUE_LENGTH) {
-      throw new InvalidArgumentError({ message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters` });
+      throw new InvalidArgumentError({
+        message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters`,
+      });
     }
     merged.set(key, stored);
   }
@@ -166,7 +183,11 @@ export function orderContent(blueprint: Blueprint, fields: ContentFields): Conte
 }
 
 /** Blueprint `default` values of fields a new model did not get (`today`/`now` for dates resolve to the clock). */
-export function fieldDefaults(blueprint: Blueprint, given: Record<string, unknown>, now = new Date()): Record<string, unknown> {
+export function fieldDefaults(
+  blueprint: Blueprint,
+  given: Record<string, unknown>,
+  now = new Date(),
+): Record<string, unknown> {
   const present = new Set(Object.keys(given).map(storedFieldKey));
   const defaults: Record<string, unknown> = {};
   for (const field of blueprint.fields) {
@@ -174,7 +195,8 @@ export function fieldDefaults(blueprint: Blueprint, given: Record<string, unknow
     if (value === undefined || value === null || present.has(field.name)) continue;
     if (field.type === "date" && typeof value === "string" && ["today", "now"].includes(value.toLowerCase())) {
       const iso = now.toISOString();
-      defaults[field.name] = value.toLowerCase() === "today" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
+      defaults[field.name] =
+        value.toLowerCase() === "today" ? iso.slice(0, 10) : `${iso.slice(0, 10)} ${iso.slice(11, 19)}`;
       continue;
     }
     defaults[field.name] = value;

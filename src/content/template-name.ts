@@ -14,7 +14,12 @@ const PLAIN_TEMPLATE_NAME = /^[a-z0-9_-]{1,255}$/;
  */
 export function requestedTemplateName(value: unknown): string | undefined {
   if (value === undefined) return undefined;
-  const text = typeof value === "string" ? value : typeof value === "number" && Number.isInteger(value) && value >= 0 ? String(value) : null;
+  const text =
+    typeof value === "string"
+      ? value
+      : typeof value === "number" && Number.isInteger(value) && value >= 0
+        ? String(value)
+        : null;
   // the length is checked before lower-casing, so no work is done on a huge value
   if (text === null || text.length > 255) throw invalidTemplate();
   const name = text.toLowerCase();

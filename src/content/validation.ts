@@ -36,7 +36,10 @@ function labelOf(field: BlueprintField): string {
 
 function listItems(field: BlueprintField, stored: string): string[] {
   const separator = typeof field.props["separator"] === "string" ? (field.props["separator"] as string) : ",";
-  return stored.split(separator).map((item) => item.trim()).filter((item) => item !== "");
+  return stored
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 /** Values a select/radio/checkboxes field accepts, when its options are listed in the blueprint. */
@@ -45,7 +48,9 @@ function optionValues(field: BlueprintField): Set<string> | null {
   if (Array.isArray(options)) {
     return new Set(
       options.map((option) =>
-        typeof option === "object" && option !== null ? String((option as Record<string, unknown>)["value"] ?? "") : String(option),
+        typeof option === "object" && option !== null
+          ? String((option as Record<string, unknown>)["value"] ?? "")
+          : String(option),
       ),
     );
   }
@@ -66,7 +71,9 @@ function isValidDate(text: string): boolean {
 function isValidUrl(text: string): boolean {
   try {
     const url = new URL(text);
-    return url.protocol === "http:" || url.protocol === "https:" || url.protocol === "mailto:" || url.protocol === "tel:";
+    return (
+      url.protocol === "http:" || url.protocol === "https:" || url.protocol === "mailto:" || url.protocol === "tel:"
+    );
   } catch {
     return false;
   }
@@ -96,8 +103,10 @@ export function validateField(field: BlueprintField, stored: string | undefined)
   }
 
   const length = [...value].length;
-  if (minlength !== undefined && length < minlength) errors["minlength"] = `Please enter a longer value. (min. ${minlength} characters)`;
-  if (maxlength !== undefined && length > maxlength) errors["maxlength"] = `Please enter a shorter value. (max. ${maxlength} characters)`;
+  if (minlength !== undefined && length < minlength)
+    errors["minlength"] = `Please enter a longer value. (min. ${minlength} characters)`;
+  if (maxlength !== undefined && length > maxlength)
+    errors["maxlength"] = `Please enter a shorter value. (max. ${maxlength} characters)`;
 
   switch (field.type) {
     case "number":

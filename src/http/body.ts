@@ -48,7 +48,12 @@ export function parseBody(raw: Buffer | undefined, contentType: string | undefin
     return { ok: false, message: "Invalid JSON in request body" };
   }
   if (typeof value === "object" && value !== null) {
-    return { ok: true, values: Array.isArray(value) ? Object.fromEntries(value.map((item, index) => [String(index), item])) : (value as Record<string, unknown>) };
+    return {
+      ok: true,
+      values: Array.isArray(value)
+        ? Object.fromEntries(value.map((item, index) => [String(index), item]))
+        : (value as Record<string, unknown>),
+    };
   }
   return { ok: true, values: {} };
 }
@@ -64,7 +69,8 @@ export function jsonNestingExceeds(text: string, limit: number): boolean {
   for (let index = 0; index < text.length; index++) {
     const code = text.charCodeAt(index);
     if (inString) {
-      if (code === 0x5c) index++; // backslash: skip the escaped character
+      if (code === 0x5c)
+        index++; // backslash: skip the escaped character
       else if (code === 0x22) inString = false;
     } else if (code === 0x22) {
       inString = true;

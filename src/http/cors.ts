@@ -27,11 +27,18 @@ function allowedOrigin(options: CorsOptions, origin: string | undefined): string
 }
 
 function splitTokens(value: string): string[] {
-  return value.split(",").map((token) => token.trim()).filter(Boolean);
+  return value
+    .split(",")
+    .map((token) => token.trim())
+    .filter(Boolean);
 }
 
 /** Headers for a normal response or a preflight; null when the origin is not allowed. */
-export function corsHeaders(options: CorsOptions, request: CorsRequest, { preflight }: { preflight: boolean }): CorsHeaders | null {
+export function corsHeaders(
+  options: CorsOptions,
+  request: CorsRequest,
+  { preflight }: { preflight: boolean },
+): CorsHeaders | null {
   const origin = allowedOrigin(options, request.origin);
   if (origin === null) return null;
   const headers: Array<[string, string]> = [["access-control-allow-origin", origin]];
@@ -41,7 +48,9 @@ export function corsHeaders(options: CorsOptions, request: CorsRequest, { prefli
   if (preflight) {
     if (options.maxAge !== null) headers.push(["access-control-max-age", String(options.maxAge)]);
     if (options.allowMethods.length) headers.push(["access-control-allow-methods", options.allowMethods.join(", ")]);
-    const allowed = Array.isArray(options.allowHeaders) ? options.allowHeaders : splitTokens(request.requestHeaders ?? "");
+    const allowed = Array.isArray(options.allowHeaders)
+      ? options.allowHeaders
+      : splitTokens(request.requestHeaders ?? "");
     if (allowed.length) headers.push(["access-control-allow-headers", allowed.join(", ")]);
     // Kirby adds the Vary token whenever it sends Allow-Headers; when Sheaf reflects the requested headers because
     // none are configured, the answer depends on that request header even when it is absent

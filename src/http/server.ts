@@ -104,10 +104,19 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
 
   function corsFor(headers: Headers, preflight: boolean): CorsHeaders | null {
     if (options.cors === false) return null;
-    return corsHeaders(options.cors, { origin: headers["origin"], requestHeaders: headers["access-control-request-headers"] }, { preflight });
+    return corsHeaders(
+      options.cors,
+      { origin: headers["origin"], requestHeaders: headers["access-control-request-headers"] },
+      { preflight },
+    );
   }
 
-  function send(response: ServerResponse, status: number, headers: Record<string, string | string[]>, body: string): void {
+  function send(
+    response: ServerResponse,
+    status: number,
+    headers: Record<string, string | string[]>,
+    body: string,
+  ): void {
     // A known length, and the body as a string, let Node send headers and body in one write (no chunked stream).
     headers["content-length"] = String(Buffer.byteLength(body, "utf8"));
     response.writeHead(status, headers);
@@ -134,7 +143,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   };
 
   /** Site frontend: the page at a path through its template; the visitor's session only if a template asks. */
-  async function renderSite(request: IncomingMessage, response: ServerResponse, headers: Headers, path: string | null): Promise<void> {
+  async function renderSite(
+    request: IncomingMessage,
+    response: ServerResponse,
+    headers: Headers,
+    path: string | null,
+  ): Promise<void> {
     const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
     // Links inside the site are root-relative, so they work under any host name the visitor used.
     let basePath: string;
@@ -213,7 +227,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     }
     out["content-type"] = JSON_TYPE;
     const pretty = isTruthyParam(query["pretty"]);
-    send(response, result.status, out, pretty ? JSON.stringify(result.body, null, 4) : (result.json ?? JSON.stringify(result.body)));
+    send(
+      response,
+      result.status,
+      out,
+      pretty ? JSON.stringify(result.body, null, 4) : (result.json ?? JSON.stringify(result.body)),
+    );
     // refused before its body was needed (or cut off at the size limit): let the client finish sending, within bounds
     if (hasBody) discardUnreadBody(request);
   }
@@ -242,7 +261,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       logger.error({ requestId, method, path: capped(path), err: error }, "Request failed");
     } else if (logger.isLevelEnabled("debug")) {
       const key = error instanceof SheafError ? error.key : null;
-      logger.debug({ requestId, method, path: capped(path), status, key }, error instanceof Error ? error.message : "Request refused");
+      logger.debug(
+        { requestId, method, path: capped(path), status, key },
+        error instanceof Error ? error.message : "Request refused",
+      );
     }
   }
 
@@ -267,13 +289,21 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   }
 
   // Kirby builds the CORS headers of every response, and that fails for credentials with the wildcard origin
-  const corsSetupError = corsCredentialsWithWildcard(options.cors) ? new InvalidArgumentError({ message: CORS_WILDCARD_CREDENTIALS_MESSAGE }) : null;
+  const corsSetupError = corsCredentialsWithWildcard(options.cors)
+    ? new InvalidArgumentError({ message: CORS_WILDCARD_CREDENTIALS_MESSAGE })
+    : null;
 
   function accessLog(request: IncomingMessage, response: ServerResponse, startedAt: bigint): void {
     response.once("finish", () => {
       const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
       logger.info(
-        { requestId: requestIdOf(response), method: request.method, url: capped(request.url ?? ""), status: response.statusCode, ms: Math.round(ms * 100) / 100 },
+        {
+          requestId: requestIdOf(response),
+          method: request.method,
+          url: capped(request.url ?? ""),
+          status: response.statusCode,
+          ms: Math.round(ms * 100) / 100,
+        },
         "request",
       );
     });
@@ -284,12 +314,18 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     const headers = headerMap(request);
     const method = request.method ?? "GET";
     const peer = unwrapMappedIPv4(request.socket.remoteAddress) || "127.0.0.1";
-    response.setHeader("x-request-id", requestIds.forRequest(headers["x-request-id"], authServices.proxies.isTrusted(peer)));
+    response.setHeader(
+      "x-request-id",
+      requestIds.forRequest(headers["x-request-id"], authServices.proxies.isTrusted(peer)),
+    );
     if (options.log.access) accessLog(request, response, process.hrtime.bigint());
     try {
       if ((headers["host"]?.length ?? 0) > MAX_HOST_LENGTH) {
         discardUnreadBody(request);
-        sendGlobalError(response, new InvalidArgumentError({ message: `The Host header is longer than ${MAX_HOST_LENGTH} characters` }));
+        sendGlobalError(
+          response,
+          new InvalidArgumentError({ message: `The Host header is longer than ${MAX_HOST_LENGTH} characters` }),
+        );
         return;
       }
       if (corsSetupError) {
@@ -307,9 +343,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         return;
       }
       discardUnreadBody(request);
-      renderSite(request, response, headers, method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null).catch(
-        (error: unknown) => fail(response, error),
-      );
+      renderSite(
+        request,
+        response,
+        headers,
+        method === "GET" || method === "HEAD" ? (url.split("?")[0] ?? "/") : null,
+      ).catch((error: unknown) => fail(response, error));
     } catch (error) {
       fail(response, error);
     }
@@ -339,7 +378,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       return;
     }
     const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const reason = status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
+    const reason =
+      status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
     logger.debug({ code: error.code, status }, "Unparsable request");
     const body = JSON.stringify({ status: "error", message: reason, code: status, key: null, details: [] });
     socket.end(

@@ -20,10 +20,16 @@ export function createLogger(options: LoggerOptions): Logger {
   const settings = { level: options.level, base: { pid: process.pid }, serializers: { err: pino.stdSerializers.err } };
   const destination = options.destination ?? "stdout";
   if (typeof destination === "function") {
-    const stream: DestinationStream = { write: (line: string) => destination(line.endsWith("\n") ? line.slice(0, -1) : line) };
+    const stream: DestinationStream = {
+      write: (line: string) => destination(line.endsWith("\n") ? line.slice(0, -1) : line),
+    };
     return pino(settings, stream);
   }
   const pretty = options.pretty ?? process.stdout.isTTY === true;
-  if (pretty) return pino(settings, pinoPretty({ colorize: true, ignore: "pid,hostname", translateTime: "SYS:HH:MM:ss.l", sync: true }));
+  if (pretty)
+    return pino(
+      settings,
+      pinoPretty({ colorize: true, ignore: "pid,hostname", translateTime: "SYS:HH:MM:ss.l", sync: true }),
+    );
   return pino(settings, pino.destination({ fd: 1, sync: true }));
 }

@@ -26,13 +26,33 @@ export type PermissionTarget =
   | { readonly kind: "user"; readonly user: User; readonly role: Role };
 
 export const PAGE_OPTION_KEYS = [
-  "access", "changeSlug", "changeStatus", "changeTemplate", "changeTitle", "create", "delete", "duplicate",
-  "list", "move", "preview", "read", "sort", "update",
+  "access",
+  "changeSlug",
+  "changeStatus",
+  "changeTemplate",
+  "changeTitle",
+  "create",
+  "delete",
+  "duplicate",
+  "list",
+  "move",
+  "preview",
+  "read",
+  "sort",
+  "update",
 ] as const;
 export const SITE_OPTION_KEYS = ["access", "changeTitle", "preview", "update"] as const;
 export const USER_OPTION_KEYS = [
-  "access", "create", "changeEmail", "changeLanguage", "changeName", "changePassword", "changeRole", "delete",
-  "list", "update",
+  "access",
+  "create",
+  "changeEmail",
+  "changeLanguage",
+  "changeName",
+  "changePassword",
+  "changeRole",
+  "delete",
+  "list",
+  "update",
 ] as const;
 
 export interface PermissionContext {
@@ -78,7 +98,12 @@ function pageRuleAllows(action: string, page: Page, context: PermissionContext):
   }
 }
 
-function userRuleAllows(action: string, actor: NonNullable<Actor>, target: { user: User; role: Role }, context: PermissionContext): boolean {
+function userRuleAllows(
+  action: string,
+  actor: NonNullable<Actor>,
+  target: { user: User; role: Role },
+  context: PermissionContext,
+): boolean {
   const lastAdmin = isAdmin(target.role) && context.adminCount() <= 1;
   switch (action) {
     case "changeRole":

@@ -137,8 +137,16 @@ export function storedRoleName(directory: UserDirectory, requested: string): str
 
 function transientUser(id: string, email: string, role: string): User {
   return {
-    id, dir: "", email, language: null, name: null, role,
-    passwordHash: null, secrets: {}, passwordTimestamp: null, content: {},
+    id,
+    dir: "",
+    email,
+    language: null,
+    name: null,
+    role,
+    passwordHash: null,
+    secrets: {},
+    passwordTimestamp: null,
+    content: {},
   };
 }
 
@@ -169,7 +177,8 @@ export function checkCreate(directory: UserDirectory, actor: ActingUser | null, 
   if (isFirstUser && draft.password === null) assertValidPassword("");
   if (draft.password !== null) assertValidPassword(draft.password);
   // an application password's scope limits even an admin
-  if (actor?.restrict && !actor.restrict("users", "create")) throw new PermissionError({ key: "user.create.permission" });
+  if (actor?.restrict && !actor.restrict("users", "create"))
+    throw new PermissionError({ key: "user.create.permission" });
   if (actor && isAdmin(actor.role)) return;
   if (isFirstUser) return;
 

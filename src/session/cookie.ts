@@ -21,7 +21,10 @@ const verifiedCookies = new BoundedMemo<{ readonly hmacKey: string; readonly val
 const VERIFIED_COOKIE_TTL_MS = 10 * 60 * 1000;
 
 /** The memo of verified cookies (for tests of its bounds). */
-export const verifiedCookieMemo: Pick<BoundedMemo<unknown>, "size" | "heldChars" | "maxEntries" | "maxChars"> = verifiedCookies;
+export const verifiedCookieMemo: Pick<
+  BoundedMemo<unknown>,
+  "size" | "heldChars" | "maxEntries" | "maxChars"
+> = verifiedCookies;
 
 /**
  * Verifies a signed cookie value (after percent-decoding) and returns the inner value, or null when it is too

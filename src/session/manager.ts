@@ -144,7 +144,12 @@ export class SessionManager {
       if (!record) return null;
       if (record.kind === "active" && !(known && known.blob === blob)) {
         // the record is held twice: as text and parsed
-        this.verified.set(text, { token, storeKey, blob, record: cloneRecord(record) }, storeKey.length + 2 * blob.length, token.expiresAtUnix + 60);
+        this.verified.set(
+          text,
+          { token, storeKey, blob, record: cloneRecord(record) },
+          storeKey.length + 2 * blob.length,
+          token.expiresAtUnix + 60,
+        );
       }
       if (record.kind === "moved") {
         if (now > record.movedUntilUnix) return null;
@@ -160,7 +165,13 @@ export class SessionManager {
   }
 
   /** A loaded record that is still alive becomes this request's session: renewed or refreshed when due. */
-  private activate(token: SessionToken, record: ActiveSessionRecord, transport: SessionTransport, now: number, stored: boolean): Session | null {
+  private activate(
+    token: SessionToken,
+    record: ActiveSessionRecord,
+    transport: SessionTransport,
+    now: number,
+    stored: boolean,
+  ): Session | null {
     if (!this.isAlive(record, now)) return null;
     // A forwarded (older) token acts on the current session; as in Kirby, no cookie is sent for that.
     const session = new Session(token, record, transport, true);
@@ -252,10 +263,16 @@ export class SessionManager {
     if (!session.isChanged) return;
     const anonymous = isAnonymousRecord(session.record);
     const stored = this.storedSessions.has(session);
-    await this.writeBlob(session.storeKey, sealRecord(session.record, session.token.key), anonymous, stored && loadedKey === session.storeKey);
+    await this.writeBlob(
+      session.storeKey,
+      sealRecord(session.record, session.token.key),
+      anonymous,
+      stored && loadedKey === session.storeKey,
+    );
     // tokens handed out earlier in this same response (e.g. a long login's first cookie) forward to the last one
     for (const issued of session.issuedTokens) {
-      if (issued !== session.token && storeKeyOf(issued) !== loadedKey) await this.writeForward(issued, session.token, anonymous, false);
+      if (issued !== session.token && storeKeyOf(issued) !== loadedKey)
+        await this.writeForward(issued, session.token, anonymous, false);
     }
     const keyChanged = loaded !== null && loadedKey !== session.storeKey;
     if (keyChanged) {
@@ -312,7 +329,12 @@ export class SessionManager {
     return count;
   }
 
-  private async writeForward(from: SessionToken, to: SessionToken, anonymous: boolean, storedBefore: boolean): Promise<void> {
+  private async writeForward(
+    from: SessionToken,
+    to: SessionToken,
+    anonymous: boolean,
+    storedBefore: boolean,
+  ): Promise<void> {
     const pointer = {
       kind: "moved" as const,
       movedUntilUnix: this.now() + this.graceSeconds,

@@ -36,7 +36,12 @@ export class TemplateStore {
     const store = new TemplateStore(path.resolve(dir));
     await store.reload();
     if (shouldWatch) {
-      store.watcher = await WatchedFolder.open({ ...watching, dir: store.dir, name: "templates", reload: () => store.reload() });
+      store.watcher = await WatchedFolder.open({
+        ...watching,
+        dir: store.dir,
+        name: "templates",
+        reload: () => store.reload(),
+      });
     }
     return store;
   }

@@ -1,2 +1,10 @@
-export { TokenStore, looksLikeToken, describeToken, type TokenRecord, type TokenInfo, type TokenScope, type TokenCheck } from "./token-store.js";
+export {
+  TokenStore,
+  looksLikeToken,
+  describeToken,
+  type TokenRecord,
+  type TokenInfo,
+  type TokenScope,
+  type TokenCheck,
+} from "./token-store.js";
 export { scopeAllows, parseScope } from "./scope.js";

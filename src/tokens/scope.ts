@@ -34,7 +34,8 @@ export function parseScope(value: unknown): TokenScope {
       if (known === undefined) throw new Error(`The scope names an unknown permission category "${shown(category)}"`);
       permissions[category] = {};
       for (const [action, allowed] of Object.entries(actions as Record<string, unknown>)) {
-        if (!known.includes(action)) throw new Error(`The scope names an unknown permission "${shown(category)}.${shown(action)}"`);
+        if (!known.includes(action))
+          throw new Error(`The scope names an unknown permission "${shown(category)}.${shown(action)}"`);
         if (typeof allowed !== "boolean") throw new Error(`The scope "${category}.${action}" must be true or false`);
         (permissions[category] as Record<string, boolean>)[action] = allowed;
       }

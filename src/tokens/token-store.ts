@@ -13,7 +13,10 @@ import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
  */
 
 /** What a token may do within its owner's permissions: read-only, everything, or listed actions. */
-export type TokenScope = "read" | "full" | { readonly permissions: Readonly<Record<string, Readonly<Record<string, boolean>>>> };
+export type TokenScope =
+  | "read"
+  | "full"
+  | { readonly permissions: Readonly<Record<string, Readonly<Record<string, boolean>>>> };
 
 export interface TokenRecord {
   readonly id: string;
@@ -168,7 +171,13 @@ export class TokenStore {
   }
 
   /** Creates a token; returns the record and the one and only copy of the full token string. */
-  async create(input: { userId: string; name: string; scope: TokenScope; expiresAt: number | null; now: number }): Promise<{ record: TokenRecord; token: string }> {
+  async create(input: {
+    userId: string;
+    name: string;
+    scope: TokenScope;
+    expiresAt: number | null;
+    now: number;
+  }): Promise<{ record: TokenRecord; token: string }> {
     const secret = randomBytes(32).toString("base64url");
     const record = await this.mutate(() => {
       let id = randomBase32(16);
@@ -217,7 +226,9 @@ export class TokenStore {
   }
 
   list(userId: string): TokenRecord[] {
-    return [...this.records.values()].filter((record) => record.userId === userId).sort((a, b) => a.createdAt - b.createdAt);
+    return [...this.records.values()]
+      .filter((record) => record.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt);
   }
 
   get(id: string): TokenRecord | undefined {

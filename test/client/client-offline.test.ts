@@ -1,5 +1,12 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
-import { createClient, SheafApiError, type CompactPage, type FetchFunction, type Page, type PageFields } from "../../src/client/index.js";
+import {
+  createClient,
+  SheafApiError,
+  type CompactPage,
+  type FetchFunction,
+  type Page,
+  type PageFields,
+} from "../../src/client/index.js";
 
 /** A request as the fake server saw it. */
 interface Seen {
@@ -13,12 +20,20 @@ interface Seen {
 type Handler = (request: Seen) => Response | Promise<Response>;
 
 function json(body: unknown, status = 200, headers: ReadonlyArray<[string, string]> = []): Response {
-  return new Response(JSON.stringify(body), { status, headers: [["content-type", "application/json; charset=UTF-8"], ...headers] });
+  return new Response(JSON.stringify(body), {
+    status,
+    headers: [["content-type", "application/json; charset=UTF-8"], ...headers],
+  });
 }
 
 const CSRF = "c".repeat(64);
 const OK = { status: "ok", message: "ok", code: 200 };
-const SITE = { code: 200, data: { content: { title: "T" }, options: {}, title: "T", url: "http://x" }, status: "ok", type: "model" };
+const SITE = {
+  code: 200,
+  data: { content: { title: "T" }, options: {}, title: "T", url: "http://x" },
+  status: "ok",
+  type: "model",
+};
 
 /** A fetch that answers from `handler` and records every request. */
 function fakeFetch(handler: Handler): { fetch: FetchFunction; seen: Seen[] } {
@@ -41,7 +56,9 @@ function fakeFetch(handler: Handler): { fetch: FetchFunction; seen: Seen[] } {
 function sessionServer(): Handler {
   return (request) => {
     if (request.url.pathname === "/api/auth/csrf") {
-      return json({ code: 200, status: "ok", csrf: CSRF }, 200, [["set-cookie", "kirby_session=anon; Max-Age=7200; path=/; HttpOnly"]]);
+      return json({ code: 200, status: "ok", csrf: CSRF }, 200, [
+        ["set-cookie", "kirby_session=anon; Max-Age=7200; path=/; HttpOnly"],
+      ]);
     }
     return json(SITE);
   };
@@ -66,7 +83,15 @@ describe("session mode", () => {
   });
 
   it("posts the login with the token, keeps the last session cookie of the answer, and returns the user", async () => {
-    const user = { avatar: null, email: "a@example.com", id: "a1", language: "en", name: "A", permissions: null, role: null };
+    const user = {
+      avatar: null,
+      email: "a@example.com",
+      id: "a1",
+      language: "en",
+      name: "A",
+      permissions: null,
+      role: null,
+    };
     const { fetch, seen } = fakeFetch((request) => {
       if (request.url.pathname === "/api/auth/login") {
         return json({ code: 200, status: "ok", user }, 200, [
@@ -101,12 +126,17 @@ describe("session mode", () => {
     const client = createClient({ url: "http://sheaf.test", fetch });
     await client.logout();
     await client.ping();
-    expect(seen.map((request) => `${request.method} ${request.url.pathname}`)).toEqual(["POST /api/auth/logout", "POST /api/auth/ping"]);
+    expect(seen.map((request) => `${request.method} ${request.url.pathname}`)).toEqual([
+      "POST /api/auth/logout",
+      "POST /api/auth/ping",
+    ]);
   });
 
   it("reports a login challenge it cannot complete as a SheafApiError", async () => {
     const { fetch } = fakeFetch((request) =>
-      request.url.pathname === "/api/auth/login" ? json({ code: 200, status: "ok", challenge: "email" }) : sessionServer()(request),
+      request.url.pathname === "/api/auth/login"
+        ? json({ code: 200, status: "ok", challenge: "email" })
+        : sessionServer()(request),
     );
     const error = await createClient({ url: "http://sheaf.test", fetch })
       .login({ email: "a@example.com", password: "pw" })
@@ -130,9 +160,15 @@ describe("session mode", () => {
 describe("Basic mode", () => {
   it("sends UTF-8 credentials with every request and neither a CSRF token nor cookies", async () => {
     const { fetch, seen } = fakeFetch((request) =>
-      request.url.pathname === "/api/auth/csrf" ? json({ code: 200, status: "ok", csrf: CSRF }) : json(SITE, 200, [["set-cookie", "x=1; path=/"]]),
+      request.url.pathname === "/api/auth/csrf"
+        ? json({ code: 200, status: "ok", csrf: CSRF })
+        : json(SITE, 200, [["set-cookie", "x=1; path=/"]]),
     );
-    const client = createClient({ url: "http://sheaf.test", fetch, auth: { type: "basic", email: "zoë@example.com", password: "pässword" } });
+    const client = createClient({
+      url: "http://sheaf.test",
+      fetch,
+      auth: { type: "basic", email: "zoë@example.com", password: "pässword" },
+    });
     await client.site.get();
     await client.site.get();
     expect(seen.map((request) => request.url.pathname)).toEqual(["/api/site", "/api/site"]);
@@ -146,7 +182,11 @@ describe("Basic mode", () => {
 
   it("refuses login() as a usage error", async () => {
     const { fetch, seen } = fakeFetch(() => json(OK));
-    const client = createClient({ url: "http://sheaf.test", fetch, auth: { type: "basic", email: "a@b.c", password: "p" } });
+    const client = createClient({
+      url: "http://sheaf.test",
+      fetch,
+      auth: { type: "basic", email: "a@b.c", password: "p" },
+    });
     await expect(client.login({ email: "a@b.c", password: "p" })).rejects.toBeInstanceOf(TypeError);
     expect(seen).toHaveLength(0);
   });
@@ -175,18 +215,31 @@ describe("paths and queries", () => {
   });
 
   it("sends select as a comma list and leaves out what is not given", async () => {
-    const collection = { code: 200, data: [], pagination: { page: 2, total: 0, offset: 10, limit: 10 }, status: "ok", type: "collection" };
+    const collection = {
+      code: 200,
+      data: [],
+      pagination: { page: 2, total: 0, offset: 10, limit: 10 },
+      status: "ok",
+      type: "collection",
+    };
     const { fetch, seen } = fakeFetch(() => json(collection));
     const client = createClient({ url: "http://sheaf.test", fetch, auth: basic });
     const result = await client.pages.children("notes", { select: ["id", "title"], page: 2, limit: 10, status: "all" });
     await client.users.list();
     expect(result).toEqual({ data: [], pagination: collection.pagination });
-    expect(Object.fromEntries(seen[0]!.url.searchParams)).toEqual({ select: "id,title", page: "2", limit: "10", status: "all" });
+    expect(Object.fromEntries(seen[0]!.url.searchParams)).toEqual({
+      select: "id,title",
+      page: "2",
+      limit: "10",
+      status: "all",
+    });
     expect(seen[1]?.url.search).toBe("");
   });
 
   it("types a read by its select or view, and sends both as given", async () => {
-    const { fetch, seen } = fakeFetch(() => json({ code: 200, data: { id: "a", hasChildren: false }, status: "ok", type: "model" }));
+    const { fetch, seen } = fakeFetch(() =>
+      json({ code: 200, data: { id: "a", hasChildren: false }, status: "ok", type: "model" }),
+    );
     const client = createClient({ url: "http://sheaf.test", fetch, auth: basic });
     const plain = await client.pages.get("a");
     const selected = await client.pages.get("a", { select: ["id", "hasChildren"] });
@@ -212,7 +265,10 @@ describe("errors", () => {
     const { fetch } = fakeFetch(handler);
     const caught: unknown = await createClient({ url: "http://sheaf.test", fetch, auth: basic })
       .site.get()
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(caught).toBeInstanceOf(SheafApiError);
     return caught as SheafApiError;
   }
@@ -220,16 +276,27 @@ describe("errors", () => {
   it("carries the envelope's message, code, key and details", async () => {
     const details = { subtitle: { label: "Subtitle", message: { maxlength: "too long" } } };
     const error = await failure(() =>
-      json({ status: "error", message: "Please fix all form errors", code: 400, key: "error.form.incomplete", details }, 400),
+      json(
+        { status: "error", message: "Please fix all form errors", code: 400, key: "error.form.incomplete", details },
+        400,
+      ),
     );
-    expect(error).toMatchObject({ status: 400, code: 400, key: "error.form.incomplete", details, message: "Please fix all form errors" });
+    expect(error).toMatchObject({
+      status: 400,
+      code: 400,
+      key: "error.form.incomplete",
+      details,
+      message: "Please fix all form errors",
+    });
     expect(error.name).toBe("SheafApiError");
     expect(error.method).toBe("GET");
     expect(error.url).toBe("http://sheaf.test/api/site");
   });
 
   it("keeps a body code outside 400–599 apart from the HTTP status, and [] details as []", async () => {
-    const error = await failure(() => json({ status: "error", message: "odd", code: 1000, key: null, details: [] }, 500));
+    const error = await failure(() =>
+      json({ status: "error", message: "odd", code: 1000, key: null, details: [] }, 500),
+    );
     expect(error).toMatchObject({ status: 500, code: 1000, key: null, details: [] });
   });
 
@@ -254,6 +321,8 @@ describe("errors", () => {
     const error = await failure(() => Promise.reject(cause));
     expect(error).toMatchObject({ status: 0, code: 0, key: null });
     expect(error.cause).toBe(cause);
-    expect(error.message).toBe("GET http://sheaf.test/api/site failed: fetch failed (connect ECONNREFUSED 127.0.0.1:1)");
+    expect(error.message).toBe(
+      "GET http://sheaf.test/api/site failed: fetch failed (connect ECONNREFUSED 127.0.0.1:1)",
+    );
   });
 });

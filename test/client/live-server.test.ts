@@ -11,7 +11,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, SheafApiError, type FetchFunction } from "../../src/client/index.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const FIXTURE_CANDIDATES = [path.join(PROJECT_ROOT, "test", "conformance", "fixture"), "/work/shared/conformance/fixture"];
+const FIXTURE_CANDIDATES = [
+  path.join(PROJECT_ROOT, "test", "conformance", "fixture"),
+  "/work/shared/conformance/fixture",
+];
 const BUILT_CLIENT = path.join(PROJECT_ROOT, "dist", "client", "index.js");
 const BUILT_SERVER = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
 
@@ -100,7 +103,10 @@ function recordingFetch(): { fetch: FetchFunction; sent: Array<{ url: string; he
 }
 
 async function rejection(promise: Promise<unknown>): Promise<SheafApiError> {
-  const caught: unknown = await promise.then(() => null, (error: unknown) => error);
+  const caught: unknown = await promise.then(
+    () => null,
+    (error: unknown) => error,
+  );
   expect(caught).toBeInstanceOf(SheafApiError);
   return caught as SheafApiError;
 }
@@ -115,7 +121,10 @@ beforeAll(async () => {
   root = await mkdtemp(path.join(tmpdir(), "sheaf-client-"));
   await cp(fixture, root, { recursive: true });
   await mkdir(path.join(root, "site", "config"), { recursive: true });
-  await writeFile(path.join(root, "site", "config", "config.json"), JSON.stringify({ api: { basicAuth: true, allowInsecure: true } }));
+  await writeFile(
+    path.join(root, "site", "config", "config.json"),
+    JSON.stringify({ api: { basicAuth: true, allowInsecure: true } }),
+  );
   const started = await startServer(root);
   server = started.child;
   url = started.url;
@@ -144,12 +153,20 @@ describe("session mode", () => {
     const site = await client.site.get();
     expect(site.title).toBe("Oracle Site");
     const note = await client.pages.get("notes/first-note");
-    expect(note).toMatchObject({ id: "notes/first-note", slug: "first-note", status: "listed", template: "note", parent: { id: "notes" } });
+    expect(note).toMatchObject({
+      id: "notes/first-note",
+      slug: "first-note",
+      status: "listed",
+      template: "note",
+      parent: { id: "notes" },
+    });
     expect(note.options.update).toBe(true);
 
     const updated = await client.pages.update("notes/first-note", { text: "Written by the client.", tags: ["a", "b"] });
     expect(updated.content).toMatchObject({ text: "Written by the client.", tags: ["a", "b"] });
-    expect((await client.pages.get("notes/first-note", { select: ["content"] })).content["text"]).toBe("Written by the client.");
+    expect((await client.pages.get("notes/first-note", { select: ["content"] })).content["text"]).toBe(
+      "Written by the client.",
+    );
 
     const loggedInCookie = sent.at(-1)?.headers.get("cookie") ?? "";
     expect(loggedInCookie).toMatch(/^kirby_session=/);
@@ -174,8 +191,17 @@ describe("session mode", () => {
   it("creates, changes and deletes a page", async () => {
     const client = createClient({ url });
     await client.login(ADMIN);
-    const created = await client.pages.create("notes", { slug: "from-client", template: "note", content: { title: "From the client" } });
-    expect(created).toMatchObject({ id: "notes/from-client", status: "draft", title: "From the client", template: "note" });
+    const created = await client.pages.create("notes", {
+      slug: "from-client",
+      template: "note",
+      content: { title: "From the client" },
+    });
+    expect(created).toMatchObject({
+      id: "notes/from-client",
+      status: "draft",
+      title: "From the client",
+      template: "note",
+    });
 
     const listed = await client.pages.changeStatus("notes/from-client", "listed", 1);
     expect(listed).toMatchObject({ status: "listed", num: 1 });
@@ -228,11 +254,13 @@ describe("Basic mode", () => {
 
 describe("application passwords", () => {
   it("reads with a read-only token as Bearer and as the Basic password, and is refused a write", async () => {
-    const created = (await createClient({ url, auth: { type: "basic", ...ADMIN } }).request<{ data: { token: string } }>(
-      "POST",
-      "account/tokens",
-      { body: { name: "client test", scope: "read" } },
-    )).data;
+    const created = (
+      await createClient({ url, auth: { type: "basic", ...ADMIN } }).request<{ data: { token: string } }>(
+        "POST",
+        "account/tokens",
+        { body: { name: "client test", scope: "read" } },
+      )
+    ).data;
     const bearer = createClient({ url, auth: { type: "bearer", token: created.token } });
     expect(bearer.authType).toBe("bearer");
     expect((await bearer.pages.get("about", { select: ["id"] })).id).toBe("about");
@@ -254,7 +282,9 @@ describe("errors", () => {
   });
 
   it("400 for a duplicate slug", async () => {
-    const error = await rejection(admin().pages.create("notes", { slug: "first-note", template: "note", content: { title: "Again" } }));
+    const error = await rejection(
+      admin().pages.create("notes", { slug: "first-note", template: "note", content: { title: "Again" } }),
+    );
     expect(error).toMatchObject({ status: 400, key: "error.page.duplicate" });
   });
 
@@ -304,7 +334,9 @@ describe("in a plain Node script", () => {
       console.log(JSON.stringify({ page, user: user.email, me: me.email, missing: [missing instanceof SheafApiError, missing.key] }));
     `;
     const output = await new Promise<string>((resolve, reject) => {
-      const child = spawn(process.execPath, ["--input-type=module", "-e", script, url], { stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn(process.execPath, ["--input-type=module", "-e", script, url], {
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       let stdout = "";
       let stderr = "";
       child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));

@@ -26,7 +26,13 @@ export {
 export { evaluateCondition, parseCondition, parseConditionList, type Condition } from "./harness/conditions.js";
 export { parseDeviations, RuleFormatError, type DeviationRule, type DeviationSet } from "./harness/deviations.js";
 export { AnyValue, type Expectation, type HeaderExpectation } from "./harness/expectation.js";
-export { planScenario, requestMatchRoot, requestSessionLabels, type PlanOptions, type StepPlan } from "./harness/plan.js";
+export {
+  planScenario,
+  requestMatchRoot,
+  requestSessionLabels,
+  type PlanOptions,
+  type StepPlan,
+} from "./harness/plan.js";
 export { compareSetCookies, parseSetCookie, type CookieContext } from "./harness/cookies.js";
 export {
   compareBody,
@@ -39,7 +45,15 @@ export {
   type LiveResponse,
 } from "./harness/compare.js";
 export { encodeBody, prepareRequest, type OutgoingRequest, type PreparedRequest } from "./harness/request.js";
-export { formatStepResult, replaySteps, summarise, type Outcome, type ReplayOptions, type StepResult, type Transport } from "./harness/replay.js";
+export {
+  formatStepResult,
+  replaySteps,
+  summarise,
+  type Outcome,
+  type ReplayOptions,
+  type StepResult,
+  type Transport,
+} from "./harness/replay.js";
 export { matchesScenarioSelector, parseSelectorList } from "./harness/selectors.js";
 export { sendRequest } from "./harness/http-client.js";
 export { findFreePort, prepareSiteRoot, ServerProcess, stopAllServers } from "./harness/server.js";

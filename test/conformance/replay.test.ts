@@ -117,14 +117,23 @@ describe.concurrent("Kirby 5.5.2 conformance replay", () => {
           golden,
           deviations: await deviations,
           fixtureDir: FIXTURE_DIR,
-          serverCommand: (root: string, port: number) => [process.execPath, SHEAF_BIN, "serve", root, "--port", String(port)],
+          serverCommand: (root: string, port: number) => [
+            process.execPath,
+            SHEAF_BIN,
+            "serve",
+            root,
+            "--port",
+            String(port),
+          ],
           ...(selection.skipSteps === undefined ? {} : { skipSteps: selection.skipSteps }),
           ...(selection.reason === undefined ? {} : { skipReason: selection.reason }),
         };
         const result = await limit(() => runScenario(run));
         const totals = summarise(result.steps);
         if (totals.failed > 0) {
-          throw new Error(`${totals.failed} of ${result.steps.length} steps differ from the recording\n${formatScenarioResult(result)}`);
+          throw new Error(
+            `${totals.failed} of ${result.steps.length} steps differ from the recording\n${formatScenarioResult(result)}`,
+          );
         }
         expect(totals.passed + totals.skipped).toBe(result.steps.length);
       },

@@ -22,7 +22,10 @@ export async function startSecondOrigin(): Promise<SecondOrigin> {
     const pathname = new URL(request.url ?? "/", "http://placeholder").pathname;
     cookies.set(pathname, request.headers.cookie);
     const html = pages.get(pathname);
-    response.writeHead(html === undefined ? 404 : 200, { "content-type": "text/html; charset=utf-8", "cache-control": "no-store" });
+    response.writeHead(html === undefined ? 404 : 200, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+    });
     response.end(html ?? "not found");
   });
   await new Promise<void>((resolve, reject) => {

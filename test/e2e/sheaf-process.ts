@@ -10,7 +10,10 @@ const CLI = path.join(PROJECT_ROOT, "bin", "sheaf.js");
 const BUILT_CLI = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
 
 /** Left out of the copy: sessions and the login throttle log of anyone who ran the example site by hand. */
-const LOCAL_STATE = new Set([path.join(STARTERKIT, "site", "sessions"), path.join(STARTERKIT, "site", "accounts", ".logins")]);
+const LOCAL_STATE = new Set([
+  path.join(STARTERKIT, "site", "sessions"),
+  path.join(STARTERKIT, "site", "accounts", ".logins"),
+]);
 
 export interface SheafProcess {
   /** `http://127.0.0.1:<port>` */
@@ -26,7 +29,9 @@ export interface SheafProcess {
 async function waitForAddress(child: ChildProcess, output: { stdout: string; stderr: string }): Promise<string> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      reject(new Error(`sheaf serve printed no address within 20 s\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
+      reject(
+        new Error(`sheaf serve printed no address within 20 s\nstdout: ${output.stdout}\nstderr: ${output.stderr}`),
+      );
     }, 20_000);
     const onData = (): void => {
       const match = / on (http:\/\/127\.0\.0\.1:\d+)/.exec(output.stdout);
@@ -38,7 +43,11 @@ async function waitForAddress(child: ChildProcess, output: { stdout: string; std
     child.stdout?.on("data", onData);
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`sheaf serve exited with ${code} before listening\nstdout: ${output.stdout}\nstderr: ${output.stderr}`));
+      reject(
+        new Error(
+          `sheaf serve exited with ${code} before listening\nstdout: ${output.stdout}\nstderr: ${output.stderr}`,
+        ),
+      );
     });
   });
 }

@@ -82,7 +82,13 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(contexts.map((context) => context.close()));
   await browser?.close();
-  await Promise.allSettled([plain?.stop(), fixedNoCors?.stop(), fixedCors?.stop(), sessionCors?.stop(), second?.stop()]);
+  await Promise.allSettled([
+    plain?.stop(),
+    fixedNoCors?.stop(),
+    fixedCors?.stop(),
+    sessionCors?.stop(),
+    second?.stop(),
+  ]);
 });
 
 async function newPage(): Promise<Page> {
@@ -100,10 +106,13 @@ async function logInThroughForm(page: Page, sheaf: SheafProcess): Promise<void> 
   const answer = page.waitForResponse((response) => isApiCall(response, `${sheaf.url}/api/auth/login`, "POST"));
   await page.click("button[type=submit]");
   const response = await answer.catch((error: unknown) => {
-    throw new Error(`Sheaf did not answer POST /api/auth/login in time (${String(error)})\nsheaf stderr: ${sheaf.stderr()}`);
+    throw new Error(
+      `Sheaf did not answer POST /api/auth/login in time (${String(error)})\nsheaf stderr: ${sheaf.stderr()}`,
+    );
   });
   // (the body is only readable before the page navigates away, i.e. when the login failed)
-  if (response.status() !== 200) throw new Error(`POST /api/auth/login answered ${response.status()}: ${await response.text()}`);
+  if (response.status() !== 200)
+    throw new Error(`POST /api/auth/login answered ${response.status()}: ${await response.text()}`);
   await page.waitForURL(`${sheaf.url}/app`);
   await page.locator("#account").waitFor({ state: "visible" });
 }
@@ -122,7 +131,7 @@ interface ReadOutcome {
 async function outcomeOf(page: Page): Promise<ReadOutcome> {
   const result = page.locator("#result[data-done]");
   await result.waitFor({ state: "attached" });
-  return JSON.parse(await result.textContent() ?? "null") as ReadOutcome;
+  return JSON.parse((await result.textContent()) ?? "null") as ReadOutcome;
 }
 
 interface CorsFailure {
@@ -245,7 +254,11 @@ describe("a page on another origin reading the API with credentials", () => {
     // The same page in a browser that is not logged in reads a 401: the session cookie is what authenticated.
     const anonymous = await newPage();
     await anonymous.goto(`${second.url}/read-cors.html`);
-    expect(await outcomeOf(anonymous)).toEqual({ read: true, status: 401, body: expect.objectContaining(UNAUTHENTICATED) });
+    expect(await outcomeOf(anonymous)).toEqual({
+      read: true,
+      status: 401,
+      body: expect.objectContaining(UNAUTHENTICATED),
+    });
   });
 
   it("can also read the session's own CSRF token once CORS allows the origin with credentials", async () => {
@@ -257,7 +270,11 @@ describe("a page on another origin reading the API with credentials", () => {
     const sessionToken = await page.evaluate("csrf");
     const answered = page.waitForResponse((response) => isApiCall(response, target));
     await page.goto(`${second.url}/read-session-token.html`);
-    expect(await outcomeOf(page)).toMatchObject({ read: true, status: 200, body: { data: { title: "Kestrel Studio" } } });
+    expect(await outcomeOf(page)).toMatchObject({
+      read: true,
+      status: 200,
+      body: { data: { title: "Kestrel Studio" } },
+    });
     expect(await (await answered).request().headerValue("x-csrf")).toBe(sessionToken);
   });
 
@@ -306,7 +323,11 @@ describe("a form on another origin posting to the API", () => {
     const accepted = page.waitForResponse((response) => isApiCall(response, withToken, "POST"));
     await page.goto(`${second.url}/post-with-token.html`);
     expect((await accepted).status()).toBe(200);
-    expect(await (await accepted).json()).toMatchObject({ code: 200, status: "ok", data: { id: "created-by-form", status: "draft" } });
+    expect(await (await accepted).json()).toMatchObject({
+      code: 200,
+      status: "ok",
+      data: { id: "created-by-form", status: "draft" },
+    });
     const created = ["_drafts", "_drafts/created-by-form", "_drafts/created-by-form/default.txt"];
     expect(await contentTree(plain.root)).toEqual([...new Set([...before, ...created])].sort());
   });

@@ -26,7 +26,6 @@ import {
   injectFrom,
 } from "./helpers.js";
 
-
 afterEach(async () => {
   await cleanUp();
 });
@@ -51,7 +50,10 @@ function logFile(site: TestSite, suffix = ""): string {
 
 async function readEntries(site: TestSite): Promise<Entry[]> {
   const text = await readFile(logFile(site), "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as Entry);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as Entry);
 }
 
 /** The log once it holds every wanted event (entries are appended after the answers). */
@@ -61,7 +63,10 @@ async function entriesWith(site: TestSite, events: readonly string[]): Promise<E
     const entries = await readEntries(site);
     const seen = new Set(entries.map((entry) => entry.event));
     if (events.every((event) => seen.has(event))) return entries;
-    if (Date.now() > deadline) throw new Error(`audit log lacks ${events.filter((event) => !seen.has(event)).join(", ")}; it has ${[...seen].join(", ")}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `audit log lacks ${events.filter((event) => !seen.has(event)).join(", ")}; it has ${[...seen].join(", ")}`,
+      );
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
 }
@@ -79,13 +84,21 @@ async function start(config: Record<string, unknown> = {}): Promise<TestSite> {
 async function logIn(site: TestSite, account: { email: string; password: string }): Promise<Client> {
   const client = site.client();
   await client.fetchCsrf();
-  const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, json: account, headers: { "user-agent": UA } });
+  const reply = await client.request("POST", "/api/auth/login", {
+    withCsrf: true,
+    json: account,
+    headers: { "user-agent": UA },
+  });
   if (reply.status !== 200) throw new Error(`login answered ${reply.status}: ${reply.text}`);
   return client;
 }
 
 function request(client: Client, method: string, url: string, json?: unknown): Promise<Reply> {
-  return client.request(method, url, { withCsrf: true, headers: { "user-agent": UA }, ...(json === undefined ? {} : { json }) });
+  return client.request(method, url, {
+    withCsrf: true,
+    headers: { "user-agent": UA },
+    ...(json === undefined ? {} : { json }),
+  });
 }
 
 describe("site/logs/auth.log", () => {
@@ -97,7 +110,14 @@ describe("site/logs/auth.log", () => {
     const anonymous = site.client();
     await anonymous.fetchCsrf();
     const attempt = (password: string): Promise<Reply> =>
-      injectFrom(site.sheaf, ATTACKER_IP, "POST", "/api/auth/login", { cookie: anonymous.cookie!, "x-csrf": anonymous.csrf!, "user-agent": ATTACKER_UA }, { email: NOACCESS.email, password });
+      injectFrom(
+        site.sheaf,
+        ATTACKER_IP,
+        "POST",
+        "/api/auth/login",
+        { cookie: anonymous.cookie!, "x-csrf": anonymous.csrf!, "user-agent": ATTACKER_UA },
+        { email: NOACCESS.email, password },
+      );
     for (const password of ["guess-one-password", "guess-two-password", "guess-three-password"]) {
       secrets.push(password);
       expect((await attempt(password)).status).toBe(403);
@@ -112,7 +132,14 @@ describe("site/logs/auth.log", () => {
     const token = dataOf(created)["token"] as string;
     const tokenId = dataOf(created)["id"] as string;
     secrets.push(token, token.slice(-43));
-    expect((await injectFrom(site.sheaf, "198.51.100.30", "GET", "/api/auth", { authorization: `Bearer ${token}`, "user-agent": "DeployBot/2.0" })).status).toBe(200);
+    expect(
+      (
+        await injectFrom(site.sheaf, "198.51.100.30", "GET", "/api/auth", {
+          authorization: `Bearer ${token}`,
+          "user-agent": "DeployBot/2.0",
+        })
+      ).status,
+    ).toBe(200);
     expect((await request(admin, "DELETE", `/api/account/tokens/${tokenId}`)).status).toBe(200);
 
     const editorSession = tokenOf(editorElsewhere.cookie!).split(".")[1]!;
@@ -120,14 +147,30 @@ describe("site/logs/auth.log", () => {
 
     const newPassword = "an-entirely-new-password";
     secrets.push(newPassword);
-    expect((await request(admin, "PATCH", `/api/users/${EDITOR.id}/password`, { currentPassword: ADMIN.password, password: newPassword })).status).toBe(200);
+    expect(
+      (
+        await request(admin, "PATCH", `/api/users/${EDITOR.id}/password`, {
+          currentPassword: ADMIN.password,
+          password: newPassword,
+        })
+      ).status,
+    ).toBe(200);
     expect((await request(admin, "PATCH", `/api/users/${EDITOR.id}/role`, { role: "admin" })).status).toBe(200);
     expect((await request(admin, "DELETE", `/api/users/${EDITOR.id}`)).status).toBe(200);
     expect((await request(admin, "POST", "/api/auth/logout")).status).toBe(200);
 
     const events = [
-      "login.failure", "login.blocked", "login.success", "token.create", "token.use", "token.revoke",
-      "session.revoke", "password.change", "role.change", "user.delete", "logout",
+      "login.failure",
+      "login.blocked",
+      "login.success",
+      "token.create",
+      "token.use",
+      "token.revoke",
+      "session.revoke",
+      "password.change",
+      "role.change",
+      "user.delete",
+      "logout",
     ];
     const entries = await entriesWith(site, events);
     const first = (event: string): Entry => entries.find((entry) => entry.event === event)!;
@@ -141,12 +184,30 @@ describe("site/logs/auth.log", () => {
     expect(first("login.blocked")).toMatchObject({ actor: null, ip: ATTACKER_IP, details: { email: NOACCESS.email } });
     expect(entries.filter((entry) => entry.event === "login.failure")).toHaveLength(2);
     expect(first("login.success")).toMatchObject({ actor: adminActor, ip: "127.0.0.1", userAgent: UA });
-    expect(first("token.create")).toMatchObject({ actor: adminActor, userAgent: UA, target: { user: ADMIN.id, token: tokenId } });
-    expect(first("token.use")).toMatchObject({ actor: adminActor, ip: "198.51.100.30", userAgent: "DeployBot/2.0", target: { token: tokenId } });
+    expect(first("token.create")).toMatchObject({
+      actor: adminActor,
+      userAgent: UA,
+      target: { user: ADMIN.id, token: tokenId },
+    });
+    expect(first("token.use")).toMatchObject({
+      actor: adminActor,
+      ip: "198.51.100.30",
+      userAgent: "DeployBot/2.0",
+      target: { token: tokenId },
+    });
     expect(first("token.revoke")).toMatchObject({ actor: adminActor, userAgent: UA, target: { token: tokenId } });
-    expect(first("session.revoke")).toMatchObject({ actor: { id: EDITOR.id }, userAgent: UA, target: { user: EDITOR.id, session: editorSession } });
+    expect(first("session.revoke")).toMatchObject({
+      actor: { id: EDITOR.id },
+      userAgent: UA,
+      target: { user: EDITOR.id, session: editorSession },
+    });
     expect(first("password.change")).toMatchObject({ actor: adminActor, userAgent: UA, target: { user: EDITOR.id } });
-    expect(first("role.change")).toMatchObject({ actor: adminActor, userAgent: UA, target: { user: EDITOR.id }, details: { from: "editor", to: "admin" } });
+    expect(first("role.change")).toMatchObject({
+      actor: adminActor,
+      userAgent: UA,
+      target: { user: EDITOR.id },
+      details: { from: "editor", to: "admin" },
+    });
     expect(first("user.delete")).toMatchObject({ actor: adminActor, userAgent: UA, target: { user: EDITOR.id } });
     expect(first("logout")).toMatchObject({ actor: adminActor, userAgent: UA });
 
@@ -169,13 +230,24 @@ describe("site/logs/auth.log", () => {
   it("records failed application passwords without the presented secret", async () => {
     const site = await start();
     const forged = `sheaf_${"a".repeat(16)}_${"Z".repeat(43)}`;
-    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}`, "user-agent": ATTACKER_UA });
-    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, forged), "user-agent": ATTACKER_UA });
+    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", {
+      authorization: `Bearer ${forged}`,
+      "user-agent": ATTACKER_UA,
+    });
+    await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", {
+      authorization: basicAuth(ADMIN.email, forged),
+      "user-agent": ATTACKER_UA,
+    });
     const entries = await entriesWith(site, ["login.failure"]);
     const failures = entries.filter((entry) => entry.event === "login.failure");
     await auditWritten(site);
     expect((await readEntries(site)).filter((entry) => entry.event === "login.failure")).toHaveLength(2);
-    expect(failures[0]).toMatchObject({ actor: null, ip: ATTACKER_IP, userAgent: ATTACKER_UA, details: { method: "token" } });
+    expect(failures[0]).toMatchObject({
+      actor: null,
+      ip: ATTACKER_IP,
+      userAgent: ATTACKER_UA,
+      details: { method: "token" },
+    });
     expect(await readFile(logFile(site), "utf8")).not.toContain("Z".repeat(43));
   });
 });
@@ -184,7 +256,9 @@ describe("GET /api/system/audit", () => {
   async function siteWithEntries(count: number): Promise<{ site: TestSite; admin: Client }> {
     const site = await start({ auth: { trials: 1000 } });
     for (let i = 0; i < count; i++) {
-      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `wrong-${i}-password`) });
+      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", {
+        authorization: basicAuth(EDITOR.email, `wrong-${i}-password`),
+      });
     }
     const admin = await logIn(site, ADMIN);
     await entriesWith(site, ["login.success"]);
@@ -200,7 +274,13 @@ describe("GET /api/system/audit", () => {
     const entries = itemsOf(all) as unknown as Entry[];
     expect(entries).toHaveLength(6);
     expect(entries[0]!.event).toBe("login.success");
-    expect(entries.slice(1).map((entry) => entry.ip)).toEqual(["192.0.2.5", "192.0.2.4", "192.0.2.3", "192.0.2.2", "192.0.2.1"]);
+    expect(entries.slice(1).map((entry) => entry.ip)).toEqual([
+      "192.0.2.5",
+      "192.0.2.4",
+      "192.0.2.3",
+      "192.0.2.2",
+      "192.0.2.1",
+    ]);
     const times = entries.map((entry) => Date.parse(entry.time));
     expect([...times].sort((a, b) => b - a)).toEqual(times);
 
@@ -212,7 +292,9 @@ describe("GET /api/system/audit", () => {
 
     // also for an admin's application password
     const created = await request(admin, "POST", "/api/account/tokens", { name: "auditor", scope: "read" });
-    const viaToken = await send(site.sheaf, "GET", "/api/system/audit?limit=1", { headers: { authorization: `Bearer ${dataOf(created)["token"] as string}` } });
+    const viaToken = await send(site.sheaf, "GET", "/api/system/audit?limit=1", {
+      headers: { authorization: `Bearer ${dataOf(created)["token"] as string}` },
+    });
     expect(viaToken.status).toBe(200);
   });
 
@@ -222,7 +304,9 @@ describe("GET /api/system/audit", () => {
     const refused = await editor.get("/api/system/audit");
     expect(refused.status).toBe(403);
     expect(refused.text).not.toContain("192.0.2.1");
-    const viaBasic = await send(site.sheaf, "GET", "/api/system/audit", { headers: { authorization: basicAuth(EDITOR.email, EDITOR.password) } });
+    const viaBasic = await send(site.sheaf, "GET", "/api/system/audit", {
+      headers: { authorization: basicAuth(EDITOR.email, EDITOR.password) },
+    });
     expect(viaBasic.status).toBe(403);
     expect((await send(site.sheaf, "GET", "/api/system/audit")).body).toEqual(UNAUTHENTICATED);
   });
@@ -230,7 +314,9 @@ describe("GET /api/system/audit", () => {
   it("rotates the file by size and still reads every kept entry", async () => {
     const site = await start({ auth: { trials: 1000 }, audit: { maxBytes: 600, keep: 2 } });
     for (let i = 0; i < 12; i++) {
-      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `wrong-${i}-password`) });
+      await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", {
+        authorization: basicAuth(EDITOR.email, `wrong-${i}-password`),
+      });
       // one entry at a time, so each rotation check sees the previous append
       await auditWritten(site);
     }

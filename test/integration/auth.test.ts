@@ -26,7 +26,8 @@ import {
 
 afterEach(cleanUp);
 
-const SESSION_COOKIE = /^kirby_session=([0-9a-f]{40})%2B(\d{10}\.[0-9a-f]{20}\.[0-9a-f]{64}); expires=\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT; Max-Age=(\d+); path=\/; HttpOnly; SameSite=Lax$/;
+const SESSION_COOKIE =
+  /^kirby_session=([0-9a-f]{40})%2B(\d{10}\.[0-9a-f]{20}\.[0-9a-f]{64}); expires=\w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} GMT; Max-Age=(\d+); path=\/; HttpOnly; SameSite=Lax$/;
 
 function maxAgeOf(setCookie: string): number {
   return Number(/Max-Age=(\d+)/.exec(setCookie)?.[1]);
@@ -86,9 +87,16 @@ describe("CSRF bootstrap and session cookie", () => {
 
   it("sets the cookie path from the url option and path=/ with a cookie domain", async () => {
     const sub = await startSite({ memorySessions: true, config: { url: "https://example.com/sub" } });
-    expect((await send(sub.sheaf, "GET", "/api/auth/csrf")).setCookies[0]).toMatch(/; path=\/sub\/; secure; HttpOnly; SameSite=Lax$/);
-    const domain = await startSite({ memorySessions: true, config: { url: "https://example.com/sub", session: { cookieDomain: "example.com" } } });
-    expect((await send(domain.sheaf, "GET", "/api/auth/csrf")).setCookies[0]).toMatch(/; path=\/; domain=example\.com; secure; HttpOnly; SameSite=Lax$/);
+    expect((await send(sub.sheaf, "GET", "/api/auth/csrf")).setCookies[0]).toMatch(
+      /; path=\/sub\/; secure; HttpOnly; SameSite=Lax$/,
+    );
+    const domain = await startSite({
+      memorySessions: true,
+      config: { url: "https://example.com/sub", session: { cookieDomain: "example.com" } },
+    });
+    expect((await send(domain.sheaf, "GET", "/api/auth/csrf")).setCookies[0]).toMatch(
+      /; path=\/; domain=example\.com; secure; HttpOnly; SameSite=Lax$/,
+    );
   });
 
   it("uses session.cookieName for sending and reading the cookie", async () => {
@@ -102,7 +110,9 @@ describe("CSRF bootstrap and session cookie", () => {
       json: { email: ADMIN.email, password: ADMIN.password, long: false },
     });
     expect(login.status).toBe(200);
-    const auth = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: cookiePair(login.setCookies[0]!), "x-csrf": token } });
+    const auth = await send(site.sheaf, "GET", "/api/auth", {
+      headers: { cookie: cookiePair(login.setCookies[0]!), "x-csrf": token },
+    });
     expect(auth.status).toBe(200);
     const wrongName = await send(site.sheaf, "GET", "/api/auth", {
       headers: { cookie: cookiePair(login.setCookies[0]!).replace("my_session=", "kirby_session="), "x-csrf": token },
@@ -119,7 +129,9 @@ describe("login, CSRF on every request, logout", () => {
     const anonymousCookie = client.cookie!;
 
     // login needs the CSRF token: 400, and the anonymous session stays as it was
-    const noCsrf = await client.request("POST", "/api/auth/login", { json: { email: ADMIN.email, password: ADMIN.password, long: false } });
+    const noCsrf = await client.request("POST", "/api/auth/login", {
+      json: { email: ADMIN.email, password: ADMIN.password, long: false },
+    });
     expect(noCsrf.status).toBe(400);
     expect(noCsrf.body).toEqual(INVALID_CSRF);
     expect(noCsrf.setCookies).toEqual([]);
@@ -127,7 +139,15 @@ describe("login, CSRF on every request, logout", () => {
     const login = await client.login(ADMIN);
     expect(login.status).toBe(200);
     expect(login.body).toEqual(await loginOkBody());
-    expect(Object.keys((login.body as { user: object }).user)).toEqual(["avatar", "email", "id", "language", "name", "permissions", "role"]);
+    expect(Object.keys((login.body as { user: object }).user)).toEqual([
+      "avatar",
+      "email",
+      "id",
+      "language",
+      "name",
+      "permissions",
+      "role",
+    ]);
     expect(login.headers["cache-control"]).toBe("no-store, private");
     expect(login.setCookies).toHaveLength(1);
     expect(login.setCookies[0]).toMatch(SESSION_COOKIE);
@@ -138,8 +158,21 @@ describe("login, CSRF on every request, logout", () => {
     // every authenticated request needs the token, by header or query
     const viaHeader = await client.get("/api/auth");
     expect(viaHeader.status).toBe(200);
-    expect(viaHeader.body).toMatchObject({ code: 200, status: "ok", type: "model", data: { email: ADMIN.email, id: ADMIN.id } });
-    expect(Object.keys(dataOf(viaHeader))).toEqual(["avatar", "email", "id", "language", "name", "permissions", "role"]);
+    expect(viaHeader.body).toMatchObject({
+      code: 200,
+      status: "ok",
+      type: "model",
+      data: { email: ADMIN.email, id: ADMIN.id },
+    });
+    expect(Object.keys(dataOf(viaHeader))).toEqual([
+      "avatar",
+      "email",
+      "id",
+      "language",
+      "name",
+      "permissions",
+      "role",
+    ]);
     expect(viaHeader.setCookies).toEqual([]);
     expect((await client.request("GET", `/api/pages/notes?csrf=${csrf}`)).status).toBe(200);
 
@@ -158,7 +191,9 @@ describe("login, CSRF on every request, logout", () => {
     }
 
     // the pre-login cookie died with the login
-    const oldCookie = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: anonymousCookie, "x-csrf": csrf } });
+    const oldCookie = await send(site.sheaf, "GET", "/api/auth", {
+      headers: { cookie: anonymousCookie, "x-csrf": csrf },
+    });
     expect(oldCookie.status).toBe(401);
     expect(oldCookie.setCookies).toEqual([]);
 
@@ -170,7 +205,9 @@ describe("login, CSRF on every request, logout", () => {
     expect(logout.setCookies[0]).toMatch(SESSION_COOKIE);
     expect(client.cookie).not.toBe(sessionCookie);
 
-    const deadCookie = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: sessionCookie, "x-csrf": csrf } });
+    const deadCookie = await send(site.sheaf, "GET", "/api/auth", {
+      headers: { cookie: sessionCookie, "x-csrf": csrf },
+    });
     expect(deadCookie.status).toBe(401);
     expect(deadCookie.body).toEqual(UNAUTHENTICATED);
     expect((await client.get("/api/auth")).status).toBe(401);
@@ -226,7 +263,9 @@ describe("login, CSRF on every request, logout", () => {
     expect(site.sessionStore!.size).toBe(1);
     const logout = await send(site.sheaf, "POST", "/api/auth/logout", { headers: { cookie } });
     expect(logout.body).toEqual(OK);
-    expect(logout.setCookies).toEqual(["kirby_session=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; path=/; HttpOnly; SameSite=Lax"]);
+    expect(logout.setCookies).toEqual([
+      "kirby_session=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; path=/; HttpOnly; SameSite=Lax",
+    ]);
     expect(site.sessionStore!.size).toBe(0);
   });
 
@@ -240,8 +279,16 @@ describe("login, CSRF on every request, logout", () => {
     expect(logout.setCookies).toHaveLength(1);
     expect(logout.setCookies[0]).toMatch(SESSION_COOKIE);
     // the old token forwards to the anonymous session: no user
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { cookie, "x-csrf": "option-csrf" } })).status).toBe(401);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: cookiePair(logout.setCookies[0]!), "x-csrf": "option-csrf" } })).status).toBe(401);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { cookie, "x-csrf": "option-csrf" } })).status).toBe(
+      401,
+    );
+    expect(
+      (
+        await send(site.sheaf, "GET", "/api/auth", {
+          headers: { cookie: cookiePair(logout.setCookies[0]!), "x-csrf": "option-csrf" },
+        })
+      ).status,
+    ).toBe(401);
   });
 
   it("lets the first cookie of a long login forward to the final session, without sending a cookie again", async () => {
@@ -266,7 +313,10 @@ describe("login, CSRF on every request, logout", () => {
     const anonymous = await send(site.sheaf, "GET", "/api/auth", { headers });
     expect(anonymous.body).toEqual(UNAUTHENTICATED);
     expect(anonymous.setCookies).toEqual([]);
-    const again = await send(site.sheaf, "POST", "/api/auth/login", { headers, json: { email: ADMIN.email, password: ADMIN.password, long: false } });
+    const again = await send(site.sheaf, "POST", "/api/auth/login", {
+      headers,
+      json: { email: ADMIN.email, password: ADMIN.password, long: false },
+    });
     expect(again.status).toBe(200);
     expect(again.setCookies).toHaveLength(1);
   });
@@ -288,11 +338,18 @@ describe("login, CSRF on every request, logout", () => {
     await client.loginOrThrow(ADMIN);
     const token = tokenOf(client.cookie!);
     const headers = (cookie: string) => ({ cookie, "x-csrf": client.csrf! });
-    const wrongHmac = await send(site.sheaf, "GET", "/api/auth", { headers: headers(`kirby_session=${"0".repeat(40)}%2B${token}`) });
+    const wrongHmac = await send(site.sheaf, "GET", "/api/auth", {
+      headers: headers(`kirby_session=${"0".repeat(40)}%2B${token}`),
+    });
     expect(wrongHmac.status).toBe(401);
     expect(wrongHmac.setCookies).toEqual([]);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: headers(`kirby_session=${token}`) })).status).toBe(401);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: headers(`kirby_session=${hmacSha1(token)}+${token}`) })).status).toBe(200);
+    expect((await send(site.sheaf, "GET", "/api/auth", { headers: headers(`kirby_session=${token}`) })).status).toBe(
+      401,
+    );
+    expect(
+      (await send(site.sheaf, "GET", "/api/auth", { headers: headers(`kirby_session=${hmacSha1(token)}+${token}`) }))
+        .status,
+    ).toBe(200);
   });
 
   it("accepts the session in Authorization: Session <token> with that session's CSRF token, never falling back to the cookie", async () => {
@@ -306,11 +363,17 @@ describe("login, CSRF on every request, logout", () => {
     expect(viaHeader.status).toBe(200);
     expect(viaHeader.body).toEqual({ code: 200, data: { id: "notes" }, status: "ok", type: "model" });
     expect(viaHeader.setCookies).toEqual([]);
-    expect((await send(site.sheaf, "GET", "/api/pages/notes", { headers: { authorization: `Session ${token}` } })).status).toBe(401);
+    expect(
+      (await send(site.sheaf, "GET", "/api/pages/notes", { headers: { authorization: `Session ${token}` } })).status,
+    ).toBe(401);
     // an invalid header token means no session, even with a valid cookie (row 32)
     const invalidHeader = await send(site.sheaf, "GET", "/api/pages/notes", {
       // a different last character, so the token is certainly not the real one
-      headers: { authorization: `Session ${token.slice(0, -1)}${token.endsWith("0") ? "1" : "0"}`, cookie: client.cookie!, "x-csrf": client.csrf! },
+      headers: {
+        authorization: `Session ${token.slice(0, -1)}${token.endsWith("0") ? "1" : "0"}`,
+        cookie: client.cookie!,
+        "x-csrf": client.csrf!,
+      },
     });
     expect(invalidHeader.status).toBe(401);
   });
@@ -357,7 +420,10 @@ describe("login variants", () => {
     const site = await startSite({ memorySessions: true });
     const yes = site.client();
     await yes.fetchCsrf();
-    const long = await yes.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: ADMIN.password, long: "yes" } });
+    const long = await yes.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, password: ADMIN.password, long: "yes" },
+    });
     expect(long.setCookies.map(maxAgeOf)).toEqual([expect.any(Number), expect.any(Number)]);
     expect(maxAgeOf(long.setCookies[0]!)).toBeGreaterThan(1_000_000);
 
@@ -376,7 +442,13 @@ describe("login variants", () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();
     await client.fetchCsrf();
-    const invalidArgument = { status: "error", message: expect.any(String), code: 400, key: "error.invalidArgument", details: [] };
+    const invalidArgument = {
+      status: "error",
+      message: expect.any(String),
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    };
     for (const body of [
       { email: ADMIN.email, password: ADMIN.password, long: null },
       { email: ADMIN.email, password: ADMIN.password, long: [] },
@@ -389,7 +461,10 @@ describe("login variants", () => {
     }
     expect((await client.get("/api/auth")).status).toBe(401);
     // the check of the enabled methods comes first, as in Kirby
-    const noPassword = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, long: null } });
+    const noPassword = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, long: null },
+    });
     expect(noPassword.status).toBe(400);
     expect(noPassword.body).toMatchObject({ message: "Login without password is not enabled" });
   });
@@ -398,7 +473,10 @@ describe("login variants", () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();
     await client.fetchCsrf();
-    const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: ADMIN.password } });
+    const reply = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, password: ADMIN.password },
+    });
     expect(reply.status).toBe(200);
     expect(reply.setCookies).toHaveLength(1);
     expect(maxAgeOf(reply.setCookies[0]!)).toBeLessThanOrEqual(7200);
@@ -421,7 +499,10 @@ describe("login variants", () => {
     await client.fetchCsrf();
     const reply = await client.request("POST", "/api/auth/login", {
       withCsrf: true,
-      raw: { body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, long: false }), contentType: "application/x-www-form-urlencoded" },
+      raw: {
+        body: JSON.stringify({ email: ADMIN.email, password: ADMIN.password, long: false }),
+        contentType: "application/x-www-form-urlencoded",
+      },
     });
     expect(reply.status).toBe(400);
     expect(reply.body).toEqual({
@@ -437,9 +518,18 @@ describe("login variants", () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();
     await client.fetchCsrf();
-    const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, raw: { body: "{email=x", contentType: "application/json" } });
+    const reply = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      raw: { body: "{email=x", contentType: "application/json" },
+    });
     expect(reply.status).toBe(400);
-    expect(reply.body).toEqual({ status: "error", message: "Invalid JSON in request body", code: 400, key: "error.invalidArgument", details: [] });
+    expect(reply.body).toEqual({
+      status: "error",
+      message: "Invalid JSON in request body",
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    });
   });
 
   it("masks wrong passwords and unknown users as Invalid login", async () => {
@@ -461,7 +551,10 @@ describe("login variants", () => {
     const site = await startSite({ memorySessions: true, config: { auth: { debug: true } } });
     const unknown = await site.client().login({ email: "lisa@simpsons.com", password: "whatever-password" });
     expect(unknown.status).toBe(404);
-    expect(unknown.body).toMatchObject({ message: 'The user "lisa@simpsons.com" cannot be found', key: "error.user.notFound" });
+    expect(unknown.body).toMatchObject({
+      message: 'The user "lisa@simpsons.com" cannot be found',
+      key: "error.user.notFound",
+    });
     const wrong = await site.client().login({ email: ADMIN.email, password: "wrong-password" });
     expect(wrong.status).toBe(401);
     expect(wrong.body).toMatchObject({ message: "Wrong password", key: "error.user.password.wrong" });
@@ -486,14 +579,18 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
 
   it("ignores a Basic header while api.basicAuth is off (row 23)", async () => {
     const site = await startSite({ memorySessions: true });
-    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const reply = await send(site.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(reply.status).toBe(401);
     expect(reply.body).toEqual(UNAUTHENTICATED);
   });
 
   it("refuses Basic over plain HTTP without allowInsecure (row 24)", async () => {
     const site = await startSite({ memorySessions: true, config: { api: { basicAuth: true } } });
-    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const reply = await send(site.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(reply.status).toBe(403);
     expect(reply.body).toEqual({
       status: "error",
@@ -506,9 +603,15 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
 
   it("answers with Kirby's empty details in debug mode too", async () => {
     const site = await startSite({ memorySessions: true, config: { debug: true, api: { basicAuth: true } } });
-    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const reply = await send(site.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(reply.status).toBe(403);
-    expect(reply.body).toMatchObject({ message: "Basic authentication is only allowed over HTTPS", key: "error.permission", details: [] });
+    expect(reply.body).toMatchObject({
+      message: "Basic authentication is only allowed over HTTPS",
+      key: "error.permission",
+      details: [],
+    });
   });
 
   it("still refuses it with X-Forwarded-Proto: https when no url is configured (row 25)", async () => {
@@ -522,22 +625,33 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
   it('allows it behind an HTTPS proxy with url "*", and URLs become https (row 26)', async () => {
     const site = await startSite({ memorySessions: true, config: { url: "*", api: { basicAuth: true } } });
     const reply = await send(site.sheaf, "GET", "/api/site", {
-      headers: { authorization: basic(ADMIN.email, ADMIN.password), "x-forwarded-proto": "https", host: "cms.example.com" },
+      headers: {
+        authorization: basic(ADMIN.email, ADMIN.password),
+        "x-forwarded-proto": "https",
+        host: "cms.example.com",
+      },
     });
     expect(reply.status).toBe(200);
     expect(dataOf(reply)["url"]).toBe("https://cms.example.com");
   });
 
   it("allows it when the url option is https, even over plain HTTP (row 27)", async () => {
-    const site = await startSite({ memorySessions: true, config: { url: "https://example.com", api: { basicAuth: true } } });
-    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const site = await startSite({
+      memorySessions: true,
+      config: { url: "https://example.com", api: { basicAuth: true } },
+    });
+    const reply = await send(site.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(reply.status).toBe(200);
     expect(dataOf(reply)["url"]).toBe("https://example.com");
   });
 
   it("authenticates with allowInsecure without CSRF, and creates no session", async () => {
     const site = await startSite({ config: allowInsecure });
-    const reply = await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const reply = await send(site.sheaf, "GET", "/api/auth", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(reply.status).toBe(200);
     expect(dataOf(reply)["email"]).toBe(ADMIN.email);
     expect(reply.setCookies).toEqual([]);
@@ -555,10 +669,14 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
 
   it("answers wrong Basic credentials with Invalid login and counts the failure (row 28)", async () => {
     const site = await startSite({ config: allowInsecure });
-    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, "wrong-password") } });
+    const reply = await send(site.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, "wrong-password") },
+    });
     expect(reply.status).toBe(403);
     expect(reply.body).toEqual(INVALID_LOGIN);
-    const logins = await readJsonFile<Record<string, Record<string, { trials: number }>>>(path.join(site.root, "site", "accounts", ".logins"));
+    const logins = await readJsonFile<Record<string, Record<string, { trials: number }>>>(
+      path.join(site.root, "site", "accounts", ".logins"),
+    );
     expect(logins["by-ip"]?.[LOCALHOST_IP_HASH]?.trials).toBe(1);
     expect(logins["by-email"]?.[ADMIN.email]?.trials).toBe(1);
   });
@@ -572,8 +690,13 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
   });
 
   it("refuses Basic with 2FA (row 30) and without the password method", async () => {
-    const twoFactor = await startSite({ memorySessions: true, config: { ...allowInsecure, auth: { methods: { password: { "2fa": true } } } } });
-    const refused = await send(twoFactor.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const twoFactor = await startSite({
+      memorySessions: true,
+      config: { ...allowInsecure, auth: { methods: { password: { "2fa": true } } } },
+    });
+    const refused = await send(twoFactor.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(refused.status).toBe(403);
     expect(refused.body).toEqual({
       status: "error",
@@ -583,8 +706,13 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
       details: [],
     });
 
-    const codeOnly = await startSite({ memorySessions: true, config: { ...allowInsecure, auth: { methods: ["code"] } } });
-    const noPassword = await send(codeOnly.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } });
+    const codeOnly = await startSite({
+      memorySessions: true,
+      config: { ...allowInsecure, auth: { methods: ["code"] } },
+    });
+    const noPassword = await send(codeOnly.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(ADMIN.email, ADMIN.password) },
+    });
     expect(noPassword.status).toBe(403);
     expect(noPassword.body).toMatchObject({ message: "Login with password is not enabled", key: "error.permission" });
   });
@@ -602,7 +730,9 @@ describe("Basic authentication (docs/kirby-compat/auth-and-sessions.md)", () => 
 
   it("refuses a user without panel access with 401 access.panel (row 29)", async () => {
     const site = await startSite({ memorySessions: true, config: allowInsecure });
-    const reply = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(NOACCESS.email, NOACCESS.password) } });
+    const reply = await send(site.sheaf, "GET", "/api/site", {
+      headers: { authorization: basic(NOACCESS.email, NOACCESS.password) },
+    });
     expect(reply.status).toBe(401);
     expect(reply.body).toEqual(NO_PANEL_ACCESS);
   });
@@ -662,7 +792,9 @@ describe("brute-force throttling (docs/kirby-compat/auth-and-sessions.md)", () =
     const client = site.client();
     await client.login({ email: ADMIN.email, password: "wrong-password" });
     await client.loginOrThrow(ADMIN);
-    const logins = await readJsonFile<Record<string, Record<string, { trials: number }>>>(path.join(site.root, "site", "accounts", ".logins"));
+    const logins = await readJsonFile<Record<string, Record<string, { trials: number }>>>(
+      path.join(site.root, "site", "accounts", ".logins"),
+    );
     expect(logins["by-ip"]?.[LOCALHOST_IP_HASH]?.trials).toBe(1);
   });
 });
@@ -728,15 +860,37 @@ describe("anonymous requests leave no trace (deviation b)", () => {
     };
     await record("GET site", send(site.sheaf, "GET", "/api/site"));
     await record("GET users", send(site.sheaf, "GET", "/api/users"));
-    await record("GET auth with X-CSRF", send(site.sheaf, "GET", "/api/auth", { headers: { "x-csrf": "a".repeat(64) } }));
+    await record(
+      "GET auth with X-CSRF",
+      send(site.sheaf, "GET", "/api/auth", { headers: { "x-csrf": "a".repeat(64) } }),
+    );
     await record("GET pages with ?csrf", send(site.sheaf, "GET", "/api/pages/notes?csrf=abc"));
-    await record("login without CSRF", send(site.sheaf, "POST", "/api/auth/login", { json: { email: ADMIN.email, password: ADMIN.password, long: false } }));
-    await record("garbage cookie", send(site.sheaf, "GET", "/api/site", { headers: { cookie: "kirby_session=garbage", "x-csrf": "x" } }));
-    await record("forged cookie", send(site.sheaf, "GET", "/api/site", {
-      headers: { cookie: `kirby_session=${hmacSha1(`9999999999.${"a".repeat(20)}.${"b".repeat(64)}`)}%2B9999999999.${"a".repeat(20)}.${"b".repeat(64)}` },
-    }));
-    await record("Basic while off", send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } }));
-    await record("Session header", send(site.sheaf, "GET", "/api/site", { headers: { authorization: "Session nonsense" } }));
+    await record(
+      "login without CSRF",
+      send(site.sheaf, "POST", "/api/auth/login", {
+        json: { email: ADMIN.email, password: ADMIN.password, long: false },
+      }),
+    );
+    await record(
+      "garbage cookie",
+      send(site.sheaf, "GET", "/api/site", { headers: { cookie: "kirby_session=garbage", "x-csrf": "x" } }),
+    );
+    await record(
+      "forged cookie",
+      send(site.sheaf, "GET", "/api/site", {
+        headers: {
+          cookie: `kirby_session=${hmacSha1(`9999999999.${"a".repeat(20)}.${"b".repeat(64)}`)}%2B9999999999.${"a".repeat(20)}.${"b".repeat(64)}`,
+        },
+      }),
+    );
+    await record(
+      "Basic while off",
+      send(site.sheaf, "GET", "/api/site", { headers: { authorization: basic(ADMIN.email, ADMIN.password) } }),
+    );
+    await record(
+      "Session header",
+      send(site.sheaf, "GET", "/api/site", { headers: { authorization: "Session nonsense" } }),
+    );
     await record("unknown route", send(site.sheaf, "GET", "/api/nope"));
     await record("logout", send(site.sheaf, "POST", "/api/auth/logout"));
     await record("ping", send(site.sheaf, "POST", "/api/auth/ping"));

@@ -32,7 +32,13 @@ afterEach(async () => {
 const TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP";
 
 function invalidCode(challengeDestroyed: boolean): Record<string, unknown> {
-  return { status: "error", message: "Invalid code", code: 403, key: "error.access.code", details: { challengeDestroyed } };
+  return {
+    status: "error",
+    message: "Invalid code",
+    code: 403,
+    key: "error.access.code",
+    details: { challengeDestroyed },
+  };
 }
 
 interface ChallengeSite {
@@ -40,7 +46,10 @@ interface ChallengeSite {
   readonly mailer: MemoryMailer;
 }
 
-async function startChallengeSite(config: Record<string, unknown>, { totpFor }: { totpFor?: string } = {}): Promise<ChallengeSite> {
+async function startChallengeSite(
+  config: Record<string, unknown>,
+  { totpFor }: { totpFor?: string } = {},
+): Promise<ChallengeSite> {
   const root = await copySite();
   if (totpFor) await giveTotpSecret(root, totpFor, TOTP_SECRET);
   const mailer = new MemoryMailer();
@@ -79,7 +88,9 @@ async function sessionData(site: TestSite, client: Client): Promise<Record<strin
 }
 
 async function ipTrials(site: TestSite): Promise<number | undefined> {
-  const log = await readJsonFile<{ "by-ip": Record<string, { trials: number }> }>(path.join(site.root, "site", "accounts", ".logins"));
+  const log = await readJsonFile<{ "by-ip": Record<string, { trials: number }> }>(
+    path.join(site.root, "site", "accounts", ".logins"),
+  );
   return log["by-ip"][LOCALHOST_IP_HASH]?.trials;
 }
 
@@ -104,7 +115,12 @@ describe("code login (auth.methods: code)", () => {
     expect(mail.text).toContain("10 minutes");
     const code = codeIn(mail);
 
-    expect(await authStatus(client)).toEqual({ challenge: "email", email: EDITOR.email, mode: "login", status: "pending" });
+    expect(await authStatus(client)).toEqual({
+      challenge: "email",
+      email: EDITOR.email,
+      mode: "login",
+      status: "pending",
+    });
     const pending = await sessionData(site, client);
     expect(pending["kirby.challenge.type"]).toBe("email");
     expect(pending["kirby.challenge.code"]).toMatch(/^\$2y\$10\$/);
@@ -139,7 +155,12 @@ describe("code login (auth.methods: code)", () => {
     expect(reply.status).toBe(200);
     expect(reply.body).toEqual({ code: 200, status: "ok", challenge: "email" });
     expect(mailer.messages).toHaveLength(0);
-    expect(await authStatus(client)).toEqual({ challenge: "email", email: "nobody@example.com", mode: "login", status: "pending" });
+    expect(await authStatus(client)).toEqual({
+      challenge: "email",
+      email: "nobody@example.com",
+      mode: "login",
+      status: "pending",
+    });
 
     const data = await sessionData(site, client);
     expect(data["kirby.challenge.email"]).toBe("nobody@example.com");
@@ -182,7 +203,9 @@ describe("code login (auth.methods: code)", () => {
     expect(reply.status).toBe(403);
     expect(reply.body).toEqual(invalidCode(true));
     expect(await authStatus(client)).toEqual({ challenge: null, email: null, mode: null, status: "inactive" });
-    expect(Object.keys(await sessionData(site, client)).filter((key) => key.startsWith("kirby.challenge."))).toEqual([]);
+    expect(Object.keys(await sessionData(site, client)).filter((key) => key.startsWith("kirby.challenge."))).toEqual(
+      [],
+    );
   });
 
   it("honours auth.challenge.timeout in the session and in the mail", async () => {
@@ -202,10 +225,22 @@ describe("code login (auth.methods: code)", () => {
     await client.fetchCsrf();
     const missing = await client.request("POST", "/api/auth/code", { withCsrf: true, json: {} });
     expect(missing.status).toBe(400);
-    expect(missing.body).toEqual({ status: "error", message: 'The "code" field is missing', code: 400, key: "error.invalidArgument", details: [] });
+    expect(missing.body).toEqual({
+      status: "error",
+      message: 'The "code" field is missing',
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    });
     const nullCode = await client.request("POST", "/api/auth/code", { withCsrf: true, json: { code: null } });
     expect(nullCode.status).toBe(400);
-    expect(nullCode.body).toEqual({ status: "error", message: expect.any(String), code: 400, key: "error.invalidArgument", details: [] });
+    expect(nullCode.body).toEqual({
+      status: "error",
+      message: expect.any(String),
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    });
   });
 
   it("answers a code without any challenge with challengeDestroyed: true", async () => {
@@ -226,7 +261,10 @@ describe("code login (auth.methods: code)", () => {
       message: "No authentication challenge is active",
       details: { challengeDestroyed: true },
     });
-    expect((await requestCode(client, "nobody@example.com")).body).toMatchObject({ code: 404, key: "error.user.notFound" });
+    expect((await requestCode(client, "nobody@example.com")).body).toMatchObject({
+      code: 404,
+      key: "error.user.notFound",
+    });
 
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(new Date());
@@ -270,10 +308,16 @@ describe("code login (auth.methods: code)", () => {
   it("uses the configured sender and subject", async () => {
     const { site, mailer } = await startChallengeSite({
       ...CODE_LOGIN,
-      auth: { ...CODE_LOGIN.auth, challenge: { email: { from: "login@example.org", fromName: "Login desk", subject: "Your code" } } },
+      auth: {
+        ...CODE_LOGIN.auth,
+        challenge: { email: { from: "login@example.org", fromName: "Login desk", subject: "Your code" } },
+      },
     });
     await requestCode(site.client(), ADMIN.email);
-    expect(mailer.messages[0]).toMatchObject({ from: { email: "login@example.org", name: "Login desk" }, subject: "Your code" });
+    expect(mailer.messages[0]).toMatchObject({
+      from: { email: "login@example.org", name: "Login desk" },
+      subject: "Your code",
+    });
   });
 });
 
@@ -300,7 +344,11 @@ describe("challenge creation is throttled (docs/kirby-compat/auth-and-sessions.m
     for (let round = 0; round < 3; round += 1) await requestCode(client, "nobody@example.com");
     const reply = await requestCode(client, "nobody@example.com");
     expect(reply.status).toBe(403);
-    expect(reply.body).toMatchObject({ message: "Rate limit exceeded", key: "error.permission", details: { reason: "rate-limited" } });
+    expect(reply.body).toMatchObject({
+      message: "Rate limit exceeded",
+      key: "error.permission",
+      details: { reason: "rate-limited" },
+    });
   });
 
   it("refuses a right code once the address is blocked", async () => {
@@ -324,15 +372,26 @@ describe("password reset (auth.methods: password-reset)", () => {
     const mail = mailer.lastTo(EDITOR.email);
     expect(mail?.subject).toBe("Your password reset code");
     expect(mail?.text).toContain("password reset");
-    expect(await authStatus(client)).toEqual({ challenge: "email", email: EDITOR.email, mode: "password-reset", status: "pending" });
+    expect(await authStatus(client)).toEqual({
+      challenge: "email",
+      email: EDITOR.email,
+      mode: "password-reset",
+      status: "pending",
+    });
 
     expect((await submitCode(client, codeIn(mail))).status).toBe(200);
     expect((await sessionData(site, client))["kirby.resetPassword"]).toBe(true);
 
-    const changed = await client.request("PATCH", "/api/account/password", { withCsrf: true, json: { password: "BrandNewPass1!" } });
+    const changed = await client.request("PATCH", "/api/account/password", {
+      withCsrf: true,
+      json: { password: "BrandNewPass1!" },
+    });
     expect(changed.status).toBe(200);
     expect((await sessionData(site, client))["kirby.resetPassword"]).toBeUndefined();
-    const again = await client.request("PATCH", "/api/account/password", { withCsrf: true, json: { password: "OtherNewPass1!" } });
+    const again = await client.request("PATCH", "/api/account/password", {
+      withCsrf: true,
+      json: { password: "OtherNewPass1!" },
+    });
     expect(again.status).toBe(400);
 
     const fresh = site.client();
@@ -356,7 +415,12 @@ describe("two-factor login (password: {2fa: true})", () => {
     expect(step.status).toBe(200);
     expect(step.body).toEqual({ code: 200, status: "ok", challenge: "totp" });
     expect(mailer.messages).toHaveLength(0);
-    expect(await authStatus(client)).toEqual({ challenge: "totp", email: EDITOR.email, mode: "2fa", status: "pending" });
+    expect(await authStatus(client)).toEqual({
+      challenge: "totp",
+      email: EDITOR.email,
+      mode: "2fa",
+      status: "pending",
+    });
     expect((await client.get("/api/site")).status).toBe(401);
 
     const now = Math.floor(Date.now() / 1000);
@@ -375,7 +439,12 @@ describe("two-factor login (password: {2fa: true})", () => {
     expect((await client.login(ADMIN)).body).toEqual({ code: 200, status: "ok", challenge: "email" });
     const mail = mailer.lastTo(ADMIN.email);
     expect(mail?.subject).toBe("Your login code");
-    expect(await authStatus(client)).toEqual({ challenge: "email", email: ADMIN.email, mode: "2fa", status: "pending" });
+    expect(await authStatus(client)).toEqual({
+      challenge: "email",
+      email: ADMIN.email,
+      mode: "2fa",
+      status: "pending",
+    });
     expect((await submitCode(client, codeIn(mail))).body).toMatchObject({ status: "ok", user: { email: ADMIN.email } });
     expect(dataOf(await client.get("/api/auth"))["email"]).toBe(ADMIN.email);
   });

@@ -4,7 +4,19 @@ import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN, cleanUp, copySite, dataOf, INVALID_LOGIN, PROJECT_ROOT, startSite, UNAUTHENTICATED, BULK_PAGES, FIXTURE, nextSecond } from "./helpers.js";
+import {
+  ADMIN,
+  cleanUp,
+  copySite,
+  dataOf,
+  INVALID_LOGIN,
+  PROJECT_ROOT,
+  startSite,
+  UNAUTHENTICATED,
+  BULK_PAGES,
+  FIXTURE,
+  nextSecond,
+} from "./helpers.js";
 
 const CLI = path.join(PROJECT_ROOT, "bin", "sheaf.js");
 const BUILT_CLI = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
@@ -41,7 +53,6 @@ function createdId(run: Run): string {
   return match[1]!;
 }
 
-
 let root: string;
 
 beforeAll(async () => {
@@ -70,7 +81,10 @@ interface AuditLine {
 
 async function auditLines(site: string): Promise<AuditLine[]> {
   const text = await readFile(path.join(site, "site", "logs", "auth.log"), "utf8").catch(() => "");
-  return text.split("\n").filter(Boolean).map((line) => JSON.parse(line) as AuditLine);
+  return text
+    .split("\n")
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as AuditLine);
 }
 
 afterAll(async () => {
@@ -81,7 +95,18 @@ afterAll(async () => {
 describe("sheaf user:create", () => {
   it("creates an account in Kirby's format whose password logs in through the API", async () => {
     const before = await accountIds(root);
-    const run = await sheaf(["user:create", root, "--email", "New.Person@Example.com", "--password", "new-password-123", "--role", "editor", "--name", "New <b>Person</b>"]);
+    const run = await sheaf([
+      "user:create",
+      root,
+      "--email",
+      "New.Person@Example.com",
+      "--password",
+      "new-password-123",
+      "--role",
+      "editor",
+      "--name",
+      "New <b>Person</b>",
+    ]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const id = createdId(run);
@@ -95,7 +120,7 @@ describe("sheaf user:create", () => {
     );
     expect(await readFile(path.join(dir, ".htpasswd"), "utf8")).toMatch(/^\$2y\$10\$[./A-Za-z0-9]{53}$/);
     expect(await readFile(path.join(dir, "user.txt"), "utf8")).toBe("");
-    expect(((await stat(path.join(dir, ".htpasswd"))).mode & 0o077)).toBe(0);
+    expect((await stat(path.join(dir, ".htpasswd"))).mode & 0o077).toBe(0);
 
     const site = await startSite({ root, memorySessions: true });
     const client = site.client();
@@ -108,7 +133,10 @@ describe("sheaf user:create", () => {
   });
 
   it("reads the password from standard input when --password is not given", async () => {
-    const run = await sheaf(["user:create", root, "--email", "piped@example.com", "--role", "admin"], "piped-password-1\n");
+    const run = await sheaf(
+      ["user:create", root, "--email", "piped@example.com", "--role", "admin"],
+      "piped-password-1\n",
+    );
     expect(run.code).toBe(0);
     const id = createdId(run);
     expect(run.stdout).toContain("with role admin");
@@ -121,7 +149,10 @@ describe("sheaf user:create", () => {
   it.each([
     [["--email", "not-an-email", "--password", "long-enough-1"], "Please enter a valid email address"],
     [["--email", "short@example.com", "--password", "short"], "Passwords must be at least 8 characters long."],
-    [["--email", ADMIN.email, "--password", "long-enough-1"], `A user with the email address "${ADMIN.email}" already exists`],
+    [
+      ["--email", ADMIN.email, "--password", "long-enough-1"],
+      `A user with the email address "${ADMIN.email}" already exists`,
+    ],
     [["--email", "role@example.com", "--password", "long-enough-1", "--role", "wizard"], 'Unknown role "wizard"'],
   ])("fails with exit code 1 and a clear message for %j", async (args, message) => {
     const before = await accountIds(root);
@@ -159,7 +190,9 @@ describe("sheaf user:password", () => {
     const run = await sheaf(["user:password", root, "--email", "editor01", "--password", "editor-password-2"]);
     expect(run.code).toBe(0);
     const site = await startSite({ root, memorySessions: true });
-    expect((await site.client().login({ email: "editor@example.com", password: "editor-password-2" })).status).toBe(200);
+    expect((await site.client().login({ email: "editor@example.com", password: "editor-password-2" })).status).toBe(
+      200,
+    );
     await site.close();
   });
 
@@ -183,7 +216,9 @@ describe("sheaf commands refuse a folder that is not a site", () => {
     const typo = path.join(await emptyFolder(), "typo-path");
     const run = await sheaf(["user:create", typo, "-e", "x@y.com", "--role", "admin", "--password", "long-enough-1"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toBe(`sheaf: ${typo} is not a Sheaf site (it has neither a content/ nor a site/ folder); check the path, or create a site with "sheaf init"\n`);
+    expect(run.stderr).toBe(
+      `sheaf: ${typo} is not a Sheaf site (it has neither a content/ nor a site/ folder); check the path, or create a site with "sheaf init"\n`,
+    );
     expect(run.stdout).toBe("");
     await expect(stat(typo)).rejects.toMatchObject({ code: "ENOENT" });
   });
@@ -216,7 +251,9 @@ describe("sheaf user:create follows the API's user rules", () => {
     const before = await accountIds(root);
     const run = await sheaf(["user:create", root, "-e", "norole@example.com", "--password", "long-enough-1"]);
     expect(run.code).toBe(1);
-    expect(run.stderr).toMatch(/^sheaf: The site has users already: choose the new user's role with --role \(.*admin.*editor.*\)\n$/);
+    expect(run.stderr).toMatch(
+      /^sheaf: The site has users already: choose the new user's role with --role \(.*admin.*editor.*\)\n$/,
+    );
     expect(await accountIds(root)).toEqual(before);
   });
 
@@ -226,15 +263,23 @@ describe("sheaf user:create follows the API's user rules", () => {
     const run = await sheaf(["user:create", site, "-e", "first@example.com", "--password", "long-enough-1"]);
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^No --role given: the first user of a site is an admin\.\nCreated user [A-Za-z0-9]{8} <first@example\.com> with role admin\n$/);
+    expect(run.stdout).toMatch(
+      /^No --role given: the first user of a site is an admin\.\nCreated user [A-Za-z0-9]{8} <first@example\.com> with role admin\n$/,
+    );
   });
 
   it.each([
     [["-e", "x@y", "--role", "editor"], "Please enter a valid email address"],
     [["-e", "two..dots@example.com", "--role", "editor"], "Please enter a valid email address"],
     [["-e", "lang@example.com", "--role", "editor", "--language", "xx"], "Please enter a valid language"],
-    [["-e", "long@example.com", "--role", "editor", "--password", "x".repeat(1001)], "Please enter a valid password. Passwords must not be longer than 1000 characters."],
-    [["-e", ` ${ADMIN.email.toUpperCase()} `, "--role", "editor"], `A user with the email address "${ADMIN.email}" already exists`],
+    [
+      ["-e", "long@example.com", "--role", "editor", "--password", "x".repeat(1001)],
+      "Please enter a valid password. Passwords must not be longer than 1000 characters.",
+    ],
+    [
+      ["-e", ` ${ADMIN.email.toUpperCase()} `, "--role", "editor"],
+      `A user with the email address "${ADMIN.email}" already exists`,
+    ],
   ])("refuses what the API refuses: %j", async (args, message) => {
     const before = await accountIds(root);
     const run = await sheaf(["user:create", root, "--password", "long-enough-1", ...args]);
@@ -244,7 +289,20 @@ describe("sheaf user:create follows the API's user rules", () => {
   });
 
   it("stores the e-mail normalised and the name without tags, as the API does", async () => {
-    const run = await sheaf(["user:create", root, "-e", "  Mixed.Case@Example.COM ", "--role", "editor", "--name", " <i>Ann</i> ", "--language", "de", "--password", "long-enough-1"]);
+    const run = await sheaf([
+      "user:create",
+      root,
+      "-e",
+      "  Mixed.Case@Example.COM ",
+      "--role",
+      "editor",
+      "--name",
+      " <i>Ann</i> ",
+      "--language",
+      "de",
+      "--password",
+      "long-enough-1",
+    ]);
     expect(run.code).toBe(0);
     const id = createdId(run);
     expect(await readFile(path.join(root, "site", "accounts", id, "index.php"), "utf8")).toBe(
@@ -255,7 +313,16 @@ describe("sheaf user:create follows the API's user rules", () => {
 
 describe("sheaf CLI actions are audited", () => {
   it("records user create, password change, token create and revoke, and user delete with the actor cli", async () => {
-    const created = await sheaf(["user:create", root, "-e", "audited@example.com", "--role", "editor", "--password", "long-enough-1"]);
+    const created = await sheaf([
+      "user:create",
+      root,
+      "-e",
+      "audited@example.com",
+      "--role",
+      "editor",
+      "--password",
+      "long-enough-1",
+    ]);
     const id = createdId(created);
     const token = await sheaf(["token:create", root, "-e", "audited@example.com", "-n", "deploy"]);
     expect(token.code).toBe(0);
@@ -280,18 +347,24 @@ describe("sheaf CLI actions are audited", () => {
 
 describe("sheaf user:password and user:delete end what the user was granted", () => {
   it("user:password revokes the user's application passwords, as a change through the API does", async () => {
-    const created = createdId(await sheaf(["user:create", root, "-e", "tokens@example.com", "--role", "editor", "--password", "long-enough-1"]));
+    const created = createdId(
+      await sheaf(["user:create", root, "-e", "tokens@example.com", "--role", "editor", "--password", "long-enough-1"]),
+    );
     expect((await sheaf(["token:create", root, "-e", created, "-n", "ci"])).code).toBe(0);
     const run = await sheaf(["user:password", root, "-e", created, "--password", "long-enough-3"]);
     expect(run.code).toBe(0);
     expect(run.stdout).toContain("1 application password(s) revoked");
-    expect((await sheaf(["token:list", root, "-e", created])).stdout).toBe("tokens@example.com has no application passwords.\n");
+    expect((await sheaf(["token:list", root, "-e", created])).stdout).toBe(
+      "tokens@example.com has no application passwords.\n",
+    );
   });
 
   it("user:delete refuses the last admin", async () => {
     const site = await emptyFolder();
     await mkdir(path.join(site, "site"));
-    const first = createdId(await sheaf(["user:create", site, "-e", "only@example.com", "--password", "long-enough-1"]));
+    const first = createdId(
+      await sheaf(["user:create", site, "-e", "only@example.com", "--password", "long-enough-1"]),
+    );
     const run = await sheaf(["user:delete", site, "-e", "only@example.com"]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("sheaf: The last admin cannot be deleted\n");
@@ -302,7 +375,18 @@ describe("sheaf user:password and user:delete end what the user was granted", ()
 describe("sheaf token commands", () => {
   it("token:revoke takes the site first and the id as --id, and defaults the site to the current folder", async () => {
     const create = async (): Promise<string> => {
-      const run = await sheaf(["token:create", root, "-e", "editor01", "-n", "ci", "--scope", "full", "--expires", "2"]);
+      const run = await sheaf([
+        "token:create",
+        root,
+        "-e",
+        "editor01",
+        "-n",
+        "ci",
+        "--scope",
+        "full",
+        "--expires",
+        "2",
+      ]);
       expect(run.code).toBe(0);
       return /application password ([a-z2-7]{16})/.exec(run.stdout)?.[1] ?? "";
     };
@@ -349,7 +433,14 @@ describe("sheaf init", () => {
 
   it("with an invalid e-mail writes nothing at all", async () => {
     const parent = await emptyFolder();
-    const run = await sheaf(["init", path.join(parent, "new-site"), "-e", "ann@localhost", "--password", "long-enough-1"]);
+    const run = await sheaf([
+      "init",
+      path.join(parent, "new-site"),
+      "-e",
+      "ann@localhost",
+      "--password",
+      "long-enough-1",
+    ]);
     expect(run.code).toBe(1);
     expect(run.stderr).toBe("sheaf: Please enter a valid email address\n");
     expect(await readdir(parent)).toEqual([]);
@@ -380,7 +471,9 @@ describe("sheaf init", () => {
     expect((await readdir(target)).sort()).toEqual(["content", "site"]);
     const [adminId] = await accountIds(target);
     expect(run.stdout).toContain(`Created admin ${adminId} <ann@example.com>`);
-    expect((await auditLines(target)).map((line) => [line.event, line.actor?.id, line.target?.["user"]])).toEqual([["user.create", "cli", adminId]]);
+    expect((await auditLines(target)).map((line) => [line.event, line.actor?.id, line.target?.["user"]])).toEqual([
+      ["user.create", "cli", adminId],
+    ]);
     const site = await startSite({ root: target, memorySessions: true });
     expect((await site.client().login({ email: "ann@example.com", password: "long-enough-1" })).status).toBe(200);
     await site.close();
@@ -428,7 +521,10 @@ describe("sheaf serve", () => {
       const run = await sheaf(["serve", root, "--port", String(port)]);
       expect(run.code).toBe(1);
       expect(Date.now() - started).toBeLessThan(15_000);
-      const lines = run.stdout.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { level: number; msg: string });
+      const lines = run.stdout
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string });
       expect(lines.find((line) => line.level === 50)?.msg).toBe(
         `Port ${port} on 127.0.0.1 is already in use; stop the other server or choose another port with --port`,
       );

@@ -37,7 +37,11 @@ async function adminSession(sheaf: Sheaf): Promise<Record<string, string>> {
   expect(login.statusCode).toBe(200);
   const setCookie = login.headers["set-cookie"];
   const lines = Array.isArray(setCookie) ? setCookie : setCookie === undefined ? [] : [String(setCookie)];
-  const cookie = lines.filter((line) => line.startsWith("kirby_session=")).at(-1)?.split(";")[0] ?? firstCookie;
+  const cookie =
+    lines
+      .filter((line) => line.startsWith("kirby_session="))
+      .at(-1)
+      ?.split(";")[0] ?? firstCookie;
   return { cookie, "x-csrf": csrf };
 }
 
@@ -125,13 +129,36 @@ describe("concurrent structure changes", () => {
     const session = await adminSession(sheaf);
     const send = (method: string, url: string, body: unknown): Promise<number> =>
       sheaf.server
-        .inject({ method: method as "POST", url: `/api/${url}`, headers: { ...session, "content-type": "application/json" }, payload: JSON.stringify(body) })
+        .inject({
+          method: method as "POST",
+          url: `/api/${url}`,
+          headers: { ...session, "content-type": "application/json" },
+          payload: JSON.stringify(body),
+        })
         .then((reply) => reply.statusCode);
     const requests: Array<Promise<number>> = [];
     for (let index = 0; index < 20; index++) {
-      requests.push(send("POST", "pages/notes/children", { slug: `p${index}`, template: "note", isDraft: false, num: (index % 5) + 1, content: { title: `P${index}` } }));
-      requests.push(send("PATCH", `pages/notes+${index % 2 === 0 ? "first-note" : "second-note"}/status`, { status: "listed", position: (index % 7) + 1 }));
-      requests.push(send("PATCH", "pages/notes+secret-draft/status", { status: index % 3 === 0 ? "unlisted" : "listed", position: index % 4 }));
+      requests.push(
+        send("POST", "pages/notes/children", {
+          slug: `p${index}`,
+          template: "note",
+          isDraft: false,
+          num: (index % 5) + 1,
+          content: { title: `P${index}` },
+        }),
+      );
+      requests.push(
+        send("PATCH", `pages/notes+${index % 2 === 0 ? "first-note" : "second-note"}/status`, {
+          status: "listed",
+          position: (index % 7) + 1,
+        }),
+      );
+      requests.push(
+        send("PATCH", "pages/notes+secret-draft/status", {
+          status: index % 3 === 0 ? "unlisted" : "listed",
+          position: index % 4,
+        }),
+      );
     }
     expect(await Promise.all(requests)).toEqual(requests.map(() => 200));
 
@@ -142,9 +169,20 @@ describe("concurrent structure changes", () => {
     expect(numbers.sort((a, b) => a - b)).toEqual(Array.from({ length: numbers.length }, (_, index) => index + 1));
     const slugs = names.map((name) => name.replace(/^\d+_/, ""));
     expect(new Set(slugs).size).toBe(slugs.length);
-    expect(slugs).toEqual(expect.arrayContaining(["first-note", "second-note", "secret-draft", ...Array.from({ length: 20 }, (_, index) => `p${index}`)]));
+    expect(slugs).toEqual(
+      expect.arrayContaining([
+        "first-note",
+        "second-note",
+        "secret-draft",
+        ...Array.from({ length: 20 }, (_, index) => `p${index}`),
+      ]),
+    );
 
-    const listed = await sheaf.server.inject({ method: "GET", url: "/api/pages/notes/children?status=listed&select=id,num", headers: session });
+    const listed = await sheaf.server.inject({
+      method: "GET",
+      url: "/api/pages/notes/children?status=listed&select=id,num",
+      headers: session,
+    });
     const items = (JSON.parse(listed.body) as { data: Array<{ num: number }> }).data;
     expect(items.map((item) => item.num)).toEqual(Array.from({ length: items.length }, (_, index) => index + 1));
     expect(items).toHaveLength(numbers.length);

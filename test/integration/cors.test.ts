@@ -33,7 +33,10 @@ describe("CORS with credentials and the wildcard origin (docs/kirby-compat/csrf-
   });
 
   it("serves normally when the origins are listed", async () => {
-    const site = await startSite({ memorySessions: true, config: { ...config, cors: { allowCredentials: true, allowOrigin: ["https://app.example"] } } });
+    const site = await startSite({
+      memorySessions: true,
+      config: { ...config, cors: { allowCredentials: true, allowOrigin: ["https://app.example"] } },
+    });
     const reply = await send(site.sheaf, "GET", "/api/site", {
       headers: { origin: "https://app.example", authorization: basicAuth(ADMIN.email, ADMIN.password) },
     });

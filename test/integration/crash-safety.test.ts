@@ -91,14 +91,18 @@ function folderName(page: PageState): string {
 
 /** Listed siblings numbered 1..n in their current order, `reserved` (1-based) kept free. */
 function renumbered(family: Family, except: string, reserved: number | null): PageState[] {
-  const listed = family.filter((page) => page.status === "listed" && page.uuid !== except).sort((a, b) => (a.num ?? 0) - (b.num ?? 0));
+  const listed = family
+    .filter((page) => page.status === "listed" && page.uuid !== except)
+    .sort((a, b) => (a.num ?? 0) - (b.num ?? 0));
   const numbers = new Map<string, number>();
   let num = 1;
   for (const page of listed) {
     if (num === reserved) num++;
     numbers.set(page.uuid, num++);
   }
-  return family.filter((page) => page.uuid !== except).map((page) => (numbers.has(page.uuid) ? { ...page, num: numbers.get(page.uuid) ?? null } : page));
+  return family
+    .filter((page) => page.uuid !== except)
+    .map((page) => (numbers.has(page.uuid) ? { ...page, num: numbers.get(page.uuid) ?? null } : page));
 }
 
 function clampPosition(position: number | undefined, siblingCount: number): number {
@@ -113,7 +117,8 @@ function withStatus(family: Family, page: PageState, status: Status, position: n
     const at = clampPosition(position, siblings);
     return [...renumbered(family, page.uuid, at), { ...page, status, num: at }];
   }
-  const rest = page.status === "listed" ? renumbered(family, page.uuid, null) : family.filter((other) => other.uuid !== page.uuid);
+  const rest =
+    page.status === "listed" ? renumbered(family, page.uuid, null) : family.filter((other) => other.uuid !== page.uuid);
   return [...rest, { ...page, status, num: null }];
 }
 
@@ -124,7 +129,10 @@ function replaced(family: Family, uuid: string, change: Partial<PageState>): Fam
 /** One family as a comparable text: folder name and payload per UUID. */
 function describeFamily(family: Family): string {
   return family
-    .map((page) => `${page.uuid} ${folderName(page)} ${page.payload === null ? "-" : page.payload.slice(0, page.payload.indexOf(":"))}`)
+    .map(
+      (page) =>
+        `${page.uuid} ${folderName(page)} ${page.payload === null ? "-" : page.payload.slice(0, page.payload.indexOf(":"))}`,
+    )
     .sort()
     .join("\n");
 }
@@ -155,8 +163,10 @@ async function scanContent(contentRoot: string): Promise<Scan> {
       return null;
     }
     if (!fields["title"]) scan.problems.push(`${relative}: no title`);
-    if (!isSite && !/^[a-z0-9]{16}$/.test(fields["uuid"] ?? "")) scan.problems.push(`${relative}: no whole UUID (${fields["uuid"]})`);
-    if (fields["payload"] !== undefined && !isWholePayload(fields["payload"])) scan.problems.push(`${relative}: torn payload`);
+    if (!isSite && !/^[a-z0-9]{16}$/.test(fields["uuid"] ?? ""))
+      scan.problems.push(`${relative}: no whole UUID (${fields["uuid"]})`);
+    if (fields["payload"] !== undefined && !isWholePayload(fields["payload"]))
+      scan.problems.push(`${relative}: torn payload`);
     return fields;
   };
 
@@ -165,7 +175,8 @@ async function scanContent(contentRoot: string): Promise<Scan> {
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = path.join(dir, entry.name);
       if (entry.isDirectory()) await checkHidden(full, `${relative}/${entry.name}`);
-      else if (entry.name.endsWith(".txt") && !entry.name.startsWith(".")) await checkTxt(full, `${relative}/${entry.name}`, false);
+      else if (entry.name.endsWith(".txt") && !entry.name.startsWith("."))
+        await checkTxt(full, `${relative}/${entry.name}`, false);
     }
   };
 
@@ -225,12 +236,28 @@ interface HttpReply {
   readonly setCookies: string[];
 }
 
-function httpRequest(agent: http.Agent, origin: string, method: string, url: string, headers: Record<string, string>, body?: unknown): Promise<HttpReply> {
+function httpRequest(
+  agent: http.Agent,
+  origin: string,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body?: unknown,
+): Promise<HttpReply> {
   return new Promise((resolve, reject) => {
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const request = http.request(
       `${origin}/api/${url}`,
-      { method, agent, headers: { ...headers, ...(payload === undefined ? {} : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }) } },
+      {
+        method,
+        agent,
+        headers: {
+          ...headers,
+          ...(payload === undefined
+            ? {}
+            : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
+        },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -297,13 +324,24 @@ class AdminSession {
     }
     const csrfReply = await httpRequest(agent, origin, "GET", "auth/csrf", {});
     const csrf = String(csrfReply.body["csrf"]);
-    const cookieOf = (lines: string[]): string | undefined => lines.filter((line) => line.startsWith("kirby_session=")).at(-1)?.split(";")[0];
+    const cookieOf = (lines: string[]): string | undefined =>
+      lines
+        .filter((line) => line.startsWith("kirby_session="))
+        .at(-1)
+        ?.split(";")[0];
     const first = cookieOf(csrfReply.setCookies) ?? "";
-    const login = await httpRequest(agent, origin, "POST", "auth/login", { cookie: first, "x-csrf": csrf }, {
-      email: "admin@example.com",
-      password: "AdminPass123!",
-      long: false,
-    });
+    const login = await httpRequest(
+      agent,
+      origin,
+      "POST",
+      "auth/login",
+      { cookie: first, "x-csrf": csrf },
+      {
+        email: "admin@example.com",
+        password: "AdminPass123!",
+        long: false,
+      },
+    );
     if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
     this.headers = { cookie: cookieOf(login.setCookies) ?? first, "x-csrf": csrf };
     return this.headers;
@@ -373,16 +411,36 @@ class Worker {
 
     if (roll < 0.15 && deletable.length > 0) {
       const page = pick(deletable);
-      const after = page.status === "listed" ? renumbered(this.family, page.uuid, null) : this.family.filter((other) => other.uuid !== page.uuid);
+      const after =
+        page.status === "listed"
+          ? renumbered(this.family, page.uuid, null)
+          : this.family.filter((other) => other.uuid !== page.uuid);
       const gap = this.family.filter((other) => other.uuid !== page.uuid);
-      return { label: `delete ${page.slug}`, method: "DELETE", url: this.pageUrl(page), body: undefined, after, alternative: gap, deletes: page.uuid };
+      return {
+        label: `delete ${page.slug}`,
+        method: "DELETE",
+        url: this.pageUrl(page),
+        body: undefined,
+        after,
+        alternative: gap,
+        deletes: page.uuid,
+      };
     }
     if (roll < 0.35) {
       const slug = `${this.name}-${seq}`;
       const kind = pick<Status>(["draft", "unlisted", "listed"]);
-      const position = kind === "listed" && random() < 0.8 ? Math.floor(random() * (this.family.length + 2)) : undefined;
-      const page: PageState = { uuid: UNKNOWN_UUID, slug, status: "draft", num: null, payload: payloadFor(tag), created: true };
-      const after = kind === "draft" ? [...this.family, page] : withStatus([...this.family, page], page, kind, position);
+      const position =
+        kind === "listed" && random() < 0.8 ? Math.floor(random() * (this.family.length + 2)) : undefined;
+      const page: PageState = {
+        uuid: UNKNOWN_UUID,
+        slug,
+        status: "draft",
+        num: null,
+        payload: payloadFor(tag),
+        created: true,
+      };
+      const after =
+        kind === "draft" ? [...this.family, page] : withStatus([...this.family, page], page, kind, position);
       const body = {
         slug,
         template: this.template,
@@ -390,12 +448,22 @@ class Worker {
         ...(kind === "draft" ? {} : { isDraft: false }),
         ...(kind === "listed" ? { num: position ?? 1000 } : {}),
       };
-      return { label: `create ${kind} ${slug}`, method: "POST", url: `${this.parentPath}/children`, body, after, creates: slug };
+      return {
+        label: `create ${kind} ${slug}`,
+        method: "POST",
+        url: `${this.parentPath}/children`,
+        body,
+        after,
+        creates: slug,
+      };
     }
     if (roll < 0.6 && sortable.length > 0) {
       const page = pick(sortable);
-      const status = pick<Status>(this.staysPublished.has(page.uuid) ? ["listed", "unlisted"] : ["listed", "listed", "unlisted", "draft"]);
-      const position = status === "listed" && random() < 0.85 ? Math.floor(random() * (this.family.length + 2)) : undefined;
+      const status = pick<Status>(
+        this.staysPublished.has(page.uuid) ? ["listed", "unlisted"] : ["listed", "listed", "unlisted", "draft"],
+      );
+      const position =
+        status === "listed" && random() < 0.85 ? Math.floor(random() * (this.family.length + 2)) : undefined;
       return {
         label: `status ${page.slug} → ${status}${position === undefined ? "" : ` @${position}`}`,
         method: "PATCH",
@@ -407,15 +475,34 @@ class Worker {
     if (roll < 0.7 && renamable.length > 0) {
       const page = pick(renamable);
       const slug = `${this.name}-s${seq}`;
-      return { label: `slug ${page.slug} → ${slug}`, method: "PATCH", url: `${this.pageUrl(page)}/slug`, body: { slug }, after: replaced(this.family, page.uuid, { slug }) };
+      return {
+        label: `slug ${page.slug} → ${slug}`,
+        method: "PATCH",
+        url: `${this.pageUrl(page)}/slug`,
+        body: { slug },
+        after: replaced(this.family, page.uuid, { slug }),
+      };
     }
     const page = pick(known);
     const payload = payloadFor(tag);
-    return { label: `patch ${page.slug}`, method: "PATCH", url: this.pageUrl(page), body: { payload }, after: replaced(this.family, page.uuid, { payload }) };
+    return {
+      label: `patch ${page.slug}`,
+      method: "PATCH",
+      url: this.pageUrl(page),
+      body: { payload },
+      after: replaced(this.family, page.uuid, { payload }),
+    };
   }
 
   /** Sends requests one after another until told to stop or the server goes away. */
-  async run(agent: http.Agent, origin: string, headers: Record<string, string>, random: () => number, stopped: () => boolean, errors: string[]): Promise<void> {
+  async run(
+    agent: http.Agent,
+    origin: string,
+    headers: Record<string, string>,
+    random: () => number,
+    stopped: () => boolean,
+    errors: string[],
+  ): Promise<void> {
     while (!stopped()) {
       const operation = this.next(random);
       this.pending = operation;
@@ -433,7 +520,9 @@ class Worker {
       this.acknowledged++;
       this.family = operation.after;
       if (operation.creates !== undefined) {
-        const uuid = String(((reply.body["data"] as Record<string, unknown>)["content"] as Record<string, unknown>)["uuid"]);
+        const uuid = String(
+          ((reply.body["data"] as Record<string, unknown>)["content"] as Record<string, unknown>)["uuid"],
+        );
         this.family = this.family.map((page) => (page.uuid === UNKNOWN_UUID ? { ...page, uuid } : page));
       }
     }
@@ -532,22 +621,44 @@ describe("crash safety of content writes", () => {
     const parents = new Set([NOTES_UUID, JOURNAL_UUID]);
     const none = new Set<string>();
     const workers = [
-      new Worker("t", SITE, "site", "", "default", new Set(["home000000000001", "error00000000001"]), parents, parents, family(SITE)),
+      new Worker(
+        "t",
+        SITE,
+        "site",
+        "",
+        "default",
+        new Set(["home000000000001", "error00000000001"]),
+        parents,
+        parents,
+        family(SITE),
+      ),
       new Worker("n", NOTES_UUID, "pages/notes", "notes/", "note", none, none, none, family(NOTES_UUID)),
       new Worker("j", JOURNAL_UUID, "pages/journal", "journal/", "note", none, none, none, family(JOURNAL_UUID)),
     ];
     const session = new AdminSession();
     // how often each recovery path had work to do, and what recovery leaves behind (reported, not judged here)
-    const stats = { kills: 0, acknowledged: 0, pendingApplied: 0, pendingNotApplied: 0, journalsAtKill: 0, tempFoldersAtKill: 0, trashAtKill: 0, strayTempFiles: 0 };
+    const stats = {
+      kills: 0,
+      acknowledged: 0,
+      pendingApplied: 0,
+      pendingNotApplied: 0,
+      journalsAtKill: 0,
+      tempFoldersAtKill: 0,
+      trashAtKill: 0,
+      strayTempFiles: 0,
+    };
 
     const checkAfterRestart = async (server: Server, agent: http.Agent, round: number): Promise<void> => {
       const scan = await scanContent(contentRoot);
       const where = `${context}, restart ${round}`;
       expect(scan.problems, where).toEqual([]);
-      const leftovers = scan.leftovers.filter((name) => /(^|\/)\.sheaf-(tmp|trash)-|\.sheaf-journal\/[^/]*\.json$/.test(name));
+      const leftovers = scan.leftovers.filter((name) =>
+        /(^|\/)\.sheaf-(tmp|trash)-|\.sheaf-journal\/[^/]*\.json$/.test(name),
+      );
       expect(leftovers, `${where}: leftovers after recovery`).toEqual([]);
       stats.strayTempFiles = scan.leftovers.filter((name) => name.endsWith(".tmp")).length;
-      for (const [uuid, places] of scan.locations) expect(places, `${where}: UUID ${uuid} found more than once`).toHaveLength(1);
+      for (const [uuid, places] of scan.locations)
+        expect(places, `${where}: UUID ${uuid} found more than once`).toHaveLength(1);
       for (const worker of workers) {
         const hadPending = worker.pending !== null;
         const before = describeFamily(worker.family);
@@ -563,10 +674,23 @@ describe("crash safety of content writes", () => {
       // the restarted index finds the same pages (their status and number are checked on disk above)
       const headers = await session.get(agent, server.origin);
       for (const worker of workers) {
-        const url = worker.familyKey === SITE ? "site/children" : worker.familyKey === NOTES_UUID ? "pages/notes/children" : "pages/journal/children";
-        const reply = await httpRequest(agent, server.origin, "GET", `${url}?status=all&select=uuid,slug&limit=1000`, headers);
+        const url =
+          worker.familyKey === SITE
+            ? "site/children"
+            : worker.familyKey === NOTES_UUID
+              ? "pages/notes/children"
+              : "pages/journal/children";
+        const reply = await httpRequest(
+          agent,
+          server.origin,
+          "GET",
+          `${url}?status=all&select=uuid,slug&limit=1000`,
+          headers,
+        );
         expect(reply.status, where).toBe(200);
-        const fromApi = (reply.body["data"] as Array<{ uuid: string; slug: string }>).map((page) => `${page.uuid} ${page.slug}`).sort();
+        const fromApi = (reply.body["data"] as Array<{ uuid: string; slug: string }>)
+          .map((page) => `${page.uuid} ${page.slug}`)
+          .sort();
         const fromModel = worker.family.map((page) => `page://${page.uuid} ${page.slug}`).sort();
         expect(fromApi, where).toEqual(fromModel);
       }
@@ -583,23 +707,30 @@ describe("crash safety of content writes", () => {
       for (const worker of workers) for (const [uuid, counts] of worker.expectedCounts()) expected.set(uuid, counts);
       for (const [uuid, counts] of expected) {
         if (uuid === UNKNOWN_UUID) continue;
-        expect(counts, `${where}: page ${uuid} found ${scan.locations.get(uuid)?.length ?? 0} times`).toContain(scan.locations.get(uuid)?.length ?? 0);
+        expect(counts, `${where}: page ${uuid} found ${scan.locations.get(uuid)?.length ?? 0} times`).toContain(
+          scan.locations.get(uuid)?.length ?? 0,
+        );
       }
       const payloads = new Map<string, string | null>();
       for (const pages of scan.families.values()) for (const page of pages) payloads.set(page.uuid, page.payload);
       for (const worker of workers) {
         for (const page of worker.family) {
           if (!payloads.has(page.uuid)) continue;
-          expect(worker.allowedPayloads(page.uuid), `${where}: payload of ${page.uuid} is neither the last written nor the pending one`).toContain(
-            payloads.get(page.uuid),
-          );
+          expect(
+            worker.allowedPayloads(page.uuid),
+            `${where}: payload of ${page.uuid} is neither the last written nor the pending one`,
+          ).toContain(payloads.get(page.uuid));
         }
       }
-      const creating = workers.filter((worker) => worker.pending?.creates !== undefined).map((worker) => worker.pending?.creates);
+      const creating = workers
+        .filter((worker) => worker.pending?.creates !== undefined)
+        .map((worker) => worker.pending?.creates);
       for (const [uuid, places] of scan.locations) {
         if (expected.has(uuid)) continue;
         expect(places, `${where}: unknown page ${uuid}`).toHaveLength(1);
-        expect(creating, `${where}: unknown page ${uuid} at ${places[0]}`).toContain(path.basename(places[0] ?? "").replace(/^\d+_/, ""));
+        expect(creating, `${where}: unknown page ${uuid} at ${places[0]}`).toContain(
+          path.basename(places[0] ?? "").replace(/^\d+_/, ""),
+        );
       }
     };
 
@@ -614,9 +745,15 @@ describe("crash safety of content writes", () => {
         let stopping = false;
         const errors: string[] = [];
         const acknowledgedBefore = workers.reduce((sum, worker) => sum + worker.acknowledged, 0);
-        const running = workers.map((worker) => worker.run(agent, server.origin, headers, random, () => stopping, errors));
+        const running = workers.map((worker) =>
+          worker.run(agent, server.origin, headers, random, () => stopping, errors),
+        );
         // the kill comes at a random moment once writes are flowing (the first answer of a fresh process is slow)
-        for (let waited = 0; waited < 3_000 && workers.reduce((sum, worker) => sum + worker.acknowledged, 0) === acknowledgedBefore; waited += 2) {
+        for (
+          let waited = 0;
+          waited < 3_000 && workers.reduce((sum, worker) => sum + worker.acknowledged, 0) === acknowledgedBefore;
+          waited += 2
+        ) {
           await sleep(2);
         }
         await sleep(Math.floor(random() * (MAX_DELAY_BEFORE_KILL_MS + 1)));
@@ -660,8 +797,12 @@ describe("recovery at start (recoverContent), state by state", () => {
 
   const notesFolders = async (root: string): Promise<string[]> => {
     const dir = path.join(root, "content", "1_notes");
-    const names = (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-    const drafts = names.includes("_drafts") ? (await readdir(path.join(dir, "_drafts"))).map((name) => `_drafts/${name}`) : [];
+    const names = (await readdir(dir, { withFileTypes: true }))
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name);
+    const drafts = names.includes("_drafts")
+      ? (await readdir(path.join(dir, "_drafts"))).map((name) => `_drafts/${name}`)
+      : [];
     return [...names.filter((name) => name !== "_drafts"), ...drafts].sort();
   };
 
@@ -676,21 +817,29 @@ describe("recovery at start (recoverContent), state by state", () => {
     ];
     await mkdir(path.join(content, ".sheaf-journal"));
     await writeFile(path.join(content, ".sheaf-journal", "1700000000000-0a1b2c3d.json"), JSON.stringify({ renames }));
-    await cp(path.join(content, "1_notes", "1_first-note"), path.join(content, "1_notes", "2_first-note"), { recursive: true });
+    await cp(path.join(content, "1_notes", "1_first-note"), path.join(content, "1_notes", "2_first-note"), {
+      recursive: true,
+    });
     await rm(path.join(content, "1_notes", "1_first-note"), { recursive: true });
 
     const sheaf = await start(root);
     expect(await notesFolders(root)).toEqual(["1_secret-draft", "2_first-note", "3_second-note"]);
     expect(await readdir(path.join(content, ".sheaf-journal"))).toEqual([]);
     const secret = sheaf.content.findPage("notes/secret-draft");
-    expect(secret === undefined ? null : { status: secret.status, num: secret.num }).toEqual({ status: "listed", num: 1 });
+    expect(secret === undefined ? null : { status: secret.status, num: secret.num }).toEqual({
+      status: "listed",
+      num: 1,
+    });
   });
 
   it("ignores a journal that was never written completely", async () => {
     const root = await fixtureCopy();
     const content = path.join(root, "content");
     await mkdir(path.join(content, ".sheaf-journal"));
-    await writeFile(path.join(content, ".sheaf-journal", "1700000000000-0a1b2c3d.json"), '{"renames":[{"from":"1_notes/1_first-note","to":"1_no');
+    await writeFile(
+      path.join(content, ".sheaf-journal", "1700000000000-0a1b2c3d.json"),
+      '{"renames":[{"from":"1_notes/1_first-note","to":"1_no',
+    );
     await start(root);
     expect(await notesFolders(root)).toEqual(["1_first-note", "2_second-note", "_drafts/secret-draft"]);
     expect(await readdir(path.join(content, ".sheaf-journal"))).toEqual([]);
@@ -699,8 +848,13 @@ describe("recovery at start (recoverContent), state by state", () => {
   it("removes unfinished creations and finished deletions at every depth", async () => {
     const root = await fixtureCopy();
     const content = path.join(root, "content");
-    const leftovers = [".sheaf-tmp-0123456789ab", "1_notes/_drafts/.sheaf-tmp-ba9876543210", "1_notes/.sheaf-trash-00112233aabb"];
-    for (const leftover of leftovers) await writePage(path.join(content, leftover), "note", "Leftover", "leftover00000001");
+    const leftovers = [
+      ".sheaf-tmp-0123456789ab",
+      "1_notes/_drafts/.sheaf-tmp-ba9876543210",
+      "1_notes/.sheaf-trash-00112233aabb",
+    ];
+    for (const leftover of leftovers)
+      await writePage(path.join(content, leftover), "note", "Leftover", "leftover00000001");
     await start(root);
     for (const leftover of leftovers) expect(existsSync(path.join(content, leftover)), leftover).toBe(false);
     expect(await notesFolders(root)).toEqual(["1_first-note", "2_second-note", "_drafts/secret-draft"]);
@@ -711,7 +865,10 @@ describe("recovery at start (recoverContent), state by state", () => {
   it("removes the temp files of interrupted atomic writes (content files and journals)", async () => {
     const root = await fixtureCopy();
     const content = path.join(root, "content");
-    const strays = ["1_notes/1_first-note/.note.txt.0123456789ab.tmp", ".sheaf-journal/.1700000000000-0a1b2c3d.json.0123456789ab.tmp"];
+    const strays = [
+      "1_notes/1_first-note/.note.txt.0123456789ab.tmp",
+      ".sheaf-journal/.1700000000000-0a1b2c3d.json.0123456789ab.tmp",
+    ];
     await mkdir(path.join(content, ".sheaf-journal"));
     for (const stray of strays) await writeFile(path.join(content, stray), "Title: Half");
     await start(root);

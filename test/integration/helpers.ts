@@ -35,9 +35,27 @@ export const STARTER_EDITOR: Account = { id: "jonahO01", email: "editor@example.
 export const LOCALHOST_IP_HASH = "12ca17b49af2289436f303e0166030a21e525d266e20926743";
 export const DEFAULT_COOKIE_KEY = "KirbyHttpCookieKey";
 
-export const UNAUTHENTICATED = { status: "error", message: "Unauthenticated", code: 401, key: "error.auth", details: [] };
-export const INVALID_CSRF = { status: "error", message: "Invalid CSRF token", code: 400, key: "error.invalidArgument", details: [] };
-export const INVALID_LOGIN = { status: "error", message: "Invalid login", code: 403, key: "error.access.login", details: [] };
+export const UNAUTHENTICATED = {
+  status: "error",
+  message: "Unauthenticated",
+  code: 401,
+  key: "error.auth",
+  details: [],
+};
+export const INVALID_CSRF = {
+  status: "error",
+  message: "Invalid CSRF token",
+  code: 400,
+  key: "error.invalidArgument",
+  details: [],
+};
+export const INVALID_LOGIN = {
+  status: "error",
+  message: "Invalid login",
+  code: 403,
+  key: "error.access.login",
+  details: [],
+};
 export const NO_PANEL_ACCESS = {
   status: "error",
   message: "You are not allowed to access the panel",
@@ -271,7 +289,9 @@ interface GoldenStep {
 /** The recorded response body of a golden step, with `<origin>` replaced by `origin`. */
 export async function goldenBody(file: string, method: string, requestPath: string, origin: string): Promise<unknown> {
   const golden = await readJsonFile<{ steps: GoldenStep[] }>(path.join(GOLDEN_DIR, file));
-  const step = golden.steps.find((candidate) => candidate.request.method === method && candidate.request.path === requestPath);
+  const step = golden.steps.find(
+    (candidate) => candidate.request.method === method && candidate.request.path === requestPath,
+  );
   if (!step) throw new Error(`no step ${method} ${requestPath} in ${file}`);
   return JSON.parse(JSON.stringify(step.response.body).replaceAll("<origin>", origin));
 }

@@ -98,7 +98,14 @@ function basicAuth(actor: Actor): Record<string, string> {
   return { authorization: `Basic ${Buffer.from(`${email}:${password}`).toString("base64")}` };
 }
 
-async function call(sheaf: Sheaf, actor: Actor, method: string, url: string, body?: unknown, headers: Record<string, string> = {}): Promise<Reply> {
+async function call(
+  sheaf: Sheaf,
+  actor: Actor,
+  method: string,
+  url: string,
+  body?: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply> {
   const response = await sheaf.server.inject({
     method: method as "GET",
     url: `/api/${url}`,
@@ -119,7 +126,11 @@ async function contentTree(root: string): Promise<string[]> {
         entries.push(`${name}/`);
         await walk(full, name);
       } else {
-        entries.push(`${name} ${createHash("sha256").update(await readFile(full)).digest("hex")}`);
+        entries.push(
+          `${name} ${createHash("sha256")
+            .update(await readFile(full))
+            .digest("hex")}`,
+        );
       }
     }
   };
@@ -128,7 +139,9 @@ async function contentTree(root: string): Promise<string[]> {
 }
 
 async function contentHash(root: string): Promise<string> {
-  return createHash("sha256").update((await contentTree(root)).join("\n")).digest("hex");
+  return createHash("sha256")
+    .update((await contentTree(root)).join("\n"))
+    .digest("hex");
 }
 
 type Expectation = readonly [number, string?];
@@ -148,7 +161,14 @@ interface Row {
 
 /** §6.10 on the fixture. The editor role may not delete pages or change slugs; `notes.yml` allows changeSlug. */
 const ROUTES: readonly Row[] = [
-  { name: "create a top-level draft", method: "POST", url: "site/children", body: { slug: "fresh", content: { title: "Fresh" } }, admin: ALLOWED, editor: ALLOWED },
+  {
+    name: "create a top-level draft",
+    method: "POST",
+    url: "site/children",
+    body: { slug: "fresh", content: { title: "Fresh" } },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
   {
     name: "create a top-level page as unlisted",
     method: "POST",
@@ -165,9 +185,30 @@ const ROUTES: readonly Row[] = [
     admin: ALLOWED,
     editor: ALLOWED,
   },
-  { name: "update fields", method: "PATCH", url: "pages/notes", body: { intro: "Changed" }, admin: ALLOWED, editor: ALLOWED },
-  { name: "status: listed to draft", method: "PATCH", url: "pages/notes+first-note/status", body: { status: "draft" }, admin: ALLOWED, editor: ALLOWED },
-  { name: "status: listed to unlisted", method: "PATCH", url: "pages/notes+first-note/status", body: { status: "unlisted" }, admin: ALLOWED, editor: ALLOWED },
+  {
+    name: "update fields",
+    method: "PATCH",
+    url: "pages/notes",
+    body: { intro: "Changed" },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
+  {
+    name: "status: listed to draft",
+    method: "PATCH",
+    url: "pages/notes+first-note/status",
+    body: { status: "draft" },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
+  {
+    name: "status: listed to unlisted",
+    method: "PATCH",
+    url: "pages/notes+first-note/status",
+    body: { status: "unlisted" },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
   {
     name: "status: draft to listed",
     method: "PATCH",
@@ -184,7 +225,14 @@ const ROUTES: readonly Row[] = [
     admin: ALLOWED,
     editor: ALLOWED,
   },
-  { name: "change title", method: "PATCH", url: "pages/notes+first-note/title", body: { title: "Renamed" }, admin: ALLOWED, editor: ALLOWED },
+  {
+    name: "change title",
+    method: "PATCH",
+    url: "pages/notes+first-note/title",
+    body: { title: "Renamed" },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
   {
     name: "change slug (role decides)",
     method: "PATCH",
@@ -209,7 +257,13 @@ const ROUTES: readonly Row[] = [
     admin: [403, "error.page.changeTemplate.permission"],
     editor: [403, "error.page.changeTemplate.permission"],
   },
-  { name: "delete a leaf page", method: "DELETE", url: "pages/notes+first-note", admin: ALLOWED, editor: [403, "error.page.delete.permission"] },
+  {
+    name: "delete a leaf page",
+    method: "DELETE",
+    url: "pages/notes+first-note",
+    admin: ALLOWED,
+    editor: [403, "error.page.delete.permission"],
+  },
   {
     name: "delete a page with children without force",
     method: "DELETE",
@@ -233,12 +287,31 @@ const ROUTES: readonly Row[] = [
     admin: ALLOWED,
     editor: ALLOWED,
   },
-  { name: "update site fields", method: "PATCH", url: "site", body: { description: "Changed" }, admin: ALLOWED, editor: ALLOWED },
-  { name: "change site title", method: "PATCH", url: "site/title", body: { title: "New title" }, admin: ALLOWED, editor: ALLOWED },
+  {
+    name: "update site fields",
+    method: "PATCH",
+    url: "site",
+    body: { description: "Changed" },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
+  {
+    name: "change site title",
+    method: "PATCH",
+    url: "site/title",
+    body: { title: "New title" },
+    admin: ALLOWED,
+    editor: ALLOWED,
+  },
 ];
 
 /** Sends one request and checks its status and key; a refusal must not change anything on disk. */
-async function expectOutcome(site: Site, actor: Actor, row: Pick<Row, "method" | "url" | "body">, [status, key]: Expectation): Promise<Reply> {
+async function expectOutcome(
+  site: Site,
+  actor: Actor,
+  row: Pick<Row, "method" | "url" | "body">,
+  [status, key]: Expectation,
+): Promise<Reply> {
   const before = await contentHash(site.root);
   const reply = await call(site.sheaf, actor, row.method, row.url, row.body);
   expect({ status: reply.status, key: reply.body["key"] }, JSON.stringify(reply.body)).toEqual({
@@ -308,11 +381,41 @@ describe("home and error pages (§10 row 74, §6.6)", () => {
     ["delete home", "DELETE", "pages/home", undefined, [403, "error.page.delete.permission"]],
     ["force-delete home", "DELETE", "pages/home", { force: true }, [403, "error.page.delete.permission"]],
     ["delete error", "DELETE", "pages/error", undefined, [403, "error.page.delete.permission"]],
-    ["change the slug of home", "PATCH", "pages/home/slug", { slug: "start" }, [403, "error.page.changeSlug.permission"]],
-    ["change the slug of error", "PATCH", "pages/error/slug", { slug: "oops" }, [403, "error.page.changeSlug.permission"]],
-    ["home to draft", "PATCH", "pages/home/status", { status: "draft" }, [403, "error.page.changeStatus.toDraft.invalid"]],
-    ["list the error page", "PATCH", "pages/error/status", { status: "listed" }, [403, "error.page.changeStatus.permission"]],
-    ["change the template of error", "PATCH", "pages/error/template", { template: "default" }, [403, "error.page.changeTemplate.permission"]],
+    [
+      "change the slug of home",
+      "PATCH",
+      "pages/home/slug",
+      { slug: "start" },
+      [403, "error.page.changeSlug.permission"],
+    ],
+    [
+      "change the slug of error",
+      "PATCH",
+      "pages/error/slug",
+      { slug: "oops" },
+      [403, "error.page.changeSlug.permission"],
+    ],
+    [
+      "home to draft",
+      "PATCH",
+      "pages/home/status",
+      { status: "draft" },
+      [403, "error.page.changeStatus.toDraft.invalid"],
+    ],
+    [
+      "list the error page",
+      "PATCH",
+      "pages/error/status",
+      { status: "listed" },
+      [403, "error.page.changeStatus.permission"],
+    ],
+    [
+      "change the template of error",
+      "PATCH",
+      "pages/error/template",
+      { template: "default" },
+      [403, "error.page.changeTemplate.permission"],
+    ],
   ];
   for (const [name, method, url, body, expected] of cases) {
     it(`admin may not ${name}`, async () => {
@@ -327,14 +430,21 @@ describe("home and error pages (§10 row 74, §6.6)", () => {
     const reply = await call(site.sheaf, "admin", "PATCH", "pages/error/status", { status: "draft" });
     expect(reply.status).toBe(403);
     // Kirby checks the changeStatus permission (forced false for the error page) before the home/error rule.
-    expect(["error.page.changeStatus.permission", "error.page.changeStatus.toDraft.invalid"]).toContain(reply.body["key"]);
+    expect(["error.page.changeStatus.permission", "error.page.changeStatus.toDraft.invalid"]).toContain(
+      reply.body["key"],
+    );
     expect(await contentHash(site.root)).toBe(before);
   });
 
   it("home may still be listed and edited", async () => {
     const site = await startSite();
     await expectOutcome(site, "admin", { method: "PATCH", url: "pages/home", body: { text: "Welcome" } }, ALLOWED);
-    const listed = await expectOutcome(site, "admin", { method: "PATCH", url: "pages/home/status", body: { status: "listed", position: 1 } }, ALLOWED);
+    const listed = await expectOutcome(
+      site,
+      "admin",
+      { method: "PATCH", url: "pages/home/status", body: { status: "listed", position: 1 } },
+      ALLOWED,
+    );
     expect((listed.body["data"] as Record<string, unknown>)["num"]).toBe(1);
   });
 });
@@ -355,7 +465,10 @@ describe("reserved top-level slugs (§10 row 75, §8.5)", () => {
 
   it("renaming a top-level page to api is refused", async () => {
     const site = await startSite();
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/about/slug", body: { slug: "api" } }, [400, "error.page.changeSlug.reserved"]);
+    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/about/slug", body: { slug: "api" } }, [
+      400,
+      "error.page.changeSlug.reserved",
+    ]);
   });
 
   it("a page below the top level may be called api", async () => {
@@ -363,7 +476,11 @@ describe("reserved top-level slugs (§10 row 75, §8.5)", () => {
     const reply = await expectOutcome(
       site,
       "admin",
-      { method: "POST", url: "pages/notes/children", body: { slug: "api", template: "note", content: { title: "API" } } },
+      {
+        method: "POST",
+        url: "pages/notes/children",
+        body: { slug: "api", template: "note", content: { title: "API" } },
+      },
       ALLOWED,
     );
     expect((reply.body["data"] as Record<string, unknown>)["id"]).toBe("notes/api");
@@ -399,14 +516,62 @@ describe("reserved top-level slugs (§10 row 75, §8.5)", () => {
 
 describe("duplicate slugs (§8.5)", () => {
   const cases: ReadonlyArray<readonly [string, string, string, unknown, Expectation]> = [
-    ["create a sibling of a listed page", "POST", "pages/notes/children", { slug: "first-note", template: "note" }, [400, "error.page.duplicate"]],
-    ["create a sibling of a draft", "POST", "pages/notes/children", { slug: "secret-draft", template: "note" }, [400, "error.page.draft.duplicate"]],
-    ["create a top-level page named like an unlisted one", "POST", "site/children", { slug: "home" }, [400, "error.page.duplicate"]],
-    ["create with a slug that sanitises to an existing one", "POST", "pages/notes/children", { slug: "First Note", template: "note" }, [400, "error.page.duplicate"]],
-    ["rename onto a listed sibling", "PATCH", "pages/notes+first-note/slug", { slug: "second-note" }, [400, "error.page.duplicate"]],
-    ["rename onto a draft sibling", "PATCH", "pages/notes+first-note/slug", { slug: "secret-draft" }, [400, "error.page.draft.duplicate"]],
-    ["duplicate onto a listed sibling", "POST", "pages/notes+first-note/duplicate", { slug: "second-note" }, [400, "error.page.duplicate"]],
-    ["duplicate onto a draft sibling", "POST", "pages/notes+first-note/duplicate", { slug: "secret-draft" }, [400, "error.page.draft.duplicate"]],
+    [
+      "create a sibling of a listed page",
+      "POST",
+      "pages/notes/children",
+      { slug: "first-note", template: "note" },
+      [400, "error.page.duplicate"],
+    ],
+    [
+      "create a sibling of a draft",
+      "POST",
+      "pages/notes/children",
+      { slug: "secret-draft", template: "note" },
+      [400, "error.page.draft.duplicate"],
+    ],
+    [
+      "create a top-level page named like an unlisted one",
+      "POST",
+      "site/children",
+      { slug: "home" },
+      [400, "error.page.duplicate"],
+    ],
+    [
+      "create with a slug that sanitises to an existing one",
+      "POST",
+      "pages/notes/children",
+      { slug: "First Note", template: "note" },
+      [400, "error.page.duplicate"],
+    ],
+    [
+      "rename onto a listed sibling",
+      "PATCH",
+      "pages/notes+first-note/slug",
+      { slug: "second-note" },
+      [400, "error.page.duplicate"],
+    ],
+    [
+      "rename onto a draft sibling",
+      "PATCH",
+      "pages/notes+first-note/slug",
+      { slug: "secret-draft" },
+      [400, "error.page.draft.duplicate"],
+    ],
+    [
+      "duplicate onto a listed sibling",
+      "POST",
+      "pages/notes+first-note/duplicate",
+      { slug: "second-note" },
+      [400, "error.page.duplicate"],
+    ],
+    [
+      "duplicate onto a draft sibling",
+      "POST",
+      "pages/notes+first-note/duplicate",
+      { slug: "secret-draft" },
+      [400, "error.page.draft.duplicate"],
+    ],
   ];
   for (const [name, method, url, body, expected] of cases) {
     it(`${name} is refused`, async () => {
@@ -417,7 +582,10 @@ describe("duplicate slugs (§8.5)", () => {
 
   it("the duplicate message names the slug", async () => {
     const site = await startSite();
-    const reply = await call(site.sheaf, "admin", "POST", "pages/notes/children", { slug: "first-note", template: "note" });
+    const reply = await call(site.sheaf, "admin", "POST", "pages/notes/children", {
+      slug: "first-note",
+      template: "note",
+    });
     expect(reply.body["message"]).toBe('A page with the URL appendix "first-note" already exists');
   });
 
@@ -433,10 +601,18 @@ describe("duplicate slugs (§8.5)", () => {
 describe("blueprint options decide before the role, for admins too (§6.5, §10 rows 76–77)", () => {
   it("options.delete: false stops an admin", async () => {
     const site = await startSite({
-      blueprints: { "pages/note.yml": "title: Note\noptions:\n  delete: false\nfields:\n  text:\n    type: textarea\n" },
+      blueprints: {
+        "pages/note.yml": "title: Note\noptions:\n  delete: false\nfields:\n  text:\n    type: textarea\n",
+      },
     });
-    await expectOutcome(site, "admin", { method: "DELETE", url: "pages/notes+first-note" }, [403, "error.page.delete.permission"]);
-    await expectOutcome(site, "admin", { method: "DELETE", url: "pages/notes+secret-draft" }, [403, "error.page.delete.permission"]);
+    await expectOutcome(site, "admin", { method: "DELETE", url: "pages/notes+first-note" }, [
+      403,
+      "error.page.delete.permission",
+    ]);
+    await expectOutcome(site, "admin", { method: "DELETE", url: "pages/notes+secret-draft" }, [
+      403,
+      "error.page.delete.permission",
+    ]);
     // a page of another template is unaffected
     await expectOutcome(site, "admin", { method: "DELETE", url: "pages/about" }, ALLOWED);
   });
@@ -444,7 +620,8 @@ describe("blueprint options decide before the role, for admins too (§6.5, §10 
   it("options.update: {'*': false, editor: true} lets the editor update and stops the admin", async () => {
     const site = await startSite({
       blueprints: {
-        "pages/note.yml": "title: Note\noptions:\n  update:\n    '*': false\n    editor: true\nfields:\n  text:\n    type: textarea\n",
+        "pages/note.yml":
+          "title: Note\noptions:\n  update:\n    '*': false\n    editor: true\nfields:\n  text:\n    type: textarea\n",
       },
     });
     const row = { method: "PATCH", url: "pages/notes+first-note", body: { text: "Edited" } };
@@ -454,18 +631,37 @@ describe("blueprint options decide before the role, for admins too (§6.5, §10 
 
   it("options.delete: {editor: true} lets the editor delete although the role forbids it", async () => {
     const site = await startSite({
-      blueprints: { "pages/note.yml": "title: Note\noptions:\n  delete:\n    editor: true\nfields:\n  text:\n    type: textarea\n" },
+      blueprints: {
+        "pages/note.yml": "title: Note\noptions:\n  delete:\n    editor: true\nfields:\n  text:\n    type: textarea\n",
+      },
     });
     await expectOutcome(site, "editor", { method: "DELETE", url: "pages/notes+first-note" }, ALLOWED);
   });
 
   it("options.changeStatus: false stops publishing, unlisting and drafting", async () => {
     const site = await startSite({
-      blueprints: { "pages/note.yml": "title: Note\noptions:\n  changeStatus: false\nfields:\n  text:\n    type: textarea\n" },
+      blueprints: {
+        "pages/note.yml": "title: Note\noptions:\n  changeStatus: false\nfields:\n  text:\n    type: textarea\n",
+      },
     });
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+secret-draft/status", body: { status: "listed" } }, [403, "error.page.changeStatus.permission"]);
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/status", body: { status: "unlisted" } }, [403, "error.page.changeStatus.permission"]);
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/status", body: { status: "draft" } }, [403, "error.page.changeStatus.permission"]);
+    await expectOutcome(
+      site,
+      "admin",
+      { method: "PATCH", url: "pages/notes+secret-draft/status", body: { status: "listed" } },
+      [403, "error.page.changeStatus.permission"],
+    );
+    await expectOutcome(
+      site,
+      "admin",
+      { method: "PATCH", url: "pages/notes+first-note/status", body: { status: "unlisted" } },
+      [403, "error.page.changeStatus.permission"],
+    );
+    await expectOutcome(
+      site,
+      "admin",
+      { method: "PATCH", url: "pages/notes+first-note/status", body: { status: "draft" } },
+      [403, "error.page.changeStatus.permission"],
+    );
   });
 
   it("options.duplicate / changeTitle / changeSlug: false stop those routes", async () => {
@@ -475,14 +671,27 @@ describe("blueprint options decide before the role, for admins too (§6.5, §10 
           "title: Note\noptions:\n  duplicate: false\n  changeTitle: false\n  changeSlug: false\nfields:\n  text:\n    type: textarea\n",
       },
     });
-    await expectOutcome(site, "admin", { method: "POST", url: "pages/notes+first-note/duplicate", body: { slug: "copy" } }, [403, "error.page.duplicate.permission"]);
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/title", body: { title: "x" } }, [403, "error.page.changeTitle.permission"]);
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/slug", body: { slug: "x" } }, [403, "error.page.changeSlug.permission"]);
+    await expectOutcome(
+      site,
+      "admin",
+      { method: "POST", url: "pages/notes+first-note/duplicate", body: { slug: "copy" } },
+      [403, "error.page.duplicate.permission"],
+    );
+    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/title", body: { title: "x" } }, [
+      403,
+      "error.page.changeTitle.permission",
+    ]);
+    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/slug", body: { slug: "x" } }, [
+      403,
+      "error.page.changeSlug.permission",
+    ]);
   });
 
   it("pages.create is judged by the new page's template blueprint", async () => {
     const site = await startSite({
-      blueprints: { "pages/note.yml": "title: Note\noptions:\n  create: false\nfields:\n  text:\n    type: textarea\n" },
+      blueprints: {
+        "pages/note.yml": "title: Note\noptions:\n  create: false\nfields:\n  text:\n    type: textarea\n",
+      },
     });
     await expectOutcome(
       site,
@@ -493,44 +702,89 @@ describe("blueprint options decide before the role, for admins too (§6.5, §10 
     await expectOutcome(
       site,
       "admin",
-      { method: "POST", url: "pages/notes/children", body: { slug: "n3", template: "default", content: { title: "N3" } } },
+      {
+        method: "POST",
+        url: "pages/notes/children",
+        body: { slug: "n3", template: "default", content: { title: "N3" } },
+      },
       ALLOWED,
     );
   });
 
   it("options.access: false hides the page: writes to it answer 404 error.page.notFound", async () => {
     const site = await startSite({
-      blueprints: { "pages/note.yml": "title: Note\noptions:\n  access: false\nfields:\n  text:\n    type: textarea\n" },
+      blueprints: {
+        "pages/note.yml": "title: Note\noptions:\n  access: false\nfields:\n  text:\n    type: textarea\n",
+      },
     });
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note", body: { text: "x" } }, [404, "error.page.notFound"]);
-    await expectOutcome(site, "admin", { method: "DELETE", url: "pages/notes+first-note" }, [404, "error.page.notFound"]);
-    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note/status", body: { status: "draft" } }, [404, "error.page.notFound"]);
+    await expectOutcome(site, "admin", { method: "PATCH", url: "pages/notes+first-note", body: { text: "x" } }, [
+      404,
+      "error.page.notFound",
+    ]);
+    await expectOutcome(site, "admin", { method: "DELETE", url: "pages/notes+first-note" }, [
+      404,
+      "error.page.notFound",
+    ]);
+    await expectOutcome(
+      site,
+      "admin",
+      { method: "PATCH", url: "pages/notes+first-note/status", body: { status: "draft" } },
+      [404, "error.page.notFound"],
+    );
   });
 
   it("a changeTemplate list in the blueprint opens the template route", async () => {
     const site = await startSite({
       blueprints: {
-        "pages/note.yml": "title: Note\noptions:\n  changeTemplate:\n    - note\n    - default\nfields:\n  text:\n    type: textarea\n",
+        "pages/note.yml":
+          "title: Note\noptions:\n  changeTemplate:\n    - note\n    - default\nfields:\n  text:\n    type: textarea\n",
       },
     });
-    await expectOutcome(site, "editor", { method: "PATCH", url: "pages/notes+first-note/template", body: { template: "notes" } }, [400, "error.page.changeTemplate.invalid"]);
-    await expectOutcome(site, "editor", { method: "PATCH", url: "pages/notes+first-note/template", body: { template: "default" } }, ALLOWED);
+    await expectOutcome(
+      site,
+      "editor",
+      { method: "PATCH", url: "pages/notes+first-note/template", body: { template: "notes" } },
+      [400, "error.page.changeTemplate.invalid"],
+    );
+    await expectOutcome(
+      site,
+      "editor",
+      { method: "PATCH", url: "pages/notes+first-note/template", body: { template: "default" } },
+      ALLOWED,
+    );
   });
 
   it("site options.update / changeTitle: false stop the site routes", async () => {
     const site = await startSite({
-      blueprints: { "site.yml": "title: Site\noptions:\n  update: false\n  changeTitle: false\nfields:\n  description:\n    type: textarea\n" },
+      blueprints: {
+        "site.yml":
+          "title: Site\noptions:\n  update: false\n  changeTitle: false\nfields:\n  description:\n    type: textarea\n",
+      },
     });
-    await expectOutcome(site, "admin", { method: "PATCH", url: "site", body: { description: "x" } }, [403, "error.site.update.permission"]);
-    await expectOutcome(site, "admin", { method: "PATCH", url: "site/title", body: { title: "x" } }, [403, "error.site.changeTitle.permission"]);
+    await expectOutcome(site, "admin", { method: "PATCH", url: "site", body: { description: "x" } }, [
+      403,
+      "error.site.update.permission",
+    ]);
+    await expectOutcome(site, "admin", { method: "PATCH", url: "site/title", body: { title: "x" } }, [
+      403,
+      "error.site.changeTitle.permission",
+    ]);
   });
 });
 
 describe("role permissions beyond the fixture roles", () => {
   it("a title sent through PATCH pages/<id> needs changeTitle (Sheaf rule), other fields do not", async () => {
     const site = await startSite();
-    await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes", body: { title: "New" } }, [403, "error.page.changeTitle.permission"]);
-    await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes+first-note/title", body: { title: "New" } }, [403, "error.page.changeTitle.permission"]);
+    await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes", body: { title: "New" } }, [
+      403,
+      "error.page.changeTitle.permission",
+    ]);
+    await expectOutcome(
+      site,
+      "writer",
+      { method: "PATCH", url: "pages/notes+first-note/title", body: { title: "New" } },
+      [403, "error.page.changeTitle.permission"],
+    );
     await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes", body: { intro: "Changed" } }, ALLOWED);
     const content = await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8");
     expect(content).toContain("Title: Notes");
@@ -541,26 +795,48 @@ describe("role permissions beyond the fixture roles", () => {
   it("a title sent under another spelling of the key (TITLE, Title) also needs changeTitle", async () => {
     const site = await startSite();
     for (const key of ["TITLE", "Title"]) {
-      await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes", body: { intro: "x", [key]: "New" } }, [403, "error.page.changeTitle.permission"]);
+      await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes", body: { intro: "x", [key]: "New" } }, [
+        403,
+        "error.page.changeTitle.permission",
+      ]);
     }
   });
 
   it("a title sent under another spelling of the key to PATCH site also needs site.changeTitle", async () => {
     const site = await startSite();
-    await expectOutcome(site, "writer", { method: "PATCH", url: "site", body: { TITLE: "New" } }, [403, "error.site.changeTitle.permission"]);
+    await expectOutcome(site, "writer", { method: "PATCH", url: "site", body: { TITLE: "New" } }, [
+      403,
+      "error.site.changeTitle.permission",
+    ]);
   });
 
   it("a title sent through PATCH site needs site.changeTitle", async () => {
     const site = await startSite();
-    await expectOutcome(site, "writer", { method: "PATCH", url: "site", body: { title: "New" } }, [403, "error.site.changeTitle.permission"]);
-    await expectOutcome(site, "writer", { method: "PATCH", url: "site/title", body: { title: "New" } }, [403, "error.site.changeTitle.permission"]);
+    await expectOutcome(site, "writer", { method: "PATCH", url: "site", body: { title: "New" } }, [
+      403,
+      "error.site.changeTitle.permission",
+    ]);
+    await expectOutcome(site, "writer", { method: "PATCH", url: "site/title", body: { title: "New" } }, [
+      403,
+      "error.site.changeTitle.permission",
+    ]);
     await expectOutcome(site, "writer", { method: "PATCH", url: "site", body: { description: "New" } }, ALLOWED);
   });
 
   it("re-sorting a listed page needs pages.sort; publishing a draft does not", async () => {
     const site = await startSite();
-    await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes+second-note/status", body: { status: "listed", position: 1 } }, [403, "error.page.sort.permission"]);
-    await expectOutcome(site, "writer", { method: "PATCH", url: "pages/notes+secret-draft/status", body: { status: "listed", position: 1 } }, ALLOWED);
+    await expectOutcome(
+      site,
+      "writer",
+      { method: "PATCH", url: "pages/notes+second-note/status", body: { status: "listed", position: 1 } },
+      [403, "error.page.sort.permission"],
+    );
+    await expectOutcome(
+      site,
+      "writer",
+      { method: "PATCH", url: "pages/notes+secret-draft/status", body: { status: "listed", position: 1 } },
+      ALLOWED,
+    );
   });
 
   it("creating a page that is not a draft also needs changeStatus", async () => {
@@ -568,7 +844,11 @@ describe("role permissions beyond the fixture roles", () => {
     await expectOutcome(
       site,
       "drafter",
-      { method: "POST", url: "pages/notes/children", body: { slug: "n3", template: "note", isDraft: false, content: { title: "N3" } } },
+      {
+        method: "POST",
+        url: "pages/notes/children",
+        body: { slug: "n3", template: "note", isDraft: false, content: { title: "N3" } },
+      },
       [403, "error.page.changeStatus.permission"],
     );
     await expectOutcome(
@@ -577,7 +857,12 @@ describe("role permissions beyond the fixture roles", () => {
       { method: "POST", url: "pages/notes/children", body: { slug: "n3", template: "note", content: { title: "N3" } } },
       ALLOWED,
     );
-    await expectOutcome(site, "drafter", { method: "PATCH", url: "pages/notes+n3/status", body: { status: "unlisted" } }, [403, "error.page.changeStatus.permission"]);
+    await expectOutcome(
+      site,
+      "drafter",
+      { method: "PATCH", url: "pages/notes+n3/status", body: { status: "unlisted" } },
+      [403, "error.page.changeStatus.permission"],
+    );
   });
 });
 
@@ -594,7 +879,9 @@ describe("session + CSRF", () => {
     });
     expect(login.statusCode).toBe(200);
     const setCookie = login.headers["set-cookie"];
-    const last = (Array.isArray(setCookie) ? setCookie : [String(setCookie)]).filter((line) => line.startsWith("kirby_session=")).at(-1);
+    const last = (Array.isArray(setCookie) ? setCookie : [String(setCookie)])
+      .filter((line) => line.startsWith("kirby_session="))
+      .at(-1);
     if (last) cookie = last.split(";")[0] ?? cookie;
     return { cookie, csrf };
   }
@@ -606,16 +893,27 @@ describe("session + CSRF", () => {
     const before = await contentHash(site.root);
     const withoutCsrf = await call(site.sheaf, "anonymous", patch.method, patch.url, patch.body, { cookie });
     expect([withoutCsrf.status, withoutCsrf.body["key"]]).toEqual([401, "error.auth"]);
-    const wrongCsrf = await call(site.sheaf, "anonymous", patch.method, patch.url, patch.body, { cookie, "x-csrf": "0".repeat(64) });
+    const wrongCsrf = await call(site.sheaf, "anonymous", patch.method, patch.url, patch.body, {
+      cookie,
+      "x-csrf": "0".repeat(64),
+    });
     expect([wrongCsrf.status, wrongCsrf.body["key"]]).toEqual([401, "error.auth"]);
     expect(await contentHash(site.root)).toBe(before);
 
-    const allowed = await call(site.sheaf, "anonymous", patch.method, patch.url, patch.body, { cookie, "x-csrf": csrf });
+    const allowed = await call(site.sheaf, "anonymous", patch.method, patch.url, patch.body, {
+      cookie,
+      "x-csrf": csrf,
+    });
     expect(allowed.status).toBe(200);
-    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).toContain("Intro: Via session");
+    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).toContain(
+      "Intro: Via session",
+    );
 
     const afterPatch = await contentHash(site.root);
-    const refused = await call(site.sheaf, "anonymous", "DELETE", "pages/notes+first-note", undefined, { cookie, "x-csrf": csrf });
+    const refused = await call(site.sheaf, "anonymous", "DELETE", "pages/notes+first-note", undefined, {
+      cookie,
+      "x-csrf": csrf,
+    });
     expect([refused.status, refused.body["key"]]).toEqual([403, "error.page.delete.permission"]);
     expect(await contentHash(site.root)).toBe(afterPatch);
   });

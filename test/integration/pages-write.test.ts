@@ -115,7 +115,13 @@ describe("the CRUD flow recorded from Kirby (20-pages-crud)", () => {
       template: "note",
       content: { title: "Third Note", text: "Created through the API", date: "2024-05-01" },
     });
-    expect(created.data).toMatchObject({ id: "notes/third-note", num: null, status: "draft", template: "note", title: "Third Note" });
+    expect(created.data).toMatchObject({
+      id: "notes/third-note",
+      num: null,
+      status: "draft",
+      template: "note",
+      title: "Third Note",
+    });
     const uuid = (created.data["content"] as Record<string, string>)["uuid"] ?? "";
     expect(uuid).toMatch(/^[a-z0-9]{16}$/);
     expect(created.data["uuid"]).toBe(`page://${uuid}`);
@@ -144,26 +150,63 @@ describe("the CRUD flow recorded from Kirby (20-pages-crud)", () => {
 
     await ok(site, "PATCH", "pages/notes+third-note/title", { title: "Third Note Renamed" });
     const renamed = await ok(site, "PATCH", "pages/notes+third-note/slug", { slug: "third-renamed" });
-    expect(renamed.data).toMatchObject({ id: "notes/third-renamed", num: 3, slug: "third-renamed", title: "Third Note Renamed" });
+    expect(renamed.data).toMatchObject({
+      id: "notes/third-renamed",
+      num: 3,
+      slug: "third-renamed",
+      title: "Third Note Renamed",
+    });
     const unlisted = await ok(site, "PATCH", "pages/notes+third-renamed/status", { status: "unlisted" });
     expect(unlisted.data).toMatchObject({ num: null, status: "unlisted" });
 
     const bogus = await call(site, "PATCH", "pages/notes+third-renamed/status", { status: "bogus" });
-    expect(bogus.body).toEqual({ status: "error", message: "Invalid status: bogus", code: 400, key: "error.invalidArgument", details: [] });
-    const duplicate = await call(site, "POST", "pages/notes/children", { slug: "third-renamed", title: "dup", template: "note" });
+    expect(bogus.body).toEqual({
+      status: "error",
+      message: "Invalid status: bogus",
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    });
+    const duplicate = await call(site, "POST", "pages/notes/children", {
+      slug: "third-renamed",
+      title: "dup",
+      template: "note",
+    });
     expect([duplicate.status, duplicate.body["key"]]).toEqual([400, "error.page.duplicate"]);
     const noSlug = await call(site, "POST", "pages/notes/children", { title: "No slug" });
-    expect(noSlug.body).toEqual({ status: "error", message: "The page slug is required", code: 400, key: "error.invalidArgument", details: [] });
+    expect(noSlug.body).toEqual({
+      status: "error",
+      message: "The page slug is required",
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    });
 
-    const topTitle = await ok(site, "POST", "pages/notes/children", { slug: "top-title", title: "Top-level title", template: "note" });
+    const topTitle = await ok(site, "POST", "pages/notes/children", {
+      slug: "top-title",
+      title: "Top-level title",
+      template: "note",
+    });
     expect(topTitle.data["title"]).toBe("top-title");
     expect((topTitle.data["content"] as Record<string, unknown>)["title"]).toBeUndefined();
-    const badSlug = await ok(site, "POST", "pages/notes/children", { slug: "Bad Slug!", template: "note", content: { title: "x" } });
+    const badSlug = await ok(site, "POST", "pages/notes/children", {
+      slug: "Bad Slug!",
+      template: "note",
+      content: { title: "x" },
+    });
     expect(badSlug.data["id"]).toBe("notes/bad-slug");
-    const missing = await ok(site, "POST", "pages/notes/children", { slug: "tpl-missing", template: "does-not-exist", content: { title: "x" } });
+    const missing = await ok(site, "POST", "pages/notes/children", {
+      slug: "tpl-missing",
+      template: "does-not-exist",
+      content: { title: "x" },
+    });
     expect(missing.data["template"]).toBe("does-not-exist");
 
-    expect((await call(site, "DELETE", "pages/notes+third-renamed")).body).toEqual({ status: "ok", message: "ok", code: 200 });
+    expect((await call(site, "DELETE", "pages/notes+third-renamed")).body).toEqual({
+      status: "ok",
+      message: "ok",
+      code: 200,
+    });
     const gone = await call(site, "GET", "pages/notes+third-renamed");
     expect([gone.status, gone.body["message"]]).toEqual([404, 'The page "notes/third-renamed" cannot be found']);
     const hasChildren = await call(site, "DELETE", "pages/notes");
@@ -268,15 +311,29 @@ describe("status changes rename folders and renumber listed siblings", () => {
       content: { title: "Early" },
     });
     expect(created.data).toMatchObject({ id: "notes/early", status: "listed", num: 1 });
-    expect(await folders(site, "1_notes")).toEqual(["1_early", "2_first-note", "3_second-note", "_drafts/secret-draft"]);
-    const unlisted = await ok(site, "POST", "pages/notes/children", { slug: "aside", template: "note", isDraft: false, content: { title: "Aside" } });
+    expect(await folders(site, "1_notes")).toEqual([
+      "1_early",
+      "2_first-note",
+      "3_second-note",
+      "_drafts/secret-draft",
+    ]);
+    const unlisted = await ok(site, "POST", "pages/notes/children", {
+      slug: "aside",
+      template: "note",
+      isDraft: false,
+      content: { title: "Aside" },
+    });
     expect(unlisted.data).toMatchObject({ status: "unlisted", num: null });
     expect(await folders(site, "1_notes")).toContain("aside");
   });
 
   it("refuses an unknown status and a status the blueprint does not offer", async () => {
     const site = await startSite(async (root) => {
-      await writeBlueprint(root, "pages/note.yml", "title: Note\nstatus:\n  draft: true\n  listed: true\nfields:\n  text:\n    type: textarea\n");
+      await writeBlueprint(
+        root,
+        "pages/note.yml",
+        "title: Note\nstatus:\n  draft: true\n  listed: true\nfields:\n  text:\n    type: textarea\n",
+      );
     });
     const before = await treeHash(site);
     const unknown = await call(site, "PATCH", "pages/notes+first-note/status", { status: "archived" });
@@ -303,7 +360,12 @@ describe("pages below a draft parent", () => {
     const site = await draftParentSite();
     await ok(site, "POST", "pages/notes/children", { slug: "third", template: "note", content: { title: "Third" } });
     await ok(site, "PATCH", "pages/notes+third/status", { status: "listed" });
-    expect(await folders(site, "_drafts/notes")).toEqual(["1_first-note", "2_second-note", "3_third", "_drafts/secret-draft"]);
+    expect(await folders(site, "_drafts/notes")).toEqual([
+      "1_first-note",
+      "2_second-note",
+      "3_third",
+      "_drafts/secret-draft",
+    ]);
   });
 
   it("a slug change keeps the number prefix", async () => {
@@ -315,7 +377,11 @@ describe("pages below a draft parent", () => {
   it("a listed child can be turned into a draft", async () => {
     const site = await draftParentSite();
     await ok(site, "PATCH", "pages/notes+first-note/status", { status: "draft" });
-    expect(await folders(site, "_drafts/notes")).toEqual(["1_second-note", "_drafts/first-note", "_drafts/secret-draft"]);
+    expect(await folders(site, "_drafts/notes")).toEqual([
+      "1_second-note",
+      "_drafts/first-note",
+      "_drafts/secret-draft",
+    ]);
   });
 
   it("a draft parent moves back with its subtree intact", async () => {
@@ -383,7 +449,11 @@ describe("template changes", () => {
 
   it("refuse a template that is not allowed, changing nothing", async () => {
     const site = await startSite(async (root) => {
-      await writeBlueprint(root, "pages/note.yml", "title: Note\noptions:\n  changeTemplate:\n    - default\nfields:\n  text:\n    type: textarea\n");
+      await writeBlueprint(
+        root,
+        "pages/note.yml",
+        "title: Note\noptions:\n  changeTemplate:\n    - default\nfields:\n  text:\n    type: textarea\n",
+      );
     });
     const before = await treeHash(site);
     const reply = await call(site, "PATCH", "pages/notes+first-note/template", { template: "notes" });
@@ -415,12 +485,17 @@ describe("deletion", () => {
     expect(await treeHash(site)).toBe(before);
     await ok(site, "DELETE", "pages/notes", { force: true });
     expect(await folders(site)).toEqual(["1_about", "error", "home"]);
-    for (const id of ["notes", "notes+first-note", "notes+secret-draft"]) expect((await call(site, "GET", `pages/${id}`)).status).toBe(404);
+    for (const id of ["notes", "notes+first-note", "notes+secret-draft"])
+      expect((await call(site, "GET", `pages/${id}`)).status).toBe(404);
   });
 
   it("accepts force in the query string", async () => {
     const site = await startSite();
-    const response = await site.sheaf.server.inject({ method: "DELETE", url: "/api/pages/notes?force=true", headers: ADMIN_AUTH });
+    const response = await site.sheaf.server.inject({
+      method: "DELETE",
+      url: "/api/pages/notes?force=true",
+      headers: ADMIN_AUTH,
+    });
     expect(response.statusCode).toBe(200);
     expect(existsSync(site.content("1_notes"))).toBe(false);
   });
@@ -480,7 +555,9 @@ describe("duplication", () => {
     ]);
     const originals = new Set(["notes00000000001", "firstnote0000001", "secondnote000001", "secretdraft00001"]);
     const copies: string[] = [];
-    for (const file of (await filesBelow(site, "_drafts/full")).filter((name) => !name.endsWith("cover.jpg") && !name.endsWith("cover.jpg.txt"))) {
+    for (const file of (await filesBelow(site, "_drafts/full")).filter(
+      (name) => !name.endsWith("cover.jpg") && !name.endsWith("cover.jpg.txt"),
+    )) {
       copies.push((await contentOf(site, file))["uuid"] ?? "");
     }
     expect(copies.every((uuid) => /^[a-z0-9]{16}$/.test(uuid) && !originals.has(uuid))).toBe(true);
@@ -511,7 +588,8 @@ fields:
   website:
     type: url
 `;
-  const VALID = "Title: Form\n\n----\n\nHeadline: Hello\n\n----\n\nSubtitle: Short\n\n----\n\nCount: 5\n\n----\n\nCode: ABC\n\n----\n\nContact: a@example.com\n\n----\n\nWebsite: https://example.com\n\n----\n\nUuid: form000000000001";
+  const VALID =
+    "Title: Form\n\n----\n\nHeadline: Hello\n\n----\n\nSubtitle: Short\n\n----\n\nCount: 5\n\n----\n\nCode: ABC\n\n----\n\nContact: a@example.com\n\n----\n\nWebsite: https://example.com\n\n----\n\nUuid: form000000000001";
 
   async function formSite(): Promise<Site> {
     return startSite(async (root) => {
@@ -533,7 +611,12 @@ fields:
       website: "not a url",
     });
     expect(reply.status).toBe(400);
-    expect(reply.body).toMatchObject({ status: "error", code: 400, key: "error.form.incomplete", message: "Please fix all form errors…" });
+    expect(reply.body).toMatchObject({
+      status: "error",
+      code: 400,
+      key: "error.form.incomplete",
+      message: "Please fix all form errors…",
+    });
     expect(reply.body["details"]).toEqual({
       headline: { label: "Headline", message: { required: "Please enter something" } },
       subtitle: { label: "Subtitle", message: { maxlength: "Please enter a shorter value. (max. 5 characters)" } },
@@ -543,13 +626,18 @@ fields:
       website: { label: "Website", message: { url: "Please enter a valid URL" } },
     });
     expect(await treeHash(site)).toBe(before);
-    expect((await ok(site, "GET", "pages/form")).data["content"]).toMatchObject({ headline: "Hello", subtitle: "Short" });
+    expect((await ok(site, "GET", "pages/form")).data["content"]).toMatchObject({
+      headline: "Hello",
+      subtitle: "Short",
+    });
   });
 
   it("checks the lower bound of a number", async () => {
     const site = await formSite();
     const reply = await call(site, "PATCH", "pages/form", { count: 0 });
-    expect(reply.body["details"]).toEqual({ count: { label: "Count", message: { min: "Please enter a value equal to or greater than 1" } } });
+    expect(reply.body["details"]).toEqual({
+      count: { label: "Count", message: { min: "Please enter a value equal to or greater than 1" } },
+    });
   });
 
   it("refuses the whole request when one field of several is invalid", async () => {
@@ -562,7 +650,14 @@ fields:
 
   it("accepts valid values and stores them", async () => {
     const site = await formSite();
-    await ok(site, "PATCH", "pages/form", { headline: "New", subtitle: "Tiny", count: 10, code: "XYZ", contact: "b@example.org", website: "http://example.org/x" });
+    await ok(site, "PATCH", "pages/form", {
+      headline: "New",
+      subtitle: "Tiny",
+      count: 10,
+      code: "XYZ",
+      contact: "b@example.org",
+      website: "http://example.org/x",
+    });
     expect(await contentOf(site, "form/form.txt")).toEqual({
       title: "Form",
       headline: "New",
@@ -578,7 +673,13 @@ fields:
   it("validates a page created as listed but not one created as a draft", async () => {
     const site = await formSite();
     const before = await treeHash(site);
-    const listed = await call(site, "POST", "site/children", { slug: "form-two", template: "form", isDraft: false, num: 1, content: { title: "Two" } });
+    const listed = await call(site, "POST", "site/children", {
+      slug: "form-two",
+      template: "form",
+      isDraft: false,
+      num: 1,
+      content: { title: "Two" },
+    });
     expect([listed.status, listed.body["key"]]).toEqual([400, "error.form.incomplete"]);
     expect(Object.keys(listed.body["details"] as object)).toEqual(["headline"]);
     expect(await treeHash(site)).toBe(before);
@@ -592,13 +693,20 @@ fields:
 
   it("validates the site blueprint on PATCH site", async () => {
     const site = await startSite(async (root) => {
-      await writeBlueprint(root, "site.yml", "title: Site\nfields:\n  description:\n    type: textarea\n    maxlength: 3\n");
+      await writeBlueprint(
+        root,
+        "site.yml",
+        "title: Site\nfields:\n  description:\n    type: textarea\n    maxlength: 3\n",
+      );
     });
     const before = await treeHash(site);
     const reply = await call(site, "PATCH", "site", { description: "Too long" });
     expect([reply.status, reply.body["key"]]).toEqual([400, "error.form.incomplete"]);
     expect(reply.body["details"]).toEqual({
-      description: { label: "Description", message: { maxlength: "Please enter a shorter value. (max. 3 characters)" } },
+      description: {
+        label: "Description",
+        message: { maxlength: "Please enter a shorter value. (max. 3 characters)" },
+      },
     });
     expect(await treeHash(site)).toBe(before);
   });
@@ -626,8 +734,17 @@ describe("titles and site content", () => {
 
   it("PATCH stores values by field type and leaves fields sent as null alone", async () => {
     const site = await startSite();
-    const reply = await ok(site, "PATCH", "pages/notes+first-note", { tags: ["one", "two"], date: "2025-03-04 10:00", text: null, extra: "kept" });
-    expect(reply.data["content"]).toMatchObject({ tags: ["one", "two"], text: "Hello from the first note.", extra: "kept" });
+    const reply = await ok(site, "PATCH", "pages/notes+first-note", {
+      tags: ["one", "two"],
+      date: "2025-03-04 10:00",
+      text: null,
+      extra: "kept",
+    });
+    expect(reply.data["content"]).toMatchObject({
+      tags: ["one", "two"],
+      text: "Hello from the first note.",
+      extra: "kept",
+    });
     expect(await contentOf(site, "1_notes/1_first-note/note.txt")).toEqual({
       title: "First Note",
       date: "2025-03-04",

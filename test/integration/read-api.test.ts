@@ -76,7 +76,10 @@ describe("envelopes, select and view (docs/kirby-compat/routes-and-envelopes.mdâ
   });
 
   it("lets view win over select for a model and select win for a collection (row 59)", async () => {
-    expect(dataOf(await admin.get("/api/site?select=title&view=compact"))).toEqual({ title: "Oracle Site", url: ORIGIN });
+    expect(dataOf(await admin.get("/api/site?select=title&view=compact"))).toEqual({
+      title: "Oracle Site",
+      url: ORIGIN,
+    });
     expect(itemsOf(await admin.get("/api/site/children?select=id&view=compact"))).toEqual([
       { id: "notes" },
       { id: "about" },
@@ -97,7 +100,8 @@ describe("envelopes, select and view (docs/kirby-compat/routes-and-envelopes.mdâ
   });
 
   it("lists a user's assignable roles in select=roles, as GET users/<id>/roles does (docs/kirby-compat/routes-and-envelopes.md)", async () => {
-    const names = (reply: Reply): string[] => ((dataOf(reply)["roles"] as Array<{ name: string }>) ?? []).map((role) => role.name);
+    const names = (reply: Reply): string[] =>
+      ((dataOf(reply)["roles"] as Array<{ name: string }>) ?? []).map((role) => role.name);
     const viaRoute = itemsOf(await admin.get("/api/users/editor01/roles")).map((role) => role["name"]);
     expect(viaRoute.length).toBeGreaterThan(1);
     expect(names(await admin.get("/api/users/editor01?select=roles"))).toEqual(viaRoute);
@@ -148,16 +152,28 @@ describe("pagination (docs/kirby-compat/routes-and-envelopes.md)", () => {
   });
 
   it("reports expected 0-0 for an empty collection", async () => {
-    expect((await admin.get("/api/pages/about/children")).body).toMatchObject({ data: [], pagination: { page: 1, total: 0, offset: 0, limit: 100 } });
+    expect((await admin.get("/api/pages/about/children")).body).toMatchObject({
+      data: [],
+      pagination: { page: 1, total: 0, offset: 0, limit: 100 },
+    });
     const reply = await admin.get("/api/pages/about/children?page=2");
     expect(reply.status).toBe(404);
-    expect(reply.body).toMatchObject({ message: "Pagination page 2 does not exist, expected 0-0", key: "error.errorPage" });
+    expect(reply.body).toMatchObject({
+      message: "Pagination page 2 does not exist, expected 0-0",
+      key: "error.errorPage",
+    });
   });
 
   it("answers a negative limit and limit=abc with 400 error.invalidArgument (deviation w)", async () => {
     const negative = await admin.get("/api/pages/notes/children?limit=-1");
     expect(negative.status).toBe(400);
-    expect(negative.body).toEqual({ status: "error", message: "Invalid pagination limit: -1", code: 400, key: "error.invalidArgument", details: [] });
+    expect(negative.body).toEqual({
+      status: "error",
+      message: "Invalid pagination limit: -1",
+      code: 400,
+      key: "error.invalidArgument",
+      details: [],
+    });
     const text = await admin.get("/api/pages/notes/children?limit=abc");
     expect(text.status).toBe(400);
     expect(text.body).toMatchObject({ code: 400, key: "error.invalidArgument", details: [] });
@@ -219,7 +235,10 @@ describe("lookups and 404s (docs/kirby-compat/permissions.md)", () => {
   });
 
   it("answers unknown users and roles with 404", async () => {
-    expect((await admin.get("/api/users/nobody@example.com")).body).toMatchObject({ code: 404, key: "error.user.notFound" });
+    expect((await admin.get("/api/users/nobody@example.com")).body).toMatchObject({
+      code: 404,
+      key: "error.user.notFound",
+    });
     expect((await admin.get("/api/roles/nope")).body).toMatchObject({ code: 404, key: "error.role.notFound" });
   });
 
@@ -227,7 +246,10 @@ describe("lookups and 404s (docs/kirby-compat/permissions.md)", () => {
     expect(dataOf(await admin.get("/api/users/admin@example.com"))["id"]).toBe("admin001");
     const encoded = await admin.get("/api/users/admin%40example.com");
     expect(encoded.status).toBe(404);
-    expect(encoded.body).toMatchObject({ key: "error.user.notFound", message: 'The user "admin%40example.com" cannot be found' });
+    expect(encoded.body).toMatchObject({
+      key: "error.user.notFound",
+      message: 'The user "admin%40example.com" cannot be found',
+    });
   });
 });
 
@@ -242,7 +264,13 @@ describe("editor visibility (docs/kirby-compat/permissions.md)", () => {
   it("hides other users as 404 but shows the editor's own account", async () => {
     const other = await editor.get("/api/users/admin001");
     expect(other.status).toBe(404);
-    expect(other.body).toEqual({ status: "error", message: 'The user "admin001" cannot be found', code: 404, key: "error.user.notFound", details: [] });
+    expect(other.body).toEqual({
+      status: "error",
+      message: 'The user "admin001" cannot be found',
+      code: 404,
+      key: "error.user.notFound",
+      details: [],
+    });
     expect(dataOf(await editor.get("/api/users/editor01"))["email"]).toBe(EDITOR.email);
     expect(dataOf(await editor.get("/api/account"))["id"]).toBe("editor01");
   });
@@ -276,18 +304,29 @@ describe("editor visibility (docs/kirby-compat/permissions.md)", () => {
 
 describe("routing (docs/kirby-compat/routes-and-envelopes.md)", () => {
   it("honours X-HTTP-Method-Override", async () => {
-    const overridden = await admin.request("POST", "/api/pages/notes", { withCsrf: true, headers: { "x-http-method-override": "GET" } });
+    const overridden = await admin.request("POST", "/api/pages/notes", {
+      withCsrf: true,
+      headers: { "x-http-method-override": "GET" },
+    });
     expect(overridden.status).toBe(200);
     expect(dataOf(overridden)["id"]).toBe("notes");
-    const invalid = await admin.request("GET", "/api/pages/notes", { withCsrf: true, headers: { "x-http-method-override": "FOO" } });
+    const invalid = await admin.request("GET", "/api/pages/notes", {
+      withCsrf: true,
+      headers: { "x-http-method-override": "FOO" },
+    });
     expect(invalid.status).toBe(200);
-    const toPost = await admin.request("GET", "/api/auth/logout", { headers: { "x-http-method-override": "POST" }, withCsrf: true });
+    const toPost = await admin.request("GET", "/api/auth/logout", {
+      headers: { "x-http-method-override": "POST" },
+      withCsrf: true,
+    });
     expect(toPost.body).toMatchObject({ status: "ok", code: 200 });
   });
 
   it("answers methods without a route with the generic 404", async () => {
     for (const method of ["PUT", "DELETE", "OPTIONS"]) {
-      const reply = await send(site.sheaf, method, "/api/site", { headers: { cookie: editor.cookie!, "x-csrf": editor.csrf! } });
+      const reply = await send(site.sheaf, method, "/api/site", {
+        headers: { cookie: editor.cookie!, "x-csrf": editor.csrf! },
+      });
       expect(reply.status, method).toBe(404);
       expect(reply.body, method).toEqual(GENERIC_404);
     }
@@ -339,7 +378,10 @@ describe("options that change the API", () => {
       line: expect.any(Number),
       route: expect.any(String),
     });
-    expect((await send(site.sheaf, "GET", "/api/pages/nope", { headers: { cookie: admin.cookie!, "x-csrf": admin.csrf! } })).body).not.toHaveProperty("exception");
+    expect(
+      (await send(site.sheaf, "GET", "/api/pages/nope", { headers: { cookie: admin.cookie!, "x-csrf": admin.csrf! } }))
+        .body,
+    ).not.toHaveProperty("exception");
   });
 
   it("serves the API under api.slug", async () => {
@@ -360,7 +402,12 @@ describe("options that change the API", () => {
     const listed = await startSite({ memorySessions: true, config: { url: ["http://a.example", "http://b.example"] } });
     const refused = await send(listed.sheaf, "GET", "/api/system", { headers: { host: "c.example" } });
     expect(refused.status).toBe(400);
-    expect(refused.body).toEqual({ status: "error", code: "error.invalidArgument", details: [], message: "The environment is not allowed" });
+    expect(refused.body).toEqual({
+      status: "error",
+      code: "error.invalidArgument",
+      details: [],
+      message: "The environment is not allowed",
+    });
     const allowed = await send(listed.sheaf, "GET", "/api/system", { headers: { host: "b.example" } });
     expect(allowed.status).toBe(200);
   });

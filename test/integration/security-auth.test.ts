@@ -6,17 +6,44 @@ import { MemoryThrottleStore } from "../../src/auth/index.js";
 import { totpCode } from "../../src/auth/challenges/totp.js";
 import { safeValue } from "../../src/log/safe-value.js";
 import { verifiedCookieMemo } from "../../src/session/cookie.js";
-import { ADMIN, EDITOR, auditWritten, basicAuth, bearer, cleanUp, cookiePair, copySite, createToken, giveTotpSecret, hmacSha1, injectFrom, send, startSite, tokenOf, type TestSite, type Client, type Reply } from "./helpers.js";
+import {
+  ADMIN,
+  EDITOR,
+  auditWritten,
+  basicAuth,
+  bearer,
+  cleanUp,
+  cookiePair,
+  copySite,
+  createToken,
+  giveTotpSecret,
+  hmacSha1,
+  injectFrom,
+  send,
+  startSite,
+  tokenOf,
+  type TestSite,
+  type Client,
+  type Reply,
+} from "./helpers.js";
 
 afterEach(async () => {
   vi.useRealTimers();
   await cleanUp();
 });
 
-const INVALID_ARGUMENT = { status: "error", message: expect.any(String), code: 400, key: "error.invalidArgument", details: [] };
+const INVALID_ARGUMENT = {
+  status: "error",
+  message: expect.any(String),
+  code: 400,
+  key: "error.invalidArgument",
+  details: [],
+};
 
 async function sessionFiles(root: string): Promise<string[]> {
-  return (await readdir(path.join(root, "site/sessions")).catch(() => [] as string[])).filter((name) => name.endsWith(".sess"));
+  return (await readdir(path.join(root, "site/sessions")).catch(() => [] as string[])).filter((name) =>
+    name.endsWith(".sess"),
+  );
 }
 
 describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
@@ -46,7 +73,10 @@ describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
     }
     const form = await client.request("POST", "/api/auth/login", {
       withCsrf: true,
-      raw: { body: `email%5B%5D=${encodeURIComponent(ADMIN.email)}&password=${encodeURIComponent(ADMIN.password)}`, contentType: "application/x-www-form-urlencoded" },
+      raw: {
+        body: `email%5B%5D=${encodeURIComponent(ADMIN.email)}&password=${encodeURIComponent(ADMIN.password)}`,
+        contentType: "application/x-www-form-urlencoded",
+      },
     });
     expect(form.status).toBe(400);
     expect((form.body as { message: string }).message).toBe('The "email" field must be a string, not a list');
@@ -59,7 +89,10 @@ describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
     const site = await startSite({ memorySessions: true, config: { auth: { methods: ["code"] } } });
     const client = site.client();
     await client.fetchCsrf();
-    const started = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, long: false } });
+    const started = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, long: false },
+    });
     expect(started.body).toMatchObject({ challenge: "email" });
     for (const code of [null, ["123456"], { code: "123456" }]) {
       const reply = await client.request("POST", "/api/auth/code", { withCsrf: true, json: { code } });
@@ -74,7 +107,10 @@ describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
     const site = await startSite({ memorySessions: true });
     const client = site.client();
     await client.fetchCsrf();
-    const reply = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: true, long: false } });
+    const reply = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, password: true, long: false },
+    });
     expect(reply.status).toBe(403);
     expect(reply.body).toMatchObject({ key: "error.access.login" });
   });
@@ -86,8 +122,14 @@ describe("wrong JSON types on auth bodies (x-auth-body-wrong-type-400)", () => {
     await client.fetchCsrf();
     const hugeEmail = `a@xn--${"a".repeat(15_000_000)}.com`;
     const started = performance.now();
-    const email = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: hugeEmail, password: "whatever-password", long: false } });
-    const password = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: "p".repeat(15_000_000), long: false } });
+    const email = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: hugeEmail, password: "whatever-password", long: false },
+    });
+    const password = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, password: "p".repeat(15_000_000), long: false },
+    });
     expect(email.status).toBe(400);
     expect(email.body).toEqual(INVALID_ARGUMENT);
     expect(password.status).toBe(400);
@@ -110,7 +152,10 @@ describe("log injection through failed logins", () => {
     await client.fetchCsrf();
     const forged = 'x@example.com"\r\n{"event":"login.success","actor":{"id":"admin001"}}\u001b[2J\u2028';
     const secret = "Sup3r-Secret-Typed-Password";
-    const login = await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: forged, password: secret, long: false } });
+    const login = await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: forged, password: secret, long: false },
+    });
     expect(login.status).toBe(403);
     const huge = "u".repeat(8 * 1024 * 1024);
     const basic = await send(site.sheaf, "GET", "/api/site", { headers: { authorization: basicAuth(huge, secret) } });
@@ -120,7 +165,10 @@ describe("log injection through failed logins", () => {
     // the operator's log is JSON lines: the values inside each message are escaped once more by JSON
     const messages = lines.map((line) => String((JSON.parse(line) as { msg: unknown }).msg));
     const stderr = messages.join("\n");
-    expect(messages.every((line) => !/[\r\n\u001b\u2028]/.test(line)), stderr).toBe(true);
+    expect(
+      messages.every((line) => !/[\r\n\u001b\u2028]/.test(line)),
+      stderr,
+    ).toBe(true);
     expect(stderr).toContain("\\r\\n{");
     expect(stderr).toContain("\\u001b[2J");
     expect(stderr).not.toContain(secret);
@@ -129,7 +177,10 @@ describe("log injection through failed logins", () => {
     const auditText = await readFile(path.join(site.root, "site/logs/auth.log"), "utf8");
     expect(auditText).not.toContain(secret);
     expect(auditText.length).toBeLessThan(4000);
-    const entries = auditText.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { details?: { email?: string } });
+    const entries = auditText
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { details?: { email?: string } });
     const emails = entries.map((entry) => entry.details?.email ?? "");
     expect(emails[0]).toBe(safeValue(forged.toLowerCase()));
     expect(emails[0]).not.toMatch(/[\r\n\u001b\u2028]/);
@@ -141,7 +192,10 @@ describe("guessing the current password through a password change", () => {
   const NEW_PASSWORD = "Brand-New-Pass-42";
 
   async function changeOwnPassword(client: Client, currentPassword: string): Promise<Reply> {
-    return client.request("PATCH", "/api/account/password", { withCsrf: true, json: { currentPassword, password: NEW_PASSWORD } });
+    return client.request("PATCH", "/api/account/password", {
+      withCsrf: true,
+      json: { currentPassword, password: NEW_PASSWORD },
+    });
   }
 
   it("a stolen session trying current passwords is throttled like a login and audited", async () => {
@@ -161,8 +215,15 @@ describe("guessing the current password through a password change", () => {
     expect(await readFile(htpasswd, "utf8")).toBe(hashBefore);
     await auditWritten(site);
     const audit = await readFile(path.join(site.root, "site/logs/auth.log"), "utf8");
-    const events = audit.split("\n").filter(Boolean).map((line) => JSON.parse(line) as { event: string; details?: { reason?: string } });
-    expect(events.filter((entry) => entry.event === "login.failure" && entry.details?.reason === "error.user.password.wrong")).toHaveLength(10);
+    const events = audit
+      .split("\n")
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { event: string; details?: { reason?: string } });
+    expect(
+      events.filter(
+        (entry) => entry.event === "login.failure" && entry.details?.reason === "error.user.password.wrong",
+      ),
+    ).toHaveLength(10);
     expect(events.some((entry) => entry.event === "login.blocked")).toBe(true);
   });
 
@@ -171,10 +232,16 @@ describe("guessing the current password through a password change", () => {
     const client = await site.client().loginOrThrow(ADMIN);
     const { token } = await createToken(client);
     for (const headers of [bearer(token), { authorization: basicAuth(ADMIN.email, token) }]) {
-      const reply = await send(site.sheaf, "PATCH", "/api/account/password", { headers, json: { currentPassword: ADMIN.password, password: NEW_PASSWORD } });
+      const reply = await send(site.sheaf, "PATCH", "/api/account/password", {
+        headers,
+        json: { currentPassword: ADMIN.password, password: NEW_PASSWORD },
+      });
       expect(reply.status).toBe(403);
       expect(reply.body).toMatchObject({ key: "error.permission" });
-      const other = await send(site.sheaf, "PATCH", `/api/users/${EDITOR.id}/password`, { headers, json: { currentPassword: ADMIN.password, password: NEW_PASSWORD } });
+      const other = await send(site.sheaf, "PATCH", `/api/users/${EDITOR.id}/password`, {
+        headers,
+        json: { currentPassword: ADMIN.password, password: NEW_PASSWORD },
+      });
       expect(other.status).toBe(403);
     }
     // Basic with the real password is the password itself: still allowed
@@ -187,12 +254,15 @@ describe("guessing the current password through a password change", () => {
 });
 
 describe("anonymous requests write nothing to disk", () => {
-  it("20,000 anonymous GET /api/auth/csrf leave no session file and a bounded memory", { timeout: 120_000 }, async () => {
+  it("20,000 anonymous GET /api/auth/csrf leave no session file and a bounded memory", {
+    timeout: 120_000,
+  }, async () => {
     const site = await startSite();
     const sessions = site.sheaf.services.security.sessions;
     for (let i = 0; i < 20_000; i++) {
       const reply = await send(site.sheaf, "GET", "/api/auth/csrf");
-      if (reply.status !== 200 || reply.setCookies.length !== 1) throw new Error(`call ${i}: ${reply.status} ${reply.text}`);
+      if (reply.status !== 200 || reply.setCookies.length !== 1)
+        throw new Error(`call ${i}: ${reply.status} ${reply.text}`);
     }
     expect(await readdir(path.join(site.root, "site/sessions")).catch(() => [])).toEqual([]);
     expect(sessions.anonymous.size).toBeLessThanOrEqual(sessions.anonymous.maxEntries);
@@ -214,8 +284,14 @@ describe("anonymous requests write nothing to disk", () => {
     const site = await startSite({ config: { api: { basicAuth: true, allowInsecure: true } } });
     const client = site.client();
     await client.fetchCsrf();
-    await client.request("POST", "/api/auth/login", { withCsrf: true, json: { email: ADMIN.email, password: "wrong-password", long: false } });
-    await send(site.sheaf, "POST", "/api/auth/login", { headers: { authorization: basicAuth(ADMIN.email, "wrong-password") }, json: { email: ADMIN.email, password: "wrong-password", long: false } });
+    await client.request("POST", "/api/auth/login", {
+      withCsrf: true,
+      json: { email: ADMIN.email, password: "wrong-password", long: false },
+    });
+    await send(site.sheaf, "POST", "/api/auth/login", {
+      headers: { authorization: basicAuth(ADMIN.email, "wrong-password") },
+      json: { email: ADMIN.email, password: "wrong-password", long: false },
+    });
     await client.request("POST", "/api/auth/ping");
     await client.request("POST", "/api/auth/logout");
     await client.get("/api/system");
@@ -249,11 +325,15 @@ describe("GET /api/system and the CSRF token", () => {
   it("select=user without X-CSRF does not reveal who is logged in to the session", async () => {
     const site = await startSite();
     const client = await site.client().loginOrThrow(ADMIN);
-    const crossSite = await send(site.sheaf, "GET", "/api/system?select=user,authStatus", { headers: { cookie: client.cookie! } });
+    const crossSite = await send(site.sheaf, "GET", "/api/system?select=user,authStatus", {
+      headers: { cookie: client.cookie! },
+    });
     expect(crossSite.status).toBe(200);
     expect(crossSite.body).toMatchObject({ data: { user: null, authStatus: { status: "inactive", email: null } } });
     expect(crossSite.text).not.toContain(ADMIN.email);
-    const wrongToken = await send(site.sheaf, "GET", "/api/system?select=user", { headers: { cookie: client.cookie!, "x-csrf": "f".repeat(64) } });
+    const wrongToken = await send(site.sheaf, "GET", "/api/system?select=user", {
+      headers: { cookie: client.cookie!, "x-csrf": "f".repeat(64) },
+    });
     expect(wrongToken.body).toMatchObject({ data: { user: null } });
     const withToken = await client.get("/api/system?select=user,authStatus");
     expect(withToken.body).toMatchObject({ data: { user: { email: ADMIN.email }, authStatus: { status: "active" } } });
@@ -313,7 +393,10 @@ describe("login codes and reset permissions", () => {
     expect((await browser.request("POST", "/api/auth/logout", { withCsrf: true })).status).toBe(200);
     // the next person on the same browser logs in with their password
     expect((await browser.login(ADMIN)).status).toBe(200);
-    const change = await browser.request("PATCH", "/api/account/password", { withCsrf: true, json: { password: "Taken-Over-Pass-1" } });
+    const change = await browser.request("PATCH", "/api/account/password", {
+      withCsrf: true,
+      json: { password: "Taken-Over-Pass-1" },
+    });
     expect(change.status).toBe(400);
     expect(change.body).toMatchObject({ key: "error.user.password.invalid" });
   });
@@ -332,7 +415,14 @@ describe("owner lock-out by attackers from many addresses", () => {
   async function loginFrom(site: TestSite, ip: string, password: string, deviceCookie?: string): Promise<Reply> {
     const { cookie, csrf } = await csrfSession(site, ip);
     const cookies = deviceCookie ? `${cookie}; ${deviceCookie}` : cookie;
-    return injectFrom(site.sheaf, ip, "POST", "/api/auth/login", { cookie: cookies, "x-csrf": csrf }, { email: ADMIN.email, password, long: false });
+    return injectFrom(
+      site.sheaf,
+      ip,
+      "POST",
+      "/api/auth/login",
+      { cookie: cookies, "x-csrf": csrf },
+      { email: ADMIN.email, password, long: false },
+    );
   }
 
   function deviceCookieOf(reply: Reply): string | undefined {
@@ -349,7 +439,9 @@ describe("owner lock-out by attackers from many addresses", () => {
     expect(earlier.status).toBe(200);
     const device = deviceCookieOf(earlier);
     expect(device).toMatch(/^sheaf_device=[A-Za-z0-9_-]+\.\d+\.[A-Za-z0-9_-]+$/);
-    expect(earlier.setCookies.find((header) => header.startsWith("sheaf_device="))).toMatch(/; secure; HttpOnly; SameSite=Lax$/);
+    expect(earlier.setCookies.find((header) => header.startsWith("sheaf_device="))).toMatch(
+      /; secure; HttpOnly; SameSite=Lax$/,
+    );
 
     // the owner mistyped once at home; then 8 addresses guess 9 times each (each stays under its own limit of 10)
     expect((await loginFrom(site, OWNER_IP, "owner-typo-password")).status).toBe(403);
@@ -367,9 +459,13 @@ describe("owner lock-out by attackers from many addresses", () => {
     // a new address that never failed needs no cookie
     expect((await loginFrom(site, NEW_IP, ADMIN.password)).status).toBe(200);
     // the attackers stay slowed, and a forged or another user's device cookie does not help them
-    expect((await loginFrom(site, "198.51.100.1", ADMIN.password)).body).toMatchObject({ message: "Rate limit exceeded" });
+    expect((await loginFrom(site, "198.51.100.1", ADMIN.password)).body).toMatchObject({
+      message: "Rate limit exceeded",
+    });
     const forged = device!.replace(/.$/, (last) => (last === "A" ? "B" : "A"));
-    expect((await loginFrom(site, "198.51.100.2", ADMIN.password, forged)).body).toMatchObject({ message: "Rate limit exceeded" });
+    expect((await loginFrom(site, "198.51.100.2", ADMIN.password, forged)).body).toMatchObject({
+      message: "Rate limit exceeded",
+    });
   });
 
   it("no device cookie is sent over plain HTTP (Kirby's answers stay as they are)", async () => {

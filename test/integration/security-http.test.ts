@@ -22,7 +22,11 @@ interface RawAnswer {
  * Opens a socket to a listening site, writes `chunks` (a number is a pause in ms, after which the next chunk is
  * written only once the earlier ones have left), and collects what comes back until close or `waitMs`.
  */
-async function rawExchange(url: string, chunks: readonly (string | Buffer | number)[], waitMs: number): Promise<RawAnswer> {
+async function rawExchange(
+  url: string,
+  chunks: readonly (string | Buffer | number)[],
+  waitMs: number,
+): Promise<RawAnswer> {
   const { hostname, port } = new URL(url);
   const socket: Socket = connect(Number(port), hostname);
   let text = "";
@@ -36,7 +40,10 @@ async function rawExchange(url: string, chunks: readonly (string | Buffer | numb
     else if (!socket.destroyed) await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
   }
   let timer: NodeJS.Timeout | undefined;
-  const closed = await Promise.race([closing, new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs)))]);
+  const closed = await Promise.race([
+    closing,
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), waitMs))),
+  ]);
   clearTimeout(timer);
   socket.destroy();
   return { text, closed, errors };
@@ -123,7 +130,12 @@ describe("request bodies", () => {
     const headers = await adminCookieAndCsrf(site);
     const reply = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, json: { text: "x".repeat(4096) } });
     expect(reply.status).toBe(413);
-    expect(reply.body).toMatchObject({ status: "error", code: 413, key: "error.invalidArgument", message: "The request body is larger than 2048 bytes" });
+    expect(reply.body).toMatchObject({
+      status: "error",
+      code: 413,
+      key: "error.invalidArgument",
+      message: "The request body is larger than 2048 bytes",
+    });
     const page = await send(site.sheaf, "GET", "/api/pages/notes?select=content", { headers });
     expect(JSON.stringify(page.body)).not.toContain("xxxx");
   });
@@ -131,7 +143,10 @@ describe("request bodies", () => {
   it("has a 1 MB default body limit", async () => {
     const site = await startSite({ config: {} });
     const headers = await adminCookieAndCsrf(site);
-    const big = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, json: { text: "y".repeat(1024 * 1024 + 1) } });
+    const big = await send(site.sheaf, "PATCH", "/api/pages/notes", {
+      headers,
+      json: { text: "y".repeat(1024 * 1024 + 1) },
+    });
     expect(big.status).toBe(413);
     const fine = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, json: { text: "y".repeat(1000) } });
     expect(fine.status).toBe(200);
@@ -140,17 +155,29 @@ describe("request bodies", () => {
   it("refuses JSON nested deeper than 512 levels with 400 (a 5 MB `[[[…` used to stall every client)", async () => {
     const site = await startSite({ config: {} });
     const headers = await adminCookieAndCsrf(site);
-    const deep = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, raw: { body: nested(513), contentType: "application/json" } });
+    const deep = await send(site.sheaf, "PATCH", "/api/pages/notes", {
+      headers,
+      raw: { body: nested(513), contentType: "application/json" },
+    });
     expect(deep.status).toBe(400);
-    expect(deep.body).toMatchObject({ key: "error.invalidArgument", message: "The JSON body is nested deeper than 512 levels" });
-    const huge = await send(site.sheaf, "POST", "/api/auth/login", { raw: { body: "[".repeat(900_000), contentType: "application/json" } });
+    expect(deep.body).toMatchObject({
+      key: "error.invalidArgument",
+      message: "The JSON body is nested deeper than 512 levels",
+    });
+    const huge = await send(site.sheaf, "POST", "/api/auth/login", {
+      raw: { body: "[".repeat(900_000), contentType: "application/json" },
+    });
     expect(huge.status).toBe(400);
   });
 
   it("refuses a JSON body that is not UTF-8", async () => {
     const site = await startSite({ config: {} });
     const url = await listening(site);
-    const body = Buffer.concat([Buffer.from('{"email":"'), Buffer.from([0xc3, 0x28]), Buffer.from('","password":"x"}')]);
+    const body = Buffer.concat([
+      Buffer.from('{"email":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('","password":"x"}'),
+    ]);
     const head = `POST /api/auth/login HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\nConnection: close\r\n\r\n`;
     const answer = await rawExchange(url, [head, body], 5_000);
     expect(answer.text).toMatch(/^HTTP\/1\.1 400 /);
@@ -166,7 +193,7 @@ describe("Host header", () => {
     expect(reply.body).toMatchObject({ status: "error", message: "The Host header is longer than 255 characters" });
   });
 
-  it("answers hostile forwarded hosts at once with url \"*\" (the cleaning used to be quadratic)", async () => {
+  it('answers hostile forwarded hosts at once with url "*" (the cleaning used to be quadratic)', async () => {
     const site = await startSite({ config: { url: "*" } });
     const started = performance.now();
     const reply = await send(site.sheaf, "GET", "/api/system", { headers: { "x-forwarded-host": "<".repeat(12_000) } });
@@ -177,7 +204,9 @@ describe("Host header", () => {
 
 describe("slow and many clients", () => {
   it("applies the server options to the socket layer", async () => {
-    const site = await startSite({ config: { "server.headersTimeout": 3000, "server.requestTimeout": 4000, "server.maxConnections": 7 } });
+    const site = await startSite({
+      config: { "server.headersTimeout": 3000, "server.requestTimeout": 4000, "server.maxConnections": 7 },
+    });
     const http = site.sheaf.server.httpServer;
     expect([http.headersTimeout, http.requestTimeout, http.maxConnections]).toEqual([3000, 4000, 7]);
   });
@@ -243,9 +272,15 @@ describe("POST /api/system/install from afar (first-admin takeover)", () => {
 
   it("refuses a forwarded client address that is not loopback, and a remote peer", async () => {
     const site = await installable();
-    const forwarded = await install(site, { remoteAddress: "127.0.0.1", headers: { host: "localhost", "x-forwarded-for": "203.0.113.9" } });
+    const forwarded = await install(site, {
+      remoteAddress: "127.0.0.1",
+      headers: { host: "localhost", "x-forwarded-for": "203.0.113.9" },
+    });
     expect(forwarded.statusCode).toBe(403);
-    const rfc7239 = await install(site, { remoteAddress: "127.0.0.1", headers: { host: "localhost", forwarded: "for=203.0.113.9;proto=https" } });
+    const rfc7239 = await install(site, {
+      remoteAddress: "127.0.0.1",
+      headers: { host: "localhost", forwarded: "for=203.0.113.9;proto=https" },
+    });
     expect(rfc7239.statusCode).toBe(403);
     const remote = await install(site, { remoteAddress: "203.0.113.9", headers: { host: "localhost" } });
     expect(remote.statusCode).toBe(403);
@@ -254,16 +289,25 @@ describe("POST /api/system/install from afar (first-admin takeover)", () => {
 
   it("installs from localhost on this machine, or anywhere with panel.install", async () => {
     const local = await installable();
-    expect((await install(local, { remoteAddress: "127.0.0.1", headers: { host: "localhost:8080" } })).statusCode).toBe(200);
+    expect((await install(local, { remoteAddress: "127.0.0.1", headers: { host: "localhost:8080" } })).statusCode).toBe(
+      200,
+    );
     const opened = await installable({ "panel.install": true });
-    expect((await install(opened, { remoteAddress: "203.0.113.9", headers: { host: "cms.example.com" } })).statusCode).toBe(200);
+    expect(
+      (await install(opened, { remoteAddress: "203.0.113.9", headers: { host: "cms.example.com" } })).statusCode,
+    ).toBe(200);
   });
 });
 
 describe("the operator's log", () => {
-  async function loggedSite(config: Record<string, unknown>): Promise<{ site: TestSite; lines: Array<Record<string, unknown>> }> {
+  async function loggedSite(
+    config: Record<string, unknown>,
+  ): Promise<{ site: TestSite; lines: Array<Record<string, unknown>> }> {
     const lines: Array<Record<string, unknown>> = [];
-    const site = await startSite({ config, extra: { log: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
+    const site = await startSite({
+      config,
+      extra: { log: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) },
+    });
     return { site, lines };
   }
 
@@ -299,7 +343,11 @@ describe("the operator's log", () => {
     expect(quiet.lines.filter((line) => line["status"] === 401)).toEqual([]);
     const verbose = await loggedSite({ "log.level": "debug" });
     const reply = await send(verbose.site.sheaf, "GET", "/api/pages/notes");
-    expect(verbose.lines.find((line) => line["status"] === 401)).toMatchObject({ level: 20, key: "error.auth", requestId: reply.headers["x-request-id"] });
+    expect(verbose.lines.find((line) => line["status"] === 401)).toMatchObject({
+      level: 20,
+      key: "error.auth",
+      requestId: reply.headers["x-request-id"],
+    });
   });
 
   it("writes one access line per request when log.access is on", async () => {
@@ -307,6 +355,12 @@ describe("the operator's log", () => {
     const reply = await send(site.sheaf, "GET", "/api/system?x=1");
     const access = lines.filter((line) => line["msg"] === "request");
     expect(access).toHaveLength(1);
-    expect(access[0]).toMatchObject({ level: 30, method: "GET", url: "/api/system?x=1", status: 200, requestId: reply.headers["x-request-id"] });
+    expect(access[0]).toMatchObject({
+      level: 30,
+      method: "GET",
+      url: "/api/system?x=1",
+      status: 200,
+      requestId: reply.headers["x-request-id"],
+    });
   });
 });

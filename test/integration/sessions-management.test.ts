@@ -23,8 +23,6 @@ import {
   createToken,
 } from "./helpers.js";
 
-
-
 afterEach(async () => {
   await cleanUp();
 });
@@ -38,7 +36,11 @@ async function start(root?: string): Promise<TestSite> {
 }
 
 /** Logs in with a given user agent. */
-async function logIn(site: TestSite, account: Pick<Account, "email" | "password">, userAgent = "vitest"): Promise<Client> {
+async function logIn(
+  site: TestSite,
+  account: Pick<Account, "email" | "password">,
+  userAgent = "vitest",
+): Promise<Client> {
   const client = site.client();
   await client.fetchCsrf();
   const reply = await client.request("POST", "/api/auth/login", {
@@ -79,7 +81,6 @@ async function isLoggedIn(client: Client): Promise<boolean> {
   return false;
 }
 
-
 async function tokenWorks(site: TestSite, token: string): Promise<boolean> {
   const reply = await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: `Bearer ${token}` } });
   return reply.status === 200;
@@ -106,7 +107,8 @@ describe("listing sessions", () => {
     expect(mine).toMatchObject({ current: true, userAgent: "Browser-A/1.0", ip: "127.0.0.1" });
     expect(other).toMatchObject({ current: false, userAgent: "Browser-B/2.0", ip: "127.0.0.1" });
     for (const entry of sessions) {
-      for (const field of ["createdAt", "lastSeenAt", "expiresAt"]) expect(Number.isNaN(Date.parse(entry[field] as string))).toBe(false);
+      for (const field of ["createdAt", "lastSeenAt", "expiresAt"])
+        expect(Number.isNaN(Date.parse(entry[field] as string))).toBe(false);
     }
     expect(reply.text).not.toContain(secretKeyOf(first));
     expect(reply.text).not.toContain(secretKeyOf(second));
@@ -145,8 +147,12 @@ describe("revoking sessions", () => {
     expect(itemsOf(await first.get("/api/account/sessions")).map((entry) => entry["id"])).toEqual([publicIdOf(first)]);
 
     // unknown, already revoked, or someone else's session: 404, and nothing happens
-    expect((await first.request("DELETE", `/api/account/sessions/${publicIdOf(second)}`, { withCsrf: true })).status).toBe(404);
-    expect((await first.request("DELETE", `/api/account/sessions/${publicIdOf(editor)}`, { withCsrf: true })).status).toBe(404);
+    expect(
+      (await first.request("DELETE", `/api/account/sessions/${publicIdOf(second)}`, { withCsrf: true })).status,
+    ).toBe(404);
+    expect(
+      (await first.request("DELETE", `/api/account/sessions/${publicIdOf(editor)}`, { withCsrf: true })).status,
+    ).toBe(404);
     expect(await isLoggedIn(editor)).toBe(true);
   });
 
@@ -176,7 +182,10 @@ describe("revoking sessions", () => {
     expect(listed.map((entry) => entry["id"]).sort()).toEqual([publicIdOf(first), publicIdOf(second)].sort());
     expect(listed.every((entry) => entry["current"] === false)).toBe(true);
 
-    expect((await admin.request("DELETE", `/api/users/${EDITOR.id}/sessions/${publicIdOf(first)}`, { withCsrf: true })).status).toBe(200);
+    expect(
+      (await admin.request("DELETE", `/api/users/${EDITOR.id}/sessions/${publicIdOf(first)}`, { withCsrf: true }))
+        .status,
+    ).toBe(200);
     expect(await isLoggedIn(first)).toBe(false);
     expect(await isLoggedIn(second)).toBe(true);
 
@@ -194,15 +203,26 @@ describe("revoking sessions", () => {
     );
     const site = await start(root);
     const admin = await logIn(site, ADMIN);
-    const created = await admin.request("POST", "/api/users", { withCsrf: true, json: { email: "mia@example.com", password: "mia-password-1", role: "manager" } });
+    const created = await admin.request("POST", "/api/users", {
+      withCsrf: true,
+      json: { email: "mia@example.com", password: "mia-password-1", role: "manager" },
+    });
     expect(created.status).toBe(200);
     const manager = await logIn(site, { email: "mia@example.com", password: "mia-password-1" });
     const editor = await logIn(site, EDITOR);
 
-    for (const [client, expected] of [[editor, 404], [manager, 403]] as const) {
+    for (const [client, expected] of [
+      [editor, 404],
+      [manager, 403],
+    ] as const) {
       expect((await client.get(`/api/users/${ADMIN.id}/sessions`)).status).toBe(expected);
-      expect((await client.request("DELETE", `/api/users/${ADMIN.id}/sessions`, { withCsrf: true })).status).toBe(expected);
-      expect((await client.request("DELETE", `/api/users/${ADMIN.id}/sessions/${publicIdOf(admin)}`, { withCsrf: true })).status).toBe(expected);
+      expect((await client.request("DELETE", `/api/users/${ADMIN.id}/sessions`, { withCsrf: true })).status).toBe(
+        expected,
+      );
+      expect(
+        (await client.request("DELETE", `/api/users/${ADMIN.id}/sessions/${publicIdOf(admin)}`, { withCsrf: true }))
+          .status,
+      ).toBe(expected);
       expect((await client.get(`/api/users/${ADMIN.id}/tokens`)).status).toBe(expected);
     }
     expect((await manager.get(`/api/users/${EDITOR.id}/sessions`)).status).toBe(403);
@@ -229,7 +249,9 @@ describe("server-side revocation", () => {
     expect(await sessionFileExists(site, other)).toBe(false);
     expect(await tokenWorks(site, token)).toBe(false);
     expect(await storedTokenOwners(site)).not.toContain(ADMIN.id);
-    expect(itemsOf(await acting.get("/api/account/sessions")).map((entry) => entry["id"])).toEqual([publicIdOf(acting)]);
+    expect(itemsOf(await acting.get("/api/account/sessions")).map((entry) => entry["id"])).toEqual([
+      publicIdOf(acting),
+    ]);
     expect(await isLoggedIn(editor)).toBe(true);
   });
 
@@ -257,7 +279,10 @@ describe("server-side revocation", () => {
     const token = (await createToken(editor)).token;
     const adminToken = (await createToken(admin)).token;
 
-    const reply = await admin.request("PATCH", `/api/users/${EDITOR.id}/role`, { withCsrf: true, json: { role: "admin" } });
+    const reply = await admin.request("PATCH", `/api/users/${EDITOR.id}/role`, {
+      withCsrf: true,
+      json: { role: "admin" },
+    });
     expect(reply.status).toBe(200);
     expect(await sessionFileExists(site, editor)).toBe(false);
     expect(await isLoggedIn(editor)).toBe(false);
@@ -295,12 +320,18 @@ describe("server-side revocation", () => {
     // the old token now only forwards (docs/kirby-compat/auth-and-sessions.md) to an anonymous session, which lives in memory: no file is left
     expect(await sessionFileExists(site, oldKey)).toBe(false);
 
-    const replay = await send(site.sheaf, "GET", "/api/auth", { headers: { cookie: oldCookie, "x-csrf": client.csrf! } });
+    const replay = await send(site.sheaf, "GET", "/api/auth", {
+      headers: { cookie: oldCookie, "x-csrf": client.csrf! },
+    });
     expect(replay.body).toEqual(UNAUTHENTICATED);
-    const replayHeader = await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: `Session ${tokenOf(oldCookie)}`, "x-csrf": client.csrf! } });
+    const replayHeader = await send(site.sheaf, "GET", "/api/auth", {
+      headers: { authorization: `Session ${tokenOf(oldCookie)}`, "x-csrf": client.csrf! },
+    });
     expect(replayHeader.body).toEqual(UNAUTHENTICATED);
 
-    expect(itemsOf(await witness.get("/api/account/sessions")).map((entry) => entry["id"])).toEqual([publicIdOf(witness)]);
+    expect(itemsOf(await witness.get("/api/account/sessions")).map((entry) => entry["id"])).toEqual([
+      publicIdOf(witness),
+    ]);
     const registry = await readFile(path.join(site.root, "site", "sessions", ".users.json"), "utf8");
     expect(registry).not.toContain(oldKey);
   });
@@ -309,7 +340,9 @@ describe("server-side revocation", () => {
     const site = await start();
     const first = await logIn(site, ADMIN);
     const second = await logIn(site, ADMIN);
-    const reply = await send(site.sheaf, "DELETE", "/api/account/sessions", { headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) } });
+    const reply = await send(site.sheaf, "DELETE", "/api/account/sessions", {
+      headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) },
+    });
     expect(reply.body).toMatchObject({ revoked: 2 });
     expect(await isLoggedIn(first)).toBe(false);
     expect(await isLoggedIn(second)).toBe(false);

@@ -130,7 +130,11 @@ describe("starterkit", () => {
   it("shows the editor only itself among the users", async () => {
     expect(itemsOf(await editor.get("/api/users")).map((user) => user["id"])).toEqual([STARTER_EDITOR.id]);
     expect((await editor.get(`/api/users/${STARTER_ADMIN.id}`)).status).toBe(404);
-    expect(itemsOf(await admin.get("/api/users")).map((user) => user["id"]).sort()).toEqual([STARTER_EDITOR.id, STARTER_ADMIN.id].sort());
+    expect(
+      itemsOf(await admin.get("/api/users"))
+        .map((user) => user["id"])
+        .sort(),
+    ).toEqual([STARTER_EDITOR.id, STARTER_ADMIN.id].sort());
   });
 
   it("lets the editor read pages but not delete them or change their URLs", async () => {

@@ -26,11 +26,17 @@ describe("POST /api/system/install", () => {
       json: { email: "First@Example.com", password: "first-password", name: " <b>First</b> " },
     });
     expect(reply.status).toBe(200);
-    expect(reply.body).toMatchObject({ status: "ok", token: true, user: { email: "first@example.com", name: "First" } });
+    expect(reply.body).toMatchObject({
+      status: "ok",
+      token: true,
+      user: { email: "first@example.com", name: "First" },
+    });
     expect(reply.setCookies.length).toBeGreaterThan(0);
 
     const [id] = await readdir(path.join(site.root, "site", "accounts"));
-    const account = parsePhpArrayFile(await readFile(path.join(site.root, "site", "accounts", id as string, "index.php"), "utf8"));
+    const account = parsePhpArrayFile(
+      await readFile(path.join(site.root, "site", "accounts", id as string, "index.php"), "utf8"),
+    );
     expect(account).toEqual({ email: "first@example.com", language: "en", name: "First", role: "admin" });
 
     const me = await client.get("/api/auth");
@@ -47,17 +53,28 @@ describe("POST /api/system/install", () => {
       json: { email: "intruder@example.com", password: "intruder-password" },
     });
     expect(reply.status).toBe(403);
-    expect(reply.body).toEqual({ status: "error", message: "The Panel is already installed", code: 403, key: "error.permission", details: [] });
+    expect(reply.body).toEqual({
+      status: "error",
+      message: "The Panel is already installed",
+      code: 403,
+      key: "error.permission",
+      details: [],
+    });
   });
 
   it("needs the CSRF token and a valid password, and writes nothing otherwise", async () => {
     const site = await siteWithoutUsers();
     const client = site.client();
-    const noToken = await client.request("POST", "/api/system/install", { json: { email: "a@example.com", password: "long-enough-1" } });
+    const noToken = await client.request("POST", "/api/system/install", {
+      json: { email: "a@example.com", password: "long-enough-1" },
+    });
     expect(noToken.status).toBe(400);
     expect(noToken.body).toMatchObject({ message: "Invalid CSRF token", key: "error.invalidArgument" });
     await client.fetchCsrf();
-    const short = await client.request("POST", "/api/system/install", { withCsrf: true, json: { email: "a@example.com", password: "short" } });
+    const short = await client.request("POST", "/api/system/install", {
+      withCsrf: true,
+      json: { email: "a@example.com", password: "short" },
+    });
     expect(short.status).toBe(400);
     expect(short.body).toMatchObject({ key: "error.user.password.invalid" });
     expect(await readdir(path.join(site.root, "site", "accounts")).catch(() => [])).toEqual([]);

@@ -10,8 +10,19 @@ import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { hashPassword } from "../../src/accounts/index.js";
 import { MemoryThrottleStore } from "../../src/auth/index.js";
-import { ADMIN, cleanUp, dataOf, EDITOR, INVALID_LOGIN, startSite, UNAUTHENTICATED, type Reply, type TestSite, basicAuth, injectFrom } from "./helpers.js";
-
+import {
+  ADMIN,
+  cleanUp,
+  dataOf,
+  EDITOR,
+  INVALID_LOGIN,
+  startSite,
+  UNAUTHENTICATED,
+  type Reply,
+  type TestSite,
+  basicAuth,
+  injectFrom,
+} from "./helpers.js";
 
 afterEach(async () => {
   vi.useRealTimers();
@@ -21,7 +32,12 @@ afterEach(async () => {
 
 const OWNER_IP = "203.0.113.10";
 const ATTACKER_IP = "198.51.100.66";
-const RATE_LIMITED = { status: "error", message: "Rate limit exceeded", code: 403, details: { reason: "rate-limited" } };
+const RATE_LIMITED = {
+  status: "error",
+  message: "Rate limit exceeded",
+  code: 403,
+  details: { reason: "rate-limited" },
+};
 
 /** Fakes `Date` only (timers stay real), starting a little ahead of the real clock at a whole second. */
 function freezeClock(): { advance(seconds: number): void } {
@@ -52,7 +68,13 @@ async function anonymousSession(site: TestSite): Promise<Record<string, string>>
   return { cookie: client.cookie!, "x-csrf": client.csrf! };
 }
 
-async function login(site: TestSite, ip: string, email: string, password: string, url = "/api/auth/login"): Promise<Reply> {
+async function login(
+  site: TestSite,
+  ip: string,
+  email: string,
+  password: string,
+  url = "/api/auth/login",
+): Promise<Reply> {
   return injectFrom(site.sheaf, ip, "POST", url, await anonymousSession(site), { email, password });
 }
 
@@ -63,10 +85,17 @@ function loginWith(site: TestSite, session: Record<string, string>) {
 }
 
 async function createToken(site: TestSite, ip = "192.0.2.200"): Promise<string> {
-  const reply = await injectFrom(site.sheaf, ip, "POST", "/api/account/tokens", { authorization: basicAuth(ADMIN.email, ADMIN.password) }, {
-    name: "script",
-    scope: "read",
-  });
+  const reply = await injectFrom(
+    site.sheaf,
+    ip,
+    "POST",
+    "/api/account/tokens",
+    { authorization: basicAuth(ADMIN.email, ADMIN.password) },
+    {
+      name: "script",
+      scope: "read",
+    },
+  );
   if (reply.status !== 200) throw new Error(`token creation answered ${reply.status}: ${reply.text}`);
   return dataOf(reply)["token"] as string;
 }
@@ -125,9 +154,17 @@ describe("throttle keys are normalised", () => {
     const clock = freezeClock();
     const site = await start({ auth: { revealThrottle: true } });
     const attempt = loginWith(site, await anonymousSession(site));
-    const spellings = ["ADMIN@EXAMPLE.COM", "Admin@Example.com", "aDmIn@eXaMpLe.CoM", "admin@EXAMPLE.com", "ADMIN@example.com"];
+    const spellings = [
+      "ADMIN@EXAMPLE.COM",
+      "Admin@Example.com",
+      "aDmIn@eXaMpLe.CoM",
+      "admin@EXAMPLE.com",
+      "ADMIN@example.com",
+    ];
     for (let i = 0; i < 10; i++) {
-      expect((await attempt(`192.0.2.${i + 1}`, spellings[i % spellings.length]!, "wrong-password")).body).toEqual(INVALID_LOGIN);
+      expect((await attempt(`192.0.2.${i + 1}`, spellings[i % spellings.length]!, "wrong-password")).body).toEqual(
+        INVALID_LOGIN,
+      );
     }
     // all spellings reached the account's ceiling: an address that failed waits its back-off, a new one does not
     expect((await login(site, "192.0.2.10", ADMIN.email, ADMIN.password)).body).toMatchObject(RATE_LIMITED);
@@ -139,16 +176,25 @@ describe("throttle keys are normalised", () => {
   it("punycode and Unicode spellings of an IDN e-mail count for the same account", async () => {
     const clock = freezeClock();
     const site = await start({ auth: { revealThrottle: true } });
-    const created = await injectFrom(site.sheaf, "192.0.2.200", "POST", "/api/users", { authorization: basicAuth(ADMIN.email, ADMIN.password) }, {
-      email: "ann@exämple.com",
-      password: "ann-password-1",
-      role: "editor",
-    });
+    const created = await injectFrom(
+      site.sheaf,
+      "192.0.2.200",
+      "POST",
+      "/api/users",
+      { authorization: basicAuth(ADMIN.email, ADMIN.password) },
+      {
+        email: "ann@exämple.com",
+        password: "ann-password-1",
+        role: "editor",
+      },
+    );
     expect(created.status).toBe(200);
     const attempt = loginWith(site, await anonymousSession(site));
     const spellings = ["ann@xn--exmple-cua.com", "ANN@XN--EXMPLE-CUA.COM", "Ann@EXÄMPLE.com"];
     for (let i = 0; i < 10; i++) {
-      expect((await attempt(`192.0.2.${i + 1}`, spellings[i % spellings.length]!, "wrong-password")).body).toEqual(INVALID_LOGIN);
+      expect((await attempt(`192.0.2.${i + 1}`, spellings[i % spellings.length]!, "wrong-password")).body).toEqual(
+        INVALID_LOGIN,
+      );
     }
     expect((await login(site, "192.0.2.10", "ann@exämple.com", "ann-password-1")).body).toMatchObject(RATE_LIMITED);
     clock.advance(1);
@@ -188,7 +234,11 @@ describe("auth.revealThrottle", () => {
     const attempt = loginWith(site, await anonymousSession(site));
     for (let i = 0; i < 10; i++) await attempt(ATTACKER_IP, EDITOR.email, "wrong-password");
 
-    for (const authorization of [basicAuth(ADMIN.email, ADMIN.password), basicAuth(ADMIN.email, token), `Bearer ${token}`]) {
+    for (const authorization of [
+      basicAuth(ADMIN.email, ADMIN.password),
+      basicAuth(ADMIN.email, token),
+      `Bearer ${token}`,
+    ]) {
       const reply = await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization });
       expect(reply.body, authorization.split(" ")[0]).toMatchObject(RATE_LIMITED);
       expect(Number(reply.headers["retry-after"])).toBeGreaterThan(0);
@@ -202,13 +252,22 @@ describe("Basic auth, application passwords and the login form share one limiter
     const site = await start({ auth: { basicCache: 0 } });
     const token = await createToken(site);
     for (let i = 0; i < 10; i++) {
-      const reply = await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `wrong-${i}-password`) });
+      const reply = await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", {
+        authorization: basicAuth(EDITOR.email, `wrong-${i}-password`),
+      });
       expect(reply.body).toEqual(INVALID_LOGIN);
     }
-    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
-    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) })).body).toEqual(INVALID_LOGIN);
+    expect(
+      (await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body,
+    ).toEqual(UNAUTHENTICATED);
+    expect(
+      (await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) }))
+        .body,
+    ).toEqual(INVALID_LOGIN);
     expect((await login(site, ATTACKER_IP, ADMIN.email, ADMIN.password)).body).toEqual(INVALID_LOGIN);
-    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).status).toBe(200);
+    expect(
+      (await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).status,
+    ).toBe(200);
   });
 
   it("failed application passwords block Basic auth and the login form from that address", async () => {
@@ -217,12 +276,28 @@ describe("Basic auth, application passwords and the login form share one limiter
     const token = await createToken(site);
     const forged = `${token.slice(0, -43)}${"B".repeat(43)}`;
     for (let i = 0; i < 10; i++) {
-      expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}` })).body).toEqual(UNAUTHENTICATED);
+      expect(
+        (await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${forged}` })).body,
+      ).toEqual(UNAUTHENTICATED);
     }
-    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
+    expect(
+      (
+        await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", {
+          authorization: basicAuth(EDITOR.email, EDITOR.password),
+        })
+      ).body,
+    ).toEqual(INVALID_LOGIN);
     expect((await login(site, ATTACKER_IP, EDITOR.email, EDITOR.password)).body).toEqual(INVALID_LOGIN);
-    expect((await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body).toEqual(UNAUTHENTICATED);
-    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, EDITOR.password) })).status).toBe(200);
+    expect(
+      (await injectFrom(site.sheaf, ATTACKER_IP, "GET", "/api/auth", { authorization: `Bearer ${token}` })).body,
+    ).toEqual(UNAUTHENTICATED);
+    expect(
+      (
+        await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", {
+          authorization: basicAuth(EDITOR.email, EDITOR.password),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("wrong application passwords sent with an e-mail count for that account", async () => {
@@ -231,7 +306,9 @@ describe("Basic auth, application passwords and the login form share one limiter
     const token = await createToken(site);
     const forged = `${token.slice(0, -43)}${"C".repeat(43)}`;
     for (let i = 0; i < 10; i++) {
-      const reply = await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", { authorization: basicAuth("ADMIN@example.com", forged) });
+      const reply = await injectFrom(site.sheaf, `192.0.2.${i + 1}`, "GET", "/api/auth", {
+        authorization: basicAuth("ADMIN@example.com", forged),
+      });
       expect(reply.body).toEqual(INVALID_LOGIN);
     }
     expect((await login(site, "192.0.2.10", ADMIN.email, ADMIN.password)).body).toMatchObject(RATE_LIMITED);
@@ -265,7 +342,13 @@ describe("the Basic verification cache", () => {
 
     await setPasswordOnDisk(site, "changed-on-disk-1");
     expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", old)).body).toEqual(INVALID_LOGIN);
-    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, "changed-on-disk-1") })).status).toBe(200);
+    expect(
+      (
+        await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", {
+          authorization: basicAuth(EDITOR.email, "changed-on-disk-1"),
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("never remembers a failure", async () => {
@@ -278,10 +361,30 @@ describe("the Basic verification cache", () => {
 
   it("does not let a remembered e-mail and password stand for another spelling or another password", async () => {
     const site = await start({ auth: { basicCache: 60 } });
-    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, EDITOR.password) })).status).toBe(200);
-    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email, `${EDITOR.password} `) })).body).toEqual(INVALID_LOGIN);
-    expect((await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, EDITOR.password) })).body).toEqual(INVALID_LOGIN);
-    const upper = await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", { authorization: basicAuth(EDITOR.email.toUpperCase(), EDITOR.password) });
+    expect(
+      (
+        await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", {
+          authorization: basicAuth(EDITOR.email, EDITOR.password),
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", {
+          authorization: basicAuth(EDITOR.email, `${EDITOR.password} `),
+        })
+      ).body,
+    ).toEqual(INVALID_LOGIN);
+    expect(
+      (
+        await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", {
+          authorization: basicAuth(ADMIN.email, EDITOR.password),
+        })
+      ).body,
+    ).toEqual(INVALID_LOGIN);
+    const upper = await injectFrom(site.sheaf, OWNER_IP, "GET", "/api/auth", {
+      authorization: basicAuth(EDITOR.email.toUpperCase(), EDITOR.password),
+    });
     expect(upper.status).toBe(200);
     expect(dataOf(upper)["id"]).toBe(EDITOR.id);
   });

@@ -27,8 +27,6 @@ import {
   until,
 } from "./helpers.js";
 
-
-
 afterEach(async () => {
   vi.useRealTimers();
   await cleanUp();
@@ -37,18 +35,17 @@ afterEach(async () => {
 const TOKEN_FORMAT = /^sheaf_([a-z2-7]{16})_([A-Za-z0-9_-]{43})$/;
 const INSECURE_OK = { api: { basicAuth: true, allowInsecure: true } };
 
-
 async function loggedIn(site: TestSite, account: Pick<Account, "email" | "password">): Promise<Client> {
   return site.client().loginOrThrow(account);
 }
 
-
-
-async function start(config: Record<string, unknown> = INSECURE_OK, extra: Partial<StartSiteOptions> = {}): Promise<TestSite> {
+async function start(
+  config: Record<string, unknown> = INSECURE_OK,
+  extra: Partial<StartSiteOptions> = {},
+): Promise<TestSite> {
   const site = await startSite({ memorySessions: true, config, ...extra });
   return site;
 }
-
 
 function noteFile(site: TestSite): string {
   return path.join(site.root, "content", "1_notes", "1_first-note", "note.txt");
@@ -64,12 +61,22 @@ describe("creating an application password", () => {
     const match = TOKEN_FORMAT.exec(token);
     expect(match).not.toBeNull();
     expect(match![1]).toBe(id);
-    expect(data).toMatchObject({ id, name: "deploy script", scope: "full", expiresAt: null, lastUsedAt: null, lastUsedIp: null, userId: ADMIN.id });
+    expect(data).toMatchObject({
+      id,
+      name: "deploy script",
+      scope: "full",
+      expiresAt: null,
+      lastUsedAt: null,
+      lastUsedIp: null,
+      userId: ADMIN.id,
+    });
     expect(data).not.toHaveProperty("secretHash");
 
     const listed = await admin.get("/api/account/tokens");
     expect(listed.status).toBe(200);
-    expect(itemsOf(listed)).toEqual([expect.objectContaining({ id, name: "deploy script", scope: "full", userId: ADMIN.id })]);
+    expect(itemsOf(listed)).toEqual([
+      expect.objectContaining({ id, name: "deploy script", scope: "full", userId: ADMIN.id }),
+    ]);
     expect(listed.text).not.toContain(match![2]);
     expect(itemsOf(listed)[0]).not.toHaveProperty("token");
     expect(itemsOf(listed)[0]).not.toHaveProperty("secretHash");
@@ -111,14 +118,21 @@ describe("creating an application password", () => {
   it("lets an admin create one for another user, but a non-admin only for themselves", async () => {
     const site = await start();
     const admin = await loggedIn(site, ADMIN);
-    const forEditor = await createToken(admin, { name: "for the editor", scope: "full" }, `/api/users/${EDITOR.id}/tokens`);
+    const forEditor = await createToken(
+      admin,
+      { name: "for the editor", scope: "full" },
+      `/api/users/${EDITOR.id}/tokens`,
+    );
     expect(dataOf(forEditor.reply)["userId"]).toBe(EDITOR.id);
     const asEditor = await send(site.sheaf, "GET", "/api/auth", { headers: bearer(forEditor.token) });
     expect(asEditor.status).toBe(200);
     expect(dataOf(asEditor)["id"]).toBe(EDITOR.id);
 
     const editor = await loggedIn(site, EDITOR);
-    const refused = await editor.request("POST", `/api/users/${ADMIN.id}/tokens`, { withCsrf: true, json: { name: "steal", scope: "full" } });
+    const refused = await editor.request("POST", `/api/users/${ADMIN.id}/tokens`, {
+      withCsrf: true,
+      json: { name: "steal", scope: "full" },
+    });
     expect([403, 404]).toContain(refused.status);
     expect(itemsOf(await admin.get("/api/account/tokens"))).toEqual([]);
   });
@@ -129,11 +143,17 @@ describe("creating an application password", () => {
     const { token } = await createToken(admin, { name: "before", scope: "full" });
     await site.close();
 
-    const off = await startSite({ root: site.root, memorySessions: true, config: { api: { basicAuth: true, allowInsecure: true, tokens: false } } });
+    const off = await startSite({
+      root: site.root,
+      memorySessions: true,
+      config: { api: { basicAuth: true, allowInsecure: true, tokens: false } },
+    });
     const client = await loggedIn(off, ADMIN);
     expect((await client.get("/api/account/tokens")).status).toBe(404);
     expect((await send(off.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(off.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect(
+      (await send(off.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body,
+    ).toEqual(INVALID_LOGIN);
   });
 });
 
@@ -143,7 +163,10 @@ describe("using an application password", () => {
     const admin = await loggedIn(site, ADMIN);
     const { token } = await createToken(admin, { name: "script", scope: "full" });
 
-    for (const [scheme, headers] of [["Basic", { authorization: basicAuth(ADMIN.email, token) }], ["Bearer", bearer(token)]] as const) {
+    for (const [scheme, headers] of [
+      ["Basic", { authorization: basicAuth(ADMIN.email, token) }],
+      ["Bearer", bearer(token)],
+    ] as const) {
       const read = await send(site.sheaf, "GET", "/api/pages/notes?select=id", { headers });
       expect(read.status).toBe(200);
       expect(read.body).toEqual({ code: 200, data: { id: "notes" }, status: "ok", type: "model" });
@@ -153,7 +176,9 @@ describe("using an application password", () => {
       const write = await send(site.sheaf, "PATCH", "/api/pages/notes", { headers, json: { intro: `via ${scheme}` } });
       expect(write.status).toBe(200);
     }
-    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).toContain("Intro: via Bearer");
+    expect(await readFile(path.join(site.root, "content", "1_notes", "notes.txt"), "utf8")).toContain(
+      "Intro: via Bearer",
+    );
     // only the logged-in client's session exists: token requests open none
     expect(site.sessionStore!.size).toBe(1);
   });
@@ -165,9 +190,14 @@ describe("using an application password", () => {
     const forged = `sheaf_${id}_${"A".repeat(43)}`;
     const unknown = `sheaf_${"a".repeat(16)}_${token.slice(-43)}`;
 
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(EDITOR.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect(
+      (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(EDITOR.email, token) } })).body,
+    ).toEqual(INVALID_LOGIN);
     for (const wrong of [forged, unknown]) {
-      expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, wrong) } })).body).toEqual(INVALID_LOGIN);
+      expect(
+        (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, wrong) } }))
+          .body,
+      ).toEqual(INVALID_LOGIN);
       expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(wrong) })).body).toEqual(UNAUTHENTICATED);
     }
   });
@@ -179,7 +209,9 @@ describe("using an application password", () => {
     const root = creator.root;
 
     const plain = await startSite({ root, memorySessions: true, config: { api: { basicAuth: true } } });
-    const overBasic = await send(plain.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } });
+    const overBasic = await send(plain.sheaf, "GET", "/api/auth", {
+      headers: { authorization: basicAuth(ADMIN.email, token) },
+    });
     expect(overBasic.status).toBe(403);
     expect((overBasic.body as { message: string }).message).toBe("Basic authentication is only allowed over HTTPS");
     const overBearer = await send(plain.sheaf, "GET", "/api/auth", { headers: bearer(token) });
@@ -187,9 +219,15 @@ describe("using an application password", () => {
     expect((overBearer.body as { message: string }).message).toBe("Bearer authentication is only allowed over HTTPS");
     await plain.close();
 
-    for (const config of [{ api: { basicAuth: true }, url: "https://cms.example.com" }, { api: { basicAuth: true, allowInsecure: true } }]) {
+    for (const config of [
+      { api: { basicAuth: true }, url: "https://cms.example.com" },
+      { api: { basicAuth: true, allowInsecure: true } },
+    ]) {
       const allowed = await startSite({ root, memorySessions: true, config });
-      expect((await send(allowed.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).status).toBe(200);
+      expect(
+        (await send(allowed.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } }))
+          .status,
+      ).toBe(200);
       expect((await send(allowed.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status).toBe(200);
       await allowed.close();
     }
@@ -205,11 +243,15 @@ describe("using an application password", () => {
       memorySessions: true,
       config: { api: { basicAuth: true, allowInsecure: true }, auth: { methods: { password: { "2fa": true } } } },
     });
-    const withPassword = await send(twoFactor.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) } });
+    const withPassword = await send(twoFactor.sheaf, "GET", "/api/auth", {
+      headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) },
+    });
     expect(withPassword.status).toBe(403);
     expect((withPassword.body as { message: string }).message).toBe("Basic authentication cannot be used with 2FA");
 
-    const withToken = await send(twoFactor.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } });
+    const withToken = await send(twoFactor.sheaf, "GET", "/api/auth", {
+      headers: { authorization: basicAuth(ADMIN.email, token) },
+    });
     expect(withToken.status).toBe(200);
     expect(dataOf(withToken)["id"]).toBe(ADMIN.id);
     expect((await send(twoFactor.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status).toBe(200);
@@ -229,7 +271,13 @@ describe("using an application password", () => {
     expect(usedAt).toBeGreaterThanOrEqual(before);
     expect(usedAt).toBeLessThanOrEqual(after);
 
-    expect((await injectFrom(site.sheaf, "198.51.100.4", "GET", "/api/auth", { authorization: basicAuth(ADMIN.email, token) })).status).toBe(200);
+    expect(
+      (
+        await injectFrom(site.sheaf, "198.51.100.4", "GET", "/api/auth", {
+          authorization: basicAuth(ADMIN.email, token),
+        })
+      ).status,
+    ).toBe(200);
     expect(itemsOf(await admin.get("/api/account/tokens"))[0]).toMatchObject({ lastUsedIp: "198.51.100.4" });
 
     await until("the first use is written to disk", async () => {
@@ -249,7 +297,9 @@ describe("ending an application password", () => {
     const revoked = await admin.request("DELETE", `/api/account/tokens/${id}`, { withCsrf: true });
     expect(revoked.status).toBe(200);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect(
+      (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body,
+    ).toEqual(INVALID_LOGIN);
     expect(itemsOf(await admin.get("/api/account/tokens"))).toEqual([]);
     expect((await admin.request("DELETE", `/api/account/tokens/${id}`, { withCsrf: true })).status).toBe(404);
   });
@@ -269,13 +319,18 @@ describe("ending an application password", () => {
 
     vi.setSystemTime(start0 + 60_000);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body).toEqual(INVALID_LOGIN);
+    expect(
+      (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(ADMIN.email, token) } })).body,
+    ).toEqual(INVALID_LOGIN);
   });
 
   it("stops working when its owner is deleted through the API", async () => {
     const site = await start();
     const admin = await loggedIn(site, ADMIN);
-    const created = await admin.request("POST", "/api/users", { withCsrf: true, json: { email: "ann@example.com", password: "ann-password-1", role: "editor" } });
+    const created = await admin.request("POST", "/api/users", {
+      withCsrf: true,
+      json: { email: "ann@example.com", password: "ann-password-1", role: "editor" },
+    });
     expect(created.status).toBe(200);
     const annId = dataOf(created)["id"] as string;
     const ann = await loggedIn(site, { email: "ann@example.com", password: "ann-password-1" });
@@ -284,8 +339,13 @@ describe("ending an application password", () => {
 
     expect((await admin.request("DELETE", `/api/users/${annId}`, { withCsrf: true })).status).toBe(200);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
-    expect((await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth("ann@example.com", token) } })).body).toEqual(INVALID_LOGIN);
-    const stored = JSON.parse(await readFile(path.join(site.root, "site", "accounts", ".tokens.json"), "utf8")) as Record<string, { userId: string }>;
+    expect(
+      (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth("ann@example.com", token) } }))
+        .body,
+    ).toEqual(INVALID_LOGIN);
+    const stored = JSON.parse(
+      await readFile(path.join(site.root, "site", "accounts", ".tokens.json"), "utf8"),
+    ) as Record<string, { userId: string }>;
     expect(Object.values(stored).filter((record) => record.userId === annId)).toEqual([]);
   });
 
@@ -306,7 +366,9 @@ describe("what an application password may do", () => {
     const { token } = await createToken(await loggedIn(site, ADMIN), { name: "reader", scope: "read" });
     const before = await readFile(noteFile(site), "utf8");
 
-    expect((await send(site.sheaf, "GET", "/api/pages/notes+first-note?select=id", { headers: bearer(token) })).status).toBe(200);
+    expect(
+      (await send(site.sheaf, "GET", "/api/pages/notes+first-note?select=id", { headers: bearer(token) })).status,
+    ).toBe(200);
     const attempts: Array<[string, string, unknown]> = [
       ["PATCH", "/api/pages/notes+first-note", { text: "changed" }],
       ["PATCH", "/api/pages/notes+first-note/title", { title: "Changed" }],
@@ -315,7 +377,10 @@ describe("what an application password may do", () => {
       ["PATCH", "/api/site", { title: "Changed" }],
     ];
     for (const [method, url, json] of attempts) {
-      const reply = await send(site.sheaf, method, url, { headers: bearer(token), ...(json === undefined ? {} : { json }) });
+      const reply = await send(site.sheaf, method, url, {
+        headers: bearer(token),
+        ...(json === undefined ? {} : { json }),
+      });
       expect(reply.status, `${method} ${url}`).toBe(403);
     }
     expect(await readFile(noteFile(site), "utf8")).toBe(before);
@@ -333,12 +398,19 @@ describe("what an application password may do", () => {
     ];
     const statuses: string[] = [];
     for (const [method, url, json] of attempts) {
-      const reply = await send(site.sheaf, method, url, { headers: bearer(token), ...(json === undefined ? {} : { json }) });
+      const reply = await send(site.sheaf, method, url, {
+        headers: bearer(token),
+        ...(json === undefined ? {} : { json }),
+      });
       statuses.push(`${method} ${url} ${reply.status}`);
     }
     expect(statuses).toEqual(attempts.map(([method, url]) => `${method} ${url} 403`));
     expect(site.sheaf.accounts.findUser("mallory@example.com")).toBeUndefined();
-    expect(site.sheaf.accounts.findUser(EDITOR.id)).toMatchObject({ role: "editor", email: EDITOR.email, name: "Ed Editor" });
+    expect(site.sheaf.accounts.findUser(EDITOR.id)).toMatchObject({
+      role: "editor",
+      email: EDITOR.email,
+      name: "Ed Editor",
+    });
   });
 
   it("read-only: cannot revoke its owner's sessions or tokens either", async () => {
@@ -348,7 +420,9 @@ describe("what an application password may do", () => {
     const other = await createToken(admin, { name: "other", scope: "read" });
 
     const endSessions = await send(site.sheaf, "DELETE", "/api/account/sessions", { headers: bearer(reader.token) });
-    const endToken = await send(site.sheaf, "DELETE", `/api/account/tokens/${other.id}`, { headers: bearer(reader.token) });
+    const endToken = await send(site.sheaf, "DELETE", `/api/account/tokens/${other.id}`, {
+      headers: bearer(reader.token),
+    });
     expect(endSessions.status).toBe(403);
     expect(endToken.status).toBe(403);
     expect((await admin.get("/api/auth")).status).toBe(200);
@@ -361,13 +435,17 @@ describe("what an application password may do", () => {
     const editorToken = await createToken(await loggedIn(site, EDITOR), { name: "cleaner", scope });
     const adminToken = await createToken(await loggedIn(site, ADMIN), { name: "cleaner", scope });
 
-    const refused = await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(editorToken.token) });
+    const refused = await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", {
+      headers: bearer(editorToken.token),
+    });
     expect(refused.status).toBe(403);
     expect((refused.body as { key: string }).key).toBe("error.page.delete.permission");
     await expect(stat(noteFile(site))).resolves.toBeTruthy();
 
     // the same scope on an admin's token does delete: the refusal above came from the editor's role
-    expect((await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(adminToken.token) })).status).toBe(200);
+    expect(
+      (await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(adminToken.token) })).status,
+    ).toBe(200);
     await expect(stat(noteFile(site))).rejects.toThrow();
   });
 
@@ -376,9 +454,15 @@ describe("what an application password may do", () => {
     const admin = await loggedIn(site, ADMIN);
     const read = (await createToken(admin, { name: "reader", scope: "read" })).token;
     const full = (await createToken(admin, { name: "writer", scope: "full" })).token;
-    const custom = (await createToken(admin, { name: "updater", scope: { pages: { access: true, read: true, update: true } } })).token;
+    const custom = (
+      await createToken(admin, { name: "updater", scope: { pages: { access: true, read: true, update: true } } })
+    ).token;
     const optionsWith = async (token: string): Promise<Record<string, boolean>> =>
-      ((await send(site.sheaf, "GET", "/api/pages/notes", { headers: bearer(token) })).body as { data: { options: Record<string, boolean> } }).data.options;
+      (
+        (await send(site.sheaf, "GET", "/api/pages/notes", { headers: bearer(token) })).body as {
+          data: { options: Record<string, boolean> };
+        }
+      ).data.options;
     for (let round = 0; round < 2; round++) {
       expect(await optionsWith(read)).toMatchObject({ read: true, update: false, delete: false });
       expect(await optionsWith(full)).toMatchObject({ read: true, update: true, delete: true });
@@ -393,10 +477,21 @@ describe("what an application password may do", () => {
       name: "editor bot",
       scope: { pages: { access: true, read: true, update: true } },
     });
-    expect((await send(site.sheaf, "PATCH", "/api/pages/notes+first-note", { headers: bearer(token), json: { text: "bot" } })).status).toBe(200);
-    expect((await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(token) })).status).toBe(403);
+    expect(
+      (
+        await send(site.sheaf, "PATCH", "/api/pages/notes+first-note", {
+          headers: bearer(token),
+          json: { text: "bot" },
+        })
+      ).status,
+    ).toBe(200);
+    expect((await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(token) })).status).toBe(
+      403,
+    );
     // without `site.access` in the scope the site is not even visible (404), as for a role without it
-    expect([403, 404]).toContain((await send(site.sheaf, "PATCH", "/api/site", { headers: bearer(token), json: { title: "Bot" } })).status);
+    expect([403, 404]).toContain(
+      (await send(site.sheaf, "PATCH", "/api/site", { headers: bearer(token), json: { title: "Bot" } })).status,
+    );
     await expect(stat(noteFile(site))).resolves.toBeTruthy();
     expect(await readFile(path.join(site.root, "content", "site.txt"), "utf8")).not.toContain("Bot");
   });
@@ -404,7 +499,8 @@ describe("what an application password may do", () => {
   it("follows a change of the owner's role file on the next request, without being revoked", async () => {
     const site = await start(INSECURE_OK, { extra: { watch: true } });
     const { token } = await createToken(await loggedIn(site, EDITOR), { name: "writer", scope: "full" });
-    const patch = (text: string): Promise<Reply> => send(site.sheaf, "PATCH", "/api/pages/notes+first-note", { headers: bearer(token), json: { text } });
+    const patch = (text: string): Promise<Reply> =>
+      send(site.sheaf, "PATCH", "/api/pages/notes+first-note", { headers: bearer(token), json: { text } });
     expect((await patch("before")).status).toBe(200);
 
     const roleFile = path.join(site.root, "site", "blueprints", "users", "editor.yml");
@@ -412,7 +508,9 @@ describe("what an application password may do", () => {
     await until("the new role file is in force", async () => (await patch("during")).status === 403);
     expect(await readFile(noteFile(site), "utf8")).not.toContain("after");
     expect((await patch("after")).status).toBe(403);
-    expect((await send(site.sheaf, "GET", "/api/pages/notes+first-note?select=id", { headers: bearer(token) })).status).toBe(200);
+    expect(
+      (await send(site.sheaf, "GET", "/api/pages/notes+first-note?select=id", { headers: bearer(token) })).status,
+    ).toBe(200);
   });
 
   it("dies with a role change made through the API", async () => {
@@ -421,10 +519,15 @@ describe("what an application password may do", () => {
     const { token } = await createToken(await loggedIn(site, EDITOR), { name: "writer", scope: "full" });
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status).toBe(200);
 
-    expect((await admin.request("PATCH", `/api/users/${EDITOR.id}/role`, { withCsrf: true, json: { role: "admin" } })).status).toBe(200);
+    expect(
+      (await admin.request("PATCH", `/api/users/${EDITOR.id}/role`, { withCsrf: true, json: { role: "admin" } }))
+        .status,
+    ).toBe(200);
     expect((await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).body).toEqual(UNAUTHENTICATED);
     // no promotion leaks through the old token
-    expect((await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(token) })).status).toBe(401);
+    expect((await send(site.sheaf, "DELETE", "/api/pages/notes+first-note", { headers: bearer(token) })).status).toBe(
+      401,
+    );
   });
 
   it("cannot create application passwords, neither as Bearer nor as the Basic password", async () => {
@@ -439,7 +542,9 @@ describe("what an application password may do", () => {
     ] as const) {
       const reply = await send(site.sheaf, "POST", url, { headers, json: { name: "child", scope: "full" } });
       expect(reply.status, url).toBe(403);
-      expect((reply.body as { message: string }).message).toMatch(/application password cannot create application passwords/);
+      expect((reply.body as { message: string }).message).toMatch(
+        /application password cannot create application passwords/,
+      );
     }
     expect(itemsOf(await admin.get("/api/account/tokens"))).toHaveLength(1);
     expect(itemsOf(await admin.get(`/api/users/${EDITOR.id}/tokens`))).toEqual([]);

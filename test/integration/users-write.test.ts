@@ -31,7 +31,9 @@ async function makeWritable(dir: string): Promise<void> {
 }
 
 /** A running Sheaf on a writable copy of the conformance fixture. */
-async function startSite(prepare?: (root: string) => Promise<void>): Promise<{ sheaf: Sheaf; root: string; accounts: string }> {
+async function startSite(
+  prepare?: (root: string) => Promise<void>,
+): Promise<{ sheaf: Sheaf; root: string; accounts: string }> {
   const root = await mkdtemp(path.join(tmpdir(), "sheaf-users-write-"));
   cleanups.push(() => rm(root, { recursive: true, force: true }));
   await cp(FIXTURE, root, { recursive: true });
@@ -110,7 +112,6 @@ async function accountFolders(accounts: string): Promise<string[]> {
   return (await readdir(accounts)).filter((name) => name !== ".logins").sort();
 }
 
-
 async function createUser(client: Client, body: Record<string, unknown>): Promise<string> {
   const reply = await client.request("POST", "users", body);
   expect(reply.status, JSON.stringify(reply.body)).toBe(200);
@@ -137,39 +138,82 @@ async function runRows(client: Client, rows: readonly Row[]): Promise<string[]> 
     const [status, key] = row.expect;
     const got = `${reply.status} ${String(reply.body["key"] ?? "")}`.trim();
     const wanted = `${status} ${key ?? ""}`.trim();
-    if (got !== wanted) mismatches.push(`${row.name}: expected ${wanted}, got ${got} ${String(reply.body["message"] ?? "")}`);
+    if (got !== wanted)
+      mismatches.push(`${row.name}: expected ${wanted}, got ${got} ${String(reply.body["message"] ?? "")}`);
     if (status === 200 && row.roles) {
       const names = (reply.body["data"] as Array<{ name: string }>).map((role) => role.name);
       if (JSON.stringify(names) !== JSON.stringify(row.roles)) mismatches.push(`${row.name}: roles ${names.join(",")}`);
     }
     if (status === 200 && row.method !== "DELETE" && !row.url.endsWith("/roles")) {
-      if (reply.body["type"] !== "model" || typeof data(reply)["id"] !== "string") mismatches.push(`${row.name}: not a user model`);
+      if (reply.body["type"] !== "model" || typeof data(reply)["id"] !== "string")
+        mismatches.push(`${row.name}: not a user model`);
     }
   }
   return mismatches;
 }
 
 const ROUTE_NAMES = [
-  "create", "update self", "update other", "email self", "email other", "name self", "name other", "language self",
-  "language other", "password other", "password self", "role self", "role self to admin", "role other",
-  "roles self", "roles other", "delete self", "delete other",
+  "create",
+  "update self",
+  "update other",
+  "email self",
+  "email other",
+  "name self",
+  "name other",
+  "language self",
+  "language other",
+  "password other",
+  "password self",
+  "role self",
+  "role self to admin",
+  "role other",
+  "roles self",
+  "roles other",
+  "delete self",
+  "delete other",
 ] as const;
 
 /** Every user write route once on the actor's own account and once on `other` (docs/kirby-compat/routes-and-envelopes.md), in ROUTE_NAMES order. */
-function routeRows(actor: string, other: string, password: string, expected: Record<string, Row["expect"]>, roles: Record<string, string[]> = {}): Row[] {
+function routeRows(
+  actor: string,
+  other: string,
+  password: string,
+  expected: Record<string, Row["expect"]>,
+  roles: Record<string, string[]> = {},
+): Row[] {
   const newPassword = `${password}-next`;
   const rows: Array<Omit<Row, "expect">> = [
-    { name: "create", method: "POST", url: "users", body: { email: `${actor}-made@example.com`, password: "MadeUserPass1!", role: "editor" } },
+    {
+      name: "create",
+      method: "POST",
+      url: "users",
+      body: { email: `${actor}-made@example.com`, password: "MadeUserPass1!", role: "editor" },
+    },
     { name: "update self", method: "PATCH", url: "account", body: { city: "Self" } },
     { name: "update other", method: "PATCH", url: `users/${other}`, body: { city: "Other" } },
     { name: "email self", method: "PATCH", url: "account/email", body: { email: `${actor}-self@example.com` } },
-    { name: "email other", method: "PATCH", url: `users/${other}/email`, body: { email: `${actor}-other@example.com` } },
+    {
+      name: "email other",
+      method: "PATCH",
+      url: `users/${other}/email`,
+      body: { email: `${actor}-other@example.com` },
+    },
     { name: "name self", method: "PATCH", url: "account/name", body: { name: "Self Name" } },
     { name: "name other", method: "PATCH", url: `users/${other}/name`, body: { name: "Other Name" } },
     { name: "language self", method: "PATCH", url: "account/language", body: { language: "de" } },
     { name: "language other", method: "PATCH", url: `users/${other}/language`, body: { language: "fr" } },
-    { name: "password other", method: "PATCH", url: `users/${other}/password`, body: { currentPassword: password, password: "OtherPass123!" } },
-    { name: "password self", method: "PATCH", url: "account/password", body: { currentPassword: password, password: newPassword } },
+    {
+      name: "password other",
+      method: "PATCH",
+      url: `users/${other}/password`,
+      body: { currentPassword: password, password: "OtherPass123!" },
+    },
+    {
+      name: "password self",
+      method: "PATCH",
+      url: "account/password",
+      body: { currentPassword: password, password: newPassword },
+    },
     { name: "role self", method: "PATCH", url: "account/role", body: { role: "editor" } },
     { name: "role self to admin", method: "PATCH", url: "account/role", body: { role: "admin" } },
     { name: "role other", method: "PATCH", url: `users/${other}/role`, body: { role: "noaccess" } },
@@ -192,27 +236,33 @@ describe("permission of every user write route (docs/kirby-compat/permissions.md
     const { sheaf } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
     const other = await createUser(admin, { email: "target@example.com", password: "TargetPass123!", role: "editor" });
-    const rows = routeRows("admin", other, ADMIN.password, {
-      "create": [200],
-      "update self": [200],
-      "update other": [200],
-      "email self": [200],
-      "email other": [200],
-      "name self": [200],
-      "name other": [200],
-      "language self": [200],
-      "language other": [200],
-      "password other": [200],
-      "password self": [200],
-      "role self": [400, "error.user.changeRole.lastAdmin"],
-      // The only admin may keep the role, but the last admin's role cannot be changed at all.
-      "role self to admin": [403, "error.user.changeRole.permission"],
-      "role other": [200],
-      "roles self": [200],
-      "roles other": [200],
-      "delete self": [400, "error.user.delete.lastAdmin"],
-      "delete other": [200],
-    }, { "roles self": ["admin"], "roles other": ["admin", "editor", "noaccess"] });
+    const rows = routeRows(
+      "admin",
+      other,
+      ADMIN.password,
+      {
+        create: [200],
+        "update self": [200],
+        "update other": [200],
+        "email self": [200],
+        "email other": [200],
+        "name self": [200],
+        "name other": [200],
+        "language self": [200],
+        "language other": [200],
+        "password other": [200],
+        "password self": [200],
+        "role self": [400, "error.user.changeRole.lastAdmin"],
+        // The only admin may keep the role, but the last admin's role cannot be changed at all.
+        "role self to admin": [403, "error.user.changeRole.permission"],
+        "role other": [200],
+        "roles self": [200],
+        "roles other": [200],
+        "delete self": [400, "error.user.delete.lastAdmin"],
+        "delete other": [200],
+      },
+      { "roles self": ["admin"], "roles other": ["admin", "editor", "noaccess"] },
+    );
     expect(await runRows(admin, rows)).toEqual([]);
   });
 
@@ -220,26 +270,32 @@ describe("permission of every user write route (docs/kirby-compat/permissions.md
     const { sheaf } = await startSite();
     const editor = await Client.loggedIn(sheaf, EDITOR);
     const notFound = [404, "error.user.notFound"] as const;
-    const rows = routeRows("editor", ADMIN.id, EDITOR.password, {
-      "create": [403, "error.user.create.permission"],
-      "update self": [200],
-      "update other": notFound,
-      "email self": [200],
-      "email other": notFound,
-      "name self": [200],
-      "name other": notFound,
-      "language self": [200],
-      "language other": notFound,
-      "password other": notFound,
-      "password self": [200],
-      "role self": [403, "error.user.changeRole.permission"],
-      "role self to admin": [403, "error.user.changeRole.toAdmin"],
-      "role other": notFound,
-      "roles self": [200],
-      "roles other": notFound,
-      "delete self": [403, "error.user.delete.permission"],
-      "delete other": notFound,
-    }, { "roles self": ["editor"] });
+    const rows = routeRows(
+      "editor",
+      ADMIN.id,
+      EDITOR.password,
+      {
+        create: [403, "error.user.create.permission"],
+        "update self": [200],
+        "update other": notFound,
+        "email self": [200],
+        "email other": notFound,
+        "name self": [200],
+        "name other": notFound,
+        "language self": [200],
+        "language other": notFound,
+        "password other": notFound,
+        "password self": [200],
+        "role self": [403, "error.user.changeRole.permission"],
+        "role self to admin": [403, "error.user.changeRole.toAdmin"],
+        "role other": notFound,
+        "roles self": [200],
+        "roles other": notFound,
+        "delete self": [403, "error.user.delete.permission"],
+        "delete other": notFound,
+      },
+      { "roles self": ["editor"] },
+    );
     expect(await runRows(editor, rows)).toEqual([]);
   });
 
@@ -250,7 +306,12 @@ describe("permission of every user write route (docs/kirby-compat/permissions.md
     const anonymous = await new Client(sheaf).open();
     const everyRoute = (status: number, key: string): Record<string, Row["expect"]> =>
       Object.fromEntries(ROUTE_NAMES.map((name) => [name, [status, key]]));
-    expect(await runRows(noAccess, routeRows("noaccess", EDITOR.id, NOACCESS.password, everyRoute(401, "error.access.panel")))).toEqual([]);
+    expect(
+      await runRows(
+        noAccess,
+        routeRows("noaccess", EDITOR.id, NOACCESS.password, everyRoute(401, "error.access.panel")),
+      ),
+    ).toEqual([]);
     expect(await runRows(anonymous, routeRows("anon", EDITOR.id, "x", everyRoute(401, "error.auth")))).toEqual([]);
     expect(await readFile(path.join(accounts, EDITOR.id, "index.php"), "utf8")).toBe(before);
     expect(await accountFolders(accounts)).toEqual([ADMIN.id, EDITOR.id, NOACCESS.id]);
@@ -275,20 +336,34 @@ describe("POST users", () => {
     expect(reply.body["type"]).toBe("model");
     const user = data(reply);
     expect(user["id"]).toMatch(/^[A-Za-z0-9]{8}$/);
-    expect(user).toMatchObject({ email: "newbie@example.com", name: "Ed Editor", language: "en", username: "Ed Editor" });
+    expect(user).toMatchObject({
+      email: "newbie@example.com",
+      name: "Ed Editor",
+      language: "en",
+      username: "Ed Editor",
+    });
     expect(user["content"]).toEqual({ city: "Berlin", notes: "line one\nline two" });
     expect((user["role"] as Record<string, unknown>)["name"]).toBe("editor");
 
     const dir = path.join(accounts, String(user["id"]));
-    const fixtureLayout = (await readFile(path.join(FIXTURE, "site/accounts/editor01/index.php"), "utf8"))
-      .replace("editor@example.com", "newbie@example.com");
+    const fixtureLayout = (await readFile(path.join(FIXTURE, "site/accounts/editor01/index.php"), "utf8")).replace(
+      "editor@example.com",
+      "newbie@example.com",
+    );
     expect(await readFile(path.join(dir, "index.php"), "utf8")).toBe(fixtureLayout);
-    expect(parsePhpArrayFile(fixtureLayout)).toEqual({ email: "newbie@example.com", language: "en", name: "Ed Editor", role: "editor" });
+    expect(parsePhpArrayFile(fixtureLayout)).toEqual({
+      email: "newbie@example.com",
+      language: "en",
+      name: "Ed Editor",
+      role: "editor",
+    });
 
     const hash = await readFile(path.join(dir, ".htpasswd"), "utf8");
     expect(hash).toMatch(BCRYPT_2Y);
     expect(await verifyPassword("NewbiePass123!", hash)).toBe(true);
-    expect(await readFile(path.join(dir, "user.txt"), "utf8")).toBe("City: Berlin\n\n----\n\nNotes:\n\nline one\nline two");
+    expect(await readFile(path.join(dir, "user.txt"), "utf8")).toBe(
+      "City: Berlin\n\n----\n\nNotes:\n\nline one\nline two",
+    );
     expect((await readdir(dir)).sort()).toEqual([".htpasswd", "index.php", "user.txt"]);
     expect(await accountFolders(accounts)).toEqual([ADMIN.id, EDITOR.id, NOACCESS.id, String(user["id"])].sort());
 
@@ -305,7 +380,12 @@ describe("POST users", () => {
     );
     expect(await readFile(path.join(accounts, plain, "user.txt"), "utf8")).toBe("");
 
-    const quoted = await createUser(admin, { email: "quote@example.com", password: "QuotePass123!", name: "O'Brien \\ Co", role: "ghost" });
+    const quoted = await createUser(admin, {
+      email: "quote@example.com",
+      password: "QuotePass123!",
+      name: "O'Brien \\ Co",
+      role: "ghost",
+    });
     const text = await readFile(path.join(accounts, quoted, "index.php"), "utf8");
     expect(text).toContain("    'name' => 'O\\'Brien \\\\ Co',\n    'role' => 'nobody'\n];");
     expect(parsePhpArrayFile(text)["name"]).toBe("O'Brien \\ Co");
@@ -316,17 +396,51 @@ describe("POST users", () => {
     const admin = await Client.loggedIn(sheaf, ADMIN);
     const cases: Array<[Record<string, unknown>, number, string, string]> = [
       [{ email: "nope", password: "short" }, 400, "error.user.email.invalid", "Please enter a valid email address"],
-      [{ email: "ADMIN@example.com", password: "LongEnough1!" }, 400, "error.user.duplicate", 'A user with the email address "admin@example.com" already exists'],
-      [{ email: "fresh@example.com", password: "LongEnough1!", language: "xx" }, 400, "error.user.language.invalid", "Please enter a valid language"],
-      [{ email: "fresh@example.com", password: "short" }, 400, "error.user.password.invalid", "Please enter a valid password. Passwords must be at least 8 characters long."],
-      [{ email: "fresh@example.com", password: "x".repeat(1001) }, 400, "error.user.password.excessive", "Please enter a valid password. Passwords must not be longer than 1000 characters."],
-      [{ id: "kirby", email: "fresh@example.com" }, 400, "error.invalidArgument", '"kirby" is a reserved word and cannot be used as user id'],
+      [
+        { email: "ADMIN@example.com", password: "LongEnough1!" },
+        400,
+        "error.user.duplicate",
+        'A user with the email address "admin@example.com" already exists',
+      ],
+      [
+        { email: "fresh@example.com", password: "LongEnough1!", language: "xx" },
+        400,
+        "error.user.language.invalid",
+        "Please enter a valid language",
+      ],
+      [
+        { email: "fresh@example.com", password: "short" },
+        400,
+        "error.user.password.invalid",
+        "Please enter a valid password. Passwords must be at least 8 characters long.",
+      ],
+      [
+        { email: "fresh@example.com", password: "x".repeat(1001) },
+        400,
+        "error.user.password.excessive",
+        "Please enter a valid password. Passwords must not be longer than 1000 characters.",
+      ],
+      [
+        { id: "kirby", email: "fresh@example.com" },
+        400,
+        "error.invalidArgument",
+        '"kirby" is a reserved word and cannot be used as user id',
+      ],
       [{ id: "editor01", email: "fresh@example.com" }, 400, "error.duplicate", "A user with this id exists"],
-      [{ id: "../escape", email: "fresh@example.com" }, 400, "error.invalidArgument", '"../escape" cannot be used as user id'],
+      [
+        { id: "../escape", email: "fresh@example.com" },
+        400,
+        "error.invalidArgument",
+        '"../escape" cannot be used as user id',
+      ],
     ];
     for (const [body, status, key, message] of cases) {
       const reply = await admin.request("POST", "users", body);
-      expect({ status: reply.status, key: reply.body["key"], message: reply.body["message"] }).toEqual({ status, key, message });
+      expect({ status: reply.status, key: reply.body["key"], message: reply.body["message"] }).toEqual({
+        status,
+        key,
+        message,
+      });
     }
     expect(await accountFolders(accounts)).toEqual([ADMIN.id, EDITOR.id, NOACCESS.id]);
   });
@@ -334,12 +448,17 @@ describe("POST users", () => {
   it("accepts a chosen id and serialises concurrent creations of the same e-mail", async () => {
     const { sheaf, accounts } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
-    expect(await createUser(admin, { id: "chosen_id", email: "chosen@example.com", password: "ChosenPass1!" })).toBe("chosen_id");
+    expect(await createUser(admin, { id: "chosen_id", email: "chosen@example.com", password: "ChosenPass1!" })).toBe(
+      "chosen_id",
+    );
     const replies = await Promise.all(
       [1, 2, 3].map(() => admin.request("POST", "users", { email: "race@example.com", password: "RacePass123!" })),
     );
     expect(replies.map((reply) => reply.status).sort()).toEqual([200, 400, 400]);
-    expect(replies.filter((reply) => reply.status === 400).map((reply) => reply.body["key"])).toEqual(["error.user.duplicate", "error.user.duplicate"]);
+    expect(replies.filter((reply) => reply.status === 400).map((reply) => reply.body["key"])).toEqual([
+      "error.user.duplicate",
+      "error.user.duplicate",
+    ]);
     expect(sheaf.accounts.users().filter((user) => user.email === "race@example.com")).toHaveLength(1);
     expect((await readdir(accounts)).filter((name) => name.startsWith("."))).toEqual([]);
   });
@@ -350,7 +469,12 @@ describe("PATCH users/<id> and the credential routes", () => {
     const { sheaf, accounts } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
     const before = await readFile(path.join(accounts, EDITOR.id, "index.php"), "utf8");
-    const reply = await admin.request("PATCH", `users/${EDITOR.id}`, { city: "Paris", email: "hack@example.com", Role: "admin", password: "Hijacked123!" });
+    const reply = await admin.request("PATCH", `users/${EDITOR.id}`, {
+      city: "Paris",
+      email: "hack@example.com",
+      Role: "admin",
+      password: "Hijacked123!",
+    });
     expect(reply.status).toBe(200);
     expect(data(reply)["content"]).toEqual({ city: "Paris" });
     expect(data(reply)["email"]).toBe(EDITOR.email);
@@ -359,14 +483,21 @@ describe("PATCH users/<id> and the credential routes", () => {
 
     // Later updates merge into what is stored.
     await admin.request("PATCH", `users/${EDITOR.id}`, { street: "Main St" });
-    expect(await readFile(path.join(accounts, EDITOR.id, "user.txt"), "utf8")).toBe("City: Paris\n\n----\n\nStreet: Main St");
-    expect(data(await admin.request("GET", `users/${EDITOR.id}`))["content"]).toEqual({ city: "Paris", street: "Main St" });
+    expect(await readFile(path.join(accounts, EDITOR.id, "user.txt"), "utf8")).toBe(
+      "City: Paris\n\n----\n\nStreet: Main St",
+    );
+    expect(data(await admin.request("GET", `users/${EDITOR.id}`))["content"]).toEqual({
+      city: "Paris",
+      street: "Main St",
+    });
   });
 
   it("rewrites index.php in place for e-mail, name, language and role, keeping the key order", async () => {
     const { sheaf, accounts } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
-    expect((await admin.request("PATCH", "users/editor@example.com/email", { email: " Ed.New@Example.com " })).status).toBe(200);
+    expect(
+      (await admin.request("PATCH", "users/editor@example.com/email", { email: " Ed.New@Example.com " })).status,
+    ).toBe(200);
     const name = await admin.request("PATCH", `users/${EDITOR.id}/name`, { name: " <i>Eddie</i> " });
     expect(data(name)).toMatchObject({ name: "Eddie", username: "Eddie" });
     expect((await admin.request("PATCH", `users/${EDITOR.id}/language`, { language: " de " })).status).toBe(200);
@@ -381,7 +512,11 @@ describe("PATCH users/<id> and the credential routes", () => {
     const duplicate = await admin.request("PATCH", `users/${EDITOR.id}/email`, { email: "ADMIN@example.com" });
     expect([duplicate.status, duplicate.body["key"]]).toEqual([400, "error.user.duplicate"]);
     const invalidRole = await admin.request("PATCH", `users/${EDITOR.id}/role`, { role: "ghost" });
-    expect([invalidRole.status, invalidRole.body["key"], invalidRole.body["message"]]).toEqual([400, "error.user.role.invalid", "Please enter a valid role"]);
+    expect([invalidRole.status, invalidRole.body["key"], invalidRole.body["message"]]).toEqual([
+      400,
+      "error.user.role.invalid",
+      "Please enter a valid role",
+    ]);
     const invalidLanguage = await admin.request("PATCH", `users/${EDITOR.id}/language`, { language: "xx" });
     expect([invalidLanguage.status, invalidLanguage.body["key"]]).toEqual([400, "error.user.language.invalid"]);
   });
@@ -391,14 +526,22 @@ describe("PATCH users/<id> and the credential routes", () => {
     const admin = await Client.loggedIn(sheaf, ADMIN);
     const second = await createUser(admin, { email: "second@example.com", password: "SecondPass1!", role: "admin" });
     const roles = await admin.request("GET", "account/roles");
-    expect((roles.body["data"] as Array<{ name: string }>).map((role) => role.name)).toEqual(["admin", "editor", "noaccess"]);
+    expect((roles.body["data"] as Array<{ name: string }>).map((role) => role.name)).toEqual([
+      "admin",
+      "editor",
+      "noaccess",
+    ]);
     const demoted = await admin.request("PATCH", "account/role", { role: "editor" });
     expect(demoted.status).toBe(200);
     // The acting session now renders with the new role.
     expect((data(demoted)["options"] as Record<string, boolean>)["changeRole"]).toBe(false);
     const secondAdmin = await Client.loggedIn(sheaf, { email: "second@example.com", password: "SecondPass1!" });
     const last = await secondAdmin.request("DELETE", `users/${second}`);
-    expect([last.status, last.body["key"], last.body["message"]]).toEqual([400, "error.user.delete.lastAdmin", "The last admin cannot be deleted"]);
+    expect([last.status, last.body["key"], last.body["message"]]).toEqual([
+      400,
+      "error.user.delete.lastAdmin",
+      "The last admin cannot be deleted",
+    ]);
   });
 });
 
@@ -426,15 +569,26 @@ describe("DELETE users/<id>", () => {
     const writer = await Client.loggedIn(sheaf, EDITOR);
     expect((data(await writer.request("GET", "account"))["options"] as Record<string, boolean>)["delete"]).toBe(true);
     const reply = await writer.request("DELETE", "account");
-    expect(reply.body).toEqual({ status: "error", message: "The last user cannot be deleted", code: 400, key: "error.user.delete.lastUser", details: [] });
+    expect(reply.body).toEqual({
+      status: "error",
+      message: "The last user cannot be deleted",
+      code: 400,
+      key: "error.user.delete.lastUser",
+      details: [],
+    });
     expect(await accountFolders(accounts)).toEqual([EDITOR.id]);
   });
 
   it("keeps the last admin even when every other user is gone", async () => {
     const { sheaf, accounts } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
-    const secondAdmin = await createUser(admin, { email: "second@example.com", password: "SecondPass1!", role: "admin" });
-    for (const id of [EDITOR.id, NOACCESS.id, secondAdmin]) expect((await admin.request("DELETE", `users/${id}`)).status).toBe(200);
+    const secondAdmin = await createUser(admin, {
+      email: "second@example.com",
+      password: "SecondPass1!",
+      role: "admin",
+    });
+    for (const id of [EDITOR.id, NOACCESS.id, secondAdmin])
+      expect((await admin.request("DELETE", `users/${id}`)).status).toBe(200);
     const last = await admin.request("DELETE", "account");
     expect([last.status, last.body["key"]]).toEqual([400, "error.user.delete.lastAdmin"]);
     expect(await accountFolders(accounts)).toEqual([ADMIN.id]);
@@ -457,7 +611,9 @@ describe("crash safety of account folders", () => {
     const admin = await Client.loggedIn(sheaf, ADMIN);
     expect((await admin.request("GET", `users/${deleted}`)).status).toBe(404);
     await createUser(admin, { email: "after-crash@example.com", password: "AfterCrash123!" });
-    expect((await readdir(accounts)).filter((name) => name.startsWith(".deleted-") || name.startsWith(".creating-"))).toEqual([]);
+    expect(
+      (await readdir(accounts)).filter((name) => name.startsWith(".deleted-") || name.startsWith(".creating-")),
+    ).toEqual([]);
   });
 });
 
@@ -478,12 +634,18 @@ describe("PATCH …/password", () => {
         details: [],
       },
     });
-    const wrong = await editor.request("PATCH", "account/password", { currentPassword: "NotThePassword1", password: "BrandNewPass1!" });
+    const wrong = await editor.request("PATCH", "account/password", {
+      currentPassword: "NotThePassword1",
+      password: "BrandNewPass1!",
+    });
     expect(wrong).toEqual({
       status: 401,
       body: { status: "error", message: "Wrong password", code: 401, key: "error.user.password.wrong", details: [] },
     });
-    const short = await editor.request("PATCH", "account/password", { currentPassword: EDITOR.password, password: "short" });
+    const short = await editor.request("PATCH", "account/password", {
+      currentPassword: EDITOR.password,
+      password: "short",
+    });
     expect([short.status, short.body["key"]]).toEqual([400, "error.user.password.invalid"]);
     // The editor session is still fine: nothing was changed.
     expect((await editor.request("GET", "auth")).status).toBe(200);
@@ -495,7 +657,10 @@ describe("PATCH …/password", () => {
     const other = await Client.loggedIn(sheaf, EDITOR);
     const oldCookie = acting.sessionCookie;
     await nextSecond();
-    const reply = await acting.request("PATCH", "account/password", { currentPassword: EDITOR.password, password: "FreshEditor123!" });
+    const reply = await acting.request("PATCH", "account/password", {
+      currentPassword: EDITOR.password,
+      password: "FreshEditor123!",
+    });
     expect(reply.status, JSON.stringify(reply.body)).toBe(200);
     expect(data(reply)["id"]).toBe(EDITOR.id);
     expect(acting.sessionCookie).not.toBe(oldCookie);
@@ -523,9 +688,15 @@ describe("PATCH …/password", () => {
     const admin = await Client.loggedIn(sheaf, ADMIN);
     const editor = await Client.loggedIn(sheaf, EDITOR);
     await nextSecond();
-    const withEditorPassword = await admin.request("PATCH", `users/${EDITOR.id}/password`, { currentPassword: EDITOR.password, password: "SetByAdmin123!" });
+    const withEditorPassword = await admin.request("PATCH", `users/${EDITOR.id}/password`, {
+      currentPassword: EDITOR.password,
+      password: "SetByAdmin123!",
+    });
     expect(withEditorPassword.status).toBe(401);
-    const reply = await admin.request("PATCH", `users/${EDITOR.id}/password`, { currentPassword: ADMIN.password, password: "SetByAdmin123!" });
+    const reply = await admin.request("PATCH", `users/${EDITOR.id}/password`, {
+      currentPassword: ADMIN.password,
+      password: "SetByAdmin123!",
+    });
     expect(reply.status).toBe(200);
     expect((await editor.request("GET", "auth")).status).toBe(401);
     expect((await admin.request("GET", "auth")).status).toBe(200);
@@ -555,7 +726,10 @@ describe("PATCH …/password", () => {
   it("writes .htpasswd atomically with mode 0600", async () => {
     const { sheaf, accounts } = await startSite();
     const admin = await Client.loggedIn(sheaf, ADMIN);
-    await admin.request("PATCH", `users/${EDITOR.id}/password`, { currentPassword: ADMIN.password, password: "ModeCheck123!" });
+    await admin.request("PATCH", `users/${EDITOR.id}/password`, {
+      currentPassword: ADMIN.password,
+      password: "ModeCheck123!",
+    });
     expect((await stat(path.join(accounts, EDITOR.id, ".htpasswd"))).mode & 0o777).toBe(0o600);
     expect((await readdir(path.join(accounts, EDITOR.id))).sort()).toEqual([".htpasswd", "index.php", "user.txt"]);
   });

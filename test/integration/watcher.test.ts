@@ -28,7 +28,10 @@ const SERVED_WITHIN_MS = 2_000;
 /** Basic auth over plain HTTP for reading as the admin; enough trials for polling logins; no cached passwords. */
 const CONFIG = { api: { basicAuth: true, allowInsecure: true }, auth: { trials: 1000, basicCache: 0 } };
 
-async function start(prepare?: (root: string) => Promise<void>, log: (message: string) => void = () => undefined): Promise<TestSite> {
+async function start(
+  prepare?: (root: string) => Promise<void>,
+  log: (message: string) => void = () => undefined,
+): Promise<TestSite> {
   const site = await startSite({ config: CONFIG, extra: { watch: true, log } });
   if (prepare === undefined) return site;
   // files the fixture lacks are written before a second instance starts on the same copy
@@ -55,7 +58,8 @@ describe("an edit after an atomic replace is served", () => {
   it("content: a page's .txt", async () => {
     const site = await start();
     const file = path.join(site.root, "content", "1_notes", "1_first-note", "note.txt");
-    const title = async (): Promise<unknown> => dataOf(await asAdmin(site, "/api/pages/notes+first-note?select=title"))["title"];
+    const title = async (): Promise<unknown> =>
+      dataOf(await asAdmin(site, "/api/pages/notes+first-note?select=title"))["title"];
 
     await replaceAtomically(file, "Title: Replaced\n");
     await servedWithin("the replaced page is served", async () => (await title()) === "Replaced");
@@ -67,7 +71,10 @@ describe("an edit after an atomic replace is served", () => {
     const site = await start();
     const file = path.join(site.root, "content", "1_notes", "1_first-note", "note.txt");
     const admin = await site.client().loginOrThrow(ADMIN);
-    const patched = await admin.request("PATCH", "/api/pages/notes+first-note", { withCsrf: true, json: { text: "Through the API" } });
+    const patched = await admin.request("PATCH", "/api/pages/notes+first-note", {
+      withCsrf: true,
+      json: { text: "Through the API" },
+    });
     expect(patched.status).toBe(200);
 
     const text = await readFile(file, "utf8");
@@ -82,7 +89,8 @@ describe("an edit after an atomic replace is served", () => {
     const site = await start();
     const file = path.join(site.root, "site", "accounts", EDITOR.id, "index.php");
     const original = await readFile(file, "utf8");
-    const name = async (): Promise<unknown> => dataOf(await asAdmin(site, `/api/users/${EDITOR.id}?select=name`))["name"];
+    const name = async (): Promise<unknown> =>
+      dataOf(await asAdmin(site, `/api/users/${EDITOR.id}?select=name`))["name"];
 
     await replaceAtomically(file, original.replace("Ed Editor", "Replaced Name"));
     await servedWithin("the replaced account is served", async () => (await name()) === "Replaced Name");
@@ -94,7 +102,8 @@ describe("an edit after an atomic replace is served", () => {
     const site = await start();
     const file = path.join(site.root, "site", "accounts", EDITOR.id, ".htpasswd");
     const logsIn = async (password: string): Promise<boolean> =>
-      (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(EDITOR.email, password) } })).status === 200;
+      (await send(site.sheaf, "GET", "/api/auth", { headers: { authorization: basicAuth(EDITOR.email, password) } }))
+        .status === 200;
 
     await replaceAtomically(file, await hashPassword("replaced-password-1"));
     await servedWithin("the replaced password is accepted", () => logsIn("replaced-password-1"));
@@ -124,14 +133,17 @@ describe("an edit after an atomic replace is served", () => {
     await replaceAtomically(templateOf(site.root), "<p>replaced</p>");
     await servedWithin("the replaced template renders", async () => (await rendered()).includes("replaced"));
     await writeFile(templateOf(site.root), "<p>edited in place</p>");
-    await servedWithin("the template edited in place renders", async () => (await rendered()).includes("edited in place"));
+    await servedWithin("the template edited in place renders", async () =>
+      (await rendered()).includes("edited in place"),
+    );
   });
 
   it("tokens: the token file", async () => {
     const site = await start();
     const file = path.join(site.root, "site", "accounts", ".tokens.json");
     const { token } = await createToken(await site.client().loginOrThrow(EDITOR), { name: "script", scope: "full" });
-    const accepted = async (): Promise<boolean> => (await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status === 200;
+    const accepted = async (): Promise<boolean> =>
+      (await send(site.sheaf, "GET", "/api/auth", { headers: bearer(token) })).status === 200;
     expect(await accepted()).toBe(true);
     // the first use is recorded in the file; that write must not land after the replace
     await site.sheaf.services.security.tokens?.idle();
@@ -151,7 +163,8 @@ describe("a change that cannot be read", () => {
     const file = path.join(site.root, "site", "blueprints", "users", "editor.yml");
     const original = await readFile(file, "utf8");
     const title = async (): Promise<unknown> => dataOf(await asAdmin(site, "/api/roles/editor"))["title"];
-    const failures = (): string[] => logged.filter((message) => message.includes("blueprints folder could not be read"));
+    const failures = (): string[] =>
+      logged.filter((message) => message.includes("blueprints folder could not be read"));
 
     for (let attempt = 0; attempt < 3; attempt++) {
       await replaceAtomically(file, `title: [unclosed ${attempt}\n`);

@@ -33,10 +33,7 @@ async function makeWritable(dir: string): Promise<void> {
   }
 }
 
-async function openIndex(
-  root: string,
-  options: { watch?: boolean; warnings?: string[] } = {},
-): Promise<AccountIndex> {
+async function openIndex(root: string, options: { watch?: boolean; warnings?: string[] } = {}): Promise<AccountIndex> {
   const index = await createAccountIndex({
     root,
     watch: options.watch ?? false,

@@ -187,7 +187,8 @@ describe("field collection", () => {
 
   it("uses the field name as type for `true`, drops `false` fields and keeps other keys as props", async () => {
     const site = await siteWith({
-      "pages/a.yml": "fields:\n  text: true\n  gone: false\n  count:\n    type: number\n    min: 1\n    required: true\n",
+      "pages/a.yml":
+        "fields:\n  text: true\n  gone: false\n  count:\n    type: number\n    min: 1\n    required: true\n",
     });
     const fields = (await createBlueprintRegistry(site)).page("a").fields;
     expect(fields).toEqual([

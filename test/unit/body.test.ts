@@ -5,20 +5,31 @@ const buffer = (text: string): Buffer => Buffer.from(text, "utf8");
 
 describe("parseBody (docs/kirby-compat/auth-and-sessions.md, deviation d)", () => {
   it("reads form fields from application/x-www-form-urlencoded", () => {
-    expect(parseBody(buffer("email=admin%40example.com&password=AdminPass123%21&long=0"), "application/x-www-form-urlencoded")).toEqual({
+    expect(
+      parseBody(
+        buffer("email=admin%40example.com&password=AdminPass123%21&long=0"),
+        "application/x-www-form-urlencoded",
+      ),
+    ).toEqual({
       ok: true,
       values: { email: "admin@example.com", password: "AdminPass123!", long: "0" },
     });
   });
 
   it("ignores parameters and case of the content type", () => {
-    expect(parseBody(buffer("a=1"), "Application/X-WWW-Form-Urlencoded; charset=UTF-8")).toEqual({ ok: true, values: { a: "1" } });
+    expect(parseBody(buffer("a=1"), "Application/X-WWW-Form-Urlencoded; charset=UTF-8")).toEqual({
+      ok: true,
+      values: { a: "1" },
+    });
     expect(mediaTypeOf("Application/JSON ; charset=utf-8")).toBe("application/json");
     expect(mediaTypeOf(undefined)).toBe("");
   });
 
   it("does not understand JSON sent with a form content type (row 19)", () => {
-    const parsed = parseBody(buffer('{"email":"admin@example.com","password":"x"}'), "application/x-www-form-urlencoded");
+    const parsed = parseBody(
+      buffer('{"email":"admin@example.com","password":"x"}'),
+      "application/x-www-form-urlencoded",
+    );
     expect(parsed.ok).toBe(true);
     if (parsed.ok) {
       expect(parsed.values["email"]).toBeUndefined();
@@ -39,7 +50,10 @@ describe("parseBody (docs/kirby-compat/auth-and-sessions.md, deviation d)", () =
   });
 
   it("reads a JSON list as a map of its indexes", () => {
-    expect(parseBody(buffer('["notes","about"]'), "application/json")).toEqual({ ok: true, values: { "0": "notes", "1": "about" } });
+    expect(parseBody(buffer('["notes","about"]'), "application/json")).toEqual({
+      ok: true,
+      values: { "0": "notes", "1": "about" },
+    });
   });
 
   it.each(['"text"', "42", "true", "null"])("gives an empty body for the scalar JSON %s", (text) => {
@@ -74,13 +88,21 @@ describe("parseBody (docs/kirby-compat/auth-and-sessions.md, deviation d)", () =
   });
 
   it("reads UTF-8", () => {
-    expect(parseBody(buffer('{"title":"Grüße"}'), "application/json")).toEqual({ ok: true, values: { title: "Grüße" } });
+    expect(parseBody(buffer('{"title":"Grüße"}'), "application/json")).toEqual({
+      ok: true,
+      values: { title: "Grüße" },
+    });
   });
 });
 
 describe("parseQuery", () => {
   it("decodes values and lets the last of repeated keys win", () => {
-    expect(parseQuery("csrf=abc&select=id,title&x=1&x=2&email=a%40b.c")).toEqual({ csrf: "abc", select: "id,title", x: "2", email: "a@b.c" });
+    expect(parseQuery("csrf=abc&select=id,title&x=1&x=2&email=a%40b.c")).toEqual({
+      csrf: "abc",
+      select: "id,title",
+      x: "2",
+      email: "a@b.c",
+    });
   });
 
   it("keeps empty values", () => {

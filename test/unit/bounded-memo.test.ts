@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { BoundedMemo } from "../../src/cache/bounded-memo.js";
-import { MAX_COOKIE_VALUE_LENGTH, signCookieValue, verifiedCookieMemo, verifyCookieValue } from "../../src/session/cookie.js";
+import {
+  MAX_COOKIE_VALUE_LENGTH,
+  signCookieValue,
+  verifiedCookieMemo,
+  verifyCookieValue,
+} from "../../src/session/cookie.js";
 
 describe("BoundedMemo", () => {
   it("holds no more entries or characters than its limits, oldest out first", () => {

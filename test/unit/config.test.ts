@@ -22,7 +22,14 @@ describe("defaults (docs/kirby-compat/options.md)", () => {
   it("has Kirby's defaults", () => {
     expect(options.debug).toBe(false);
     expect(options.url).toBeNull();
-    expect(options.api).toMatchObject({ enabled: true, slug: "api", basicAuth: false, allowInsecure: false, allowImpersonation: false, csrf: null });
+    expect(options.api).toMatchObject({
+      enabled: true,
+      slug: "api",
+      basicAuth: false,
+      allowInsecure: false,
+      allowImpersonation: false,
+      csrf: null,
+    });
     expect(options.auth).toMatchObject({
       methods: { password: {} },
       challenges: ["totp", "email"],
@@ -60,12 +67,20 @@ describe("nested and dotted keys", () => {
   });
 
   it("merges dotted and nested keys of the same group in either order", () => {
-    expect(resolveOptions({ api: { slug: "rest" }, "api.basicAuth": true }).api).toMatchObject({ slug: "rest", basicAuth: true });
-    expect(resolveOptions({ "api.basicAuth": true, api: { slug: "rest" } }).api).toMatchObject({ slug: "rest", basicAuth: true });
+    expect(resolveOptions({ api: { slug: "rest" }, "api.basicAuth": true }).api).toMatchObject({
+      slug: "rest",
+      basicAuth: true,
+    });
+    expect(resolveOptions({ "api.basicAuth": true, api: { slug: "rest" } }).api).toMatchObject({
+      slug: "rest",
+      basicAuth: true,
+    });
   });
 
   it("expands deeper dotted keys, also inside nested maps", () => {
-    expect(expandDottedKeys({ "auth.challenge.timeout": 10, "auth.trials": 3 })).toEqual({ auth: { challenge: { timeout: 10 }, trials: 3 } });
+    expect(expandDottedKeys({ "auth.challenge.timeout": 10, "auth.trials": 3 })).toEqual({
+      auth: { challenge: { timeout: 10 }, trials: 3 },
+    });
     expect(expandDottedKeys({ auth: { "challenge.timeout": 10 } })).toEqual({ auth: { challenge: { timeout: 10 } } });
     expect(resolveOptions({ "auth.challenge.timeout": 10 }).auth.challengeTimeoutSeconds).toBe(10);
   });
@@ -88,15 +103,18 @@ describe("auth.methods normalisation (docs/kirby-compat/auth-and-sessions.md)", 
   it("wraps a string and turns list entries into method maps", () => {
     expect(resolveOptions({ "auth.methods": "password" }).auth.methods).toEqual({ password: {} });
     expect(resolveOptions({ "auth.methods": ["password", "code"] }).auth.methods).toEqual({ password: {}, code: {} });
-    expect(resolveOptions({ "auth.methods": { password: { "2fa": true } } }).auth.methods).toEqual({ password: { "2fa": true } });
+    expect(resolveOptions({ "auth.methods": { password: { "2fa": true } } }).auth.methods).toEqual({
+      password: { "2fa": true },
+    });
   });
 
   it("drops code and password-reset when 2FA is required, and code when both are present", () => {
-    expect(resolveOptions({ "auth.methods": { password: { "2fa": true }, code: true } }).auth.methods).toEqual({ password: { "2fa": true } });
-    expect(Object.keys(resolveOptions({ "auth.methods": ["password", "code", "password-reset"] }).auth.methods)).toEqual([
-      "password",
-      "password-reset",
-    ]);
+    expect(resolveOptions({ "auth.methods": { password: { "2fa": true }, code: true } }).auth.methods).toEqual({
+      password: { "2fa": true },
+    });
+    expect(
+      Object.keys(resolveOptions({ "auth.methods": ["password", "code", "password-reset"] }).auth.methods),
+    ).toEqual(["password", "password-reset"]);
   });
 
   it("wraps a single challenge name (row 36)", () => {
@@ -154,12 +172,21 @@ describe("cors", () => {
     const cors = resolveOptions({ cors: { allowCredentials: true } }).cors;
     expect(cors).toMatchObject({ allowCredentials: true, allowOrigin: "*" });
     expect(corsCredentialsWithWildcard(cors)).toBe(true);
-    expect(corsCredentialsWithWildcard(resolveOptions({ cors: { allowCredentials: true, allowOrigin: ["*"] } }).cors)).toBe(false);
+    expect(
+      corsCredentialsWithWildcard(resolveOptions({ cors: { allowCredentials: true, allowOrigin: ["*"] } }).cors),
+    ).toBe(false);
   });
 
   it("accepts credentials with listed origins", () => {
-    const cors = resolveOptions({ cors: { allowCredentials: true, allowOrigin: ["https://app.example"], allowHeaders: true, maxAge: 600 } }).cors;
-    expect(cors).toMatchObject({ allowCredentials: true, allowOrigin: ["https://app.example"], allowHeaders: true, maxAge: 600 });
+    const cors = resolveOptions({
+      cors: { allowCredentials: true, allowOrigin: ["https://app.example"], allowHeaders: true, maxAge: 600 },
+    }).cors;
+    expect(cors).toMatchObject({
+      allowCredentials: true,
+      allowOrigin: ["https://app.example"],
+      allowHeaders: true,
+      maxAge: 600,
+    });
   });
 });
 
@@ -234,7 +261,9 @@ describe("loadConfig", () => {
 
   it("refuses a module without a map as default export", async () => {
     await writeFile(path.join(configDir, "config.mjs"), "export const debug = true;\n");
-    await expect(loadConfig(root)).rejects.toThrow(/config\.mjs must contain \(or export by default\) a map of options/);
+    await expect(loadConfig(root)).rejects.toThrow(
+      /config\.mjs must contain \(or export by default\) a map of options/,
+    );
   });
 
   it("prefers config.json and warns about the other config files", async () => {

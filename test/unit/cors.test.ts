@@ -29,7 +29,11 @@ describe("CORS headers (docs/kirby-compat/csrf-and-cors.md)", () => {
       maxAge: 600,
       exposeHeaders: ["X-Total", "X-Page"],
     });
-    const result = corsHeaders(cors, { origin: "https://APP.example.com", requestHeaders: "x-csrf ,content-type" }, preflight);
+    const result = corsHeaders(
+      cors,
+      { origin: "https://APP.example.com", requestHeaders: "x-csrf ,content-type" },
+      preflight,
+    );
     expect(result?.headers).toEqual([
       ["access-control-allow-origin", "https://APP.example.com"],
       ["access-control-allow-credentials", "true"],
@@ -63,12 +67,14 @@ describe("CORS headers (docs/kirby-compat/csrf-and-cors.md)", () => {
     expect(without?.vary).toEqual(["Access-Control-Request-Headers"]);
   });
 
-  it("treats \"*\" inside an origin list as a plain entry, not as the wildcard", () => {
+  it('treats "*" inside an origin list as a plain entry, not as the wildcard', () => {
     const cors = corsOf({ allowOrigin: ["*"] });
     expect(corsHeaders(cors, { origin: "https://app.example.com", requestHeaders: undefined }, normal)).toBeNull();
     expect(corsHeaders(cors, { origin: undefined, requestHeaders: undefined }, normal)).toBeNull();
     const mixed = corsOf({ allowOrigin: ["https://app.example.com", "*"], allowCredentials: true });
-    expect(corsHeaders(mixed, { origin: "https://app.example.com", requestHeaders: undefined }, normal)?.headers).toEqual([
+    expect(
+      corsHeaders(mixed, { origin: "https://app.example.com", requestHeaders: undefined }, normal)?.headers,
+    ).toEqual([
       ["access-control-allow-origin", "https://app.example.com"],
       ["access-control-allow-credentials", "true"],
     ]);
@@ -78,6 +84,12 @@ describe("CORS headers (docs/kirby-compat/csrf-and-cors.md)", () => {
     expect(corsHeaders(corsOf(true), { origin: undefined, requestHeaders: undefined }, normal)?.headers).toEqual([
       ["access-control-allow-origin", "*"],
     ]);
-    expect(corsHeaders(corsOf({ allowOrigin: "https://a.example" }), { origin: "https://b.example", requestHeaders: undefined }, normal)).toBeNull();
+    expect(
+      corsHeaders(
+        corsOf({ allowOrigin: "https://a.example" }),
+        { origin: "https://b.example", requestHeaders: undefined },
+        normal,
+      ),
+    ).toBeNull();
   });
 });

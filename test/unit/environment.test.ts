@@ -23,9 +23,12 @@ describe("HTTPS off-values (docs/kirby-compat/auth-and-sessions.md)", () => {
     expect(isOnValue(undefined)).toBe(false);
   });
 
-  it.each(["on", "1", "true", "https", "yes", "OFF", "False", " off"])("%j is on (the off list is compared exactly)", (value) => {
-    expect(isOnValue(value)).toBe(true);
-  });
+  it.each(["on", "1", "true", "https", "yes", "OFF", "False", " off"])(
+    "%j is on (the off list is compared exactly)",
+    (value) => {
+      expect(isOnValue(value)).toBe(true);
+    },
+  );
 });
 
 describe("secure auto-detection: url unset (default)", () => {
@@ -67,7 +70,9 @@ describe('insecure auto-detection: url "*"', () => {
       isHttps: false,
       indexPath: "/",
     });
-    expect(resolveEnvironment(request({ host: "example.com" }, { encrypted: true }), "*").baseUrl).toBe("https://example.com");
+    expect(resolveEnvironment(request({ host: "example.com" }, { encrypted: true }), "*").baseUrl).toBe(
+      "https://example.com",
+    );
   });
 
   it("honours X-Forwarded-Proto: https (row 26)", () => {
@@ -79,9 +84,12 @@ describe('insecure auto-detection: url "*"', () => {
     expect(resolveEnvironment(request({ host: "example.com", "x-forwarded-proto": proto }), "*").isHttps).toBe(true);
   });
 
-  it.each(["https,http", "http, https", "https, http, https"])("does not take X-Forwarded-Proto %j as HTTPS", (proto) => {
-    expect(resolveEnvironment(request({ host: "example.com", "x-forwarded-proto": proto }), "*").isHttps).toBe(false);
-  });
+  it.each(["https,http", "http, https", "https, http, https"])(
+    "does not take X-Forwarded-Proto %j as HTTPS",
+    (proto) => {
+      expect(resolveEnvironment(request({ host: "example.com", "x-forwarded-proto": proto }), "*").isHttps).toBe(false);
+    },
+  );
 
   it("treats X-Forwarded-Ssl by the off-values list", () => {
     expect(resolveEnvironment(request({ host: "example.com", "x-forwarded-ssl": "on" }), "*").isHttps).toBe(true);
@@ -92,7 +100,12 @@ describe('insecure auto-detection: url "*"', () => {
 
   it("uses X-Forwarded-Host and X-Forwarded-Port", () => {
     const env = resolveEnvironment(
-      request({ host: "internal:8080", "x-forwarded-host": "www.example.org", "x-forwarded-proto": "https", "x-forwarded-port": "8443" }),
+      request({
+        host: "internal:8080",
+        "x-forwarded-host": "www.example.org",
+        "x-forwarded-proto": "https",
+        "x-forwarded-port": "8443",
+      }),
       "*",
     );
     expect(env.baseUrl).toBe("https://www.example.org:8443");
@@ -105,14 +118,22 @@ describe('insecure auto-detection: url "*"', () => {
   });
 
   it("takes HTTPS only from the proxy headers once any of them is present, even on a TLS connection", () => {
-    const env = resolveEnvironment(request({ host: "internal", "x-forwarded-host": "www.example.org" }, { encrypted: true }), "*");
+    const env = resolveEnvironment(
+      request({ host: "internal", "x-forwarded-host": "www.example.org" }, { encrypted: true }),
+      "*",
+    );
     expect(env.isHttps).toBe(false);
     expect(env.baseUrl).toBe("http://www.example.org");
   });
 
   it("lets Forwarded win over X-Forwarded-*", () => {
     const env = resolveEnvironment(
-      request({ host: "internal", forwarded: "proto=http;host=a.example", "x-forwarded-proto": "https", "x-forwarded-host": "b.example" }),
+      request({
+        host: "internal",
+        forwarded: "proto=http;host=a.example",
+        "x-forwarded-proto": "https",
+        "x-forwarded-host": "b.example",
+      }),
       "*",
     );
     expect(env.baseUrl).toBe("http://a.example");
@@ -123,7 +144,8 @@ describe('insecure auto-detection: url "*"', () => {
     const env = resolveEnvironment(
       request({
         host: "internal",
-        forwarded: 'for="[2001:db8::1]:4711";Proto=HTTPS;HOST="Example.COM:8443", for=10.0.0.1;proto=http;host=other.example',
+        forwarded:
+          'for="[2001:db8::1]:4711";Proto=HTTPS;HOST="Example.COM:8443", for=10.0.0.1;proto=http;host=other.example',
       }),
       "*",
     );
@@ -131,9 +153,9 @@ describe('insecure auto-detection: url "*"', () => {
   });
 
   it("uses port 443 for a forwarded HTTPS host without a port", () => {
-    expect(resolveEnvironment(request({ host: "internal:8080", forwarded: "proto=https;host=example.com" }), "*").baseUrl).toBe(
-      "https://example.com",
-    );
+    expect(
+      resolveEnvironment(request({ host: "internal:8080", forwarded: "proto=https;host=example.com" }), "*").baseUrl,
+    ).toBe("https://example.com");
   });
 
   it('treats ["*"] like "*"', () => {
@@ -152,7 +174,10 @@ describe("fixed url", () => {
   });
 
   it("treats every request as plain HTTP for an http URL, even over TLS and with proxy headers", () => {
-    const env = resolveEnvironment(request({ "x-forwarded-proto": "https" }, { encrypted: true }), "http://example.com");
+    const env = resolveEnvironment(
+      request({ "x-forwarded-proto": "https" }, { encrypted: true }),
+      "http://example.com",
+    );
     expect(env.isHttps).toBe(false);
   });
 
@@ -169,7 +194,10 @@ describe("allow-list of URLs (row 81)", () => {
   const allowList = ["http://a.example", "https://b.example"];
 
   it("accepts a detected base URL on the list", () => {
-    expect(resolveEnvironment(request({ host: "a.example" }), allowList)).toMatchObject({ baseUrl: "http://a.example", isHttps: false });
+    expect(resolveEnvironment(request({ host: "a.example" }), allowList)).toMatchObject({
+      baseUrl: "http://a.example",
+      isHttps: false,
+    });
     expect(resolveEnvironment(request({ host: "b.example", "x-forwarded-proto": "https" }), allowList)).toMatchObject({
       baseUrl: "https://b.example",
       isHttps: true,
@@ -188,7 +216,9 @@ describe("allow-list of URLs (row 81)", () => {
   });
 
   it("refuses a listed host with the wrong scheme", () => {
-    expect(() => resolveEnvironment(request({ host: "b.example" }), allowList)).toThrow("The environment is not allowed");
+    expect(() => resolveEnvironment(request({ host: "b.example" }), allowList)).toThrow(
+      "The environment is not allowed",
+    );
   });
 
   it("keeps a list of two or more URLs as an allow-list", () => {

@@ -28,8 +28,8 @@ const HOSTILE: Readonly<Record<string, string>> = {
   "digits then x": `${"1".repeat(N)}x`,
   "date-like": `2020-01-01${" 00:00".repeat(N / 6)}`,
   "dashes and newlines": "\n----".repeat(N / 5),
-  "accents": "ä".repeat(N),
-  "separators": "-_ ".repeat(N / 3),
+  accents: "ä".repeat(N),
+  separators: "-_ ".repeat(N / 3),
 };
 
 function timed<T>(run: () => T): { result: T; ms: number } {
@@ -95,7 +95,10 @@ describe("the email field check", () => {
     expect(validateField(field("email"), email)).toEqual({});
   });
 
-  it.each([["a@b"], ["a@.b"], ["a@b."], ["@b.cd"], ["a b@c.de"], ["a@b@c.de"], [`${"a".repeat(250)}@b.cd`]])("refuses %j", (email) => {
-    expect(validateField(field("email"), email)["email"]).toBe("Please enter a valid email address");
-  });
+  it.each([["a@b"], ["a@.b"], ["a@b."], ["@b.cd"], ["a b@c.de"], ["a@b@c.de"], [`${"a".repeat(250)}@b.cd`]])(
+    "refuses %j",
+    (email) => {
+      expect(validateField(field("email"), email)["email"]).toBe("Please enter a valid email address");
+    },
+  );
 });

@@ -27,7 +27,9 @@ async function brokenRules(baseDir: string): Promise<string[]> {
     ruleSet: { forbidden: config.forbidden },
   });
   if (typeof result.output === "string") throw new Error("expected a structured result");
-  return result.output.summary.violations.map((violation) => `${violation.rule.name}: ${violation.from} → ${violation.to}`);
+  return result.output.summary.violations.map(
+    (violation) => `${violation.rule.name}: ${violation.from} → ${violation.to}`,
+  );
 }
 
 /** A source tree of the given files (path → text) in a fresh folder. */
@@ -48,7 +50,8 @@ describe("layer rules", () => {
 
   it("refuse the old back-arrow of accounts/ into permissions/ and auth/", async () => {
     const root = await sourceTree({
-      "src/permissions/can.ts": 'import type { User } from "../accounts/types.js";\nexport const can = (user: User) => !!user;\n',
+      "src/permissions/can.ts":
+        'import type { User } from "../accounts/types.js";\nexport const can = (user: User) => !!user;\n',
       "src/auth/passwords.ts": "export const passwordLength = (password: string) => password.length;\n",
       "src/accounts/types.ts": "export interface User { id: string }\n",
       "src/accounts/user-rules.ts":

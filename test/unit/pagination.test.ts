@@ -38,7 +38,13 @@ describe("paginate (docs/kirby-compat/routes-and-envelopes.md)", () => {
     expect(paginate(5, "3", "2").page).toBe(3);
     expect(errorOf(() => paginate(5, "99", "2"))).toEqual({
       status: 404,
-      body: { status: "error", message: "Pagination page 99 does not exist, expected 1-3", code: 404, key: "error.errorPage", details: [] },
+      body: {
+        status: "error",
+        message: "Pagination page 99 does not exist, expected 1-3",
+        code: 404,
+        key: "error.errorPage",
+        details: [],
+      },
     });
     expect(errorOf(() => paginate(5, "4", "2")).body["message"]).toBe("Pagination page 4 does not exist, expected 1-3");
   });
@@ -55,14 +61,26 @@ describe("paginate (docs/kirby-compat/routes-and-envelopes.md)", () => {
     expect(paginate(0, "1", "5")).toEqual({ page: 1, total: 0, offset: 0, limit: 5 });
     expect(errorOf(() => paginate(0, "2", undefined))).toEqual({
       status: 404,
-      body: { status: "error", message: "Pagination page 2 does not exist, expected 0-0", code: 404, key: "error.errorPage", details: [] },
+      body: {
+        status: "error",
+        message: "Pagination page 2 does not exist, expected 0-0",
+        code: 404,
+        key: "error.errorPage",
+        details: [],
+      },
     });
   });
 
   it("refuses a negative limit with 400 error.invalidArgument (deviation w)", () => {
     expect(errorOf(() => paginate(5, undefined, "-1"))).toEqual({
       status: 400,
-      body: { status: "error", message: "Invalid pagination limit: -1", code: 400, key: "error.invalidArgument", details: [] },
+      body: {
+        status: "error",
+        message: "Invalid pagination limit: -1",
+        code: 400,
+        key: "error.invalidArgument",
+        details: [],
+      },
     });
   });
 
@@ -85,8 +103,14 @@ describe("paginate (docs/kirby-compat/routes-and-envelopes.md)", () => {
   });
 
   it("refuses a page or limit sent as a list (limit[]=1)", () => {
-    expect(errorOf(() => paginate(5, undefined, ["1"]))).toMatchObject({ status: 400, body: { key: "error.invalidArgument" } });
-    expect(errorOf(() => paginate(5, ["1"], undefined))).toMatchObject({ status: 400, body: { key: "error.invalidArgument" } });
+    expect(errorOf(() => paginate(5, undefined, ["1"]))).toMatchObject({
+      status: 400,
+      body: { key: "error.invalidArgument" },
+    });
+    expect(errorOf(() => paginate(5, ["1"], undefined))).toMatchObject({
+      status: 400,
+      body: { key: "error.invalidArgument" },
+    });
   });
 
   it("accepts surrounding whitespace in numbers", () => {

@@ -29,7 +29,13 @@ describe("verifyPassword", () => {
   });
 
   it("returns false for malformed hashes instead of throwing", async () => {
-    for (const hash of ["", "plain", "$2y$10$short", "$1$abc$def", "$2x$10$jXngPkHn/M1W7vdBvP7YNOYYufAeVafueovz8.OxFJpbDfXbJx3u."]) {
+    for (const hash of [
+      "",
+      "plain",
+      "$2y$10$short",
+      "$1$abc$def",
+      "$2x$10$jXngPkHn/M1W7vdBvP7YNOYYufAeVafueovz8.OxFJpbDfXbJx3u.",
+    ]) {
       await expect(verifyPassword("AdminPass123!", hash)).resolves.toBe(false);
     }
   });

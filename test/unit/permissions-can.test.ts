@@ -114,7 +114,8 @@ afterAll(async () => {
 
 describe("acting role nobody (docs/kirby-compat/permissions.md step 1)", () => {
   it("denies everything to an anonymous caller", () => {
-    for (const key of PAGE_OPTION_KEYS) expect(can(null, key, { kind: "page", page: page("notes") }, context())).toBe(false);
+    for (const key of PAGE_OPTION_KEYS)
+      expect(can(null, key, { kind: "page", page: page("notes") }, context())).toBe(false);
     expect(can(null, "access", { kind: "site" }, context())).toBe(false);
   });
 
@@ -135,8 +136,12 @@ describe("dynamic page rules (docs/kirby-compat/permissions.md)", () => {
   });
 
   it("forbids changeStatus on the error page only", () => {
-    expect(can(admin(), "changeStatus", { kind: "page", page: page("error", { status: "unlisted" }) }, context())).toBe(false);
-    expect(can(admin(), "changeStatus", { kind: "page", page: page("home", { status: "unlisted" }) }, context())).toBe(true);
+    expect(can(admin(), "changeStatus", { kind: "page", page: page("error", { status: "unlisted" }) }, context())).toBe(
+      false,
+    );
+    expect(can(admin(), "changeStatus", { kind: "page", page: page("home", { status: "unlisted" }) }, context())).toBe(
+      true,
+    );
   });
 
   it("follows the option home/error page ids", () => {
@@ -148,23 +153,35 @@ describe("dynamic page rules (docs/kirby-compat/permissions.md)", () => {
 
   it("lets only listed pages with default numbering be sorted", () => {
     expect(can(admin(), "sort", { kind: "page", page: page("notes") }, context())).toBe(true);
-    expect(can(admin(), "sort", { kind: "page", page: page("notes/secret", { status: "draft" }) }, context())).toBe(false);
+    expect(can(admin(), "sort", { kind: "page", page: page("notes/secret", { status: "draft" }) }, context())).toBe(
+      false,
+    );
     expect(can(admin(), "sort", { kind: "page", page: page("about", { status: "unlisted" }) }, context())).toBe(false);
-    expect(can(admin(), "sort", { kind: "page", page: page("blog/post", { template: "dated" }) }, context())).toBe(false);
+    expect(can(admin(), "sort", { kind: "page", page: page("blog/post", { template: "dated" }) }, context())).toBe(
+      false,
+    );
     expect(can(admin(), "sort", { kind: "page", page: page("error") }, context())).toBe(false);
   });
 
   it("allows changeTemplate only when another template is allowed, never on the error page", () => {
     expect(can(admin(), "changeTemplate", { kind: "page", page: page("notes") }, context())).toBe(false);
-    expect(can(admin(), "changeTemplate", { kind: "page", page: page("notes", { template: "switchable" }) }, context())).toBe(true);
-    expect(can(admin(), "changeTemplate", { kind: "page", page: page("error", { template: "switchable" }) }, context())).toBe(false);
+    expect(
+      can(admin(), "changeTemplate", { kind: "page", page: page("notes", { template: "switchable" }) }, context()),
+    ).toBe(true);
+    expect(
+      can(admin(), "changeTemplate", { kind: "page", page: page("error", { template: "switchable" }) }, context()),
+    ).toBe(false);
   });
 });
 
 describe("blueprint options (docs/kirby-compat/permissions.md)", () => {
   it("a false option forbids the action to admins too (row 76)", () => {
-    expect(can(actor("a", "admin"), "delete", { kind: "page", page: page("x", { template: "locked" }) }, context())).toBe(false);
-    expect(can(actor("a", "admin"), "changeTitle", { kind: "page", page: page("x", { template: "locked" }) }, context())).toBe(true);
+    expect(
+      can(actor("a", "admin"), "delete", { kind: "page", page: page("x", { template: "locked" }) }, context()),
+    ).toBe(false);
+    expect(
+      can(actor("a", "admin"), "changeTitle", { kind: "page", page: page("x", { template: "locked" }) }, context()),
+    ).toBe(true);
   });
 
   it("a role entry wins over '*' (row 77)", () => {
@@ -269,7 +286,9 @@ describe("dynamic user rules (docs/kirby-compat/permissions.md)", () => {
     const manager = actor("m1", "manager");
     expect(role("manager").permissions["users"]?.["changeRole"]).toBe(true);
     expect(can(manager, "changeRole", adminTarget(), context(2))).toBe(false);
-    expect(can(manager, "changeRole", { kind: "user", user: user("e1", "editor"), role: role("editor") }, context(2))).toBe(true);
+    expect(
+      can(manager, "changeRole", { kind: "user", user: user("e1", "editor"), role: role("editor") }, context(2)),
+    ).toBe(true);
   });
 
   it("never lets a non-admin create an admin; an admin may", () => {

@@ -61,7 +61,10 @@ describe("normalisePermissions", () => {
   });
 
   it("lets `*` set every action that is not listed, wherever it appears in the map", () => {
-    for (const setting of [{ "*": false, update: true }, { update: true, "*": false }]) {
+    for (const setting of [
+      { "*": false, update: true },
+      { update: true, "*": false },
+    ]) {
       const pages = normalisePermissions({ pages: setting }, "writer")["pages"];
       expect(pages?.["update"]).toBe(true);
       expect(pages?.["delete"]).toBe(false);
@@ -70,7 +73,10 @@ describe("normalisePermissions", () => {
   });
 
   it("keeps unknown categories and actions after the known ones", () => {
-    const map = normalisePermissions({ pages: { publish: false }, shop: { refund: true }, access: { reports: false } }, "x");
+    const map = normalisePermissions(
+      { pages: { publish: false }, shop: { refund: true }, access: { reports: false } },
+      "x",
+    );
     expect(map["pages"]?.["publish"]).toBe(false);
     expect(Object.keys(map["pages"] ?? {}).at(-1)).toBe("publish");
     expect(map["access"]?.["reports"]).toBe(false);

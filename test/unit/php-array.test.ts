@@ -37,13 +37,26 @@ return array(
   });
 
   it("reads numbers, booleans and null in any case", () => {
-    const text = "<?php\nreturn ['i' => 42, 'n' => -7, 'f' => 1.5, 'e' => 2e3, 'o' => 017, 'h' => 0x1F, " +
+    const text =
+      "<?php\nreturn ['i' => 42, 'n' => -7, 'f' => 1.5, 'e' => 2e3, 'o' => 017, 'h' => 0x1F, " +
       "'t' => TRUE, 'x' => False, 'z' => NULL, 'y' => null];";
-    expect(parsePhpArrayFile(text)).toEqual({ i: 42, n: -7, f: 1.5, e: 2000, o: 15, h: 31, t: true, x: false, z: null, y: null });
+    expect(parsePhpArrayFile(text)).toEqual({
+      i: 42,
+      n: -7,
+      f: 1.5,
+      e: 2000,
+      o: 15,
+      h: 31,
+      t: true,
+      x: false,
+      z: null,
+      y: null,
+    });
   });
 
   it("reads nested arrays and list items without keys", () => {
-    const text = "<?php return ['list' => ['a', 'b'], 'map' => [3 => 'x', 'y', 'k' => ['deep' => true]], 'empty' => []];";
+    const text =
+      "<?php return ['list' => ['a', 'b'], 'map' => [3 => 'x', 'y', 'k' => ['deep' => true]], 'empty' => []];";
     expect(parsePhpArrayFile(text)).toEqual({
       list: ["a", "b"],
       map: { 3: "x", 4: "y", k: { deep: true } },
@@ -103,7 +116,7 @@ describe("serializePhpArrayFile", () => {
   });
 
   it("round-trips through the parser", () => {
-    const values = { email: "x@y.z", name: "It's \\ \"me\"", language: null, role: "editor" };
+    const values = { email: "x@y.z", name: 'It\'s \\ "me"', language: null, role: "editor" };
     expect(parsePhpArrayFile(serializePhpArrayFile(values))).toEqual(values);
   });
 });

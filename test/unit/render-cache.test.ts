@@ -54,10 +54,17 @@ describe("RenderCache", () => {
 describe("the render cache of model envelopes", () => {
   it("stays under 32 MB for 10,000 distinct selects of large models", () => {
     renderCache.clear();
-    const items: Item[] = Array.from({ length: 200 }, (_, index) => ({ id: `item${index}`, text: `${index}`.padEnd(20_000, "x") }));
+    const items: Item[] = Array.from({ length: 200 }, (_, index) => ({
+      id: `item${index}`,
+      text: `${index}`.padEnd(20_000, "x"),
+    }));
     for (let select = 0; select < 50; select++) {
       for (const item of items) {
-        const reply = renderResult(new ModelResult(schema, item), { select: `id,text,unknown${select}`, view: undefined, page: undefined, limit: undefined }, context);
+        const reply = renderResult(
+          new ModelResult(schema, item),
+          { select: `id,text,unknown${select}`, view: undefined, page: undefined, limit: undefined },
+          context,
+        );
         expect(reply.status).toBe(200);
       }
     }
@@ -65,7 +72,11 @@ describe("the render cache of model envelopes", () => {
     expect(renderCache.size).toBeLessThanOrEqual(32 * 1024 * 1024);
     expect(renderCache.count).toBeGreaterThan(100);
     // a model rendered again is served from the cache, the same text
-    const again = renderResult(new ModelResult(schema, items[199] as Item), { select: "id,text,unknown49", view: undefined, page: undefined, limit: undefined }, context);
+    const again = renderResult(
+      new ModelResult(schema, items[199] as Item),
+      { select: "id,text,unknown49", view: undefined, page: undefined, limit: undefined },
+      context,
+    );
     expect(again.json).toContain('"id":"item199"');
   });
 });

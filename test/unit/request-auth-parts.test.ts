@@ -28,13 +28,23 @@ const editor: User = {
   passwordTimestamp: null,
   content: {},
 };
-const panelRole: Role = { name: "editor", title: "Editor", description: null, permissions: { access: { panel: true } } };
+const panelRole: Role = {
+  name: "editor",
+  title: "Editor",
+  description: null,
+  permissions: { access: { panel: true } },
+};
 
 let store: MemorySessionStore;
 let manager: SessionManager;
 
 function newManager(): SessionManager {
-  return new SessionManager(store, { durationNormalSeconds: 7200, durationLongSeconds: 1_209_600, timeoutSeconds: 1800, gcInterval: false });
+  return new SessionManager(store, {
+    durationNormalSeconds: 7200,
+    durationLongSeconds: 1_209_600,
+    timeoutSeconds: 1800,
+    gcInterval: false,
+  });
 }
 
 beforeEach(() => {
@@ -44,14 +54,27 @@ beforeEach(() => {
 
 /** One request's parts, wired as RequestAuth wires them (credential checks refuse: these requests are sessions). */
 function partsFor(headers: Record<string, string>, sessionManager = manager) {
-  const info = { method: "GET", headers, remoteAddress: "127.0.0.1", localAddress: "127.0.0.1", localPort: 80, encrypted: false };
+  const info = {
+    method: "GET",
+    headers,
+    remoteAddress: "127.0.0.1",
+    localAddress: "127.0.0.1",
+    localPort: 80,
+    encrypted: false,
+  };
   const credentials = new RequestCredentials(headers, OPTIONS.session.cookieName, { basicAuth: false, tokens: false });
   const sessions = new RequestSessions(sessionManager, credentials, OPTIONS.cookieKey);
   const csrf = new RequestCsrf(OPTIONS, headers, () => undefined, sessions);
   const refuse = () => Promise.reject(new Error("no Basic or Bearer here"));
   const checks = { basic: refuse, bearer: refuse } as unknown as CredentialChecks;
   const users = { findUser: (id: string) => (id === editor.id ? editor : undefined) };
-  const resolver = new IdentityResolver({ users, roleOf: () => panelRole } as never, credentials, sessions, csrf, checks);
+  const resolver = new IdentityResolver(
+    { users, roleOf: () => panelRole } as never,
+    credentials,
+    sessions,
+    csrf,
+    checks,
+  );
   const caller = new RequestCaller({ options: OPTIONS, proxies: new TrustedProxies([]), audit: null }, info);
   const emitter = new SessionCookieEmitter(OPTIONS, sessionManager, caller, credentials, sessions);
   return { credentials, sessions, csrf, resolver, emitter };
@@ -77,13 +100,21 @@ describe("request credentials", () => {
     expect(new RequestCredentials(basic, "kirby_session", off).authType).toBe("session");
     expect(new RequestCredentials(bearer, "kirby_session", on).authType).toBe("bearer");
     expect(new RequestCredentials(bearer, "kirby_session", off).authType).toBe("session");
-    expect(new RequestCredentials({ authorization: "Bearer not-a-token" }, "kirby_session", on).authType).toBe("session");
+    expect(new RequestCredentials({ authorization: "Bearer not-a-token" }, "kirby_session", on).authType).toBe(
+      "session",
+    );
     expect(new RequestCredentials(basic, "kirby_session", on).basic()).toEqual({ username: "u", password: "p" });
   });
 
   it("takes the header-session token from any spelling of the scheme, and only from that scheme", () => {
-    expect(new RequestCredentials({ authorization: "SESSION abc" }, "kirby_session", { basicAuth: false, tokens: false }).headerSessionToken).toBe("abc");
-    expect(new RequestCredentials({ authorization: "Bearer abc" }, "kirby_session", { basicAuth: false, tokens: false }).headerSessionToken).toBeNull();
+    expect(
+      new RequestCredentials({ authorization: "SESSION abc" }, "kirby_session", { basicAuth: false, tokens: false })
+        .headerSessionToken,
+    ).toBe("abc");
+    expect(
+      new RequestCredentials({ authorization: "Bearer abc" }, "kirby_session", { basicAuth: false, tokens: false })
+        .headerSessionToken,
+    ).toBeNull();
   });
 });
 

@@ -137,7 +137,11 @@ describe("handleApiCall", () => {
   function call(
     method: string,
     path: string,
-    { body = { ok: true, values: {} }, bodyReads = [], ...extra }: Partial<ApiCall> & { identityCalls?: string[]; body?: ParsedBody; bodyReads?: number[] } = {},
+    {
+      body = { ok: true, values: {} },
+      bodyReads = [],
+      ...extra
+    }: Partial<ApiCall> & { identityCalls?: string[]; body?: ParsedBody; bodyReads?: number[] } = {},
   ): ApiCall {
     const calls = extra.identityCalls ?? [];
     const auth = {
@@ -150,26 +154,52 @@ describe("handleApiCall", () => {
       bodyReads.push(limitBytes);
       return body;
     };
-    return { method, path, query: {}, readBody, methodOverride: undefined, auth, baseUrl: "http://localhost", ...extra };
+    return {
+      method,
+      path,
+      query: {},
+      readBody,
+      methodOverride: undefined,
+      auth,
+      baseUrl: "http://localhost",
+      ...extra,
+    };
   }
 
   const seen: string[] = [];
   const router = new Router([
-    route("GET", "open", (context: ApiContext) => {
-      seen.push(context.request.method);
-      return { method: context.request.method, query: context.request.query.string("Q") ?? null, body: context.request.body.get("email") ?? null };
-    }, { auth: false }),
+    route(
+      "GET",
+      "open",
+      (context: ApiContext) => {
+        seen.push(context.request.method);
+        return {
+          method: context.request.method,
+          query: context.request.query.string("Q") ?? null,
+          body: context.request.body.get("email") ?? null,
+        };
+      },
+      { auth: false },
+    ),
     route("POST", "open", (context: ApiContext) => ({ posted: context.request.method }), { auth: false }),
     route("GET", "closed", noop),
-    route("GET", "boom", () => {
-      throw new Error("kaboom at /secret/path");
-    }, { auth: false }),
+    route(
+      "GET",
+      "boom",
+      () => {
+        throw new Error("kaboom at /secret/path");
+      },
+      { auth: false },
+    ),
   ]);
 
   it("answers an unknown route with 404, generic message and key null, before any authentication", async () => {
     const identityCalls: string[] = [];
     const response = await handleApiCall(services, router, call("GET", "nope", { identityCalls }), "/project");
-    expect(envelope(response)).toEqual({ status: 404, body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 404, key: null, details: [] } });
+    expect(envelope(response)).toEqual({
+      status: 404,
+      body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 404, key: null, details: [] },
+    });
     expect(identityCalls).toEqual([]);
   });
 
@@ -182,10 +212,18 @@ describe("handleApiCall", () => {
   it("authenticates routes that need it, before reading the body", async () => {
     const identityCalls: string[] = [];
     const bodyReads: number[] = [];
-    const response = await handleApiCall(services, router, call("GET", "closed", { identityCalls, bodyReads }), "/project");
+    const response = await handleApiCall(
+      services,
+      router,
+      call("GET", "closed", { identityCalls, bodyReads }),
+      "/project",
+    );
     expect(identityCalls).toEqual(["closed"]);
     expect(bodyReads).toEqual([]);
-    expect(envelope(response)).toEqual({ status: 401, body: { status: "error", message: "Unauthenticated", code: 401, key: "error.auth", details: [] } });
+    expect(envelope(response)).toEqual({
+      status: 401,
+      body: { status: "error", message: "Unauthenticated", code: 401, key: "error.auth", details: [] },
+    });
   });
 
   it("routes by X-HTTP-Method-Override", async () => {
@@ -215,16 +253,25 @@ describe("handleApiCall", () => {
     const response = await handleApiCall(services, router, call("GET", "open", { body: bad }), "/project");
     expect(envelope(response)).toEqual({
       status: 400,
-      body: { status: "error", message: "Invalid JSON in request body", code: 400, key: "error.invalidArgument", details: [] },
+      body: {
+        status: "error",
+        message: "Invalid JSON in request body",
+        code: 400,
+        key: "error.invalidArgument",
+        details: [],
+      },
     });
     const bodyReads: number[] = [];
-    expect((await handleApiCall(services, router, call("GET", "nope", { body: bad, bodyReads }), "/project")).status).toBe(404);
+    expect(
+      (await handleApiCall(services, router, call("GET", "nope", { body: bad, bodyReads }), "/project")).status,
+    ).toBe(404);
     expect(bodyReads).toEqual([]);
   });
 
   it("checks a login route's CSRF from its declaration, after the body and before the action", async () => {
     const acted: string[] = [];
-    const loginRouter = new Router([route(
+    const loginRouter = new Router([
+      route(
         "POST",
         "start",
         () => {
@@ -232,9 +279,13 @@ describe("handleApiCall", () => {
           return { ok: true };
         },
         { auth: false, csrf: "login" },
-      )]);
+      ),
+    ]);
     const withCsrf = (valid: boolean) =>
-      ({ ...call("POST", "start"), auth: { authType: "session", isCsrfValid: async () => valid } as unknown as RequestAuth }) as ApiCall;
+      ({
+        ...call("POST", "start"),
+        auth: { authType: "session", isCsrfValid: async () => valid } as unknown as RequestAuth,
+      }) as ApiCall;
     const refused = await handleApiCall(services, loginRouter, withCsrf(false), "/project");
     expect(envelope(refused)).toEqual({
       status: 400,
@@ -256,7 +307,10 @@ describe("handleApiCall", () => {
 
   it("hides a plain exception behind the generic 500 without debug (row 51)", async () => {
     const response = await handleApiCall(services, router, call("GET", "boom"), "/project");
-    expect(envelope(response)).toEqual({ status: 500, body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 500, key: null, details: [] } });
+    expect(envelope(response)).toEqual({
+      status: 500,
+      body: { status: "error", message: GENERIC_ERROR_MESSAGE, code: 500, key: null, details: [] },
+    });
     expect(JSON.stringify(response.body)).not.toContain("kaboom");
   });
 
@@ -264,7 +318,13 @@ describe("handleApiCall", () => {
     const response = await handleApiCall(debugServices, router, call("GET", "boom"), "/project");
     const body = response.body as Record<string, unknown>;
     expect(response.status).toBe(500);
-    expect(body).toMatchObject({ status: "error", message: "kaboom at /secret/path", code: 500, key: null, details: [] });
+    expect(body).toMatchObject({
+      status: "error",
+      message: "kaboom at /secret/path",
+      code: 500,
+      key: null,
+      details: [],
+    });
     expect(body["exception"]).toBeTypeOf("string");
     expect(body["file"]).toBeTypeOf("string");
     expect(body["line"]).toBeTypeOf("number");
@@ -288,14 +348,29 @@ describe("renderResult (docs/kirby-compat/routes-and-envelopes.md)", () => {
   const query = { select: undefined, view: undefined, page: undefined, limit: undefined };
 
   it("maps true, false and null to Kirby's fixed bodies", () => {
-    expect(envelope(renderResult(true, query, context))).toEqual({ status: 200, body: { status: "ok", message: "ok", code: 200 } });
-    expect(envelope(renderResult(false, query, context))).toEqual({ status: 400, body: { status: "error", message: "bad request", code: 400 } });
-    expect(envelope(renderResult(null, query, context))).toEqual({ status: 404, body: { status: "error", message: "not found", code: 404 } });
+    expect(envelope(renderResult(true, query, context))).toEqual({
+      status: 200,
+      body: { status: "ok", message: "ok", code: 200 },
+    });
+    expect(envelope(renderResult(false, query, context))).toEqual({
+      status: 400,
+      body: { status: "error", message: "bad request", code: 400 },
+    });
+    expect(envelope(renderResult(null, query, context))).toEqual({
+      status: 404,
+      body: { status: "error", message: "not found", code: 404 },
+    });
   });
 
   it("sends plain arrays and maps as they are", () => {
-    expect(envelope(renderResult([{ name: "default", title: "Page" }], query, context))).toEqual({ status: 200, body: [{ name: "default", title: "Page" }] });
-    expect(envelope(renderResult({ code: 200, status: "ok", csrf: "x" }, query, context))).toEqual({ status: 200, body: { code: 200, status: "ok", csrf: "x" } });
+    expect(envelope(renderResult([{ name: "default", title: "Page" }], query, context))).toEqual({
+      status: 200,
+      body: [{ name: "default", title: "Page" }],
+    });
+    expect(envelope(renderResult({ code: 200, status: "ok", csrf: "x" }, query, context))).toEqual({
+      status: 200,
+      body: { code: 200, status: "ok", csrf: "x" },
+    });
   });
 
   it("uses the code of an error map, clamped to 400–599", () => {
@@ -337,7 +412,9 @@ describe("renderError (rows 51–54)", () => {
 
   it("fills message placeholders: a missing value shows as -, an empty one stays empty (Appendix A)", () => {
     expect(new NotFoundError({ key: "user.notFound", data: { name: "" } }).message).toBe('The user "" cannot be found');
-    expect(new NotFoundError({ key: "user.notFound", data: { name: null } }).message).toBe('The user "-" cannot be found');
+    expect(new NotFoundError({ key: "user.notFound", data: { name: null } }).message).toBe(
+      'The user "-" cannot be found',
+    );
     expect(new NotFoundError({ key: "user.notFound" }).message).toBe('The user "-" cannot be found');
   });
 
@@ -357,7 +434,10 @@ describe("renderError (rows 51–54)", () => {
     const release = captureErrorStacks();
     const error = new PermissionError({ message: "No" });
     release();
-    const body = renderError(error, { debug: true, route: "^site$", projectRoot: process.cwd() }).body as Record<string, unknown>;
+    const body = renderError(error, { debug: true, route: "^site$", projectRoot: process.cwd() }).body as Record<
+      string,
+      unknown
+    >;
     expect(body).toMatchObject({ status: "error", message: "No", code: 403, key: "error.permission", route: "^site$" });
     expect(body["exception"]).toContain("PermissionError");
     expect(body["file"]).toMatch(/^\//);

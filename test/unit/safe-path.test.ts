@@ -37,10 +37,19 @@ describe("requestedTemplateName (rule y)", () => {
     expect(requestedTemplateName(undefined)).toBeUndefined();
   });
 
-  it.each([[""], ["../x"], ["a b"], ["note.txt"], ["a\\b"], ["x".repeat(256)], ["İ"], [null], [true], [["note"]], [-1]])(
-    "refuses %j",
-    (value) => {
-      expect(() => requestedTemplateName(value)).toThrow(InvalidArgumentError);
-    },
-  );
+  it.each([
+    [""],
+    ["../x"],
+    ["a b"],
+    ["note.txt"],
+    ["a\\b"],
+    ["x".repeat(256)],
+    ["İ"],
+    [null],
+    [true],
+    [["note"]],
+    [-1],
+  ])("refuses %j", (value) => {
+    expect(() => requestedTemplateName(value)).toThrow(InvalidArgumentError);
+  });
 });

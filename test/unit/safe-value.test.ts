@@ -24,7 +24,9 @@ describe("safeValue", () => {
 
 describe("safeLogged", () => {
   it("replaces password fields at any depth and escapes keys and values", () => {
-    expect(safeLogged({ email: "a\nb", password: "secret", nested: { currentPassword: "old", list: ["\u001b"] } })).toEqual({
+    expect(
+      safeLogged({ email: "a\nb", password: "secret", nested: { currentPassword: "old", list: ["\u001b"] } }),
+    ).toEqual({
       email: "a\\nb",
       password: NOT_LOGGED,
       nested: { currentPassword: NOT_LOGGED, list: ["\\u001b"] },

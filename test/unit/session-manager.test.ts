@@ -29,7 +29,10 @@ beforeEach(() => {
 });
 
 /** A committed normal (or long) session holding `data`; returns its token text. */
-async function committedSession(data: Record<string, unknown> = { "kirby.csrf": "c".repeat(64), "kirby.userId": "editor01" }, long = false): Promise<string> {
+async function committedSession(
+  data: Record<string, unknown> = { "kirby.csrf": "c".repeat(64), "kirby.userId": "editor01" },
+  long = false,
+): Promise<string> {
   const session = manager.create({ long });
   for (const [key, value] of Object.entries(data)) session.set(key, value);
   await manager.commit(session);
@@ -443,7 +446,11 @@ describe("anonymous sessions (nothing but a CSRF token) stay out of the store", 
   });
 
   it("bounds the memory by count and by size, oldest out first", async () => {
-    const small = new SessionManager(store, { ...OPTIONS, anonymousLimits: { maxEntries: 3, maxChars: 100_000 } }, () => now);
+    const small = new SessionManager(
+      store,
+      { ...OPTIONS, anonymousLimits: { maxEntries: 3, maxChars: 100_000 } },
+      () => now,
+    );
     const tokens: string[] = [];
     for (let i = 0; i < 5; i++) {
       const session = small.create();
@@ -454,7 +461,11 @@ describe("anonymous sessions (nothing but a CSRF token) stay out of the store", 
     expect(small.anonymous.size).toBe(3);
     expect(await small.load(tokens[0]!, "cookie")).toBeNull();
     expect(await small.load(tokens[4]!, "cookie")).not.toBeNull();
-    const tiny = new SessionManager(store, { ...OPTIONS, anonymousLimits: { maxEntries: 1000, maxChars: 1000 } }, () => now);
+    const tiny = new SessionManager(
+      store,
+      { ...OPTIONS, anonymousLimits: { maxEntries: 1000, maxChars: 1000 } },
+      () => now,
+    );
     for (let i = 0; i < 20; i++) {
       const session = tiny.create();
       session.set("kirby.csrf", "x".repeat(64));
@@ -467,7 +478,11 @@ describe("anonymous sessions (nothing but a CSRF token) stay out of the store", 
 
 describe("the memo of verified records", () => {
   it("is bounded by count and by size however many valid sessions are presented", async () => {
-    const small = new SessionManager(store, { ...OPTIONS, verifiedLimits: { maxEntries: 50, maxChars: 20_000 } }, () => now);
+    const small = new SessionManager(
+      store,
+      { ...OPTIONS, verifiedLimits: { maxEntries: 50, maxChars: 20_000 } },
+      () => now,
+    );
     const tokens: string[] = [];
     for (let i = 0; i < 200; i++) {
       const session = small.create();

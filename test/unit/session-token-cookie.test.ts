@@ -128,7 +128,9 @@ describe("Set-Cookie header (docs/kirby-compat/auth-and-sessions.md)", () => {
   });
 
   it("adds secure (before HttpOnly) for HTTPS", () => {
-    expect(formatSetCookie({ ...base, secure: true })).toMatch(/; Max-Age=7200; path=\/; secure; HttpOnly; SameSite=Lax$/);
+    expect(formatSetCookie({ ...base, secure: true })).toMatch(
+      /; Max-Age=7200; path=\/; secure; HttpOnly; SameSite=Lax$/,
+    );
   });
 
   it("computes Max-Age from the absolute expiry (a long session lasts 1209600 s)", () => {
@@ -138,7 +140,9 @@ describe("Set-Cookie header (docs/kirby-compat/auth-and-sessions.md)", () => {
   });
 
   it("puts a cookie domain after the path and honours a sub-folder path", () => {
-    expect(formatSetCookie({ ...base, path: "/", domain: "example.com" })).toContain("; path=/; domain=example.com; HttpOnly");
+    expect(formatSetCookie({ ...base, path: "/", domain: "example.com" })).toContain(
+      "; path=/; domain=example.com; HttpOnly",
+    );
     expect(formatSetCookie({ ...base, path: "/sub/" })).toContain("; path=/sub/; HttpOnly");
   });
 
@@ -152,7 +156,9 @@ describe("Set-Cookie header (docs/kirby-compat/auth-and-sessions.md)", () => {
     expect(formatDeletionCookie("kirby_session", "/", null, false)).toBe(
       "kirby_session=deleted; expires=Thu, 01 Jan 1970 00:00:01 GMT; Max-Age=0; path=/; HttpOnly; SameSite=Lax",
     );
-    expect(formatDeletionCookie("kirby_session", "/", "example.com", true)).toContain("; path=/; domain=example.com; secure; HttpOnly");
+    expect(formatDeletionCookie("kirby_session", "/", "example.com", true)).toContain(
+      "; path=/; domain=example.com; secure; HttpOnly",
+    );
   });
 });
 

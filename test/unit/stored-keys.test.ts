@@ -4,14 +4,25 @@ import { assertNoUuidChange, mergeContent, storedFieldKey, submittedFields } fro
 import { parseTxt, serializeTxt } from "../../src/content/txt.js";
 import { InvalidArgumentError } from "../../src/errors.js";
 
-const BLUEPRINT: Blueprint = { name: "pages/default", title: "Default", fields: [], options: {}, num: "default", status: [], raw: {} };
+const BLUEPRINT: Blueprint = {
+  name: "pages/default",
+  title: "Default",
+  fields: [],
+  options: {},
+  num: "default",
+  status: [],
+  raw: {},
+};
 
 describe("storedFieldKey: the key as the content file will hold it", () => {
-  it.each([["title!"], ["Title-"], ["títle"], ["TITLE_"], [" Title "], ["TITLE"], ["title?"], ["_title_"]])("%j is stored as title", (key) => {
-    expect(storedFieldKey(key)).toBe("title");
-    // and that is what writing and reading back gives
-    expect(Object.keys(parseTxt(serializeTxt({ [key.trim().toLowerCase()]: "x" })))).toEqual(["title"]);
-  });
+  it.each([["title!"], ["Title-"], ["títle"], ["TITLE_"], [" Title "], ["TITLE"], ["title?"], ["_title_"]])(
+    "%j is stored as title",
+    (key) => {
+      expect(storedFieldKey(key)).toBe("title");
+      // and that is what writing and reading back gives
+      expect(Object.keys(parseTxt(serializeTxt({ [key.trim().toLowerCase()]: "x" })))).toEqual(["title"]);
+    },
+  );
 
   it("keeps underscores and maps dashes and spaces to them, as the reader does", () => {
     expect(storedFieldKey("my_field")).toBe("my_field");
@@ -30,7 +41,7 @@ describe("submittedFields", () => {
   });
 
   it("refuses two keys stored as one field", () => {
-    expect(() => submittedFields({ title: "a", "títle": "b" })).toThrow(InvalidArgumentError);
+    expect(() => submittedFields({ title: "a", títle: "b" })).toThrow(InvalidArgumentError);
     expect(() => submittedFields({ uuid: "a", UUID: "b" })).toThrow(InvalidArgumentError);
   });
 

@@ -33,7 +33,12 @@ afterEach(async () => {
 });
 
 function throttle(trials = 10, windowSeconds = 3600): LoginThrottle {
-  return new LoginThrottle(new FileThrottleStore(dir), { trials, windowSeconds, backoffMaxSeconds: 60, now: () => now });
+  return new LoginThrottle(new FileThrottleStore(dir), {
+    trials,
+    windowSeconds,
+    backoffMaxSeconds: 60,
+    now: () => now,
+  });
 }
 
 async function readLog(): Promise<string | null> {
@@ -41,7 +46,10 @@ async function readLog(): Promise<string | null> {
 }
 
 async function exists(target: string): Promise<boolean> {
-  return stat(target).then(() => true, () => false);
+  return stat(target).then(
+    () => true,
+    () => false,
+  );
 }
 
 describe("hashIp", () => {
@@ -54,19 +62,31 @@ describe("hashIp", () => {
 
 describe(".logins format (docs/kirby-compat/auth-and-sessions.md)", () => {
   it("serialises compactly, in the order by-ip then by-email, with [] for an empty category", () => {
-    expect(serializeLoginsLog({ "by-ip": { [LOCALHOST_HASH]: { time: NOW, trials: 2 } }, "by-email": {}, "by-email-ip": {} })).toBe(
-      `{"by-ip":{"${LOCALHOST_HASH}":{"time":${NOW},"trials":2}},"by-email":[]}`,
-    );
+    expect(
+      serializeLoginsLog({
+        "by-ip": { [LOCALHOST_HASH]: { time: NOW, trials: 2 } },
+        "by-email": {},
+        "by-email-ip": {},
+      }),
+    ).toBe(`{"by-ip":{"${LOCALHOST_HASH}":{"time":${NOW},"trials":2}},"by-email":[]}`);
     expect(serializeLoginsLog({ "by-ip": {}, "by-email": {}, "by-email-ip": {} })).toBe('{"by-ip":[],"by-email":[]}');
   });
 
   it("does not escape slashes or non-ASCII characters", () => {
-    const text = serializeLoginsLog({ "by-ip": {}, "by-email": { "jörg/x@exämple.com": { time: 1, trials: 1 } }, "by-email-ip": {} });
+    const text = serializeLoginsLog({
+      "by-ip": {},
+      "by-email": { "jörg/x@exämple.com": { time: 1, trials: 1 } },
+      "by-email-ip": {},
+    });
     expect(text).toBe('{"by-ip":[],"by-email":{"jörg/x@exämple.com":{"time":1,"trials":1}}}');
   });
 
   it("parses what it writes", () => {
-    const log = { "by-ip": { a: { time: 5, trials: 1 } }, "by-email": { "x@example.com": { time: 6, trials: 3 } }, "by-email-ip": {} };
+    const log = {
+      "by-ip": { a: { time: 5, trials: 1 } },
+      "by-email": { "x@example.com": { time: 6, trials: 3 } },
+      "by-email-ip": {},
+    };
     expect(parseLoginsLog(serializeLoginsLog(log))).toEqual(log);
   });
 
@@ -230,7 +250,10 @@ describe("validatePassword and the throttle", () => {
     content: {},
   };
 
-  function options(authDebug: PasswordCheckOptions["authDebug"] = "log", trials = 10): PasswordCheckOptions & { store: MemoryThrottleStore } {
+  function options(
+    authDebug: PasswordCheckOptions["authDebug"] = "log",
+    trials = 10,
+  ): PasswordCheckOptions & { store: MemoryThrottleStore } {
     const store = new MemoryThrottleStore();
     return {
       store,
@@ -246,7 +269,9 @@ describe("validatePassword and the throttle", () => {
     return store.update((log) => ({ log, result: serializeLoginsLog(log), changed: false }));
   }
 
-  async function failure(promise: Promise<unknown>): Promise<{ message: string; key: string; httpCode: number; details: Record<string, unknown> }> {
+  async function failure(
+    promise: Promise<unknown>,
+  ): Promise<{ message: string; key: string; httpCode: number; details: Record<string, unknown> }> {
     const error = await promise.then(
       () => {
         throw new Error("expected a failure");
@@ -354,7 +379,9 @@ describe("validatePassword and the throttle", () => {
   it("decodes a punycode e-mail domain before the lookup (row 15)", async () => {
     const o = {
       ...options(),
-      users: { findUser: (key: string) => (key === "test@exämple.com" ? { ...admin, email: "test@exämple.com" } : undefined) },
+      users: {
+        findUser: (key: string) => (key === "test@exämple.com" ? { ...admin, email: "test@exämple.com" } : undefined),
+      },
     };
     const user = await validatePassword(o, "test@xn--exmple-cua.com", "correct-password", "127.0.0.1");
     expect(user.email).toBe("test@exämple.com");
@@ -379,7 +406,12 @@ describe("login timing: one bcrypt check on every failure path", () => {
     let checks = 0;
     const options: PasswordCheckOptions = {
       users: { findUser: (key) => (key === user.email ? user : undefined) },
-      throttle: new LoginThrottle(new MemoryThrottleStore(), { trials: 100, windowSeconds: 3600, backoffMaxSeconds: 60, now: () => now }),
+      throttle: new LoginThrottle(new MemoryThrottleStore(), {
+        trials: 100,
+        windowSeconds: 3600,
+        backoffMaxSeconds: 60,
+        now: () => now,
+      }),
       verify: async (password, hash) => {
         checks++;
         return hash === `hash:${password}`;

@@ -18,7 +18,14 @@ describe("base32", () => {
   });
 
   it("follows the RFC 4648 test vectors", () => {
-    const vectors: Array<[string, string]> = [["f", "MY"], ["fo", "MZXQ"], ["foo", "MZXW6"], ["foob", "MZXW6YQ"], ["fooba", "MZXW6YTB"], ["foobar", "MZXW6YTBOI"]];
+    const vectors: Array<[string, string]> = [
+      ["f", "MY"],
+      ["fo", "MZXQ"],
+      ["foo", "MZXW6"],
+      ["foob", "MZXW6YQ"],
+      ["fooba", "MZXW6YTB"],
+      ["foobar", "MZXW6YTBOI"],
+    ];
     for (const [plain, encoded] of vectors) {
       expect(encodeBase32(Buffer.from(plain))).toBe(encoded);
       expect(decodeBase32(encoded)?.toString()).toBe(plain);

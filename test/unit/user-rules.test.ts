@@ -2,7 +2,13 @@ import { describe, expect, it } from "vitest";
 import { allPermissions, normalisePermissions } from "../../src/accounts/permissions.js";
 import { NOBODY_ROLE } from "../../src/accounts/roles.js";
 import type { Role, User } from "../../src/accounts/types.js";
-import { assertValidPassword, isValidEmail, normaliseEmail, normaliseName, stripTags } from "../../src/accounts/user-fields.js";
+import {
+  assertValidPassword,
+  isValidEmail,
+  normaliseEmail,
+  normaliseName,
+  stripTags,
+} from "../../src/accounts/user-fields.js";
 import {
   assignableRoles,
   checkChangeEmail,
@@ -65,8 +71,16 @@ const registry: BlueprintRegistry = {
 
 function user(id: string, roleName: string, name: string | null = null): User {
   return {
-    id, dir: `/accounts/${id}`, email: `${id}@example.com`, language: "en", name, role: roleName,
-    passwordHash: null, secrets: {}, passwordTimestamp: null, content: {},
+    id,
+    dir: `/accounts/${id}`,
+    email: `${id}@example.com`,
+    language: "en",
+    name,
+    role: roleName,
+    passwordHash: null,
+    secrets: {},
+    passwordTimestamp: null,
+    content: {},
   };
 }
 
@@ -74,7 +88,8 @@ function directoryOf(users: User[]): UserDirectory {
   const roleOf = (candidate: User): Role => ROLES[candidate.role] ?? NOBODY_ROLE;
   return {
     users: () => users,
-    findUser: (key) => users.find((candidate) => (key.includes("@") ? candidate.email === key.toLowerCase() : candidate.id === key)),
+    findUser: (key) =>
+      users.find((candidate) => (key.includes("@") ? candidate.email === key.toLowerCase() : candidate.id === key)),
     roles: () => Object.values(ROLES).sort((a, b) => a.name.localeCompare(b.name)),
     roleOf,
     findRole: (name) => ROLES[name],
@@ -130,10 +145,29 @@ describe("normalisation", () => {
   });
 
   it("accepts ordinary and IDN addresses and refuses malformed ones", () => {
-    for (const email of ["a@b.co", "first.last+tag@sub.example.org", "o'brien@example.com", "test@exämple.com", "x@xn--exmple-cua.com"]) {
+    for (const email of [
+      "a@b.co",
+      "first.last+tag@sub.example.org",
+      "o'brien@example.com",
+      "test@exämple.com",
+      "x@xn--exmple-cua.com",
+    ]) {
       expect(isValidEmail(email), email).toBe(true);
     }
-    for (const email of ["nope", "a@b", "a@@b.com", ".a@b.com", "a..b@c.com", "a.@c.com", "a@-b.com", "a@b.1com", "jörg@example.com", "a b@c.com", "@b.com", "a@"]) {
+    for (const email of [
+      "nope",
+      "a@b",
+      "a@@b.com",
+      ".a@b.com",
+      "a..b@c.com",
+      "a.@c.com",
+      "a@-b.com",
+      "a@b.1com",
+      "jörg@example.com",
+      "a b@c.com",
+      "@b.com",
+      "a@",
+    ]) {
       expect(isValidEmail(email), email).toBe(false);
     }
   });
@@ -152,22 +186,28 @@ describe("checkCreate (docs/kirby-compat/permissions.md)", () => {
     expect(outcome(() => checkCreate(everyone, actor, draft({ id: "Nobody", email: "bad", password: "short" })))).toBe(
       '400 error.invalidArgument: "Nobody" is a reserved word and cannot be used as user id',
     );
-    expect(outcome(() => checkCreate(everyone, actor, draft({ id: "EDITOR" })))).toBe("400 error.duplicate: A user with this id exists");
-    expect(outcome(() => checkCreate(everyone, actor, draft({ email: "bad", language: "xx", password: "short" })))).toBe(
-      "400 error.user.email.invalid: Please enter a valid email address",
+    expect(outcome(() => checkCreate(everyone, actor, draft({ id: "EDITOR" })))).toBe(
+      "400 error.duplicate: A user with this id exists",
     );
+    expect(
+      outcome(() => checkCreate(everyone, actor, draft({ email: "bad", language: "xx", password: "short" }))),
+    ).toBe("400 error.user.email.invalid: Please enter a valid email address");
     expect(outcome(() => checkCreate(everyone, actor, draft({ email: "editor@example.com" })))).toBe(
       '400 error.user.duplicate: A user with the email address "editor@example.com" already exists',
     );
     expect(outcome(() => checkCreate(everyone, actor, draft({ language: "xx", password: "short" })))).toBe(
       "400 error.user.language.invalid: Please enter a valid language",
     );
-    expect(outcome(() => checkCreate(everyone, actor, draft({ password: "short" })))).toContain("400 error.user.password.invalid");
+    expect(outcome(() => checkCreate(everyone, actor, draft({ password: "short" })))).toContain(
+      "400 error.user.password.invalid",
+    );
     expect(outcome(() => checkCreate(everyone, actor, draft({ password: null, language: "de" })))).toBe("ok");
   });
 
   it("requires a password for the very first user", () => {
-    expect(outcome(() => checkCreate(directoryOf([]), null, draft({ password: null })))).toContain("error.user.password.invalid");
+    expect(outcome(() => checkCreate(directoryOf([]), null, draft({ password: null })))).toContain(
+      "error.user.password.invalid",
+    );
     expect(outcome(() => checkCreate(directoryOf([]), null, draft({ role: "admin" })))).toBe("ok");
   });
 
@@ -181,12 +221,21 @@ describe("checkCreate (docs/kirby-compat/permissions.md)", () => {
     expect(outcome(() => checkCreate(everyone, acting(editor), draft({ role: "editor" })))).toBe(
       "403 error.user.create.permission: You are not allowed to create this user",
     );
-    expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: "admin" })))).toContain("403 error.user.create.permission");
+    expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: "admin" })))).toContain(
+      "403 error.user.create.permission",
+    );
     // The client role file forbids managers to create clients.
-    expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: "client" })))).toContain("403 error.user.create.permission");
-    expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: "ghost" })))).toBe("400 error.user.role.invalid: Please enter a valid role");
+    expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: "client" })))).toContain(
+      "403 error.user.create.permission",
+    );
+    expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: "ghost" })))).toBe(
+      "400 error.user.role.invalid: Please enter a valid role",
+    );
     for (const requested of ["editor", "manager", "default", "nobody", null]) {
-      expect(outcome(() => checkCreate(everyone, acting(manager), draft({ role: requested }))), String(requested)).toBe("ok");
+      expect(
+        outcome(() => checkCreate(everyone, acting(manager), draft({ role: requested }))),
+        String(requested),
+      ).toBe("ok");
     }
     expect(names(creatableRoles(everyone, acting(manager)))).toEqual(["editor", "locked", "manager", "noaccess"]);
     expect(names(creatableRoles(everyone, acting(admin)))).toEqual(names(everyone.roles()));
@@ -210,7 +259,12 @@ describe("assignableRoles", () => {
   it("gives others their own role plus the roles the change is permitted to, never admin", () => {
     expect(names(assignableRoles(everyone, acting(editor), editor))).toEqual(["editor"]);
     // manager may change other users' roles (users.changeRole) but not to client (role file), nor their own role.
-    expect(names(assignableRoles(everyone, acting(manager), editor))).toEqual(["editor", "locked", "manager", "noaccess"]);
+    expect(names(assignableRoles(everyone, acting(manager), editor))).toEqual([
+      "editor",
+      "locked",
+      "manager",
+      "noaccess",
+    ]);
     expect(names(assignableRoles(everyone, acting(manager), manager))).toEqual(["manager"]);
   });
 });
@@ -226,25 +280,35 @@ describe("checkChangeRole (docs/kirby-compat/permissions.md)", () => {
     expect(outcome(() => checkChangeRole(everyone, acting(admin), admin, "editor"))).toBe(
       "400 error.user.changeRole.lastAdmin: The role of the last admin cannot be changed",
     );
-    expect(outcome(() => checkChangeRole(everyone, acting(admin), admin, "admin"))).toContain("403 error.user.changeRole.permission");
+    expect(outcome(() => checkChangeRole(everyone, acting(admin), admin, "admin"))).toContain(
+      "403 error.user.changeRole.permission",
+    );
   });
 
   it("needs changeRole, then an assignable role", () => {
     expect(outcome(() => checkChangeRole(everyone, acting(editor), editor, "editor"))).toBe(
       '403 error.user.changeRole.permission: You are not allowed to change the role for the user "Ed Editor"',
     );
-    expect(outcome(() => checkChangeRole(everyone, acting(manager), editor, "client"))).toBe("400 error.user.role.invalid: Please enter a valid role");
+    expect(outcome(() => checkChangeRole(everyone, acting(manager), editor, "client"))).toBe(
+      "400 error.user.role.invalid: Please enter a valid role",
+    );
     expect(outcome(() => checkChangeRole(everyone, acting(manager), editor, "noaccess"))).toBe("ok");
-    expect(outcome(() => checkChangeRole(everyone, acting(admin), editor, "ghost"))).toContain("400 error.user.role.invalid");
+    expect(outcome(() => checkChangeRole(everyone, acting(admin), editor, "ghost"))).toContain(
+      "400 error.user.role.invalid",
+    );
     expect(outcome(() => checkChangeRole(everyone, acting(admin), editor, "client"))).toBe("ok");
   });
 });
 
 describe("checkDelete (docs/kirby-compat/permissions.md)", () => {
   it("protects the last admin, then the last user, then asks for permission", () => {
-    expect(outcome(() => checkDelete(everyone, acting(admin), admin))).toBe("400 error.user.delete.lastAdmin: The last admin cannot be deleted");
+    expect(outcome(() => checkDelete(everyone, acting(admin), admin))).toBe(
+      "400 error.user.delete.lastAdmin: The last admin cannot be deleted",
+    );
     const alone = directoryOf([client]);
-    expect(outcome(() => checkDelete(alone, acting(client, alone), client))).toBe("400 error.user.delete.lastUser: The last user cannot be deleted");
+    expect(outcome(() => checkDelete(alone, acting(client, alone), client))).toBe(
+      "400 error.user.delete.lastUser: The last user cannot be deleted",
+    );
     expect(outcome(() => checkDelete(everyone, acting(editor), editor))).toBe(
       '403 error.user.delete.permission: You are not allowed to delete the user "Ed Editor"',
     );
@@ -263,7 +327,11 @@ describe("permissions from the target's role file", () => {
 
   it("lets users keep their own e-mail but not take another user's", () => {
     expect(outcome(() => checkChangeEmail(everyone, acting(editor), editor, "editor@example.com"))).toBe("ok");
-    expect(outcome(() => checkChangeEmail(everyone, acting(editor), editor, "admin@example.com"))).toContain("400 error.user.duplicate");
-    expect(outcome(() => checkChangeEmail(everyone, acting(editor), admin, "fresh@example.com"))).toContain("403 error.user.changeEmail.permission");
+    expect(outcome(() => checkChangeEmail(everyone, acting(editor), editor, "admin@example.com"))).toContain(
+      "400 error.user.duplicate",
+    );
+    expect(outcome(() => checkChangeEmail(everyone, acting(editor), admin, "fresh@example.com"))).toContain(
+      "403 error.user.changeEmail.permission",
+    );
   });
 });

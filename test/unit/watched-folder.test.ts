@@ -45,7 +45,9 @@ function recorder(reload: (changes: ReadonlySet<string> | null) => Promise<void>
   };
 }
 
-async function open(options: Omit<WatchedFolderOptions, "name" | "log" | "reload"> & { record: Recorder }): Promise<WatchedFolder> {
+async function open(
+  options: Omit<WatchedFolderOptions, "name" | "log" | "reload"> & { record: Recorder },
+): Promise<WatchedFolder> {
   const { record, ...rest } = options;
   const folder = await WatchedFolder.open({ name: "test", log: record.log, reload: record.reload, ...rest });
   folders.push(folder);
@@ -93,7 +95,12 @@ describe("WatchedFolder: native events", () => {
   it("hands paths the owner excludes to nobody", async () => {
     const root = await temporaryFolder();
     const record = recorder();
-    await open({ dir: root, reconcileSeconds: false, include: (relativePath) => !relativePath.startsWith("."), record });
+    await open({
+      dir: root,
+      reconcileSeconds: false,
+      include: (relativePath) => !relativePath.startsWith("."),
+      record,
+    });
     await mkdir(path.join(root, ".git"));
     await writeFile(path.join(root, ".git", "index"), "x");
     await writeFile(path.join(root, ".logins"), "{}");
@@ -258,7 +265,9 @@ if (!onLinux) {
 }
 
 describe.skipIf(!onLinux)("WatchedFolder: inotify watches (Linux)", () => {
-  it("starts on a generated 20k-page site with one watch per folder, not one per file", { timeout: 120_000 }, async () => {
+  it("starts on a generated 20k-page site with one watch per folder, not one per file", {
+    timeout: 120_000,
+  }, async () => {
     const root = await temporaryFolder();
     const sections = 200;
     const pagesPerSection = 100;
@@ -298,7 +307,12 @@ describe.skipIf(!onLinux)("WatchedFolder: inotify watches (Linux)", () => {
     const root = await temporaryFolder();
     for (let index = 0; index < 20; index++) await mkdir(path.join(root, `folder-${index}`));
     const before = await inotifyWatches();
-    const folder = await WatchedFolder.open({ dir: root, name: "test", reconcileSeconds: false, reload: async () => undefined });
+    const folder = await WatchedFolder.open({
+      dir: root,
+      name: "test",
+      reconcileSeconds: false,
+      reload: async () => undefined,
+    });
     expect(await inotifyWatches()).toBeGreaterThan(before);
     await folder.close();
     expect(await inotifyWatches()).toBe(before);

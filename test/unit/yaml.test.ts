@@ -9,7 +9,16 @@ describe("parseYaml", () => {
       "test.yml",
     );
     expect(parsed).toEqual({
-      a: true, b: true, c: true, d: false, e: false, f: true, g: false, h: true, i: false, j: false,
+      a: true,
+      b: true,
+      c: true,
+      d: false,
+      e: false,
+      f: true,
+      g: false,
+      h: true,
+      i: false,
+      j: false,
     });
   });
 

@@ -46,7 +46,12 @@ function challengeDependencies(context: ApiContext): ChallengeDependencies {
 }
 
 /** Starts a challenge in the cookie session (long when asked) and answers with the type the client should ask for. */
-async function startChallenge(context: ApiContext, email: string, mode: ChallengeMode, long: boolean): Promise<Record<string, unknown>> {
+async function startChallenge(
+  context: ApiContext,
+  email: string,
+  mode: ChallengeMode,
+  long: boolean,
+): Promise<Record<string, unknown>> {
   const { auth, services } = context;
   const session = await auth.openCookieSession({ long });
   if (long) services.security.sessions.extendToLong(session);
@@ -70,25 +75,43 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
   const { password } = passwordInput;
   const withPassword = password !== "" || passwordInput.wrongType !== null;
   if (withPassword && !("password" in methods)) await refuse("Login with password is not enabled");
-  const mode: ChallengeMode | null = withPassword ? "2fa" : "code" in methods ? "login" : "password-reset" in methods ? "password-reset" : null;
+  const mode: ChallengeMode | null = withPassword
+    ? "2fa"
+    : "code" in methods
+      ? "login"
+      : "password-reset" in methods
+        ? "password-reset"
+        : null;
   if (mode === null) await refuse("Login without password is not enabled");
   // read where Kirby passes them on as typed arguments: after the checks of the enabled methods
   const { email, long } = loginFields(request.body, passwordInput);
   await openSession();
 
   if (withPassword) {
-    const user = await validatePassword(context.services.security.passwords, email, password, auth.clientIp, auth.userAgent, {
-      knownDeviceUserId: auth.knownDeviceUserId(),
-    });
+    const user = await validatePassword(
+      context.services.security.passwords,
+      email,
+      password,
+      auth.clientIp,
+      auth.userAgent,
+      {
+        knownDeviceUserId: auth.knownDeviceUserId(),
+      },
+    );
     if (methods["password"]?.["2fa"] === true) return startChallenge(context, email, "2fa", long);
     if (user.id === "kirby") {
       throw new PermissionError({
-        message: 'The almighty user "kirby" cannot be used for login, only for raising permissions in code via `$kirby->impersonate()`',
+        message:
+          'The almighty user "kirby" cannot be used for login, only for raising permissions in code via `$kirby->impersonate()`',
       });
     }
     await auth.logIn(user, { long });
     auth.rememberDevice(user);
-    void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "password", long } });
+    void auth.audit({
+      event: "login.success",
+      actor: { id: user.id, email: user.email },
+      details: { method: "password", long },
+    });
     return { code: 200, status: "ok", user: authView(context, user) };
   }
   return startChallenge(context, email, mode as ChallengeMode, long);
@@ -102,11 +125,17 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   // Kirby's TypeError 500 is a 400 here: a 500 only ever means a bug
   // (docs/kirby-compat/routes-and-envelopes.md#no-500-for-bad-input)
   if (code === undefined) throw new InvalidArgumentError({ message: 'The "code" field is missing' });
-  const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, { logOut: () => auth.logOut() });
+  const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, {
+    logOut: () => auth.logOut(),
+  });
   const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
   if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
   auth.rememberDevice(user);
-  void auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details: { method: "code", mode } });
+  void auth.audit({
+    event: "login.success",
+    actor: { id: user.id, email: user.email },
+    details: { method: "code", mode },
+  });
   return { code: 200, status: "ok", user: authView(context, user) };
 }
 
@@ -116,18 +145,30 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
  */
 export const authRoutes: readonly RouteDefinition[] = [
   route("GET", "auth", (context) => new ModelResult(userSchema, context.identity?.user, "auth")),
-  route("GET", "auth/csrf", async (context) => ({ code: 200, status: "ok", csrf: await context.auth.csrfToken() }), { auth: false }),
+  route("GET", "auth/csrf", async (context) => ({ code: 200, status: "ok", csrf: await context.auth.csrfToken() }), {
+    auth: false,
+  }),
   route("POST", "auth/login", login, { auth: false, csrf: "login" }),
   route("POST", "auth/code", verifyCode, { auth: false, csrf: "login" }),
-  route("POST", "auth/logout", async (context) => {
-    const session = await context.auth.cookieSession();
-    const user = session ? context.auth.sessionUser(session) : null;
-    await context.auth.logOut();
-    if (user) void context.auth.audit({ event: "logout", actor: { id: user.id, email: user.email } });
-    return true;
-  }, { auth: false }),
-  route("POST", "auth/ping", async (context) => {
-    await context.auth.cookieSession();
-    return true;
-  }, { auth: false }),
+  route(
+    "POST",
+    "auth/logout",
+    async (context) => {
+      const session = await context.auth.cookieSession();
+      const user = session ? context.auth.sessionUser(session) : null;
+      await context.auth.logOut();
+      if (user) void context.auth.audit({ event: "logout", actor: { id: user.id, email: user.email } });
+      return true;
+    },
+    { auth: false },
+  ),
+  route(
+    "POST",
+    "auth/ping",
+    async (context) => {
+      await context.auth.cookieSession();
+      return true;
+    },
+    { auth: false },
+  ),
 ];

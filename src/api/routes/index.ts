@@ -8,4 +8,12 @@ import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
-export const apiRoutes: readonly RouteDefinition[] = [...authRoutes, ...contentRoutes, ...pageWriteRoutes, ...userRoutes, ...userWriteRoutes, ...securityRoutes, ...systemRoutes];
+export const apiRoutes: readonly RouteDefinition[] = [
+  ...authRoutes,
+  ...contentRoutes,
+  ...pageWriteRoutes,
+  ...userRoutes,
+  ...userWriteRoutes,
+  ...securityRoutes,
+  ...systemRoutes,
+];

@@ -40,7 +40,11 @@ export function findAccessibleUser(context: ApiContext, key: string): User {
 }
 
 /** Children of a page or the site filtered by the `status` query (lower-case values only, as Kirby). */
-export function childrenByStatus(children: readonly Page[], drafts: readonly Page[], status: string | undefined): Page[] {
+export function childrenByStatus(
+  children: readonly Page[],
+  drafts: readonly Page[],
+  status: string | undefined,
+): Page[] {
   switch (status) {
     case "all":
       return [...children, ...drafts];

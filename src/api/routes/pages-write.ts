@@ -44,7 +44,12 @@ function reload(context: ApiContext, id: string): Page {
   return page;
 }
 
-function assertValid(context: ApiContext, page: Page | null, content: Record<string, string>, only?: ReadonlySet<string>): void {
+function assertValid(
+  context: ApiContext,
+  page: Page | null,
+  content: Record<string, string>,
+  only?: ReadonlySet<string>,
+): void {
   const blueprint = page ? context.services.blueprints.page(page.template) : context.services.blueprints.site();
   const errors = validateContent(blueprint, content, only);
   if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
@@ -61,7 +66,8 @@ function maxSlugLength(context: ApiContext): number {
  */
 function assertSlugInputLength(context: ApiContext, input: string): void {
   const maxLength = maxSlugLength(context);
-  if (input.length > 4 * maxLength) throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
+  if (input.length > 4 * maxLength)
+    throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
 }
 
 /** Sanitises a slug; checks length, reserved top-level paths and duplicates among siblings and drafts. */
@@ -71,7 +77,8 @@ function checkedSlug(context: ApiContext, parent: Page | null, input: string, ex
   assertSlugInputLength(context, input);
   const slug = slugify(input, { maxLength: 10_000 });
   if (slug === "") throw new InvalidArgumentError({ key: "page.slug.invalid" });
-  if (slug.length > maxLength) throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
+  if (slug.length > maxLength)
+    throw new InvalidArgumentError({ key: "page.slug.maxlength", data: { length: maxLength } });
   if (!parent) {
     const reserved = [options.api.slug, "assets", "media", options.panel.slug].map((path) => path.split("/")[0]);
     const hit = reserved.find((path) => path === slug);
@@ -93,11 +100,13 @@ function requestedStatus(context: ApiContext): PageStatus {
   const { body } = context.request;
   const status = body.string("status");
   if (status !== undefined) {
-    if (!STATUSES.includes(status as PageStatus)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+    if (!STATUSES.includes(status as PageStatus))
+      throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
     return status as PageStatus;
   }
   const draft = body.get("isDraft") ?? body.get("draft");
-  if (draft === false || draft === "false" || draft === 0 || draft === "0") return body.has("num") ? "listed" : "unlisted";
+  if (draft === false || draft === "false" || draft === 0 || draft === "0")
+    return body.has("num") ? "listed" : "unlisted";
   return "draft";
 }
 
@@ -116,7 +125,11 @@ function fixedNum(context: ApiContext, page: Page, content: Record<string, strin
   if (mode === "date" || mode === "datetime") {
     const match = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}))?/.exec(content["date"] ?? "");
     if (!match) return Number(new Date().toISOString().slice(0, 10).replace(/-/g, ""));
-    return Number(mode === "date" ? `${match[1]}${match[2]}${match[3]}` : `${match[1]}${match[2]}${match[3]}${match[4] ?? "00"}${match[5] ?? "00"}`);
+    return Number(
+      mode === "date"
+        ? `${match[1]}${match[2]}${match[3]}`
+        : `${match[1]}${match[2]}${match[3]}${match[4] ?? "00"}${match[5] ?? "00"}`,
+    );
   }
   return null;
 }
@@ -131,8 +144,10 @@ async function createChild(context: ApiContext, findParent: () => Page | null): 
   return writer.exclusive(async () => {
     const freshParent = parent ? reload(context, parent.id) : null;
     const content = bodyObject(context, "content");
-    const slugInput = context.request.body.string("slug") ?? (typeof content["title"] === "string" ? content["title"] : undefined);
-    if (slugInput === undefined || slugInput.trim() === "") throw new InvalidArgumentError({ message: "The page slug is required" });
+    const slugInput =
+      context.request.body.string("slug") ?? (typeof content["title"] === "string" ? content["title"] : undefined);
+    if (slugInput === undefined || slugInput.trim() === "")
+      throw new InvalidArgumentError({ message: "The page slug is required" });
     const status = requestedStatus(context);
     // the permission check needs a slug; of an overlong input only a bounded prefix is slugified before it
     const slug = slugify(slugInput.slice(0, 4 * maxSlugLength(context)), { maxLength: 10_000 });
@@ -172,7 +187,11 @@ async function createChild(context: ApiContext, findParent: () => Page | null): 
 }
 
 /** Runs a change of one page alone, with the page re-read inside the lock. */
-function withPage(context: ApiContext, param: string, change: (page: Page) => Promise<string | void>): Promise<ModelResult> {
+function withPage(
+  context: ApiContext,
+  param: string,
+  change: (page: Page) => Promise<string | void>,
+): Promise<ModelResult> {
   return context.services.writer.exclusive(async () => {
     const page = findAccessiblePage(context, param);
     const id = (await change(page)) ?? page.id;
@@ -211,7 +230,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       return true as const;
     }),
   ),
-  route("POST", "pages/(:any)/children", async (context, [param = ""]) => createChild(context, () => findAccessiblePage(context, param))),
+  route("POST", "pages/(:any)/children", async (context, [param = ""]) =>
+    createChild(context, () => findAccessiblePage(context, param)),
+  ),
   route("POST", "pages/(:any)/duplicate", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       assertCan(context, "duplicate", page, "page.duplicate.permission");
@@ -235,11 +256,15 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
   route("PATCH", "pages/(:any)/status", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       const status = context.request.body.string("status") ?? "";
-      if (!STATUSES.includes(status as PageStatus)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      if (!STATUSES.includes(status as PageStatus))
+        throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
       const target = status as PageStatus;
       const position = positionInput(context, "position");
       const { permissions } = context.services;
-      if (target === "draft" && (page.id === context.services.options.home || page.id === context.services.options.error)) {
+      if (
+        target === "draft" &&
+        (page.id === context.services.options.home || page.id === context.services.options.error)
+      ) {
         throw new PermissionError({ key: "page.changeStatus.toDraft.invalid", data: { slug: page.slug } });
       }
       if (target === "listed" && page.status === "listed") {
@@ -253,10 +278,16 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       if (!blueprintStatuses.includes(target)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
       if (page.status === "draft" && target !== "draft") {
         const errors = validateContent(context.services.blueprints.page(page.template), page.content);
-        if (Object.keys(errors).length) throw new PermissionError({ key: "page.changeStatus.incomplete", details: errors });
+        if (Object.keys(errors).length)
+          throw new PermissionError({ key: "page.changeStatus.incomplete", details: errors });
       }
       if (target === page.status && target !== "listed") return page.id;
-      await context.services.writer.changeStatus(page, target, position, target === "listed" ? fixedNum(context, page, page.content) : null);
+      await context.services.writer.changeStatus(
+        page,
+        target,
+        position,
+        target === "listed" ? fixedNum(context, page, page.content) : null,
+      );
       return page.id;
     }),
   ),
@@ -317,7 +348,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       if (title === "") throw new InvalidArgumentError({ key: "site.changeTitle.empty" });
       const site = context.services.content.site;
       const current = await context.services.writer.readContent(site.contentFile);
-      await context.services.writer.writeSiteContent(mergeContent(context.services.blueprints.site(), current, { title }));
+      await context.services.writer.writeSiteContent(
+        mergeContent(context.services.blueprints.site(), current, { title }),
+      );
       return new ModelResult(siteSchema, context.services.content.site);
     }),
   ),

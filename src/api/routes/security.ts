@@ -21,7 +21,9 @@ function requireFullScopeForChanges(context: ApiContext): void {
   const identity = context.identity;
   const token = identity?.kind === "token" ? identity.token : identity?.kind === "basic" ? identity.token : undefined;
   if (token && token.scope !== "full") {
-    throw new PermissionError({ message: "This application password may not change sessions or application passwords" });
+    throw new PermissionError({
+      message: "This application password may not change sessions or application passwords",
+    });
   }
 }
 
@@ -53,12 +55,14 @@ function expiryFrom(context: ApiContext): number | null {
   const at = body.get("expiresAt");
   if (inSeconds !== undefined && inSeconds !== null && inSeconds !== "") {
     const seconds = Number(inSeconds);
-    if (!Number.isInteger(seconds) || seconds <= 0) throw new InvalidArgumentError({ message: "expiresIn must be a positive number of seconds" });
+    if (!Number.isInteger(seconds) || seconds <= 0)
+      throw new InvalidArgumentError({ message: "expiresIn must be a positive number of seconds" });
     return unixNow() + seconds;
   }
   if (typeof at === "string" && at !== "") {
     const time = Date.parse(at);
-    if (Number.isNaN(time) || time <= Date.now()) throw new InvalidArgumentError({ message: "expiresAt must be a date in the future (ISO 8601)" });
+    if (Number.isNaN(time) || time <= Date.now())
+      throw new InvalidArgumentError({ message: "expiresAt must be a date in the future (ISO 8601)" });
     return Math.floor(time / 1000);
   }
   return null;
@@ -68,18 +72,27 @@ async function createToken(context: ApiContext, key: string | null): Promise<Api
   const tokens = tokensOrFail(context);
   const identity = context.identity;
   if (identity?.kind === "token" || (identity?.kind === "basic" && identity.token)) {
-    throw new PermissionError({ message: "An application password cannot create application passwords; log in with the account password" });
+    throw new PermissionError({
+      message: "An application password cannot create application passwords; log in with the account password",
+    });
   }
   const user = managedUser(context, key);
   const name = (context.request.body.string("name") ?? "").trim();
-  if (name === "" || name.length > 100) throw new InvalidArgumentError({ message: "Please give the application password a name (1–100 characters)" });
+  if (name === "" || name.length > 100)
+    throw new InvalidArgumentError({ message: "Please give the application password a name (1–100 characters)" });
   let scope: TokenScope;
   try {
     scope = parseScope(context.request.body.get("scope"));
   } catch (error) {
     throw new InvalidArgumentError({ message: error instanceof Error ? error.message : String(error) });
   }
-  const { record, token } = await tokens.create({ userId: user.id, name, scope, expiresAt: expiryFrom(context), now: unixNow() });
+  const { record, token } = await tokens.create({
+    userId: user.id,
+    name,
+    scope,
+    expiresAt: expiryFrom(context),
+    now: unixNow(),
+  });
   void context.auth.audit({
     event: "token.create",
     actor: { id: identity!.user.id, email: identity!.user.email },
@@ -94,10 +107,15 @@ async function revokeToken(context: ApiContext, key: string | null, tokenId: str
   const tokens = tokensOrFail(context);
   const user = managedUser(context, key);
   const record = tokens.get(tokenId);
-  if (!record || record.userId !== user.id) throw new NotFoundError({ message: `The application password "${tokenId}" cannot be found` });
+  if (!record || record.userId !== user.id)
+    throw new NotFoundError({ message: `The application password "${tokenId}" cannot be found` });
   await tokens.revoke(tokenId);
   const actor = context.identity!.user;
-  void context.auth.audit({ event: "token.revoke", actor: { id: actor.id, email: actor.email }, target: { user: user.id, token: tokenId } });
+  void context.auth.audit({
+    event: "token.revoke",
+    actor: { id: actor.id, email: actor.email },
+    target: { user: user.id, token: tokenId },
+  });
   return true;
 }
 
@@ -105,7 +123,8 @@ function currentStoreKeys(context: ApiContext): Set<string> {
   const identity = context.identity;
   if (identity?.kind !== "session") return new Set();
   const keys = new Set([identity.session.storeKey]);
-  if (identity.session.loadedToken) keys.add(`${identity.session.loadedToken.expiresAtUnix}.${identity.session.loadedToken.id}`);
+  if (identity.session.loadedToken)
+    keys.add(`${identity.session.loadedToken.expiresAtUnix}.${identity.session.loadedToken.id}`);
   return keys;
 }
 
@@ -133,7 +152,11 @@ async function revokeSession(context: ApiContext, key: string | null, sessionId:
     throw new NotFoundError({ message: `The session "${sessionId}" cannot be found` });
   }
   const actor = context.identity!.user;
-  void context.auth.audit({ event: "session.revoke", actor: { id: actor.id, email: actor.email }, target: { user: user.id, session: sessionId } });
+  void context.auth.audit({
+    event: "session.revoke",
+    actor: { id: actor.id, email: actor.email },
+    target: { user: user.id, session: sessionId },
+  });
   return true;
 }
 
@@ -147,14 +170,23 @@ async function revokeOtherSessions(context: ApiContext, key: string | null): Pro
     except ? { exceptStoreKey: `${except.expiresAtUnix}.${except.id}` } : {},
   );
   const actor = identity!.user;
-  void context.auth.audit({ event: "session.revoke", actor: { id: actor.id, email: actor.email }, target: { user: user.id }, details: { count } });
+  void context.auth.audit({
+    event: "session.revoke",
+    actor: { id: actor.id, email: actor.email },
+    target: { user: user.id },
+    details: { count },
+  });
   return { code: 200, status: "ok", message: "ok", revoked: count };
 }
 
 async function readAudit(context: ApiContext): Promise<ApiResult> {
   if (!isAdmin(context)) throw new PermissionError({ message: "Only admins can read the audit log" });
   const entries = await context.services.security.audit.read();
-  const pagination = paginate(entries.length, context.request.query.textOrList("page"), context.request.query.textOrList("limit"));
+  const pagination = paginate(
+    entries.length,
+    context.request.query.textOrList("page"),
+    context.request.query.textOrList("limit"),
+  );
   return {
     code: 200,
     data: entries.slice(pagination.offset, pagination.offset + pagination.limit),
@@ -165,7 +197,11 @@ async function readAudit(context: ApiContext): Promise<ApiResult> {
 }
 
 /** The same action for `account/<suffix>` and `users/<id>/<suffix>`. */
-function both(method: string, suffix: string, action: (context: ApiContext, key: string | null, ...rest: string[]) => ApiResult | Promise<ApiResult>): RouteDefinition[] {
+function both(
+  method: string,
+  suffix: string,
+  action: (context: ApiContext, key: string | null, ...rest: string[]) => ApiResult | Promise<ApiResult>,
+): RouteDefinition[] {
   return [
     route(method, `account/${suffix}`, (context, params) => action(context, null, ...params)),
     route(method, `users/(:any)/${suffix}`, (context, [key = "", ...params]) => action(context, key, ...params)),
@@ -173,7 +209,9 @@ function both(method: string, suffix: string, action: (context: ApiContext, key:
 }
 
 export const securityRoutes: readonly RouteDefinition[] = [
-  ...both("GET", "tokens", (context, key) => ok(tokensOrFail(context).list(managedUser(context, key).id).map(describeToken))),
+  ...both("GET", "tokens", (context, key) =>
+    ok(tokensOrFail(context).list(managedUser(context, key).id).map(describeToken)),
+  ),
   ...both("POST", "tokens", createToken),
   ...both("DELETE", "tokens/(:any)", (context, key, id = "") => revokeToken(context, key, id)),
   ...both("GET", "sessions", listSessions),

@@ -25,13 +25,19 @@ function isLocal(context: ApiContext): boolean {
   if (LOCAL_HOST.test(host)) return true;
   const headers = context.auth.info.headers;
   const forwarded = [headers["x-forwarded-for"], headers["client-ip"]].filter((value) => value !== undefined);
-  return isLoopback(context.auth.info.remoteAddress) && forwarded.every((value) => value!.split(",").every((ip) => isLoopback(ip.trim())));
+  return (
+    isLoopback(context.auth.info.remoteAddress) &&
+    forwarded.every((value) => value!.split(",").every((ip) => isLoopback(ip.trim())))
+  );
 }
 
 const LOCAL_NAME = /^(localhost|.*\.local|.*\.test)$/i;
 
 function isLoopbackAddress(address: string): boolean {
-  const plain = address.trim().replace(/^\[|\]$/g, "").replace(/^::ffff:/i, "");
+  const plain = address
+    .trim()
+    .replace(/^\[|\]$/g, "")
+    .replace(/^::ffff:/i, "");
   return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(plain) || plain === "::1";
 }
 
@@ -133,7 +139,12 @@ async function install(context: ApiContext): Promise<Record<string, unknown>> {
   const user = services.findUser(id);
   if (!user) throw new PermissionError({ message: "The Panel cannot be installed" });
   await auth.logIn(user, { long: false });
-  void auth.audit({ event: "user.create", actor: { id: user.id, email: user.email }, target: { user: user.id }, details: { install: true } });
+  void auth.audit({
+    event: "user.create",
+    actor: { id: user.id, email: user.email },
+    target: { user: user.id },
+    details: { install: true },
+  });
   return { status: "ok", token: true, user: authView(context, user) };
 }
 
@@ -141,19 +152,29 @@ export const systemRoutes: readonly RouteDefinition[] = [
   route("POST", "system/install", install, { auth: false, csrf: "login" }),
   route("GET", "translations", () => new CollectionResult(translationSchema, TRANSLATIONS), { auth: false }),
   // an unknown code is Kirby's plain `null` answer: 404 {"status":"error","message":"not found","code":404}
-  route("GET", "translations/(:any)", (_context, [code = ""]) => {
-    const translation = TRANSLATIONS.find((candidate) => candidate.id === code);
-    return translation ? new ModelResult(translationSchema, translation) : null;
-  }, { auth: false }),
-  route("GET", "system", async (context) => {
-    const user = await silentUser(context);
-    const state: SystemState = {
-      authStatus: await authStatus(context, user),
-      user,
-      isLocal: isLocal(context),
-    };
-    if (!user) return new ModelResult(systemSchema, state, "login");
-    const actorContext = { ...context, actor: { user, role: context.services.roleOf(user) } };
-    return new ModelResult(systemSchema, state, "panel").withContext(actorContext);
-  }, { auth: false }),
+  route(
+    "GET",
+    "translations/(:any)",
+    (_context, [code = ""]) => {
+      const translation = TRANSLATIONS.find((candidate) => candidate.id === code);
+      return translation ? new ModelResult(translationSchema, translation) : null;
+    },
+    { auth: false },
+  ),
+  route(
+    "GET",
+    "system",
+    async (context) => {
+      const user = await silentUser(context);
+      const state: SystemState = {
+        authStatus: await authStatus(context, user),
+        user,
+        isLocal: isLocal(context),
+      };
+      if (!user) return new ModelResult(systemSchema, state, "login");
+      const actorContext = { ...context, actor: { user, role: context.services.roleOf(user) } };
+      return new ModelResult(systemSchema, state, "panel").withContext(actorContext);
+    },
+    { auth: false },
+  ),
 ];

@@ -82,7 +82,13 @@ function userModel(context: ApiContext, id: string): ModelResult {
 function blueprintOf(context: ApiContext, roleName: string): Blueprint {
   return (
     context.services.blueprints.user(roleName) ?? {
-      name: `users/${roleName}`, title: roleName, fields: [], options: {}, num: "default", status: [], raw: {},
+      name: `users/${roleName}`,
+      title: roleName,
+      fields: [],
+      options: {},
+      num: "default",
+      status: [],
+      raw: {},
     }
   );
 }
@@ -215,7 +221,10 @@ async function revokeAccess(
 ): Promise<void> {
   const identity = context.identity;
   const keep = identity?.kind === "session" && identity.user.id === target.id ? identity.session.storeKey : undefined;
-  const revoked = await context.services.security.revokeUserAccess(target.id, keep === undefined ? {} : { exceptStoreKey: keep });
+  const revoked = await context.services.security.revokeUserAccess(
+    target.id,
+    keep === undefined ? {} : { exceptStoreKey: keep },
+  );
   const actor = identity?.user;
   void context.auth.audit({
     event,
@@ -245,7 +254,8 @@ async function changePassword(context: ApiContext, target: User): Promise<ApiRes
   await services.accountWriter.updatePasswordHash(target.id, passwordHash, () => {
     checkChangePassword(services, actor, current(context, target.id), password);
   });
-  if (isSelf && session) context.auth.renewLoginAfterPasswordChange(session, current(context, target.id).passwordTimestamp);
+  if (isSelf && session)
+    context.auth.renewLoginAfterPasswordChange(session, current(context, target.id).passwordTimestamp);
   await revokeAccess(context, target, "password.change");
   return userModel(context, target.id);
 }
@@ -274,7 +284,12 @@ type InputCheck = (context: ApiContext) => void;
  * The same action under `account<suffix>` (the logged-in user) and `users/(:any)<suffix>` (an accessible user),
  * after `checkInput` when given.
  */
-function forAccountAndUsers(method: string, suffix: string, action: UserAction, checkInput: InputCheck = () => undefined): RouteDefinition[] {
+function forAccountAndUsers(
+  method: string,
+  suffix: string,
+  action: UserAction,
+  checkInput: InputCheck = () => undefined,
+): RouteDefinition[] {
   return [
     route(method, `account${suffix}`, (context) => {
       checkInput(context);

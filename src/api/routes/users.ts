@@ -23,7 +23,11 @@ export const userRoutes: readonly RouteDefinition[] = [
     // (docs/kirby-compat/permissions.md#permission-of-each-route)
     const canBe = context.request.query.string("canBe");
     if (actor && (canBe === "changed" || canBe === "created")) {
-      const allowed = new Set((canBe === "created" ? creatableRoles(services, actor) : changeableRoles(services, actor)).map((role) => role.name));
+      const allowed = new Set(
+        (canBe === "created" ? creatableRoles(services, actor) : changeableRoles(services, actor)).map(
+          (role) => role.name,
+        ),
+      );
       visible = visible.filter((role) => allowed.has(role.name));
     }
     return new CollectionResult(roleSchema, visible);

@@ -7,7 +7,10 @@ import { InvalidArgumentError } from "../../errors.js";
  */
 
 /** A field of a view: a name, or a nested field rendered with a named view or its own field list. */
-export type ViewField = string | { readonly field: string; readonly view: string } | { readonly field: string; readonly select: readonly ViewField[] };
+export type ViewField =
+  | string
+  | { readonly field: string; readonly view: string }
+  | { readonly field: string; readonly select: readonly ViewField[] };
 
 export interface ModelSchema<T, C> {
   readonly name: string;
@@ -134,11 +137,22 @@ export const MAX_SELECT_FIELDS = 100;
 export function parseSelect(value: string | undefined): Selection | null {
   if (value === undefined) return null;
   if (value.length > MAX_SELECT_LENGTH) {
-    throw new InvalidArgumentError({ message: `The select parameter must not be longer than ${MAX_SELECT_LENGTH} characters` });
+    throw new InvalidArgumentError({
+      message: `The select parameter must not be longer than ${MAX_SELECT_LENGTH} characters`,
+    });
   }
-  const fields = [...new Set(value.split(",").map((field) => field.trim()).filter(Boolean))];
+  const fields = [
+    ...new Set(
+      value
+        .split(",")
+        .map((field) => field.trim())
+        .filter(Boolean),
+    ),
+  ];
   if (fields.length > MAX_SELECT_FIELDS) {
-    throw new InvalidArgumentError({ message: `The select parameter must not name more than ${MAX_SELECT_FIELDS} fields` });
+    throw new InvalidArgumentError({
+      message: `The select parameter must not name more than ${MAX_SELECT_FIELDS} fields`,
+    });
   }
   return fields.length ? { fields } : null;
 }

@@ -31,7 +31,10 @@ export function dateFieldValue(stored: string): string {
 }
 
 function splitList(stored: string, separator: string): string[] {
-  return stored.split(separator).map((item) => item.trim()).filter((item) => item !== "");
+  return stored
+    .split(separator)
+    .map((item) => item.trim())
+    .filter((item) => item !== "");
 }
 
 function parseYamlList(stored: string): unknown[] {

@@ -47,7 +47,8 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
     isSortable: (page, context) =>
       optionsMap(["sort"], context.actor, { kind: "page", page }, context.services.permissions)["sort"] === true,
     num: (page) => page.num,
-    options: (page, context) => optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
+    options: (page, context) =>
+      optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
     panelImage: () => null,
     parent: (page, context) =>
       page.parent && isPageListable(context.actor, page.parent, context.services.permissions)
@@ -56,7 +57,10 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
     parents: (page, context) => new NestedCollection(pageSchema, listable(parentsOf(page), context)),
     previewUrl: (page, context) => pageUrl(page, context),
     siblings: (page, context) => {
-      const pool = page.status === "draft" ? (page.parent?.drafts ?? context.services.content.site.drafts) : (page.parent?.children ?? context.services.content.site.children);
+      const pool =
+        page.status === "draft"
+          ? (page.parent?.drafts ?? context.services.content.site.drafts)
+          : (page.parent?.children ?? context.services.content.site.children);
       return new NestedCollection(pageSchema, listable(pool, context));
     },
     slug: (page) => page.slug,
@@ -68,10 +72,39 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
       context.services.options.content.uuid !== false && page.content["uuid"] ? `page://${page.content["uuid"]}` : null,
   },
   views: {
-    default: ["content", "id", "num", "options", { field: "parent", view: "compact" }, "slug", "status", "template", "title", "url", "uuid"],
+    default: [
+      "content",
+      "id",
+      "num",
+      "options",
+      { field: "parent", view: "compact" },
+      "slug",
+      "status",
+      "template",
+      "title",
+      "url",
+      "uuid",
+    ],
     compact: ["id", "num", "title", "url", "uuid"],
-    panel: ["id", "blueprint", "content", "status", "options", { field: "parents", select: ["id", "slug", "title"] }, "previewUrl", "slug", "title", "url", "uuid"],
-    selector: ["id", "title", { field: "parent", select: ["id", "title"] }, { field: "children", select: ["hasChildren", "id", "panelImage", "title"] }],
+    panel: [
+      "id",
+      "blueprint",
+      "content",
+      "status",
+      "options",
+      { field: "parents", select: ["id", "slug", "title"] },
+      "previewUrl",
+      "slug",
+      "title",
+      "url",
+      "uuid",
+    ],
+    selector: [
+      "id",
+      "title",
+      { field: "parent", select: ["id", "title"] },
+      { field: "children", select: ["hasChildren", "id", "panelImage", "title"] },
+    ],
   },
   defaultView: "default",
   collectionView: "compact",

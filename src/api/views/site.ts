@@ -17,12 +17,19 @@ export const siteSchema: ModelSchema<Site, ViewContext> = {
       return { name: blueprint.name, title: blueprint.title };
     },
     children: (site, context) =>
-      new NestedCollection(pageSchema, site.children.filter((page) => isPageListable(context.actor, page, context.services.permissions))),
+      new NestedCollection(
+        pageSchema,
+        site.children.filter((page) => isPageListable(context.actor, page, context.services.permissions)),
+      ),
     content: (site, context) => formValues(context.services.blueprints.site(), site.content),
     drafts: (site, context) =>
-      new NestedCollection(pageSchema, site.drafts.filter((page) => isPageListable(context.actor, page, context.services.permissions))),
+      new NestedCollection(
+        pageSchema,
+        site.drafts.filter((page) => isPageListable(context.actor, page, context.services.permissions)),
+      ),
     files: () => [],
-    options: (_site, context) => optionsMap(SITE_OPTION_KEYS, context.actor, { kind: "site" }, context.services.permissions),
+    options: (_site, context) =>
+      optionsMap(SITE_OPTION_KEYS, context.actor, { kind: "site" }, context.services.permissions),
     previewUrl: (_site, context) => context.baseUrl,
     title: (site) => siteTitle(site),
     url: (_site, context) => context.baseUrl,

@@ -4,8 +4,8 @@ export const TRANSLATION_EN = {
   data: {
     "error.access.login": "Invalid login",
     "error.access.panel": "You are not allowed to access the panel",
-    "login": "Log in",
-    "logout": "Log out",
+    login: "Log in",
+    logout: "Log out",
     "translation.direction": "ltr",
     "translation.name": "English",
     "translation.locale": "en_US",

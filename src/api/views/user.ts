@@ -20,7 +20,9 @@ export function sortUsers(users: readonly User[]): User[] {
 
 export function listableUsers(context: ViewContext): User[] {
   const { services, actor } = context;
-  return sortUsers(services.users()).filter((user) => isUserListable(actor, user, services.roleOf(user), services.permissions));
+  return sortUsers(services.users()).filter((user) =>
+    isUserListable(actor, user, services.roleOf(user), services.permissions),
+  );
 }
 
 function neighbour(user: User, context: ViewContext, offset: number): NestedModel<User, ViewContext> | null {
@@ -32,7 +34,9 @@ function neighbour(user: User, context: ViewContext, offset: number): NestedMode
 
 function roleValue(user: User, context: ViewContext): NestedModel<unknown, ViewContext> | null {
   const role = context.services.roleOf(user);
-  return isRoleAccessible(context.actor, role, context.services.permissions) ? new NestedModel(roleSchema, role) as NestedModel<unknown, ViewContext> : null;
+  return isRoleAccessible(context.actor, role, context.services.permissions)
+    ? (new NestedModel(roleSchema, role) as NestedModel<unknown, ViewContext>)
+    : null;
 }
 
 export const userSchema: ModelSchema<User, ViewContext> = {
@@ -55,7 +59,12 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     name: (user) => user.name ?? "",
     next: (user, context) => neighbour(user, context, 1),
     options: (user, context) =>
-      optionsMap(USER_OPTION_KEYS, context.actor, { kind: "user", user, role: context.services.roleOf(user) }, context.services.permissions),
+      optionsMap(
+        USER_OPTION_KEYS,
+        context.actor,
+        { kind: "user", user, role: context.services.roleOf(user) },
+        context.services.permissions,
+      ),
     panelImage: () => null,
     permissions: (user, context) => {
       const role = context.services.roleOf(user);
@@ -65,15 +74,43 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     role: (user, context) => roleValue(user, context),
     // the roles the caller could give this user, as `GET users/<id>/roles` lists them
     // (docs/kirby-compat/permissions.md#permission-of-each-route)
-    roles: (user, context) => (context.actor ? new NestedCollection(roleSchema, assignableRoles(context.services, context.actor, user)) : []),
+    roles: (user, context) =>
+      context.actor ? new NestedCollection(roleSchema, assignableRoles(context.services, context.actor, user)) : [],
     username: (user) => username(user),
     uuid: (user) => `user://${user.id}`,
   },
   views: {
-    default: ["avatar", "content", "email", "id", "language", "name", { field: "next", view: "compact" }, "options", { field: "prev", view: "compact" }, "role", "username", "uuid"],
+    default: [
+      "avatar",
+      "content",
+      "email",
+      "id",
+      "language",
+      "name",
+      { field: "next", view: "compact" },
+      "options",
+      { field: "prev", view: "compact" },
+      "role",
+      "username",
+      "uuid",
+    ],
     compact: ["avatar", "id", "email", "language", "name", { field: "role", view: "compact" }, "username", "uuid"],
     auth: ["avatar", "permissions", "email", "id", "name", "role", "language"],
-    panel: ["avatar", "blueprint", "content", "email", "id", "language", "name", { field: "next", select: ["id", "name"] }, "options", { field: "prev", select: ["id", "name"] }, "role", "username", "uuid"],
+    panel: [
+      "avatar",
+      "blueprint",
+      "content",
+      "email",
+      "id",
+      "language",
+      "name",
+      { field: "next", select: ["id", "name"] },
+      "options",
+      { field: "prev", select: ["id", "name"] },
+      "role",
+      "username",
+      "uuid",
+    ],
   },
   defaultView: "default",
   collectionView: "compact",

@@ -88,7 +88,10 @@ const CHALLENGE_TYPES: Readonly<Record<string, ChallengeType>> = {
         mode,
         code,
         to: { email: user.email, name: user.name },
-        from: { email: settings.from ?? `noreply@${deps.siteHost}`, name: settings.fromName ?? (deps.siteTitle || null) },
+        from: {
+          email: settings.from ?? `noreply@${deps.siteHost}`,
+          name: settings.fromName ?? (deps.siteTitle || null),
+        },
         subject: settings.subject,
         siteTitle: deps.siteTitle,
         timeoutSeconds: deps.options.auth.challengeTimeoutSeconds,
@@ -141,7 +144,11 @@ export interface ChallengeRequest {
  * is `true`: the session then holds the e-mail, mode and timeout but no type, and the client is told the fallback
  * challenge.
  */
-export async function createChallenge(deps: ChallengeDependencies, session: SessionData, request: ChallengeRequest): Promise<void> {
+export async function createChallenge(
+  deps: ChallengeDependencies,
+  session: SessionData,
+  request: ChallengeRequest,
+): Promise<void> {
   const email = decodeIdnEmail(request.email);
   const throttleKey = email.toLowerCase();
   // A type or code left from an earlier challenge must never complete this one.
@@ -151,12 +158,24 @@ export async function createChallenge(deps: ChallengeDependencies, session: Sess
     const user = findUser(deps, email);
     const decision = await deps.throttle.check(deps.clientIp, throttleKey, user !== undefined);
     if (decision.blocked) {
-      deps.onRefusal?.({ kind: "blocked", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason: "error.permission" });
+      deps.onRefusal?.({
+        kind: "blocked",
+        email: throttleKey,
+        ip: deps.clientIp,
+        userAgent: deps.userAgent ?? null,
+        reason: "error.permission",
+      });
       throw rateLimited(deps, decision.retryAfterSeconds);
     }
     await deps.throttle.track(deps.clientIp, user ? throttleKey : null);
     if (!user) {
-      deps.onRefusal?.({ kind: "failure", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason: "error.user.notFound" });
+      deps.onRefusal?.({
+        kind: "failure",
+        email: throttleKey,
+        ip: deps.clientIp,
+        userAgent: deps.userAgent ?? null,
+        reason: "error.user.notFound",
+      });
       throw new NotFoundError({ key: "user.notFound", data: { name: email } });
     }
     let started = false;
@@ -172,7 +191,8 @@ export async function createChallenge(deps: ChallengeDependencies, session: Sess
     if (!started) throw new LogicError({ message: "Could not find a suitable authentication challenge" });
   } catch (error) {
     if (reveals(deps, error)) throw error;
-    if (deps.options.auth.debug === "log") deps.log?.(`Login challenge for "${safeValue(request.email)}" not created: ${safeValue(describeError(error))}`);
+    if (deps.options.auth.debug === "log")
+      deps.log?.(`Login challenge for "${safeValue(request.email)}" not created: ${safeValue(describeError(error))}`);
   }
   session.set(CHALLENGE_EMAIL_KEY, email);
   session.set(CHALLENGE_MODE_KEY, request.mode);
@@ -227,7 +247,8 @@ export async function verifyChallenge(
     if (!(await challenge.verify(user, input, pending, deps))) throw new PermissionError({ key: "access.code" });
     if (user.id === "kirby") {
       throw new PermissionError({
-        message: 'The almighty user "kirby" cannot be used for login, only for raising permissions in code via `$kirby->impersonate()`',
+        message:
+          'The almighty user "kirby" cannot be used for login, only for raising permissions in code via `$kirby->impersonate()`',
       });
     }
     clearChallenge(session);
@@ -240,14 +261,27 @@ export async function verifyChallenge(
   const blocked = isRateLimited(original);
   const reason = original instanceof SheafError ? original.key : "error.general";
   if (blocked) {
-    deps.onRefusal?.({ kind: "blocked", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason });
+    deps.onRefusal?.({
+      kind: "blocked",
+      email: throttleKey,
+      ip: deps.clientIp,
+      userAgent: deps.userAgent ?? null,
+      reason,
+    });
   } else if (email !== "") {
     await deps.throttle.track(deps.clientIp, findUser(deps, email) ? throttleKey : null);
-    deps.onRefusal?.({ kind: "failure", email: throttleKey, ip: deps.clientIp, userAgent: deps.userAgent ?? null, reason });
+    deps.onRefusal?.({
+      kind: "failure",
+      email: throttleKey,
+      ip: deps.clientIp,
+      userAgent: deps.userAgent ?? null,
+      reason,
+    });
   }
   await randomDelay(deps.failureDelayMs[0], deps.failureDelayMs[1]);
   if (reveals(deps, original)) throw original;
-  if (deps.options.auth.debug === "log") deps.log?.(`Login code for "${safeValue(email)}" refused: ${safeValue(describeError(original))}`);
+  if (deps.options.auth.debug === "log")
+    deps.log?.(`Login code for "${safeValue(email)}" refused: ${safeValue(describeError(original))}`);
   const destroyed = original instanceof SheafError ? original.details["challengeDestroyed"] : undefined;
   throw new PermissionError({ key: "access.code", details: { challengeDestroyed: destroyed ?? false } });
 }

@@ -21,7 +21,13 @@ export const CHALLENGE_CODE_KEY = "kirby.challenge.code";
 /** Set by a verified `password-reset` code: the password may be changed without the current one. */
 export const RESET_PASSWORD_KEY = "kirby.resetPassword";
 
-export const CHALLENGE_KEYS: readonly string[] = [CHALLENGE_CODE_KEY, CHALLENGE_EMAIL_KEY, CHALLENGE_MODE_KEY, CHALLENGE_TIMEOUT_KEY, CHALLENGE_TYPE_KEY];
+export const CHALLENGE_KEYS: readonly string[] = [
+  CHALLENGE_CODE_KEY,
+  CHALLENGE_EMAIL_KEY,
+  CHALLENGE_MODE_KEY,
+  CHALLENGE_TIMEOUT_KEY,
+  CHALLENGE_TYPE_KEY,
+];
 
 /** The stored state of a challenge, as found (values are not trusted to have the right type). */
 export interface PendingChallenge {
@@ -62,10 +68,15 @@ export function fallbackChallenge(challenges: readonly string[]): string | null 
 }
 
 /** `active` for a logged-in user, `pending` while a (non-empty) challenge e-mail is stored, else `inactive`. */
-export function authStatusOf(user: User | null, session: SessionData | null, challenges: readonly string[]): AuthStatus {
+export function authStatusOf(
+  user: User | null,
+  session: SessionData | null,
+  challenges: readonly string[],
+): AuthStatus {
   if (user) return { challenge: null, email: user.email, mode: null, status: "active" };
   const pending = readChallenge(session);
-  if (typeof pending.email !== "string" || pending.email === "") return { challenge: null, email: null, mode: null, status: "inactive" };
+  if (typeof pending.email !== "string" || pending.email === "")
+    return { challenge: null, email: null, mode: null, status: "inactive" };
   return {
     challenge: typeof pending.type === "string" ? pending.type : fallbackChallenge(challenges),
     email: pending.email,

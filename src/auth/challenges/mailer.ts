@@ -89,7 +89,10 @@ export class FileMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     const date = this.options.now?.() ?? new Date();
-    const stamp = date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+    const stamp = date
+      .toISOString()
+      .replace(/[-:]/g, "")
+      .replace(/\.\d+Z$/, "Z");
     const file = path.join(this.options.dir, `${stamp}-${randomBytes(6).toString("hex")}.eml`);
     await mkdir(this.options.dir, { recursive: true, mode: 0o700 });
     await writeFile(file, formatEml(message, date), { mode: 0o600, flag: "wx" });

@@ -25,11 +25,13 @@ async function checkTarget(target: string): Promise<"missing" | "empty"> {
   const info = await stat(target).catch(() => null);
   if (info && !info.isDirectory()) throw new ConfigError(`${target} is a file; choose a new or empty folder`);
   if (info) {
-    if ((await readdir(target)).length > 0) throw new ConfigError(`${target} is not empty; choose a new or empty folder`);
+    if ((await readdir(target)).length > 0)
+      throw new ConfigError(`${target} is not empty; choose a new or empty folder`);
     return "empty";
   }
   const parent = await stat(path.dirname(target)).catch(() => null);
-  if (!parent?.isDirectory()) throw new ConfigError(`${path.dirname(target)} does not exist; create it first or choose another folder`);
+  if (!parent?.isDirectory())
+    throw new ConfigError(`${path.dirname(target)} does not exist; create it first or choose another folder`);
   return "missing";
 }
 
@@ -57,9 +59,20 @@ async function buildSite(dir: string, admin: FirstAdmin | null): Promise<string 
   await mkdir(accountsDir, { recursive: true });
   if (!admin) return null;
   const id = await generateUserId(accountsDir);
-  await writeNewAccount(accountsDir, id, { email: admin.email, role: "admin", name: null, language: "en", passwordHash: admin.passwordHash });
+  await writeNewAccount(accountsDir, id, {
+    email: admin.email,
+    role: "admin",
+    name: null,
+    language: "en",
+    passwordHash: admin.passwordHash,
+  });
   const audit = new AuditLog({ dir: path.join(dir, "site", "logs"), maxBytes: AUDIT_MAX_BYTES, keep: AUDIT_KEEP });
-  await audit.record({ event: "user.create", actor: { ...CLI_ACTOR }, target: { user: id }, details: { email: admin.email, role: "admin", init: true } });
+  await audit.record({
+    event: "user.create",
+    actor: { ...CLI_ACTOR },
+    target: { user: id },
+    details: { email: admin.email, role: "admin", init: true },
+  });
   return id;
 }
 
@@ -109,7 +122,8 @@ export function defineInit(program: Command): void {
       }
       process.stdout.write(`Created a new site in ${target}\n`);
       if (admin && adminId) process.stdout.write(`Created admin ${adminId} <${admin.email}>\n`);
-      else process.stdout.write(`Next: sheaf user:create ${dir} --email you@example.com   # the first user is an admin\n`);
+      else
+        process.stdout.write(`Next: sheaf user:create ${dir} --email you@example.com   # the first user is an admin\n`);
       process.stdout.write(`Then: sheaf serve ${dir}\n`);
     });
 }

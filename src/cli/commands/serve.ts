@@ -6,15 +6,18 @@ const CLOSE_TIMEOUT_MS = 2000;
 
 function parsePort(value: string): number {
   const port = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isInteger(port) || port > 65535) throw new CommanderArgumentError("expected a port number 0–65535");
+  if (!/^\d+$/.test(value) || !Number.isInteger(port) || port > 65535)
+    throw new CommanderArgumentError("expected a port number 0–65535");
   return port;
 }
 
 function describeListenError(error: unknown, host: string, port: number): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  if (code === "EADDRINUSE") return `Port ${port} on ${host} is already in use; stop the other server or choose another port with --port`;
+  if (code === "EADDRINUSE")
+    return `Port ${port} on ${host} is already in use; stop the other server or choose another port with --port`;
   if (code === "EACCES") return `Not allowed to listen on ${host}:${port}; choose a port above 1023 with --port`;
-  if (code === "EADDRNOTAVAIL") return `The address ${host} is not available on this machine; choose another with --host`;
+  if (code === "EADDRNOTAVAIL")
+    return `The address ${host} is not available on this machine; choose another with --host`;
   return `Cannot listen on ${host}:${port}: ${error instanceof Error ? error.message : String(error)}`;
 }
 
@@ -43,14 +46,20 @@ export function defineServe(program: Command): void {
       try {
         address = await sheaf.listen(options.port, options.host);
       } catch (error) {
-        sheaf.logger.error({ err: error, port: options.port, host: options.host }, describeListenError(error, options.host, options.port));
+        sheaf.logger.error(
+          { err: error, port: options.port, host: options.host },
+          describeListenError(error, options.host, options.port),
+        );
         await closeQuietly(sheaf);
         // a half-started server keeps handles open; the process must end rather than hang
         process.exit(1);
       }
       sheaf.logger.info({ address, root: siteRoot }, `Sheaf ${sheafVersion()} serving ${siteRoot} on ${address}`);
       const stop = (): void => {
-        sheaf.close().then(() => process.exit(0), () => process.exit(1));
+        sheaf.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);

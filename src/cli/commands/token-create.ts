@@ -30,7 +30,8 @@ function scopeFrom(text: string): TokenScope {
 function expiryFrom(days: string | undefined, nowUnix: number): number | null {
   if (days === undefined) return null;
   const count = Number(days);
-  if (days.trim() === "" || !Number.isFinite(count) || count <= 0) throw new ConfigError("--expires must be a positive number of days");
+  if (days.trim() === "" || !Number.isFinite(count) || count <= 0)
+    throw new ConfigError("--expires must be a positive number of days");
   return Math.floor(nowUnix + count * 86400);
 }
 
@@ -41,14 +42,19 @@ export function defineTokenCreate(program: Command): void {
     .argument("[site]", "site folder", ".")
     .requiredOption("-e, --email <email>", "owner's e-mail address or user id")
     .requiredOption("-n, --name <name>", 'what the token is for, e.g. "deploy script"')
-    .option("-s, --scope <scope>", 'read (default), full, or a JSON permission map like \'{"pages":{"update":true}}\'', "read")
+    .option(
+      "-s, --scope <scope>",
+      'read (default), full, or a JSON permission map like \'{"pages":{"update":true}}\'',
+      "read",
+    )
     .option("--expires <days>", "days until it expires (default: never)")
     .action((root: string, options: Options) =>
       withSite(root, async (site) => {
         const user = site.findUser(options.email);
         // the API's rules for a token's name and scope
         const name = options.name.trim();
-        if (name === "" || name.length > 100) throw new ConfigError("Please give the application password a name (1–100 characters)");
+        if (name === "" || name.length > 100)
+          throw new ConfigError("Please give the application password a name (1–100 characters)");
         const scope = scopeFrom(options.scope);
         const now = Math.floor(Date.now() / 1000);
         const expiresAt = expiryFrom(options.expires, now);
@@ -58,8 +64,12 @@ export function defineTokenCreate(program: Command): void {
           target: { user: user.id, token: record.id },
           details: { name, scope: typeof scope === "string" ? scope : "custom", expiresAt },
         });
-        process.stdout.write(`Created application password ${record.id} for ${user.email}. It is shown only once:\n\n  ${token}\n\n`);
-        process.stdout.write(`Use it as the Basic-auth password with ${user.email}, or as "Authorization: Bearer ${token.slice(0, 12)}…".\n`);
+        process.stdout.write(
+          `Created application password ${record.id} for ${user.email}. It is shown only once:\n\n  ${token}\n\n`,
+        );
+        process.stdout.write(
+          `Use it as the Basic-auth password with ${user.email}, or as "Authorization: Bearer ${token.slice(0, 12)}…".\n`,
+        );
       }),
     );
 }

@@ -12,7 +12,8 @@ export function defineTokenRevoke(program: Command): void {
       withSite(root, async (site) => {
         const tokens = await site.tokens();
         const record = tokens.get(options.id);
-        if (!record || !(await tokens.revoke(options.id))) throw new ConfigError(`No application password with id "${options.id}"`);
+        if (!record || !(await tokens.revoke(options.id)))
+          throw new ConfigError(`No application password with id "${options.id}"`);
         await site.audit({ event: "token.revoke", target: { user: record.userId, token: record.id } });
         process.stdout.write(`Revoked application password ${record.id}\n`);
       }),

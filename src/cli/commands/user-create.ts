@@ -18,14 +18,20 @@ interface Options {
 function chosenRole(site: CliSite, requested: string | undefined): { role: string; defaulted: boolean } {
   if (requested === undefined) {
     if (site.directory.users().length > 0) {
-      const known = site.directory.roles().map((role) => role.name).join(", ");
+      const known = site.directory
+        .roles()
+        .map((role) => role.name)
+        .join(", ");
       throw new ConfigError(`The site has users already: choose the new user's role with --role (${known})`);
     }
     return { role: "admin", defaulted: true };
   }
   const role = normaliseRoleName(requested);
   if (!site.directory.findRole(role)) {
-    const known = site.directory.roles().map((candidate) => candidate.name).join(", ");
+    const known = site.directory
+      .roles()
+      .map((candidate) => candidate.name)
+      .join(", ");
     throw new ConfigError(`Unknown role "${role}"; known roles: ${known}`);
   }
   return { role, defaulted: false };
@@ -55,7 +61,13 @@ export function defineUserCreate(program: Command): void {
           checkCreate(site.directory, site.operator, { id: null, email, role, language, password });
           return {
             id: await site.writer.newUserId(),
-            account: { email, role, language, name: options.name === undefined ? null : normaliseName(options.name) || null, passwordHash },
+            account: {
+              email,
+              role,
+              language,
+              name: options.name === undefined ? null : normaliseName(options.name) || null,
+              passwordHash,
+            },
           };
         });
         await site.audit({ event: "user.create", target: { user: id }, details: { email, role } });

@@ -13,7 +13,11 @@ export function defineUserDelete(program: Command): void {
         const user = site.findUser(options.email);
         await site.writer.delete(user.id, () => checkDelete(site.directory, site.operator, user));
         const revokedTokens = await (await site.tokens()).revokeAllOf(user.id);
-        await site.audit({ event: "user.delete", target: { user: user.id }, details: { email: user.email, revokedTokens } });
+        await site.audit({
+          event: "user.delete",
+          target: { user: user.id },
+          details: { email: user.email, revokedTokens },
+        });
         process.stdout.write(`Deleted user ${user.id} <${user.email}>\n`);
       }),
     );

@@ -6,7 +6,11 @@ type Row = Record<(typeof COLUMNS)[number], string>;
 
 function table(rows: readonly Row[]): string {
   const widths = COLUMNS.map((column) => Math.max(column.length, ...rows.map((row) => row[column].length)));
-  const line = (values: readonly string[]): string => values.map((value, i) => value.padEnd(widths[i] ?? 0)).join("  ").trimEnd();
+  const line = (values: readonly string[]): string =>
+    values
+      .map((value, i) => value.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
   return `${line(COLUMNS)}\n${rows.map((row) => line(COLUMNS.map((column) => row[column]))).join("\n")}\n`;
 }
 

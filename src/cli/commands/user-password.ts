@@ -16,11 +16,15 @@ export function defineUserPassword(program: Command): void {
         const user = site.findUser(options.email);
         const password = await readPassword(options.password);
         const passwordHash = await hashPassword(password);
-        await site.writer.updatePasswordHash(user.id, passwordHash, () => checkChangePassword(site.directory, site.operator, user, password));
+        await site.writer.updatePasswordHash(user.id, passwordHash, () =>
+          checkChangePassword(site.directory, site.operator, user, password),
+        );
         // as after a change through the API, nothing issued with the old password keeps working
         const revokedTokens = await (await site.tokens()).revokeAllOf(user.id);
         await site.audit({ event: "password.change", target: { user: user.id }, details: { revokedTokens } });
-        process.stdout.write(`Password of ${user.email} changed; the user's sessions are logged out and ${revokedTokens} application password(s) revoked\n`);
+        process.stdout.write(
+          `Password of ${user.email} changed; the user's sessions are logged out and ${revokedTokens} application password(s) revoked\n`,
+        );
       }),
     );
 }

@@ -1,7 +1,16 @@
 /** Compares a live response with a step's expectation, following the README's comparison rules. */
 
 import { compareSetCookies } from "./cookies.js";
-import { AnyValue, IGNORED_HEADERS, isComparedFamily, isPlainExpectedObject, splitTokens, type ExpectedValue, type Expectation, type HeaderExpectation } from "./expectation.js";
+import {
+  AnyValue,
+  IGNORED_HEADERS,
+  isComparedFamily,
+  isPlainExpectedObject,
+  splitTokens,
+  type ExpectedValue,
+  type Expectation,
+  type HeaderExpectation,
+} from "./expectation.js";
 import { isJsonObject, jsonTypeOf, preview } from "./json.js";
 import { describeStringDifference, hasPlaceholders, matchTemplate, type TemplateContext } from "./placeholders.js";
 
@@ -49,7 +58,12 @@ function parseContentType(value: string): { media: string; charset: string | nul
   for (const param of params) {
     const eq = param.indexOf("=");
     if (eq === -1) continue;
-    if (param.slice(0, eq).trim().toLowerCase() === "charset") charset = param.slice(eq + 1).trim().replace(/^"|"$/g, "").toLowerCase();
+    if (param.slice(0, eq).trim().toLowerCase() === "charset")
+      charset = param
+        .slice(eq + 1)
+        .trim()
+        .replace(/^"|"$/g, "")
+        .toLowerCase();
   }
   return { media: media.trim().toLowerCase(), charset };
 }
@@ -77,7 +91,10 @@ export function compareTokenSet(name: string, expected: string, actual: string, 
   const show = (set: Set<string>) => `{${[...set].join(", ")}}`;
   const missing = [...wantSet].filter((token) => !gotSet.has(token));
   const extra = [...gotSet].filter((token) => !wantSet.has(token));
-  const detail = [missing.length > 0 ? `missing ${missing.join(", ")}` : "", extra.length > 0 ? `extra ${extra.join(", ")}` : ""].filter((d) => d !== "");
+  const detail = [
+    missing.length > 0 ? `missing ${missing.join(", ")}` : "",
+    extra.length > 0 ? `extra ${extra.join(", ")}` : "",
+  ].filter((d) => d !== "");
   return { diffs: [`header ${name}: expected ${show(wantSet)}, got ${show(gotSet)} (${detail.join("; ")})`], warnings };
 }
 
@@ -121,7 +138,9 @@ export function compareHeaders(expect: Expectation, live: Map<string, string[]>,
     }
     if (spec.kind !== "values") continue;
     if (actual === undefined) {
-      diffs.push(`header ${name}: expected ${JSON.stringify(spec.values.length === 1 ? spec.values[0] : spec.values)}, got none`);
+      diffs.push(
+        `header ${name}: expected ${JSON.stringify(spec.values.length === 1 ? spec.values[0] : spec.values)}, got none`,
+      );
       continue;
     }
     const result = compareHeaderValue(name, spec.values, actual, ctx);
@@ -130,7 +149,9 @@ export function compareHeaders(expect: Expectation, live: Map<string, string[]>,
   }
   for (const [name, actual] of live) {
     if (Object.hasOwn(expect.headers, name) || IGNORED_HEADERS.has(name) || !isComparedFamily(name)) continue;
-    diffs.push(`header ${name}: not expected, got ${JSON.stringify(name === "set-cookie" ? actual : actual.join(", "))}`);
+    diffs.push(
+      `header ${name}: not expected, got ${JSON.stringify(name === "set-cookie" ? actual : actual.join(", "))}`,
+    );
   }
   return { diffs, warnings };
 }
@@ -141,9 +162,16 @@ function childPath(path: string, key: string | number): string {
 }
 
 /** Deep JSON comparison: key order ignored, arrays in order, scalars by type and value, strings with placeholders. */
-export function compareJson(expected: ExpectedValue, actual: unknown, path: string, ctx: TemplateContext, diffs: string[]): void {
+export function compareJson(
+  expected: ExpectedValue,
+  actual: unknown,
+  path: string,
+  ctx: TemplateContext,
+  diffs: string[],
+): void {
   if (expected instanceof AnyValue) {
-    if (!expected.accepts(actual)) diffs.push(`${path}: expected ${expected.describe()}, got ${jsonTypeOf(actual)} ${preview(actual)}`);
+    if (!expected.accepts(actual))
+      diffs.push(`${path}: expected ${expected.describe()}, got ${jsonTypeOf(actual)} ${preview(actual)}`);
     return;
   }
   const wantType = jsonTypeOf(expected);
@@ -156,7 +184,11 @@ export function compareJson(expected: ExpectedValue, actual: unknown, path: stri
     const text = actual as string;
     if (!hasPlaceholders(expected)) {
       if (expected !== text) {
-        diffs.push(expected.length > 80 || text.length > 80 ? `${path}: ${describeStringDifference(expected, text)}` : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(text)}`);
+        diffs.push(
+          expected.length > 80 || text.length > 80
+            ? `${path}: ${describeStringDifference(expected, text)}`
+            : `${path}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(text)}`,
+        );
       }
       return;
     }
@@ -172,11 +204,15 @@ export function compareJson(expected: ExpectedValue, actual: unknown, path: stri
   }
   if (isPlainExpectedObject(expected) && isJsonObject(actual)) {
     for (const [key, value] of Object.entries(expected)) {
-      if (!Object.hasOwn(actual, key)) diffs.push(`${childPath(path, key)}: missing (expected ${value instanceof AnyValue ? value.describe() : preview(value)})`);
+      if (!Object.hasOwn(actual, key))
+        diffs.push(
+          `${childPath(path, key)}: missing (expected ${value instanceof AnyValue ? value.describe() : preview(value)})`,
+        );
       else compareJson(value, actual[key], childPath(path, key), ctx, diffs);
     }
     for (const key of Object.keys(actual)) {
-      if (!Object.hasOwn(expected, key)) diffs.push(`${childPath(path, key)}: unexpected key (got ${preview(actual[key])})`);
+      if (!Object.hasOwn(expected, key))
+        diffs.push(`${childPath(path, key)}: unexpected key (got ${preview(actual[key])})`);
     }
     return;
   }

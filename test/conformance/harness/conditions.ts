@@ -1,6 +1,14 @@
 /** The condition language of deviation rules (`match`): validation and evaluation. */
 
-import { deepEqual, getAtPath, isJsonObject, JSON_TYPE_NAMES, jsonTypeOf, type Json, type JsonTypeName } from "./json.js";
+import {
+  deepEqual,
+  getAtPath,
+  isJsonObject,
+  JSON_TYPE_NAMES,
+  jsonTypeOf,
+  type Json,
+  type JsonTypeName,
+} from "./json.js";
 
 export interface Condition {
   path?: (string | number)[];
@@ -98,7 +106,9 @@ export function parseCondition(raw: unknown, where: string): Condition {
 
 /** A match root is a condition or a list of conditions that must all hold. */
 export function parseConditionList(raw: unknown, where: string): Condition[] {
-  return Array.isArray(raw) ? raw.map((item, i) => parseCondition(item, `${where}[${i}]`)) : [parseCondition(raw, where)];
+  return Array.isArray(raw)
+    ? raw.map((item, i) => parseCondition(item, `${where}[${i}]`))
+    : [parseCondition(raw, where)];
 }
 
 function hasKey(value: unknown, key: string): boolean {
@@ -114,7 +124,8 @@ export function evaluateCondition(condition: Condition, root: unknown): boolean 
     if (Object.hasOwn(condition, "equals") && !(present && deepEqual(value, condition.equals))) return false;
     if (Object.hasOwn(condition, "not_equals") && present && deepEqual(value, condition.not_equals)) return false;
     if (condition.in !== undefined && !(present && condition.in.some((item) => deepEqual(value, item)))) return false;
-    if (condition.not_in !== undefined && present && condition.not_in.some((item) => deepEqual(value, item))) return false;
+    if (condition.not_in !== undefined && present && condition.not_in.some((item) => deepEqual(value, item)))
+      return false;
     if (condition.regex !== undefined) {
       if (typeof value !== "string") return false;
       condition.regex.lastIndex = 0;

@@ -83,7 +83,8 @@ function compareOne(expected: ParsedCookie, actual: ParsedCookie, ctx: CookieCon
     switch (want.lower) {
       case "samesite":
       case "domain":
-        if (want.value.toLowerCase() !== gotValue.toLowerCase()) problems.push(`${want.name}: expected ${want.value}, got ${gotValue}`);
+        if (want.value.toLowerCase() !== gotValue.toLowerCase())
+          problems.push(`${want.name}: expected ${want.value}, got ${gotValue}`);
         break;
       case "max-age":
       case "expires":
@@ -111,7 +112,9 @@ function compareLifetime(want: CookieAttribute, gotValue: string, actual: Parsed
   if (maxAge == null || !/^-?\d+$/.test(maxAge)) return [];
   const target = ctx.receivedAt + Number(maxAge) * 1000;
   const off = Math.round((time - target) / 1000);
-  return Math.abs(time - target) <= 10_000 ? [] : [`expires: ${gotValue} is ${off} s away from receive time + Max-Age (tolerance ±10 s)`];
+  return Math.abs(time - target) <= 10_000
+    ? []
+    : [`expires: ${gotValue} is ${off} s away from receive time + Max-Age (tolerance ±10 s)`];
 }
 
 function groupByName(lines: readonly string[]): Map<string, ParsedCookie[]> {
@@ -126,14 +129,20 @@ function groupByName(lines: readonly string[]): Map<string, ParsedCookie[]> {
 }
 
 /** Compares recorded `Set-Cookie` templates with the live ones. Returns readable problems. */
-export function compareSetCookies(expected: readonly string[], actual: readonly string[], ctx: CookieContext): string[] {
+export function compareSetCookies(
+  expected: readonly string[],
+  actual: readonly string[],
+  ctx: CookieContext,
+): string[] {
   const problems: string[] = [];
   const want = groupByName(expected);
   const got = groupByName(actual);
   for (const [name, wantList] of want) {
     const gotList = got.get(name) ?? [];
     if (gotList.length === 0) {
-      problems.push(`set-cookie ${name}: expected ${JSON.stringify(expected.find((l) => parseSetCookie(l).name === name))}, got none`);
+      problems.push(
+        `set-cookie ${name}: expected ${JSON.stringify(expected.find((l) => parseSetCookie(l).name === name))}, got none`,
+      );
       continue;
     }
     if (gotList.length !== wantList.length) {
@@ -142,7 +151,8 @@ export function compareSetCookies(expected: readonly string[], actual: readonly 
     const count = Math.min(wantList.length, gotList.length);
     for (let i = 0; i < count; i++) {
       const where = wantList.length > 1 ? `set-cookie ${name}[${i}]` : `set-cookie ${name}`;
-      for (const problem of compareOne(wantList[i] as ParsedCookie, gotList[i] as ParsedCookie, ctx)) problems.push(`${where}: ${problem}`);
+      for (const problem of compareOne(wantList[i] as ParsedCookie, gotList[i] as ParsedCookie, ctx))
+        problems.push(`${where}: ${problem}`);
     }
   }
   for (const line of actual) {

@@ -67,7 +67,12 @@ function checkKeys(raw: JsonObject, allowed: readonly string[], where: string): 
   for (const key of Object.keys(raw)) if (!allowed.includes(key)) fail(where, `unknown key "${key}"`);
 }
 
-function asList<T>(raw: Json | undefined, isItem: (v: Json) => v is Json & T, where: string, what: string): T[] | undefined {
+function asList<T>(
+  raw: Json | undefined,
+  isItem: (v: Json) => v is Json & T,
+  where: string,
+  what: string,
+): T[] | undefined {
   if (raw === undefined) return undefined;
   const list = Array.isArray(raw) ? raw : [raw];
   if (!list.every(isItem)) fail(where, `must be ${what} or a list of them`);
@@ -147,7 +152,8 @@ function parseExpectEffect(raw: Json, where: string): ExpectEffect {
   }
   if (raw["response_from_step"] !== undefined) {
     const from = raw["response_from_step"];
-    if (typeof from !== "string" && !isIndex(from)) fail(where, "response_from_step must be a step name or a 1-based index");
+    if (typeof from !== "string" && !isIndex(from))
+      fail(where, "response_from_step must be a step name or a 1-based index");
     effect.response_from_step = from;
   }
   return effect;
@@ -163,7 +169,20 @@ function parseMatch(raw: Json, where: string): MatchSpec {
   return spec;
 }
 
-const RULE_KEYS = ["id", "reason", "scenario", "step", "index", "match", "skip", "request", "expect", "sleep_before", "ambiguous", "note"];
+const RULE_KEYS = [
+  "id",
+  "reason",
+  "scenario",
+  "step",
+  "index",
+  "match",
+  "skip",
+  "request",
+  "expect",
+  "sleep_before",
+  "ambiguous",
+  "note",
+];
 
 function parseRule(raw: Json, where: string): DeviationRule {
   if (!isJsonObject(raw)) fail(where, "a rule must be an object");
@@ -188,7 +207,8 @@ function parseRule(raw: Json, where: string): DeviationRule {
   if (raw["request"] !== undefined) rule.request = parseRequestEffect(raw["request"], at + ".request");
   if (raw["expect"] !== undefined) rule.expect = parseExpectEffect(raw["expect"], at + ".expect");
   if (raw["sleep_before"] !== undefined) {
-    if (typeof raw["sleep_before"] !== "number" || raw["sleep_before"] < 0) fail(at, "sleep_before must be a number ≥ 0");
+    if (typeof raw["sleep_before"] !== "number" || raw["sleep_before"] < 0)
+      fail(at, "sleep_before must be a number ≥ 0");
     rule.sleep_before = raw["sleep_before"];
   }
   for (const key of ["ambiguous", "note"] as const) {

@@ -17,7 +17,14 @@ export class AnyValue {
   }
 }
 
-export type ExpectedValue = null | boolean | number | string | AnyValue | ExpectedValue[] | { [key: string]: ExpectedValue };
+export type ExpectedValue =
+  | null
+  | boolean
+  | number
+  | string
+  | AnyValue
+  | ExpectedValue[]
+  | { [key: string]: ExpectedValue };
 
 export type ExpectedBody = { kind: "json"; value: ExpectedValue } | { kind: "text"; value: string };
 
@@ -38,7 +45,15 @@ export interface Expectation {
   bodyRaw: string | null;
 }
 
-const FAMILY = new Set(["content-type", "set-cookie", "vary", "www-authenticate", "cache-control", "location", "allow"]);
+const FAMILY = new Set([
+  "content-type",
+  "set-cookie",
+  "vary",
+  "www-authenticate",
+  "cache-control",
+  "location",
+  "allow",
+]);
 
 /** Headers that must be absent when not recorded. (`x-*` are compared only when recorded.) */
 export function isComparedFamily(name: string): boolean {
@@ -46,7 +61,14 @@ export function isComparedFamily(name: string): boolean {
 }
 
 /** Headers that are never compared, even when recorded. */
-export const IGNORED_HEADERS = new Set(["x-powered-by", "date", "content-length", "connection", "keep-alive", "transfer-encoding"]);
+export const IGNORED_HEADERS = new Set([
+  "x-powered-by",
+  "date",
+  "content-length",
+  "connection",
+  "keep-alive",
+  "transfer-encoding",
+]);
 
 function toAnyValue(spec: Json, where: string): AnyValue {
   if (spec === "any") return new AnyValue("any");
@@ -92,7 +114,10 @@ export function expectationFromRecorded(response: GoldenResponse): Expectation {
   return {
     status: response.status,
     headers,
-    body: typeof response.body === "string" ? { kind: "text", value: response.body } : { kind: "json", value: structuredClone(response.body) },
+    body:
+      typeof response.body === "string"
+        ? { kind: "text", value: response.body }
+        : { kind: "json", value: structuredClone(response.body) },
     bodyIgnored: false,
     bodyRaw: response.body_raw ?? null,
   };
@@ -120,11 +145,19 @@ export function applyHeaderEffect(expectation: Expectation, name: string, spec: 
     expectation.headers[lower] = { kind: "ignore" };
   } else if (isJsonObject(spec) && typeof spec["$request_header"] === "string") {
     expectation.headers[lower] = { kind: "request-header", name: spec["$request_header"], extraTokens: [] };
-  } else if (isJsonObject(spec) && Array.isArray(spec["add_tokens"]) && spec["add_tokens"].every((t) => typeof t === "string")) {
+  } else if (
+    isJsonObject(spec) &&
+    Array.isArray(spec["add_tokens"]) &&
+    spec["add_tokens"].every((t) => typeof t === "string")
+  ) {
     const added = spec["add_tokens"] as string[];
-    const current: HeaderExpectation = expectation.headers[lower] ?? (isComparedFamily(lower) ? { kind: "absent" } : { kind: "ignore" });
+    const current: HeaderExpectation =
+      expectation.headers[lower] ?? (isComparedFamily(lower) ? { kind: "absent" } : { kind: "ignore" });
     if (current.kind === "values") {
-      expectation.headers[lower] = { kind: "values", values: [[...current.values.flatMap(splitTokens), ...added].join(", ")] };
+      expectation.headers[lower] = {
+        kind: "values",
+        values: [[...current.values.flatMap(splitTokens), ...added].join(", ")],
+      };
     } else if (current.kind === "absent") {
       expectation.headers[lower] = { kind: "values", values: [added.join(", ")] };
     } else if (current.kind === "request-header") {
@@ -162,7 +195,8 @@ function removeAt(root: ExpectedValue, path: readonly (string | number)[]): void
   const last = path[path.length - 1];
   if (last === undefined) return;
   if (Array.isArray(parent)) parent.splice(Number(last), 1);
-  else if (isPlainExpectedObject(parent as ExpectedValue)) delete (parent as Record<string, ExpectedValue>)[String(last)];
+  else if (isPlainExpectedObject(parent as ExpectedValue))
+    delete (parent as Record<string, ExpectedValue>)[String(last)];
 }
 
 export function isPlainExpectedObject(value: ExpectedValue | undefined): value is { [key: string]: ExpectedValue } {

@@ -47,7 +47,8 @@ function readHeaders(value: unknown, where: string, allowLists: boolean): Record
   const headers: Record<string, string | string[]> = {};
   for (const [name, item] of Object.entries(value)) {
     if (typeof item === "string") headers[name] = item;
-    else if (allowLists && Array.isArray(item) && item.every((v) => typeof v === "string")) headers[name] = item as string[];
+    else if (allowLists && Array.isArray(item) && item.every((v) => typeof v === "string"))
+      headers[name] = item as string[];
     else fail(where, `header ${name} has an unsupported value`);
   }
   return headers;
@@ -59,7 +60,8 @@ function readStep(raw: unknown, where: string): GoldenStep {
   const response = raw["response"];
   if (!isJsonObject(request)) fail(where, "request missing");
   if (!isJsonObject(response)) fail(where, "response missing");
-  if (typeof request["method"] !== "string" || typeof request["path"] !== "string") fail(where, "request method/path missing");
+  if (typeof request["method"] !== "string" || typeof request["path"] !== "string")
+    fail(where, "request method/path missing");
   if (typeof response["status"] !== "number") fail(where, "response status missing");
   const step: GoldenStep = {
     request: {
@@ -78,7 +80,8 @@ function readStep(raw: unknown, where: string): GoldenStep {
   if (typeof raw["name"] === "string") step.name = raw["name"];
   if (typeof raw["note"] === "string") step.note = raw["note"];
   if (raw["sleep_before"] !== undefined) {
-    if (typeof raw["sleep_before"] !== "number" || raw["sleep_before"] < 0) fail(where, "sleep_before must be a number ≥ 0");
+    if (typeof raw["sleep_before"] !== "number" || raw["sleep_before"] < 0)
+      fail(where, "sleep_before must be a number ≥ 0");
     step.sleep_before = raw["sleep_before"];
   }
   return step;

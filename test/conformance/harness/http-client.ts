@@ -24,7 +24,8 @@ export function sendRequest(port: number, request: OutgoingRequest, timeoutMs = 
         res.on("error", reject);
         res.on("end", () => {
           const headers: [string, string][] = [];
-          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) headers.push([res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string]);
+          for (let i = 0; i + 1 < res.rawHeaders.length; i += 2)
+            headers.push([res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string]);
           resolve({ status: res.statusCode ?? 0, headers, body: Buffer.concat(chunks), receivedAt: Date.now() });
         });
       },

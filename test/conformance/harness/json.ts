@@ -94,12 +94,14 @@ export function pythonJsonDumps(value: Json): string {
   }
   if (typeof value === "string") return escapeStringLikePython(value);
   if (Array.isArray(value)) return "[" + value.map(pythonJsonDumps).join(", ") + "]";
-  const members = Object.entries(value).map(([key, item]) => `${escapeStringLikePython(key)}: ${pythonJsonDumps(item)}`);
+  const members = Object.entries(value).map(
+    ([key, item]) => `${escapeStringLikePython(key)}: ${pythonJsonDumps(item)}`,
+  );
   return "{" + members.join(", ") + "}";
 }
 
 /** Short, single-line rendering of a value for difference messages. */
 export function preview(value: unknown, max = 160): string {
-  const text = value === undefined ? "undefined" : JSON.stringify(value) ?? String(value);
+  const text = value === undefined ? "undefined" : (JSON.stringify(value) ?? String(value));
   return text.length > max ? text.slice(0, max) + "…" : text;
 }

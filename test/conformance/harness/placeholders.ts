@@ -31,7 +31,8 @@ const FORMATS: Record<NumberedKind, string> = {
   "user-id": "[A-Za-z0-9]{8}",
   "unix-ts": "[0-9]{10}",
   "unix-ms": "[0-9]{13}",
-  "iso-date": "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?",
+  "iso-date":
+    "[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\\.[0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?",
   nonce: BASE64_FORMAT,
 };
 
@@ -135,7 +136,9 @@ export class Bindings {
   accept(kind: NumberedKind, label: string, value: string): string[] {
     if (kind === "csrf-upper") {
       const token = this.get("csrf-upper", label);
-      return token === undefined || token === value ? [] : [`<csrf-upper#${label}> must be <csrf-token#${label}> upper-cased`];
+      return token === undefined || token === value
+        ? []
+        : [`<csrf-upper#${label}> must be <csrf-token#${label}> upper-cased`];
     }
     const problems = this.acceptOne(kind, label, value);
     if (problems.length === 0 && kind === "session-cookie") {
@@ -149,7 +152,9 @@ export class Bindings {
     const key = `${kind}#${label}`;
     const bound = this.values.get(key);
     if (bound !== undefined) {
-      return bound === value ? [] : [`<${key}> must be the same value as captured before (${shorten(bound)}), got ${shorten(value)}`];
+      return bound === value
+        ? []
+        : [`<${key}> must be the same value as captured before (${shorten(bound)}), got ${shorten(value)}`];
     }
     for (const [otherKey, otherValue] of this.values) {
       if (otherKey.startsWith(kind + "#") && otherValue === value) {
@@ -193,12 +198,14 @@ export function describeStringDifference(expected: string, actual: string): stri
   let i = 0;
   while (i < expected.length && i < actual.length && expected[i] === actual[i]) i++;
   const from = Math.max(0, i - 20);
-  const show = (s: string) => JSON.stringify((from > 0 ? "…" : "") + s.slice(from, i + 30) + (s.length > i + 30 ? "…" : ""));
+  const show = (s: string) =>
+    JSON.stringify((from > 0 ? "…" : "") + s.slice(from, i + 30) + (s.length > i + 30 ? "…" : ""));
   return `first difference at character ${i}: expected ${show(expected)}, got ${show(actual)}`;
 }
 
 function formatExpectedGot(expected: string, actual: string): string {
-  if (expected.length <= 80 && actual.length <= 80) return `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
+  if (expected.length <= 80 && actual.length <= 80)
+    return `expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`;
   return describeStringDifference(expected, actual);
 }
 

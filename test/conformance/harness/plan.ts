@@ -4,7 +4,13 @@
  */
 
 import { evaluateCondition, type Condition } from "./conditions.js";
-import { RuleFormatError, type DeviationRule, type DeviationSet, type ExpectEffect, type RequestEffect } from "./deviations.js";
+import {
+  RuleFormatError,
+  type DeviationRule,
+  type DeviationSet,
+  type ExpectEffect,
+  type RequestEffect,
+} from "./deviations.js";
 import {
   applyBodyPatch,
   applyHeaderEffect,
@@ -77,7 +83,8 @@ export function requestSessionLabels(headers: Record<string, string>): string[] 
     }
   }
   const authorization = headerValue(headers, "authorization");
-  const session = authorization === undefined ? null : /^\s*Session\s+<session-token#([^<>\s#]+)>\s*$/i.exec(authorization);
+  const session =
+    authorization === undefined ? null : /^\s*Session\s+<session-token#([^<>\s#]+)>\s*$/i.exec(authorization);
   if (session?.[1] !== undefined) labels.push(session[1]);
   return labels;
 }
@@ -151,7 +158,13 @@ function allHold(conditions: Condition[] | undefined, root: unknown): boolean {
   return conditions === undefined || conditions.every((condition) => evaluateCondition(condition, root));
 }
 
-function ruleSelects(rule: DeviationRule, fileName: string, index: number, label: string, roots: Record<string, JsonObject>): boolean {
+function ruleSelects(
+  rule: DeviationRule,
+  fileName: string,
+  index: number,
+  label: string,
+  roots: Record<string, JsonObject>,
+): boolean {
   if (rule.scenario !== undefined && !rule.scenario.some((s) => matchesScenarioSelector(s, fileName))) return false;
   if (rule.step !== undefined && !rule.step.includes(label)) return false;
   if (rule.index !== undefined && !rule.index.includes(index)) return false;
@@ -199,7 +212,8 @@ export function resolveRuleValue(value: Json, ctx: ResolveContext, depth = 0): J
       throw new RuleFormatError(`${ctx.where}: $golden needs a list of keys`);
     }
     const found = getAtPath(ctx.golden, path as (string | number)[]);
-    if (found === undefined) throw new RuleFormatError(`${ctx.where}: $golden ${JSON.stringify(path)} is not in the recorded response`);
+    if (found === undefined)
+      throw new RuleFormatError(`${ctx.where}: $golden ${JSON.stringify(path)} is not in the recorded response`);
     return structuredClone(found as Json);
   }
   const out: JsonObject = {};
@@ -211,10 +225,12 @@ function applyRequestEffect(request: GoldenRequest, effect: RequestEffect, ctx: 
   if (effect.method !== undefined) request.method = effect.method;
   if (effect.path !== undefined) request.path = effect.path;
   for (const name of effect.remove_headers ?? []) {
-    for (const key of Object.keys(request.headers)) if (key.toLowerCase() === name.toLowerCase()) delete request.headers[key];
+    for (const key of Object.keys(request.headers))
+      if (key.toLowerCase() === name.toLowerCase()) delete request.headers[key];
   }
   for (const [name, raw] of Object.entries(effect.set_headers ?? {})) {
-    for (const key of Object.keys(request.headers)) if (key.toLowerCase() === name.toLowerCase()) delete request.headers[key];
+    for (const key of Object.keys(request.headers))
+      if (key.toLowerCase() === name.toLowerCase()) delete request.headers[key];
     const value = resolveRuleValue(raw, ctx);
     if (value === null) continue;
     if (typeof value !== "string") throw new RuleFormatError(`${ctx.where}: set_headers.${name} must be a string`);
@@ -225,7 +241,8 @@ function applyRequestEffect(request: GoldenRequest, effect: RequestEffect, ctx: 
 
 function findStep(golden: GoldenFile, ref: string | number, where: string): GoldenStep {
   const step = typeof ref === "number" ? golden.steps[ref - 1] : golden.steps.find((s) => stepLabel(s) === ref);
-  if (step === undefined) throw new RuleFormatError(`${where}: response_from_step ${JSON.stringify(ref)} is not a step of the scenario`);
+  if (step === undefined)
+    throw new RuleFormatError(`${where}: response_from_step ${JSON.stringify(ref)} is not a step of the scenario`);
   return step;
 }
 
@@ -251,7 +268,8 @@ function applyExpectEffect(state: ExpectState, effect: ExpectEffect, golden: Gol
     });
   }
   for (const patch of effect.body_patch ?? []) {
-    const value = patch.value === undefined ? undefined : toExpectedValue(resolveRuleValue(patch.value, ctx), ctx.where);
+    const value =
+      patch.value === undefined ? undefined : toExpectedValue(resolveRuleValue(patch.value, ctx), ctx.where);
     ops.push((e) => applyBodyPatch(e, patch.op, patch.path, value === undefined ? undefined : cloneExpected(value)));
   }
   if (effect.body_ignore !== undefined) {
@@ -259,7 +277,10 @@ function applyExpectEffect(state: ExpectState, effect: ExpectEffect, golden: Gol
     ops.push((e) => (e.bodyIgnored = ignore));
   }
   if (Object.hasOwn(effect, "body_raw")) {
-    const raw = effect.body_raw === undefined || effect.body_raw === null ? null : (resolveRuleValue(effect.body_raw, ctx) as string);
+    const raw =
+      effect.body_raw === undefined || effect.body_raw === null
+        ? null
+        : (resolveRuleValue(effect.body_raw, ctx) as string);
     ops.push((e) => (e.bodyRaw = raw));
   }
 }
@@ -276,7 +297,12 @@ function compose(state: ExpectState): Expectation {
 }
 
 /** Plans every step of a scenario: deviation rules applied, sleeps and skips decided. */
-export function planScenario(fileName: string, golden: GoldenFile, deviations: DeviationSet, options: PlanOptions = {}): StepPlan[] {
+export function planScenario(
+  fileName: string,
+  golden: GoldenFile,
+  deviations: DeviationSet,
+  options: PlanOptions = {},
+): StepPlan[] {
   const rules = orderedRules(deviations);
   const preLoginLabels = new Set<string>();
   const plans: StepPlan[] = [];
@@ -284,7 +310,10 @@ export function planScenario(fileName: string, golden: GoldenFile, deviations: D
     const index = i + 1;
     const label = stepLabel(recorded);
     const sessions = requestSessionLabels(recorded.request.headers);
-    const requestRoot = requestMatchRoot(recorded.request, sessions.some((s) => preLoginLabels.has(s)));
+    const requestRoot = requestMatchRoot(
+      recorded.request,
+      sessions.some((s) => preLoginLabels.has(s)),
+    );
     const goldenRoot = goldenMatchRoot(recorded.response);
     const roots: Record<string, JsonObject> = {
       request: requestRoot,
@@ -322,7 +351,8 @@ export function planScenario(fileName: string, golden: GoldenFile, deviations: D
       if (rule.request !== undefined) applyRequestEffect(request, rule.request, ctx);
       if (rule.expect !== undefined) applyExpectEffect(state, rule.expect, golden, ctx);
       const effective = fingerprint([request, compose(state)]) !== before;
-      if (effective || rule.skip === true || rule.ambiguous !== undefined || rule.sleep_before !== undefined) plan.rules.push(rule.id);
+      if (effective || rule.skip === true || rule.ambiguous !== undefined || rule.sleep_before !== undefined)
+        plan.rules.push(rule.id);
       if (rule.skip === true) plan.skip = `${rule.id}: ${rule.reason}`;
       if (rule.sleep_before !== undefined) plan.sleepBefore = rule.sleep_before;
       if (rule.ambiguous !== undefined) plan.ambiguous.push(`${rule.id}: ${rule.ambiguous}`);

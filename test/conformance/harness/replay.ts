@@ -2,7 +2,13 @@
 
 import { compareResponse, type LiveResponse } from "./compare.js";
 import type { Expectation } from "./expectation.js";
-import { collectNumberedPlaceholders, Bindings, NUMBERED_KINDS, type NumberedKind, type ServerAddress } from "./placeholders.js";
+import {
+  collectNumberedPlaceholders,
+  Bindings,
+  NUMBERED_KINDS,
+  type NumberedKind,
+  type ServerAddress,
+} from "./placeholders.js";
 import type { StepPlan } from "./plan.js";
 import { headerRecord, prepareRequest, type OutgoingRequest } from "./request.js";
 
@@ -43,7 +49,8 @@ function splitKey(key: string): [NumberedKind, string] | null {
 
 function expectationPlaceholders(expect: Expectation): Set<string> {
   const found = new Set<string>();
-  for (const spec of Object.values(expect.headers)) if (spec.kind === "values") collectNumberedPlaceholders(spec.values, found);
+  for (const spec of Object.values(expect.headers))
+    if (spec.kind === "values") collectNumberedPlaceholders(spec.values, found);
   collectNumberedPlaceholders(expect.body.value, found);
   if (expect.bodyRaw !== null) collectNumberedPlaceholders(expect.bodyRaw, found);
   return found;
@@ -51,7 +58,11 @@ function expectationPlaceholders(expect: Expectation): Set<string> {
 
 /** Placeholders of the recorded response that the step will not produce are "never set" (unless bound). */
 function markUnproduced(plan: StepPlan, bindings: Bindings, produced: Set<string>): void {
-  const recorded = collectNumberedPlaceholders([plan.recorded.response.headers, plan.recorded.response.body, plan.recorded.response.body_raw ?? ""]);
+  const recorded = collectNumberedPlaceholders([
+    plan.recorded.response.headers,
+    plan.recorded.response.body,
+    plan.recorded.response.body_raw ?? "",
+  ]);
   for (const key of recorded) {
     if (produced.has(key)) continue;
     const parsed = splitKey(key);
@@ -127,7 +138,14 @@ export function stepFailed(result: StepResult): boolean {
 export function formatStepResult(result: StepResult): string {
   const outcome = result.outcome.padEnd(13);
   const blocked = result.diffs[0]?.startsWith("blocked:") === true;
-  const arrow = result.status !== null ? ` -> ${result.status}` : result.outcome === "SKIP" ? "" : blocked ? "  (blocked)" : " -> no answer";
+  const arrow =
+    result.status !== null
+      ? ` -> ${result.status}`
+      : result.outcome === "SKIP"
+        ? ""
+        : blocked
+          ? "  (blocked)"
+          : " -> no answer";
   let line = `  ${outcome} ${result.index} ${result.label}  ${result.method} ${result.path}${arrow}`;
   if (result.outcome === "SKIP" && result.skipReason !== null) line += `  (${result.skipReason})`;
   else if (result.rules.length > 0) line += `  [${result.rules.join(", ")}]`;

@@ -25,7 +25,10 @@ function describeMissing(missing: MissingPlaceholder): string {
 }
 
 class Blocked extends Error {
-  constructor(readonly missing: MissingPlaceholder, readonly where: string) {
+  constructor(
+    readonly missing: MissingPlaceholder,
+    readonly where: string,
+  ) {
     super(`blocked: ${where} needs ${describeMissing(missing)}`);
   }
 }
@@ -59,14 +62,24 @@ export function encodeBody(body: Json): Buffer | null {
 }
 
 /** Cookie pairs whose placeholder was never set are left out; a never-captured one blocks the step. */
-function substituteCookie(value: string, bindings: Bindings, server: ServerAddress, ambiguities: string[]): string | null {
+function substituteCookie(
+  value: string,
+  bindings: Bindings,
+  server: ServerAddress,
+  ambiguities: string[],
+): string | null {
   const kept: string[] = [];
-  for (const pair of value.split(";").map((p) => p.trim()).filter((p) => p !== "")) {
+  for (const pair of value
+    .split(";")
+    .map((p) => p.trim())
+    .filter((p) => p !== "")) {
     const result = substitute(pair, bindings, server);
     if (result.ok) kept.push(result.value);
     else if (result.missing.neverSet) {
       const name = pair.split("=")[0] ?? pair;
-      ambiguities.push(`cookie ${name} left out: it needs ${describeMissing(result.missing)}; the recorded outcome was produced with it`);
+      ambiguities.push(
+        `cookie ${name} left out: it needs ${describeMissing(result.missing)}; the recorded outcome was produced with it`,
+      );
     } else throw new Blocked(result.missing, "the Cookie header");
   }
   return kept.length === 0 ? null : kept.join("; ");
@@ -96,7 +109,9 @@ export function prepareRequest(planned: GoldenRequest, bindings: Bindings, serve
       const result = substitute(template, bindings, server);
       if (result.ok) headers.push([name, result.value]);
       else if (result.missing.neverSet) {
-        ambiguities.push(`header ${name} left out: it needs ${describeMissing(result.missing)}; the recorded outcome was produced with it`);
+        ambiguities.push(
+          `header ${name} left out: it needs ${describeMissing(result.missing)}; the recorded outcome was produced with it`,
+        );
       } else throw new Blocked(result.missing, `header ${name}`);
     }
     return { kind: "ready", request: { method: planned.method, path: pathResult.value, headers, body }, ambiguities };

@@ -40,7 +40,9 @@ export interface ScenarioResult {
   serverLog: string;
 }
 
-export function planFor(run: Pick<ScenarioRun, "fileName" | "golden" | "deviations" | "skipSteps" | "skipReason">): StepPlan[] {
+export function planFor(
+  run: Pick<ScenarioRun, "fileName" | "golden" | "deviations" | "skipSteps" | "skipReason">,
+): StepPlan[] {
   const reason = `skipped by the scenario table${run.skipReason === undefined ? "" : `: ${run.skipReason}`}`;
   const extraSkips = new Map((run.skipSteps ?? []).map((index) => [index, reason] as const));
   return planScenario(run.fileName, run.golden, run.deviations, { extraSkips });
@@ -62,7 +64,13 @@ export async function runScenario(run: ScenarioRun): Promise<ScenarioResult> {
       transport: (request) => sendRequest(port, request, run.requestTimeoutMs),
     });
     const failed = summarise(steps).failed > 0;
-    return { fileName: run.fileName, title: run.golden.scenario, steps, durationMs: Date.now() - started, serverLog: failed ? server.log() : "" };
+    return {
+      fileName: run.fileName,
+      title: run.golden.scenario,
+      steps,
+      durationMs: Date.now() - started,
+      serverLog: failed ? server.log() : "",
+    };
   } finally {
     await server?.stop();
     if (run.keepRoot !== true) await removeSiteRoot(root);
@@ -76,6 +84,7 @@ export function formatScenarioResult(result: ScenarioResult): string {
   let total = `  ${totals.passed} passed, ${totals.failed} failed`;
   if (totals.skipped > 0) total += `, ${totals.skipped} skipped`;
   lines.push(`${total}  (${(result.durationMs / 1000).toFixed(1)} s)`);
-  if (totals.failed > 0 && result.serverLog.trim() !== "") lines.push("  server output (tail):", ...result.serverLog.split("\n").map((l) => `    ${l}`));
+  if (totals.failed > 0 && result.serverLog.trim() !== "")
+    lines.push("  server output (tail):", ...result.serverLog.split("\n").map((l) => `    ${l}`));
   return lines.join("\n");
 }

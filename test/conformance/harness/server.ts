@@ -118,7 +118,15 @@ export class ServerProcess {
       try {
         await sendRequest(
           this.port,
-          { method: "GET", path: "/robots.txt", headers: [["Host", `${LOOPBACK}:${this.port}`], ["Accept-Encoding", "identity"]], body: null },
+          {
+            method: "GET",
+            path: "/robots.txt",
+            headers: [
+              ["Host", `${LOOPBACK}:${this.port}`],
+              ["Accept-Encoding", "identity"],
+            ],
+            body: null,
+          },
           2_000,
         );
         return;
