@@ -13,7 +13,7 @@ const LAYERS = [
   ["auth"],
   ["api"],
   ["http"],
-  ["app.ts"],
+  ["compose", "app.ts"],
   ["cli"],
 ];
 

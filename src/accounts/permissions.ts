@@ -17,51 +17,61 @@ export class InvalidPermissionError extends ConfigError {
   }
 }
 
+/** Actions on pages, in Kirby's order (also the page blueprint's option keys). */
+export const PAGE_ACTIONS = [
+  "access",
+  "changeSlug",
+  "changeStatus",
+  "changeTemplate",
+  "changeTitle",
+  "create",
+  "delete",
+  "duplicate",
+  "list",
+  "move",
+  "preview",
+  "read",
+  "sort",
+  "update",
+] as const;
+/** Actions on the site (also the site blueprint's option keys). */
+export const SITE_ACTIONS = ["access", "changeTitle", "preview", "update"] as const;
+/** Actions on files (also the file blueprint's option keys). */
+export const FILE_ACTIONS = [
+  "access",
+  "changeName",
+  "changeTemplate",
+  "create",
+  "delete",
+  "list",
+  "read",
+  "replace",
+  "sort",
+  "update",
+] as const;
+const USERS_ACTIONS = [
+  "access",
+  "changeEmail",
+  "changeLanguage",
+  "changeName",
+  "changePassword",
+  "changeRole",
+  "create",
+  "delete",
+  "list",
+  "update",
+] as const;
+
 /** Every category and action, in the order Kirby lists them in JSON. All default to `true`. */
 export const PERMISSION_DEFAULTS: Readonly<Record<string, readonly string[]>> = {
   access: ["account", "languages", "panel", "site", "system", "users"],
-  files: ["access", "changeName", "changeTemplate", "create", "delete", "list", "read", "replace", "sort", "update"],
+  files: FILE_ACTIONS,
   languages: ["create", "delete", "update"],
-  pages: [
-    "access",
-    "changeSlug",
-    "changeStatus",
-    "changeTemplate",
-    "changeTitle",
-    "create",
-    "delete",
-    "duplicate",
-    "list",
-    "move",
-    "preview",
-    "read",
-    "sort",
-    "update",
-  ],
-  site: ["access", "changeTitle", "preview", "update"],
-  users: [
-    "access",
-    "changeEmail",
-    "changeLanguage",
-    "changeName",
-    "changePassword",
-    "changeRole",
-    "create",
-    "delete",
-    "list",
-    "update",
-  ],
-  user: [
-    "access",
-    "changeEmail",
-    "changeLanguage",
-    "changeName",
-    "changePassword",
-    "changeRole",
-    "delete",
-    "list",
-    "update",
-  ],
+  pages: PAGE_ACTIONS,
+  site: SITE_ACTIONS,
+  users: USERS_ACTIONS,
+  // the user's own account: everything on other users but creating one
+  user: USERS_ACTIONS.filter((action) => action !== "create"),
 };
 
 /** Every known category and action set to `value`. */

@@ -6,6 +6,7 @@
  * in blueprint order from every `type: fields` section; `extends` merges the named blueprint under the local keys.
  */
 
+import { FILE_ACTIONS, PAGE_ACTIONS, SITE_ACTIONS } from "../accounts/permissions.js";
 import type { Blueprint, BlueprintField, BlueprintOptionValue } from "./types.js";
 
 type Props = Record<string, unknown>;
@@ -14,23 +15,9 @@ export type BlueprintModelKind = "page" | "site" | "user" | "file";
 
 /** Option keys of each model kind (docs/kirby-compat/permissions.md#what-a-caller-may-see), in Kirby's order. */
 export const BLUEPRINT_OPTION_KEYS: Readonly<Record<BlueprintModelKind, readonly string[]>> = {
-  page: [
-    "access",
-    "changeSlug",
-    "changeStatus",
-    "changeTemplate",
-    "changeTitle",
-    "create",
-    "delete",
-    "duplicate",
-    "list",
-    "move",
-    "preview",
-    "read",
-    "sort",
-    "update",
-  ],
-  site: ["access", "changeTitle", "preview", "update"],
+  page: PAGE_ACTIONS,
+  site: SITE_ACTIONS,
+  // a user blueprint lists `create` second, unlike the role permissions
   user: [
     "access",
     "create",
@@ -43,7 +30,7 @@ export const BLUEPRINT_OPTION_KEYS: Readonly<Record<BlueprintModelKind, readonly
     "list",
     "update",
   ],
-  file: ["access", "changeName", "changeTemplate", "create", "delete", "list", "read", "replace", "sort", "update"],
+  file: FILE_ACTIONS,
 };
 
 /** Option names from Kirby 2 blueprints that still work as aliases. */

@@ -4,18 +4,9 @@
 import { readdir, stat } from "node:fs/promises";
 import type { Dirent } from "node:fs";
 import { join } from "node:path";
+import { DEFAULT_CONTENT_IGNORE } from "../config/options.js";
 
-export const DEFAULT_IGNORE: readonly string[] = Object.freeze([
-  ".",
-  "..",
-  ".DS_Store",
-  ".gitignore",
-  ".git",
-  ".svn",
-  ".htaccess",
-  "Thumb.db",
-  "@eaDir",
-]);
+export const DEFAULT_IGNORE: readonly string[] = Object.freeze([...DEFAULT_CONTENT_IGNORE]);
 
 export const DRAFTS_FOLDER = "_drafts";
 const DEFAULT_TEMPLATE = "default";

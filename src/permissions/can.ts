@@ -1,4 +1,5 @@
 import type { Role, User } from "../accounts/types.js";
+import { BLUEPRINT_OPTION_KEYS } from "../blueprints/builder.js";
 import type { Blueprint, BlueprintRegistry } from "../blueprints/types.js";
 import type { Page } from "../content/types.js";
 
@@ -25,35 +26,10 @@ export type PermissionTarget =
   | { readonly kind: "site" }
   | { readonly kind: "user"; readonly user: User; readonly role: Role };
 
-export const PAGE_OPTION_KEYS = [
-  "access",
-  "changeSlug",
-  "changeStatus",
-  "changeTemplate",
-  "changeTitle",
-  "create",
-  "delete",
-  "duplicate",
-  "list",
-  "move",
-  "preview",
-  "read",
-  "sort",
-  "update",
-] as const;
-export const SITE_OPTION_KEYS = ["access", "changeTitle", "preview", "update"] as const;
-export const USER_OPTION_KEYS = [
-  "access",
-  "create",
-  "changeEmail",
-  "changeLanguage",
-  "changeName",
-  "changePassword",
-  "changeRole",
-  "delete",
-  "list",
-  "update",
-] as const;
+/** The options a page, the site and a user report, in Kirby's order: the blueprint option keys of each kind. */
+export const PAGE_OPTION_KEYS = BLUEPRINT_OPTION_KEYS.page;
+export const SITE_OPTION_KEYS = BLUEPRINT_OPTION_KEYS.site;
+export const USER_OPTION_KEYS = BLUEPRINT_OPTION_KEYS.user;
 
 export interface PermissionContext {
   readonly blueprints: BlueprintRegistry;
