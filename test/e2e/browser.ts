@@ -1,9 +1,23 @@
-import { constants } from "node:fs";
+import { accessSync, constants } from "node:fs";
 import { access } from "node:fs/promises";
 import { chromium, type Browser } from "playwright-core";
 
 /** The Chromium binary the browser tests drive: `CHROMIUM_PATH`, else Debian's package. */
 export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+
+/**
+ * Why the browser tests cannot run here, or null when they can. Outside CI a missing Chromium skips them with a
+ * visible notice (a machine with only Node and npm runs everything else); in CI it is a failure, since CI installs it.
+ */
+export function browserTestsSkipReason(): string | null {
+  if (process.env["CI"]) return null;
+  try {
+    accessSync(CHROMIUM_PATH, constants.X_OK);
+    return null;
+  } catch {
+    return `${CHROMIUM_PATH} is missing: the browser tests are skipped. Install Chromium ("apt-get install -y chromium") or set CHROMIUM_PATH to run them.`;
+  }
+}
 
 const CHROMIUM_ARGS = [
   "--no-sandbox",

@@ -29,7 +29,7 @@ import { mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { launchChromium } from "./browser.js";
+import { browserTestsSkipReason, launchChromium } from "./browser.js";
 import { autoPostPage, readPage, startSecondOrigin, type SecondOrigin } from "./second-origin.js";
 import { PROJECT_ROOT, startSheaf, type SheafProcess } from "./sheaf-process.js";
 
@@ -59,7 +59,13 @@ function started<T>(result: PromiseSettledResult<T>, failures: unknown[]): T {
   return undefined as T;
 }
 
+const skipReason = browserTestsSkipReason();
+if (skipReason) process.stderr.write(`\n  NOTICE: ${skipReason}\n\n`);
+/** Every browser test goes through this, so a machine without Chromium skips them all (outside CI). */
+const describeBrowser = skipReason ? describe.skip : describe;
+
 beforeAll(async () => {
+  if (skipReason) return;
   second = await startSecondOrigin();
   const allowSecond = { allowOrigin: [second.url, second.crossSiteUrl], allowCredentials: true };
   // Settle every start before failing, so afterAll stops whatever did start (e.g. when Chromium is missing).
@@ -158,7 +164,7 @@ async function contentTree(root: string): Promise<string[]> {
   return (await readdir(path.join(root, "content"), { recursive: true })).sort();
 }
 
-describe("logging in through the starterkit's /login page", () => {
+describeBrowser("logging in through the starterkit's /login page", () => {
   it("shows API data on /app, keeps the session cookie away from scripts, and logs out", async () => {
     const page = await newPage();
     const authCalls: number[] = [];
@@ -198,7 +204,7 @@ describe("logging in through the starterkit's /login page", () => {
   });
 });
 
-describe("a page on another origin reading the API with credentials", () => {
+describeBrowser("a page on another origin reading the API with credentials", () => {
   it("cannot read it with CORS off, although the browser is logged in", async () => {
     const page = await newPage();
     await logInThroughForm(page, fixedNoCors);
@@ -292,7 +298,7 @@ describe("a page on another origin reading the API with credentials", () => {
   });
 });
 
-describe("a form on another origin posting to the API", () => {
+describeBrowser("a form on another origin posting to the API", () => {
   it("is refused for want of the CSRF token although it carries the session cookie, and writes nothing", async () => {
     const page = await newPage();
     await logInThroughForm(page, plain);
