@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
+import { safeValue } from "../log/safe-value.js";
 import type { AccountWriter } from "../accounts/account-writer.js";
 import type { UserDirectory } from "../permissions/user-rules.js";
 import type { AuthServices, Identity, RouteAuth } from "../auth/index.js";
@@ -50,10 +51,6 @@ function lowerCaseKeys(values: Readonly<Record<string, unknown>>): ReadonlyMap<s
   return lower ?? NO_KEYS;
 }
 
-function shortName(name: string): string {
-  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
-}
-
 /**
  * Request values with Kirby's case-insensitive key lookup (docs/kirby-compat/routes-and-envelopes.md#request-bodies).
  */
@@ -99,7 +96,7 @@ export class Params {
     if (typeof value === "string") return value;
     if (typeof value === "number" || typeof value === "boolean") return String(value);
     throw new InvalidArgumentError({
-      message: `The "${shortName(name)}" field must be text, not ${Array.isArray(value) ? "a list" : "an object"}`,
+      message: `The "${safeValue(name, 64)}" field must be text, not ${Array.isArray(value) ? "a list" : "an object"}`,
     });
   }
 }

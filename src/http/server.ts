@@ -10,6 +10,7 @@ import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "
 import { InvalidArgumentError, SheafError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { RequestIds } from "../log/request-id.js";
+import { safeValue } from "../log/safe-value.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
@@ -75,10 +76,6 @@ const UNPARSABLE_LINGER_MS = 5_000;
 
 /** Longest Host header accepted: a DNS name has at most 253 characters, plus a port. */
 const MAX_HOST_LENGTH = 255;
-
-function capped(value: string, max = 256): string {
-  return value.length <= max ? value : `${value.slice(0, max)}…`;
-}
 
 function decodeSafely(path: string): string {
   try {
@@ -258,11 +255,11 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   function logFailure(response: ServerResponse, error: unknown, status: number, method: string, path: string): void {
     const requestId = requestIdOf(response);
     if (status >= 500) {
-      logger.error({ requestId, method, path: capped(path), err: error }, "Request failed");
+      logger.error({ requestId, method, path: safeValue(path), err: error }, "Request failed");
     } else if (logger.isLevelEnabled("debug")) {
       const key = error instanceof SheafError ? error.key : null;
       logger.debug(
-        { requestId, method, path: capped(path), status, key },
+        { requestId, method, path: safeValue(path), status, key },
         error instanceof Error ? error.message : "Request refused",
       );
     }
@@ -300,7 +297,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         {
           requestId: requestIdOf(response),
           method: request.method,
-          url: capped(request.url ?? ""),
+          url: safeValue(request.url ?? ""),
           status: response.statusCode,
           ms: Math.round(ms * 100) / 100,
         },

@@ -1,10 +1,6 @@
 import { PERMISSION_DEFAULTS } from "../accounts/permissions.js";
+import { safeValue } from "../log/safe-value.js";
 import type { TokenScope } from "./token-store.js";
-
-/** A name from the request as it appears in an error message: short enough to read. */
-function shown(name: string): string {
-  return name.length > 64 ? `${name.slice(0, 64)}…` : name;
-}
 
 /** Actions a read-only token keeps: looking, never changing. */
 const READ_ACTIONS = new Set(["access", "list", "read", "preview"]);
@@ -31,11 +27,14 @@ export function parseScope(value: unknown): TokenScope {
         throw new Error(`The scope of "${category}" must be a map of actions to true or false`);
       }
       const known = Object.hasOwn(PERMISSION_DEFAULTS, category) ? PERMISSION_DEFAULTS[category] : undefined;
-      if (known === undefined) throw new Error(`The scope names an unknown permission category "${shown(category)}"`);
+      if (known === undefined)
+        throw new Error(`The scope names an unknown permission category "${safeValue(category, 64)}"`);
       permissions[category] = {};
       for (const [action, allowed] of Object.entries(actions as Record<string, unknown>)) {
         if (!known.includes(action))
-          throw new Error(`The scope names an unknown permission "${shown(category)}.${shown(action)}"`);
+          throw new Error(
+            `The scope names an unknown permission "${safeValue(category, 64)}.${safeValue(action, 64)}"`,
+          );
         if (typeof allowed !== "boolean") throw new Error(`The scope "${category}.${action}" must be true or false`);
         (permissions[category] as Record<string, boolean>)[action] = allowed;
       }
