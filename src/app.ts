@@ -121,3 +121,14 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     },
   };
 }
+
+// What an embedding can plug in through `createSheaf` (mail delivery, session and throttle storage), with the
+// implementations Sheaf ships.
+export type { MailAddress, Mailer, MailMessage } from "./mail/mailer.js";
+export { FileMailer, MemoryMailer } from "./mail/mailer.js";
+export type { SessionStore } from "./session/index.js";
+export { FileSessionStore, MemorySessionStore } from "./session/index.js";
+export type { ThrottleStore } from "./auth/throttle.js";
+export { FileThrottleStore, MemoryThrottleStore } from "./auth/throttle.js";
+export type { SheafOptions } from "./config/index.js";
+export type { Logger } from "./log/logger.js";
