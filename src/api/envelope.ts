@@ -148,7 +148,8 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
   }
   if (result instanceof CollectionResult) {
-    const pagination = paginate(result.items.length, query.page, query.limit);
+    const paging = result.paging;
+    const pagination = paginate(result.items.length, paging?.page ?? query.page, paging?.limit ?? query.limit);
     const selection = collectionSelection(result, query);
     const items = result.items.slice(pagination.offset, pagination.offset + pagination.limit);
     const data = items.map((item) => asJsonMap(renderModel(result.schema, item, selection, context)));
