@@ -1,15 +1,17 @@
 /**
  * The in-memory search index: per model, its searchable values lower-cased once. Content records are immutable and
  * shared between content-index snapshots while their file is unchanged, so documents are kept by record: a change
- * re-reads only the pages it touched, and records of removed pages are collected with them. A query never reads a
- * file; it scores the prepared values of the models it is given.
+ * prepares only the records it touched, and records of removed pages are collected with them. A query never reads a
+ * file; it scores the prepared values of the models it is given. Users are few and are prepared per query.
  */
 import type { Role, User } from "../accounts/types.js";
 import type { ContentFields, Page } from "../content/types.js";
 import { mentionsAnyWord, scoreEntries, type PreparedQuery, type SearchEntry } from "./search-query.js";
 
 /** Keys that weigh 64 instead of 1 on pages (Kirby's default page search score). */
-const PAGE_WEIGHTS: Readonly<Record<string, number>> = { id: 64, title: 64 };
+const PAGE_WEIGHTS: Readonly<Record<string, number>> = { title: 64 };
+const ID_WEIGHT = 64;
+const NO_HITS = Object.freeze({ hits: 0, score: 0 });
 
 interface FieldEntries {
   readonly entries: readonly SearchEntry[];
@@ -53,18 +55,20 @@ function byScore<T>(scored: ScoredItem<T>[]): T[] {
 export class SearchIndex {
   /** Lower-cased content values by content record (pages, the site and users share the cache). */
   private readonly contentEntries = new WeakMap<object, FieldEntries>();
-  /** Whole documents of pages, by page snapshot object. */
-  private readonly pageDocuments = new WeakMap<Page, Document>();
-  private readonly userDocuments = new WeakMap<User, Document>();
 
   /** The pages among `pages` that match, best first (ties in the given order). */
   searchPages(pages: readonly Page[], query: PreparedQuery): Page[] {
     const scored: ScoredItem<Page>[] = [];
     for (const page of pages) {
-      const document = this.pageDocument(page);
-      if (!mentionsAnyWord(document.text, query)) continue;
-      const { hits, score } = scoreEntries(document.entries, query);
-      if (hits > 0) scored.push({ item: page, score });
+      const fields = this.fieldsOf(page.content, PAGE_WEIGHTS);
+      // the id is not part of the record (a parent's move changes it), so it is lower-cased per query
+      const id = page.id.toLowerCase();
+      const inFields = mentionsAnyWord(fields.text, query);
+      const inId = mentionsAnyWord(id, query);
+      if (!inFields && !inId) continue;
+      const content = inFields ? scoreEntries(fields.entries, query) : NO_HITS;
+      const identity = inId ? scoreEntries([{ key: "id", value: id, weight: ID_WEIGHT }], query) : NO_HITS;
+      if (content.hits + identity.hits > 0) scored.push({ item: page, score: content.score + identity.score });
     }
     return byScore(scored);
   }
@@ -73,7 +77,12 @@ export class SearchIndex {
   searchUsers(users: readonly User[], query: PreparedQuery, roleOf: (user: User) => Role): User[] {
     const scored: ScoredItem<User>[] = [];
     for (const user of users) {
-      const document = this.userDocument(user, roleOf(user));
+      const document = withExtra(this.fieldsOf(user.content, {}), [
+        { key: "id", value: user.id.toLowerCase(), weight: 1 },
+        { key: "name", value: (user.name ?? "").toLowerCase(), weight: 1 },
+        { key: "email", value: user.email.toLowerCase(), weight: 1 },
+        { key: "role", value: roleOf(user).name.toLowerCase(), weight: 1 },
+      ]);
       if (!mentionsAnyWord(document.text, query)) continue;
       const { hits, score } = scoreEntries(document.entries, query);
       if (hits > 0) scored.push({ item: user, score });
@@ -84,37 +93,12 @@ export class SearchIndex {
   private fieldsOf(
     content: ContentFields | Readonly<Record<string, string>>,
     weights: Readonly<Record<string, number>>,
-  ) {
+  ): FieldEntries {
     let entries = this.contentEntries.get(content);
     if (entries === undefined) {
       entries = entriesOf(content, weights);
       this.contentEntries.set(content, entries);
     }
     return entries;
-  }
-
-  private pageDocument(page: Page): Document {
-    let document = this.pageDocuments.get(page);
-    if (document === undefined) {
-      document = withExtra(this.fieldsOf(page.content, PAGE_WEIGHTS), [
-        { key: "id", value: page.id.toLowerCase(), weight: PAGE_WEIGHTS["id"] ?? 1 },
-      ]);
-      this.pageDocuments.set(page, document);
-    }
-    return document;
-  }
-
-  private userDocument(user: User, role: Role): Document {
-    let document = this.userDocuments.get(user);
-    if (document === undefined || document.entries.at(-1)?.value !== role.name.toLowerCase()) {
-      document = withExtra(this.fieldsOf(user.content, {}), [
-        { key: "id", value: user.id.toLowerCase(), weight: 1 },
-        { key: "name", value: (user.name ?? "").toLowerCase(), weight: 1 },
-        { key: "email", value: user.email.toLowerCase(), weight: 1 },
-        { key: "role", value: role.name.toLowerCase(), weight: 1 },
-      ]);
-      this.userDocuments.set(user, document);
-    }
-    return document;
   }
 }

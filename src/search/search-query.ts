@@ -121,8 +121,10 @@ export function scoreEntries(entries: readonly SearchEntry[], query: PreparedQue
   let score = 0;
   for (const entry of entries) {
     if (options.fields !== null && !options.fields.includes(entry.key)) continue;
-    const weight = Object.hasOwn(options.score, entry.key) ? (options.score[entry.key] as number) : entry.weight;
     const value = entry.value;
+    // no word in the value: neither the query nor any word can match (the query contains every word)
+    if (!mentionsAnyWord(value, query)) continue;
+    const weight = Object.hasOwn(options.score, entry.key) ? (options.score[entry.key] as number) : entry.weight;
     if (value === whole) {
       score += 16 * weight;
       hits += 1;
@@ -135,7 +137,10 @@ export function scoreEntries(entries: readonly SearchEntry[], query: PreparedQue
       score += 2 * weight * occurrences;
       hits += occurrences;
     }
-    const wordHits = countMatches(value, query.anyWord);
+    const wordHits =
+      query.words.length === 1 && query.wholeWord === null
+        ? countOccurrences(value, query.words[0] as string)
+        : countMatches(value, query.anyWord);
     hits += wordHits;
     score += wordHits * weight;
   }
