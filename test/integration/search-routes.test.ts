@@ -235,3 +235,21 @@ describe("hostile search input", () => {
     expect(ids(all)).toEqual(["notes", "about", "bulk", "error", "home"]);
   });
 });
+
+describe("query[…] on other collection routes", () => {
+  it("applies offset, limit, search and paginate to children and users", async () => {
+    expect(ids(await admin.get("/api/site/children?query[offset]=1&query[limit]=2&select=id"))).toEqual([
+      "about",
+      "bulk",
+    ]);
+    expect(ids(await admin.get("/api/pages/notes/children?query[search]=first&select=id"))).toEqual([
+      "notes/first-note",
+    ]);
+    expect(ids(await admin.get("/api/site/children?query[limit]=2&query[search]=bulk&select=id"))).toEqual([]);
+    const paged = await admin.get("/api/pages/bulk/children?query[paginate][limit]=2&page=5&limit=7&select=id");
+    expect(ids(paged)).toEqual(["bulk/item-001", "bulk/item-002"]);
+    expect(paginationOf(paged)).toEqual({ page: 1, total: 200, offset: 0, limit: 2 });
+    expect(ids(await admin.get("/api/users?query[search]=editor&select=id"))).toEqual(["editor01"]);
+    expect(ids(await admin.get("/api/roles?query[search]=editor"))).toEqual([]);
+  });
+});

@@ -3,7 +3,6 @@ import type { Page } from "../../content/types.js";
 import { isPageListable } from "../../permissions/can.js";
 import {
   applyCollectionQuery,
-  bracketMap,
   collectionQueryFrom,
   prepareQuery,
   type PreparedQuery,
@@ -21,7 +20,7 @@ type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
 
 /**
  * A search answer (docs/search.md): GET searches for `q`; POST applies the body as a collection query (offset, limit,
- * search, paginate); then `query[…]` of the query string is applied to the result the same way.
+ * search, paginate); the envelope then applies `query[…]` of the query string to the result the same way.
  */
 function searchCollection<T>(
   context: ApiContext,
@@ -37,14 +36,6 @@ function searchCollection<T>(
   } else {
     const prepared = prepareQuery(request.query.string("q") ?? "");
     result = { items: prepared === null ? [] : search(items, prepared) };
-  }
-  const fromQueryString = bracketMap(request.query.values, "query");
-  if (fromQueryString !== null) {
-    const again = applyCollectionQuery(result.items, collectionQueryFrom(fromQueryString), search);
-    result = {
-      items: again.items,
-      ...((again.paginate ?? result.paginate) ? { paginate: again.paginate ?? result.paginate } : {}),
-    };
   }
   return new CollectionResult(schema, result.items, result.paginate ?? null);
 }
