@@ -8,7 +8,7 @@ const LAYERS = [
   ["config"],
   ["log"],
   ["content", "accounts", "blueprints", "session", "mail"],
-  ["permissions", "tokens", "audit"],
+  ["permissions", "tokens", "audit", "search"],
   ["site"],
   ["auth"],
   ["api"],

@@ -14,6 +14,7 @@ import { captureErrorStacks } from "./errors.js";
 import type { WatchLog, WatchSettings } from "./fs/watched-folder.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { SearchIndex } from "./search/index.js";
 import type { SessionManager } from "./session/index.js";
 import { TemplateStore } from "./site/templates.js";
 
@@ -78,6 +79,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     writer: data.writer,
     accountWriter: data.accountWriter,
     blueprints: data.blueprints,
+    search: new SearchIndex(),
     users: () => data.accounts.users(),
     findUser: (key) => data.accounts.findUser(key),
     roles: () => data.roles.all(),
