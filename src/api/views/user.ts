@@ -56,7 +56,7 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     files: () => [],
     id: (user) => user.id,
     language: (user, context) => user.language ?? context.services.options.panel.language,
-    name: (user) => user.name ?? "",
+    name: (user) => user.name,
     next: (user, context) => neighbour(user, context, 1),
     options: (user, context) =>
       optionsMap(
