@@ -51,7 +51,10 @@ async function requireLoginCsrf(auth: ApiCall["auth"]): Promise<void> {
   }
 }
 
-/** Runs one API request: route (404 before any auth), authenticate, check the body, act, render. */
+/**
+ * Runs one API request: Basic credentials checked (if sent), route (404 before any other auth), authenticate, check the
+ * body, act, render.
+ */
 export async function handleApiCall(
   services: SiteServices,
   router: Router,
@@ -61,6 +64,10 @@ export async function handleApiCall(
   const method = effectiveMethod(call.method, call.methodOverride);
   const path = routablePath(call.path);
   const query = new Params(call.query);
+  // Basic credentials are checked once, before routing, on every API path: a failure counts as a failed login and
+  // costs the delay whatever the route then answers; the steps that ask for the user later get the same (remembered)
+  // refusal (docs/kirby-compat/auth-and-sessions.md#basic)
+  if (call.auth.authType === "basic") await call.auth.basicUser().catch(() => undefined);
   const match = router.match(method, path);
   try {
     if (!match) throw new UnexpectedError(`No route found for path: "${path}" and request method: "${method}"`, 404);
