@@ -4,6 +4,7 @@ import type { Actor } from "../permissions/can.js";
 import { scopeAllows } from "../tokens/index.js";
 import { Params, type ApiContext, type SiteServices } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
+import { selectionParam } from "./query-params.js";
 import { routablePath, type Router } from "./router.js";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
@@ -103,10 +104,11 @@ export async function handleApiCall(
     return renderResult(
       result,
       {
-        select: query.string("select"),
+        select: selectionParam(call.query),
         view: query.string("view"),
         page: query.textOrList("page"),
         limit: query.textOrList("limit"),
+        values: call.query,
       },
       context,
     );

@@ -6,11 +6,13 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { siteFindRoutes } from "./site-find.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
   ...contentRoutes,
+  ...siteFindRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
