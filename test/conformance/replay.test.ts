@@ -1,74 +1,96 @@
 /**
- * Replays the vendored Kirby 5.5.2 golden transcripts against `bin/sheaf.js serve`, one fresh site root and server
- * per scenario. SHEAF_CONFORMANCE_ONLY=01,12 (numbers, names or globs) restricts the run.
+ * Replays the Kirby 5.5.2 golden transcripts against `bin/sheaf.js serve` with the conformance runner itself
+ * (`replay.mjs`, an unchanged copy of the judge CI uses), one scenario per test so a failure names its scenario.
+ * SHEAF_CONFORMANCE_ONLY=01,12 (the runner's selectors: numbers or globs) restricts the run.
  */
 
+import { spawn } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, it } from "vitest";
-import {
-  formatScenarioResult,
-  loadDeviationsFile,
-  loadGoldenFile,
-  matchesScenarioSelector,
-  parseSelectorList,
-  runScenario,
-  stopAllServers,
-  summarise,
-} from "./harness.js";
-
-interface ScenarioSelection {
-  file: string;
-  /** 1-based steps that are not sent (their placeholders count as never set). */
-  skipSteps?: number[];
-  reason?: string;
-}
-
-/** The scenarios Sheaf must pass. One line per scenario. */
-const SELECTED_SCENARIOS: readonly ScenarioSelection[] = [
-  { file: "01-unauth-get-site.json" },
-  { file: "02-unauth-get-pages-notes.json" },
-  { file: "03-unauth-get-auth.json" },
-  { file: "05-login-csrf-required.json" },
-  { file: "06-login-wrong-password.json" },
-  { file: "07-login-unknown-email.json" },
-  { file: "08-login-malformed-email.json" },
-  { file: "09-login-missing-fields.json" },
-  { file: "10-login-success-short.json" },
-  { file: "11-login-success-long.json" },
-  { file: "12-session-csrf-matrix.json" },
-  { file: "13-get-auth.json" },
-  { file: "14-logout-and-reuse.json" },
-  { file: "16-role-without-panel-access.json" },
-  { file: "17-brute-force-throttle.json" },
-  { file: "20-pages-crud.json" },
-  { file: "22-read-endpoints.json" },
-  { file: "23-errors-debug-false.json" },
-  { file: "25-cors-disabled.json" },
-  { file: "26-cors-true.json" },
-  { file: "29-basic-auth-disabled.json" },
-  { file: "30-basic-auth-over-http-refused.json" },
-  { file: "31-basic-auth-insecure-allowed.json" },
-  { file: "33-api-csrf-static-option.json" },
-];
+import { describe, expect, it } from "vitest";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PROJECT_ROOT = path.resolve(HERE, "../..");
+const RUNNER = path.join(HERE, "replay.mjs");
+const GOLDEN_DIR = path.join(HERE, "kirby-5.5.2");
 const SHEAF_BIN = path.join(PROJECT_ROOT, "bin", "sheaf.js");
-const GOLDEN_DIR = path.join(HERE, "golden");
-const FIXTURE_DIR = path.join(HERE, "fixture");
-const DEVIATIONS_FILE = path.join(HERE, "deviations.sheaf.json");
+const GATE_FILE = path.join(PROJECT_ROOT, ".ci", "conformance-gate");
 
-/** The machine has two cores: at most two servers at a time. */
+/** The machine has two cores: at most two scenarios (each with its own server) at a time. */
 const MAX_PARALLEL = 2;
-const SCENARIO_TIMEOUT_MS = 240_000;
+const SCENARIO_TIMEOUT_MS = 300_000;
 
-function selectedScenarios(): ScenarioSelection[] {
-  const only = process.env["SHEAF_CONFORMANCE_ONLY"];
-  if (only === undefined || only.trim() === "") return [...SELECTED_SCENARIOS];
-  const selectors = parseSelectorList(only);
-  return SELECTED_SCENARIOS.filter((s) => selectors.some((selector) => matchesScenarioSelector(selector, s.file)));
+/** The scenarios Sheaf must pass: the numbers in `.ci/conformance-gate`, the same list the CI judge replays. */
+async function gatedScenarioFiles(): Promise<string[]> {
+  const numbers = (await readFile(GATE_FILE, "utf8"))
+    .split("\n")
+    .filter((line) => !line.startsWith("#"))
+    .join(" ")
+    .split(/\s+/)
+    .filter((n) => n !== "");
+  const files = readdirSync(GOLDEN_DIR).filter((f) => f.endsWith(".json"));
+  return numbers.map((n) => {
+    const file = files.find((f) => f.startsWith(`${n.padStart(2, "0")}-`));
+    if (file === undefined) throw new Error(`.ci/conformance-gate names ${n}, which is not in ${GOLDEN_DIR}`);
+    return file;
+  });
+}
+
+function selected(files: string[]): string[] {
+  const only = process.env["SHEAF_CONFORMANCE_ONLY"]?.trim();
+  if (only === undefined || only === "") return files;
+  const wanted = only.split(",").map((s) => s.trim());
+  return files.filter((f) =>
+    wanted.some((w) => (/^\d+$/.test(w) ? f.startsWith(`${w.padStart(2, "0")}-`) : f.includes(w))),
+  );
+}
+
+interface RunnerStep {
+  result: string;
+}
+interface RunnerReport {
+  scenarios: { steps?: RunnerStep[] }[];
+}
+
+interface RunnerOutcome {
+  code: number | null;
+  output: string;
+  report: RunnerReport | undefined;
+}
+
+async function runScenario(file: string): Promise<RunnerOutcome> {
+  const dir = await mkdtemp(path.join(tmpdir(), "sheaf-replay-"));
+  const reportFile = path.join(dir, "report.json");
+  try {
+    const child = spawn(
+      process.execPath,
+      [
+        RUNNER,
+        "--profile",
+        "sheaf",
+        "--only",
+        file,
+        "--report",
+        reportFile,
+        "--start",
+        `"${process.execPath}" "${SHEAF_BIN}" serve {root} --port {port}`,
+      ],
+      { cwd: PROJECT_ROOT, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    const report = existsSync(reportFile)
+      ? (JSON.parse(await readFile(reportFile, "utf8")) as RunnerReport)
+      : undefined;
+    return { code, output, report };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
@@ -87,55 +109,28 @@ function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T>
 }
 
 const limit = createLimiter(MAX_PARALLEL);
-const deviations = loadDeviationsFile(DEVIATIONS_FILE);
-deviations.catch(() => undefined); // reported by the test below, not as an unhandled rejection
-
-afterAll(async () => {
-  await stopAllServers();
-});
+const gated = await gatedScenarioFiles();
 
 describe("golden files", () => {
-  it("every selected scenario is vendored", () => {
-    const vendored = new Set(readdirSync(GOLDEN_DIR));
-    expect(SELECTED_SCENARIOS.filter((s) => !vendored.has(s.file)).map((s) => s.file)).toEqual([]);
-  });
-
-  it("the deviations file is valid", async () => {
-    expect((await deviations).rules.length).toBeGreaterThan(0);
+  it("the runner and every gated scenario are vendored", () => {
+    expect(existsSync(RUNNER)).toBe(true);
+    expect(gated.length).toBeGreaterThan(0);
   });
 });
 
 describe.concurrent("Kirby 5.5.2 conformance replay", () => {
-  for (const selection of selectedScenarios()) {
+  for (const file of selected(gated)) {
     it(
-      selection.file,
+      file,
       async () => {
         if (!existsSync(SHEAF_BIN)) throw new Error(`${SHEAF_BIN} does not exist (run npm run build first)`);
-        const golden = await loadGoldenFile(path.join(GOLDEN_DIR, selection.file), selection.file);
-        const run = {
-          fileName: selection.file,
-          golden,
-          deviations: await deviations,
-          fixtureDir: FIXTURE_DIR,
-          serverCommand: (root: string, port: number) => [
-            process.execPath,
-            SHEAF_BIN,
-            "serve",
-            root,
-            "--port",
-            String(port),
-          ],
-          ...(selection.skipSteps === undefined ? {} : { skipSteps: selection.skipSteps }),
-          ...(selection.reason === undefined ? {} : { skipReason: selection.reason }),
-        };
-        const result = await limit(() => runScenario(run));
-        const totals = summarise(result.steps);
-        if (totals.failed > 0) {
-          throw new Error(
-            `${totals.failed} of ${result.steps.length} steps differ from the recording\n${formatScenarioResult(result)}`,
-          );
+        const outcome = await limit(() => runScenario(file));
+        const steps = outcome.report?.scenarios.flatMap((s) => s.steps ?? []) ?? [];
+        const failed = steps.filter((s) => s.result === "FAIL").length;
+        if (outcome.code !== 0 || failed > 0 || steps.length === 0) {
+          throw new Error(`${failed} of ${steps.length} steps differ (runner exit ${outcome.code})\n${outcome.output}`);
         }
-        expect(totals.passed + totals.skipped).toBe(result.steps.length);
+        expect(failed).toBe(0);
       },
       SCENARIO_TIMEOUT_MS,
     );
