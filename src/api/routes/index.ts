@@ -8,6 +8,7 @@ import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
 import { searchRoutes } from "./search.js";
 import { blueprintRoutes } from "./blueprints.js";
+import { siteFindRoutes } from "./site-find.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
@@ -15,6 +16,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...searchRoutes,
   ...contentRoutes,
   ...blueprintRoutes,
+  ...siteFindRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
