@@ -161,10 +161,12 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       query.values ?? {},
       searchValues ? (item: unknown) => searchValues(item, context) : undefined,
     );
+    // `paginate` of a query[…] parameter, else of a search body (the route's paging), else page and limit
+    const paging = queried.paginate ?? result.paging;
     const pagination = paginate(
       queried.items.length,
-      queried.paginate ? queried.paginate.page : query.page,
-      queried.paginate ? queried.paginate.limit : query.limit,
+      paging ? paging.page : query.page,
+      paging ? paging.limit : query.limit,
     );
     const selection = collectionSelection(result, query);
     const items = queried.items.slice(pagination.offset, pagination.offset + pagination.limit);

@@ -1,3 +1,4 @@
+import { safeValue } from "../../log/safe-value.js";
 import type { Page, PageStatus } from "../../content/types.js";
 import {
   assertNoUuidChange,
@@ -107,7 +108,7 @@ function requestedStatus(context: ApiContext): PageStatus {
   const status = body.string("status");
   if (status !== undefined) {
     if (!STATUSES.includes(status as PageStatus))
-      throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      throw new InvalidArgumentError({ message: `Invalid status: ${safeValue(status)}` });
     return status as PageStatus;
   }
   // `isDraft` when given and not null, else `draft`, else a draft; read with PHP's truthiness ("false" is true)
@@ -278,8 +279,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       const offered = context.services.blueprints
         .page(page.template)
         .status.filter((name) => name !== "draft" || (page.id !== options.home && page.id !== options.error));
-      if (!STATUSES.includes(status as PageStatus) || !offered.includes(status))
-        throw new InvalidArgumentError({ key: "page.status.invalid" });
+      if (!STATUSES.includes(status as PageStatus))
+        throw new InvalidArgumentError({ message: `Invalid status: ${safeValue(status)}` });
+      if (!offered.includes(status)) throw new InvalidArgumentError({ key: "page.status.invalid" });
       const target = status as PageStatus;
       if (target === "listed" && page.status === "listed") {
         if (!can(context.actor, "sort", { kind: "page", page }, permissions)) {
