@@ -8,7 +8,7 @@ const LAYERS = [
   ["config"],
   ["log"],
   ["content", "accounts", "blueprints", "session"],
-  ["permissions", "tokens", "audit"],
+  ["permissions", "tokens", "audit", "changes"],
   ["site"],
   ["auth"],
   ["api"],
