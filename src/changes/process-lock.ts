@@ -55,7 +55,8 @@ async function acquire(file: string): Promise<void> {
       await unlink(file).catch(() => undefined);
       continue;
     }
-    if (Date.now() > deadline) throw new GeneralError({ message: "The content is busy, please try again", httpCode: 503 });
+    if (Date.now() > deadline)
+      throw new GeneralError({ message: "The content is busy, please try again", httpCode: 503 });
     await sleep(RETRY_MS);
   }
 }
