@@ -1,9 +1,11 @@
-import { open, readFile, stat, unlink } from "node:fs/promises";
+import { randomBytes } from "node:crypto";
+import { link, readFile, stat, unlink, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { GeneralError } from "../errors.js";
 
 /**
- * A lock between processes that share a site folder: a file created exclusively (`O_EXCL`) holds the owner's pid
- * and is removed when the work is done. A lock whose owner is no longer running (killed mid-write) or that is older
+ * A lock between processes that share a site folder: a file created atomically (a hard link that fails when the
+ * name exists) holds the owner's pid and is removed when the work is done. A lock whose owner is no longer running (killed mid-write) or that is older
  * than STALE_LOCK_MS is broken, so a crash never blocks a model for long.
  */
 
@@ -33,24 +35,31 @@ async function isAbandoned(file: string, now: number): Promise<boolean> {
   if (!info || text === null) return false;
   if (now - info.mtimeMs > STALE_LOCK_MS) return true;
   const pid = Number.parseInt(text, 10);
-  // an empty file is a lock being taken right now
   return Number.isSafeInteger(pid) && pid > 0 && !isRunning(pid);
+}
+
+/**
+ * Creates the lock file with the pid already in it: written to a temp file, then hard-linked to the lock's name,
+ * which fails when the lock exists. So a lock file is never seen empty, even when its owner dies while taking it.
+ */
+async function tryCreate(file: string): Promise<boolean> {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString("hex")}.tmp`);
+  await writeFile(temp, String(process.pid), { flag: "wx", mode: 0o644 });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
 }
 
 async function acquire(file: string): Promise<void> {
   const deadline = Date.now() + WAIT_LIMIT_MS;
   for (;;) {
-    try {
-      const handle = await open(file, "wx", 0o644);
-      try {
-        await handle.writeFile(String(process.pid));
-      } finally {
-        await handle.close();
-      }
-      return;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-    }
+    if (await tryCreate(file)) return;
     if (await isAbandoned(file, Date.now())) {
       await unlink(file).catch(() => undefined);
       continue;
