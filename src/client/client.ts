@@ -1,3 +1,4 @@
+import { changesApi, type ChangesApi } from "./changes-api.js";
 import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js";
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
@@ -51,6 +52,8 @@ export interface SheafClient {
   readonly account: AccountApi;
   readonly roles: RolesApi;
   readonly system: SystemApi;
+  /** Unpublished changes of pages, the site and users, and their lock. */
+  readonly changes: ChangesApi;
 }
 
 function requireSession(transport: Transport, method: string): void {
@@ -95,5 +98,6 @@ export function createClient(options: ClientOptions): SheafClient {
     account: accountApi(transport),
     roles: rolesApi(transport),
     system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
+    changes: changesApi(transport),
   };
 }

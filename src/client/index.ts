@@ -5,6 +5,8 @@
 export { createClient } from "./client.js";
 export type { AuthApi, RawRequestOptions, SheafClient, SystemApi } from "./client.js";
 export type { PagesApi, SiteApi } from "./content-api.js";
+export { lockOf } from "./changes-api.js";
+export type { ChangesApi, ContentLock, ModelChanges } from "./changes-api.js";
 export type { AccountApi, RolesApi, UsersApi } from "./people-api.js";
 export { SheafApiError } from "./errors.js";
 export type { AuthOptions, ClientOptions, FetchFunction, HttpMethod } from "./transport.js";
