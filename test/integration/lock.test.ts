@@ -116,6 +116,18 @@ describe("the lock between two users", () => {
     expect(await fileText(site, NOTE_CHANGES)).toBeNull();
   });
 
+  it("lets exactly one of two users who save at the same moment take the lock", async () => {
+    const site = await startSite();
+    const { admin, editor } = await twoUsers(site);
+    const replies = await Promise.all([
+      post(admin, "pages/notes+first-note/changes/save", { text: "admin's" }),
+      post(editor, "pages/notes+first-note/changes/save", { text: "editor's" }),
+    ]);
+    expect(replies.map((reply) => reply.status).sort()).toEqual([200, 423]);
+    const winner = replies[0]?.status === 200 ? "admin001" : "editor01";
+    expect(await fileText(site, NOTE_CHANGES)).toContain(`Lock: ${winner}`);
+  });
+
   it("locks the site and users alike", async () => {
     const site = await startSite();
     const { admin, editor } = await twoUsers(site);
