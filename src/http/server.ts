@@ -16,6 +16,7 @@ import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
 import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
+import { healthAnswer } from "./health.js";
 
 /**
  * The HTTP layer, directly on `node:http`: Sheaf routes by Kirby's own rules on the raw path, so a framework
@@ -89,6 +90,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   const { services, authServices, router, projectRoot } = dependencies;
   const options = services.options;
   const apiPrefix = `/${options.api.slug}/`;
+  /** Shared with the readiness answer: true once close() has begun. */
+  const state = { stopping: false };
   const logger = dependencies.logger;
   const requestIds = new RequestIds();
 
@@ -335,6 +338,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         preflight(request, response, headers);
         return;
       }
+      const health = options.server.healthPath ? healthAnswer(options.server.healthPath, method, url, state) : null;
+      if (health) {
+        discardUnreadBody(request);
+        send(response, health.status, { "content-type": JSON_TYPE, "cache-control": "no-store" }, health.body);
+        return;
+      }
       if (options.api.enabled && isApiPath(url)) {
         api(request, response, headers, url).catch((error: unknown) => fail(response, error));
         return;
@@ -402,11 +411,18 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       }),
     close: () =>
       new Promise((resolve) => {
+        state.stopping = true;
         if (!httpServer.listening) {
           resolve();
           return;
         }
-        httpServer.close(() => resolve());
+        // stop accepting, let requests in flight finish, then cut whatever is still open at the deadline
+        const deadline = setTimeout(() => httpServer.closeAllConnections(), options.server.shutdownTimeout);
+        deadline.unref();
+        httpServer.close(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
         httpServer.closeIdleConnections();
       }),
   };
