@@ -5,6 +5,8 @@ import { scopeAllows } from "../tokens/index.js";
 import { Params, type ApiContext, type SiteServices } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
 import { routablePath, type Router } from "./router.js";
+import { CollectionResult } from "./result.js";
+import { bracketMap } from "../search/index.js";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
 
@@ -100,6 +102,7 @@ export async function handleApiCall(
         view: query.string("view"),
         page: query.textOrList("page"),
         limit: query.textOrList("limit"),
+        collectionQuery: result instanceof CollectionResult ? bracketMap(query.values, "query") : null,
       },
       context,
     );

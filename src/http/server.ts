@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import lightMyRequest, { type InjectOptions, type Response as InjectResponse } from "light-my-request";
+import type { InjectOptions, Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
 import { routablePath, type Router } from "../api/router.js";
@@ -37,7 +37,10 @@ export interface ServerDependencies {
 export interface SheafServer {
   /** The request listener, for embedding Sheaf in another `node:http` server. */
   readonly handler: (request: IncomingMessage, response: ServerResponse) => void;
-  /** Sends a request through the handler without a socket (tests, scripts). */
+  /**
+   * Sends a request through the handler without a socket (tests, scripts). Needs the optional peer dependency
+   * `light-my-request`, loaded on first use.
+   */
   inject(options: InjectOptions | string): Promise<InjectResponse>;
   /** Starts listening; resolves with the URL. */
   listen(options: { port: number; host?: string }): Promise<string>;
@@ -398,7 +401,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   return {
     handler,
     httpServer,
-    inject: (injectOptions) => lightMyRequest(handler, injectOptions),
+    inject: async (injectOptions) => {
+      const { default: lightMyRequest } = await import("light-my-request");
+      return lightMyRequest(handler, injectOptions);
+    },
     listen: ({ port, host = "127.0.0.1" }) =>
       new Promise((resolve, reject) => {
         httpServer.once("error", reject);
