@@ -8,7 +8,7 @@ const LAYERS = [
   ["config"],
   ["log"],
   ["content", "accounts", "blueprints", "session", "mail"],
-  ["permissions", "tokens", "audit", "search"],
+  ["permissions", "tokens", "audit", "search", "changes"],
   ["site"],
   ["auth"],
   ["api"],

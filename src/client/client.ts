@@ -1,3 +1,4 @@
+import { changesApi, type ChangesApi } from "./changes-api.js";
 import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js";
 import { blueprintsApi, searchApi, type BlueprintsApi, type SearchApi } from "./search-blueprints-api.js";
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
@@ -54,6 +55,8 @@ export interface SheafClient {
   readonly system: SystemApi;
   readonly search: SearchApi;
   readonly blueprints: BlueprintsApi;
+  /** Unpublished changes of pages, the site and users, and their lock. */
+  readonly changes: ChangesApi;
 }
 
 function requireSession(transport: Transport, method: string): void {
@@ -100,5 +103,6 @@ export function createClient(options: ClientOptions): SheafClient {
     system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
     search: searchApi(transport),
     blueprints: blueprintsApi(transport),
+    changes: changesApi(transport),
   };
 }

@@ -1,5 +1,6 @@
 import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
+import { changesRoutes } from "./changes.js";
 import { contentRoutes } from "./content.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
@@ -20,6 +21,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
+  ...changesRoutes,
   ...securityRoutes,
   ...systemRoutes,
 ];
