@@ -8,6 +8,7 @@ const LAYERS = [
   ["config"],
   ["log"],
   ["content", "accounts", "blueprints", "session"],
+  ["languages"],
   ["permissions", "tokens", "audit"],
   ["site"],
   ["auth"],

@@ -81,9 +81,9 @@ export class ContentWriter {
     await this.refresh(page.dir);
   }
 
-  async writeSiteContent(content: ContentFields): Promise<void> {
-    const site = this.options.index.site;
-    await writeFileAtomic(site.contentFile, serializeTxt(content));
+  /** Writes the site's content file (or, on a multi-language site, the file of the language given). */
+  async writeSiteContent(content: ContentFields, file = this.options.index.site.contentFile): Promise<void> {
+    await writeFileAtomic(file, serializeTxt(content));
     await this.refresh(this.options.root);
   }
 

@@ -6,6 +6,8 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { languageRoutes } from "./languages.js";
+import type { SheafOptions } from "../../config/index.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
@@ -15,5 +17,11 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...userRoutes,
   ...userWriteRoutes,
   ...securityRoutes,
+  ...languageRoutes,
   ...systemRoutes,
 ];
+
+/** The routes of a site: the language routes exist only with the `languages` option. */
+export function routesFor(options: SheafOptions): readonly RouteDefinition[] {
+  return options.languages ? apiRoutes : apiRoutes.filter((definition) => !languageRoutes.includes(definition));
+}
