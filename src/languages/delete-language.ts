@@ -38,8 +38,21 @@ async function names(dir: string): Promise<string[]> {
   }
 }
 
+/** The renames that move a language's files out of the site (the language file last) and the trash they go to. */
+export interface LanguageDeletionPlan {
+  readonly renames: readonly Rename[];
+  readonly trashDirs: readonly string[];
+}
+
 /** Moves every file of the language, then the language file, to trash folders in one journal; then empties them. */
 export async function deleteLanguageFiles(deletion: LanguageDeletion): Promise<number> {
+  const plan = await planLanguageDeletion(deletion);
+  await renameAll(deletion.contentRoot, plan.renames);
+  for (const trash of plan.trashDirs) await rm(trash, { recursive: true, force: true });
+  return plan.renames.length - 1;
+}
+
+export async function planLanguageDeletion(deletion: LanguageDeletion): Promise<LanguageDeletionPlan> {
   const { code, contentRoot, extension } = deletion;
   const suffix = `.${code}.${extension}`;
   const trashName = `${TRASH_PREFIX}${randomBytes(6).toString("hex")}`;
@@ -76,7 +89,5 @@ export async function deleteLanguageFiles(deletion: LanguageDeletion): Promise<n
     to: relative(path.join(rootTrash, `language-${path.basename(deletion.languageFile)}`)),
   });
 
-  await renameAll(contentRoot, renames);
-  for (const trash of trashDirs) await rm(trash, { recursive: true, force: true });
-  return renames.length - 1;
+  return { renames, trashDirs: [...trashDirs] };
 }
