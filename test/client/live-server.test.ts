@@ -13,7 +13,6 @@ import { createClient, SheafApiError, type FetchFunction } from "../../src/clien
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIXTURE_CANDIDATES = [
   path.join(PROJECT_ROOT, "test", "conformance", "fixture"),
-  "/work/shared/conformance/fixture",
 ];
 const BUILT_CLIENT = path.join(PROJECT_ROOT, "dist", "client", "index.js");
 const BUILT_SERVER = path.join(PROJECT_ROOT, "dist", "cli", "main.js");

@@ -1,21 +1,49 @@
 import { accessSync, constants } from "node:fs";
-import { access } from "node:fs/promises";
 import { chromium, type Browser } from "playwright-core";
 
-/** The Chromium binary the browser tests drive: `CHROMIUM_PATH`, else Debian's package. */
-export const CHROMIUM_PATH = process.env["CHROMIUM_PATH"] ?? "/usr/bin/chromium";
+/** Debian's Chromium, used when it is installed (CI installs it). */
+const SYSTEM_CHROMIUM = "/usr/bin/chromium";
+
+function isExecutable(file: string): boolean {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /**
- * Why the browser tests cannot run here, or null when they can. Outside CI a missing Chromium skips them with a
- * visible notice (a machine with only Node and npm runs everything else); in CI it is a failure, since CI installs it.
+ * The Chromium binary the browser tests drive: `CHROMIUM_PATH`, else a system Chromium, else the one the
+ * `@sparticuz/chromium` dev dependency brings through npm (unpacked on first use into the temp folder), so a machine
+ * with only Node and npm runs the browser tests too.
  */
-export function browserTestsSkipReason(): string | null {
-  if (process.env["CI"]) return null;
+export async function chromiumExecutable(): Promise<string> {
+  const chosen = process.env["CHROMIUM_PATH"];
+  if (chosen !== undefined && chosen !== "") {
+    if (!isExecutable(chosen)) throw new Error(`CHROMIUM_PATH=${chosen} is not an executable file`);
+    return chosen;
+  }
+  if (isExecutable(SYSTEM_CHROMIUM)) return SYSTEM_CHROMIUM;
+  const bundled = await import("@sparticuz/chromium");
+  return bundled.default.executablePath();
+}
+
+let chosenExecutable: Promise<string> | null = null;
+
+/**
+ * Why the browser tests cannot run here, or null when they can. Outside CI a Chromium that cannot be found or
+ * unpacked skips them with a visible notice; in CI that is a failure.
+ */
+export async function browserTestsSkipReason(): Promise<string | null> {
+  chosenExecutable ??= chromiumExecutable();
   try {
-    accessSync(CHROMIUM_PATH, constants.X_OK);
+    await chosenExecutable;
     return null;
-  } catch {
-    return `${CHROMIUM_PATH} is missing: the browser tests are skipped. Install Chromium ("apt-get install -y chromium") or set CHROMIUM_PATH to run them.`;
+  } catch (error) {
+    if (process.env["CI"]) return null;
+    const why = error instanceof Error ? error.message : String(error);
+    return `no Chromium to drive (${why}): the browser tests are skipped. Run npm ci (it brings @sparticuz/chromium), install Chromium, or set CHROMIUM_PATH.`;
   }
 }
 
@@ -35,13 +63,6 @@ const CHROMIUM_ARGS = [
  * so cookies never leak from one test into another.
  */
 export async function launchChromium(): Promise<Browser> {
-  try {
-    await access(CHROMIUM_PATH, constants.X_OK);
-  } catch {
-    throw new Error(
-      `Chromium is needed for the browser tests but ${CHROMIUM_PATH} is missing or not executable. ` +
-        `Install it with "apt-get install -y chromium" (Debian), or point CHROMIUM_PATH at a Chromium binary.`,
-    );
-  }
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
+  chosenExecutable ??= chromiumExecutable();
+  return chromium.launch({ executablePath: await chosenExecutable, headless: true, args: CHROMIUM_ARGS });
 }

@@ -59,7 +59,7 @@ function started<T>(result: PromiseSettledResult<T>, failures: unknown[]): T {
   return undefined as T;
 }
 
-const skipReason = browserTestsSkipReason();
+const skipReason = await browserTestsSkipReason();
 if (skipReason) process.stderr.write(`\n  NOTICE: ${skipReason}\n\n`);
 /** Every browser test goes through this, so a machine without Chromium skips them all (outside CI). */
 const describeBrowser = skipReason ? describe.skip : describe;

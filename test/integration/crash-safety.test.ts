@@ -29,7 +29,7 @@ const PROJECT_ROOT = path.resolve(HERE, "..", "..");
 const BIN = path.join(PROJECT_ROOT, "bin", "sheaf.js");
 const BUILT_CLI = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
 const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
-const FIXTURE = existsSync(VENDORED_FIXTURE) ? VENDORED_FIXTURE : "/work/shared/conformance/fixture";
+const FIXTURE = VENDORED_FIXTURE;
 
 const KILLS = 50;
 const MAX_DELAY_BEFORE_KILL_MS = 40;

@@ -4,7 +4,6 @@
  * error page rules; reserved and duplicate slugs. Every refused request must leave `content/` exactly as it was.
  */
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -15,7 +14,7 @@ import { BULK_PAGES, cleanUp, copySite, startSite as startTestSite } from "./hel
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
-const FIXTURE = existsSync(VENDORED_FIXTURE) ? VENDORED_FIXTURE : "/work/shared/conformance/fixture";
+const FIXTURE = VENDORED_FIXTURE;
 
 type Actor = "admin" | "editor" | "noaccess" | "anonymous" | "writer" | "drafter";
 

@@ -15,7 +15,7 @@ import { parseTxt } from "../../src/content/txt.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
-const FIXTURE = existsSync(VENDORED_FIXTURE) ? VENDORED_FIXTURE : "/work/shared/conformance/fixture";
+const FIXTURE = VENDORED_FIXTURE;
 const ADMIN_AUTH = { authorization: `Basic ${Buffer.from("admin@example.com:AdminPass123!").toString("base64")}` };
 
 interface Site {

@@ -60,6 +60,13 @@ async function startChallenge(
   return { code: 200, status: "ok", challenge: status.status === "pending" ? status.challenge : null };
 }
 
+/** The end of every successful login: the device is remembered, the login audited, the user answered. */
+function loggedIn(context: ApiContext, user: User, details: Record<string, unknown>): Record<string, unknown> {
+  context.auth.rememberDevice(user);
+  void context.auth.audit({ event: "login.success", actor: { id: user.id, email: user.email }, details });
+  return { code: 200, status: "ok", user: authView(context, user) };
+}
+
 async function login(context: ApiContext): Promise<Record<string, unknown>> {
   const { auth, request, services } = context;
   // Kirby's CSRF check leaves a session behind; a refused body (wrong types) changes nothing
@@ -106,13 +113,7 @@ async function login(context: ApiContext): Promise<Record<string, unknown>> {
       });
     }
     await auth.logIn(user, { long });
-    auth.rememberDevice(user);
-    void auth.audit({
-      event: "login.success",
-      actor: { id: user.id, email: user.email },
-      details: { method: "password", long },
-    });
-    return { code: 200, status: "ok", user: authView(context, user) };
+    return loggedIn(context, user, { method: "password", long });
   }
   return startChallenge(context, email, mode as ChallengeMode, long);
 }
@@ -128,15 +129,9 @@ async function verifyCode(context: ApiContext): Promise<Record<string, unknown>>
   const { user, mode } = await verifyChallenge(challengeDependencies(context), session, code, {
     logOut: () => auth.logOut(),
   });
-  const loggedIn = await auth.logIn(user, { long: session?.isLong ?? false });
-  if (mode === "password-reset") loggedIn.set(RESET_PASSWORD_KEY, true);
-  auth.rememberDevice(user);
-  void auth.audit({
-    event: "login.success",
-    actor: { id: user.id, email: user.email },
-    details: { method: "code", mode },
-  });
-  return { code: 200, status: "ok", user: authView(context, user) };
+  const started = await auth.logIn(user, { long: session?.isLong ?? false });
+  if (mode === "password-reset") started.set(RESET_PASSWORD_KEY, true);
+  return loggedIn(context, user, { method: "code", mode });
 }
 
 /**
