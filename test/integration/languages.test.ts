@@ -13,8 +13,7 @@ import { planLanguageDeletion } from "../../src/languages/delete-language.js";
 import { cleanUp, copySite, NO_PANEL_ACCESS, OK, send, startSite, UNAUTHENTICATED, type TestSite } from "./helpers.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-const VENDORED = path.resolve(HERE, "..", "conformance", "fixture-multilang");
-const MULTILANG = existsSync(VENDORED) ? VENDORED : "/work/shared/conformance/fixture-multilang";
+const MULTILANG = path.resolve(HERE, "..", "conformance", "fixture-multilang");
 const CONFIG = { languages: true, api: { basicAuth: true, allowInsecure: true } };
 
 const USERS = {
