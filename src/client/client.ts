@@ -2,7 +2,7 @@ import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
 import type { QueryParams } from "./paths.js";
-import { Transport, type ClientOptions, type HttpMethod } from "./transport.js";
+import { Transport, type ApiRequest, type ClientOptions, type HttpMethod } from "./transport.js";
 import type { AuthUser, System } from "./types.js";
 import type { LoginInput } from "./wire-types.js";
 
@@ -20,6 +20,8 @@ export interface RawRequestOptions {
   readonly query?: QueryParams;
   /** Sent as JSON. */
   readonly body?: unknown;
+  /** Content language of this request (`X-Language`). */
+  readonly language?: string;
 }
 
 export interface SheafClient {
@@ -51,6 +53,12 @@ export interface SheafClient {
   readonly account: AccountApi;
   readonly roles: RolesApi;
   readonly system: SystemApi;
+
+  /**
+   * The same client (same session, CSRF token and credentials) reading and writing content in another language of
+   * a multi-language site: `client.inLanguage("de").pages.update("about", { text: "…" })` writes the German file.
+   */
+  inLanguage(language: string): SheafClient;
 }
 
 function requireSession(transport: Transport, method: string): void {
@@ -61,7 +69,23 @@ function requireSession(transport: Transport, method: string): void {
 
 /** A client for one Sheaf (or Kirby 5) site. Without `auth` it uses a session: call `login()` first. */
 export function createClient(options: ClientOptions): SheafClient {
-  const transport = new Transport(options);
+  return clientOn(new Transport(options));
+}
+
+/** The transport with every request in `language` unless the request names its own; state stays with the original. */
+function inLanguage(transport: Transport, language: string): Transport {
+  return new Proxy(transport, {
+    get(target, key) {
+      if (key === "send") {
+        return (request: ApiRequest) => target.send({ ...request, language: request.language ?? language });
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function clientOn(transport: Transport): SheafClient {
   return {
     apiUrl: transport.apiRoot.href,
     authType: transport.authType,
@@ -85,6 +109,7 @@ export function createClient(options: ClientOptions): SheafClient {
         path: path.replace(/^\/+/, ""),
         ...(request.query ? { query: request.query } : {}),
         ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.language === undefined ? {} : { language: request.language }),
       });
       return answer.body as T;
     },
@@ -95,5 +120,6 @@ export function createClient(options: ClientOptions): SheafClient {
     account: accountApi(transport),
     roles: rolesApi(transport),
     system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
+    inLanguage: (language) => clientOn(inLanguage(transport, language)),
   };
 }
