@@ -118,6 +118,7 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
       root: contentRoot,
       extension: options.content.extension,
       uuid: options.content.uuid,
+      ...(languages ? { languages } : {}),
     }),
     accountWriter: new AccountWriter(accountsDir, accounts),
     ...(languages ? { languages } : {}),

@@ -7,7 +7,7 @@ import { resolveInside } from "../fs/safe-path.js";
 import { DRAFTS_FOLDER } from "./inventory.js";
 import { renameAll, TEMP_PREFIX, TRASH_PREFIX, type Rename } from "./journal.js";
 import { parseTxt, serializeTxt } from "./txt.js";
-import type { ContentFields, ContentIndex, Page, PageStatus } from "./types.js";
+import type { ContentFields, ContentIndex, ContentLanguages, Page, PageStatus } from "./types.js";
 
 /**
  * Every change to `content/`: one writer for the whole tree, so writes are serialised and each one is applied to
@@ -22,6 +22,8 @@ export interface ContentWriterOptions {
   readonly extension: string;
   /** UUID format for new pages, or false when UUIDs are disabled. */
   readonly uuid: false | "uuid" | "uuid-v4";
+  /** Set on a multi-language site: content files are `<template>.<code>.<ext>`, new ones in the default language. */
+  readonly languages?: ContentLanguages;
 }
 
 export interface NewPage {
@@ -63,8 +65,14 @@ export class ContentWriter {
     return parent ? parent.dir : this.options.root;
   }
 
-  private contentFileName(template: string): string {
-    return `${template}.${this.options.extension}`;
+  private contentFileName(template: string, code = this.options.languages?.defaultCode() ?? null): string {
+    return code === null ? `${template}.${this.options.extension}` : `${template}.${code}.${this.options.extension}`;
+  }
+
+  /** Language codes of a page's content files on a multi-language site, or null on a single-language one. */
+  private languageCodes(page: Page): string[] | null {
+    if (this.options.languages?.defaultCode() == null || page.translations === undefined) return null;
+    return Object.keys(page.translations);
   }
 
   private relative(file: string): string {
@@ -171,6 +179,17 @@ export class ContentWriter {
 
   /** Renames the content file to the new template's name (content kept). */
   async changeTemplate(page: Page, template: string): Promise<void> {
+    const codes = this.languageCodes(page);
+    if (codes !== null && codes.length > 0) {
+      // every language's file follows, as one unit
+      const renames = codes.map((code) => ({
+        from: this.relative(path.join(page.dir, this.contentFileName(page.template, code))),
+        to: this.relative(resolveInside(page.dir, this.contentFileName(template, code))),
+      }));
+      await renameAll(this.options.root, renames);
+      await this.refresh(page.dir);
+      return;
+    }
     const target = resolveInside(page.dir, this.contentFileName(template));
     const exists = await stat(page.contentFile).then(
       () => true,
@@ -252,10 +271,20 @@ export class ContentWriter {
     target: string,
     options: { children: boolean; files: boolean },
   ): Promise<void> {
-    const content = { ...page.content };
     const uuid = this.newUuid();
-    if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
-    await writeFileAtomic(path.join(target, path.basename(page.contentFile)), serializeTxt(content));
+    const codes = this.languageCodes(page);
+    if (codes !== null && page.translations !== undefined) {
+      // each language's own file as stored (a page seen in a translation holds merged content)
+      for (const code of codes) {
+        const content = { ...page.translations[code] };
+        if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
+        await writeFileAtomic(path.join(target, this.contentFileName(page.template, code)), serializeTxt(content));
+      }
+    } else {
+      const content = { ...page.content };
+      if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
+      await writeFileAtomic(path.join(target, path.basename(page.contentFile)), serializeTxt(content));
+    }
     if (options.files) {
       for (const file of page.files) {
         await cp(path.join(page.dir, file), path.join(target, file));

@@ -157,6 +157,8 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
   });
 }
 
+const LANGUAGE_INFIX = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
 /** Every `<name>.<code>.<ext>` file of a folder's own content, by code. */
 async function readTranslations(
   dir: string,
@@ -170,7 +172,8 @@ async function readTranslations(
   for (const file of contentFiles) {
     if (!file.startsWith(prefix) || !file.endsWith(suffix)) continue;
     const code = file.slice(prefix.length, file.length - suffix.length);
-    if (code === "" || code.includes(".")) continue;
+    // a language code is a plain name (never `__proto__` or a dotted name)
+    if (!LANGUAGE_INFIX.test(code)) continue;
     translations[code] = await readContent(join(dir, file));
   }
   return Object.freeze(translations);

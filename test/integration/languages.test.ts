@@ -187,6 +187,52 @@ describe("writing in a language", () => {
   });
 });
 
+describe("pages on a multi-language site", () => {
+  it("creates pages in the default language's file, and moves and copies every language's file", async () => {
+    const site = await start();
+    const created = await api(site, "POST", "pages/notes/children", {
+      json: { slug: "third", template: "note", content: { title: "Third" } },
+    });
+    expect(created.status).toBe(200);
+    expect(await readdir(path.join(site.root, "content/1_notes/_drafts/third"))).toEqual(["note.en.txt"]);
+
+    const copy = await api(site, "POST", "pages/notes+first-note/duplicate", {
+      language: "de",
+      json: { slug: "copy" },
+    });
+    expect(copy.status).toBe(200);
+    const copied = path.join(site.root, "content/1_notes/_drafts/copy");
+    expect((await readdir(copied)).sort()).toEqual(["note.de.txt", "note.en.txt"]);
+    expect(await readFile(path.join(copied, "note.de.txt"), "utf8")).toBe(
+      await file(site, "content/1_notes/1_first-note/note.de.txt"),
+    );
+    expect(await readFile(path.join(copied, "note.en.txt"), "utf8")).not.toContain("firstnote0000001");
+
+    await writeFile(
+      path.join(site.root, "site/blueprints/pages/note.yml"),
+      "title: Note\noptions:\n  changeTemplate:\n    - default\n",
+    );
+    await site.sheaf.services.blueprints.reload();
+    const changed = await api(site, "PATCH", "pages/notes+first-note/template", { json: { template: "default" } });
+    expect(changed.status).toBe(200);
+    expect((await readdir(path.join(site.root, "content/1_notes/1_first-note"))).sort()).toEqual([
+      "default.de.txt",
+      "default.en.txt",
+    ]);
+    expect((await api(site, "GET", "pages/notes+first-note?select=title", { language: "de" })).data).toEqual({
+      title: "Erste Notiz",
+    });
+  });
+
+  it("never reads a content file named after an object key as a translation", async () => {
+    const root = await copySite(MULTILANG, ["content/3_bulk"]);
+    await writeFile(path.join(root, "content/2_about/default.__proto__.txt"), "Title: Hacked");
+    const site = await startSite({ root, config: CONFIG });
+    expect((await api(site, "GET", "pages/about?select=title", { language: "de" })).data).toEqual({ title: "About" });
+    expect(Object.getPrototypeOf(site.sheaf.content.findPage("about")?.translations)).toBe(Object.prototype);
+  });
+});
+
 describe("the languages routes", () => {
   it("writes a new language file as Kirby does and lists languages in code order", async () => {
     const site = await start();
