@@ -130,6 +130,20 @@ describe("reading in a language", () => {
   });
 });
 
+describe("the site in a language", () => {
+  it("renders /<code>/<path> in that language and paths without a prefix in the default language", async () => {
+    const site = await start();
+    const german = await send(site.sheaf, "GET", "/de/notes");
+    expect(german.status).toBe(200);
+    expect(german.text).toContain("Notizen");
+    expect((await send(site.sheaf, "GET", "/en/notes")).text).toContain("Notes");
+    expect((await send(site.sheaf, "GET", "/notes")).text).toContain("Notes");
+    expect((await send(site.sheaf, "GET", "/de")).status).toBe(200);
+    expect((await send(site.sheaf, "GET", "/de/nothing-here")).status).toBe(404);
+    expect((await send(site.sheaf, "GET", "/deutsch")).status).toBe(404);
+  });
+});
+
 describe("writing in a language", () => {
   it("writes the form values of the language into its file only, without the UUID", async () => {
     const site = await start();
