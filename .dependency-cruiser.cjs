@@ -7,7 +7,7 @@ const LAYERS = [
   ["fs", "cache", "crypto"],
   ["config"],
   ["log"],
-  ["content", "accounts", "blueprints", "session"],
+  ["content", "accounts", "blueprints", "session", "mail"],
   ["languages"],
   ["permissions", "tokens", "audit"],
   ["site"],

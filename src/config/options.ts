@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { expandDottedKeys, fail, isPlainObject, Reader, type Raw } from "./reader.js";
 import { DEFAULT_RECONCILE_SECONDS } from "../fs/watched-folder.js";
+import { readEmailOptions, type EmailOptions } from "./email.js";
 
 function isIpOrCidr(entry: string): boolean {
   const [address = "", bits, ...rest] = entry.trim().split("/");
@@ -77,6 +78,8 @@ export interface SheafOptions {
     /** One line per request (method, path, status, duration, request id). */
     readonly access: boolean;
   };
+  /** Kirby's `email` options: how login-code mails are sent. */
+  readonly email: EmailOptions;
   readonly auth: {
     /** Login methods by name with their options (`password`, `code`, `password-reset`). */
     readonly methods: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -303,8 +306,14 @@ function readLogLevel(reader: Reader): LogLevel {
   return value as LogLevel;
 }
 
-/** Resolves and validates raw config (already expanded from dotted keys or not). Throws ConfigError. */
-export function resolveOptions(input: Raw = {}): SheafOptions {
+/**
+ * Resolves and validates raw config (already expanded from dotted keys or not). Throws ConfigError. `environment`
+ * supplies secrets kept out of config files (`SHEAF_SMTP_PASSWORD`).
+ */
+export function resolveOptions(
+  input: Raw = {},
+  environment: Readonly<Record<string, string | undefined>> = process.env,
+): SheafOptions {
   const reader = new Reader(expandDottedKeys(input));
   const apiValue = reader.get("api");
   if (apiValue !== undefined && apiValue !== null && apiValue !== false && !isPlainObject(apiValue)) {
@@ -347,6 +356,7 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       level: readLogLevel(reader),
       access: reader.bool("log.access", false),
     },
+    email: readEmailOptions(reader, environment),
     auth: {
       methods: readAuthMethods(reader),
       challenges: reader.stringList("auth.challenges", ["totp", "email"]),
