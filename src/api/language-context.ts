@@ -5,7 +5,8 @@
  */
 import type { SiteLanguages } from "../languages/site-languages.js";
 import { languageUrl } from "../languages/site-languages.js";
-import type { ApiContext, Params, SiteServices } from "./context.js";
+import type { Language } from "../languages/types.js";
+import type { ApiContext, Params, RequestLanguage, SiteServices } from "./context.js";
 
 /** Services per language, made once per language (the localized index follows each new content snapshot). */
 const servicesByLanguage = new WeakMap<SiteServices, Map<string, SiteServices>>();
@@ -41,11 +42,28 @@ export function inRequestLanguage(
   context: Omit<ApiContext, "services" | "language">,
 ): ApiContext {
   const language = languages.forRequest(requestedCode(query, call.auth.info.headers["x-language"]));
-  if (language === null) return { ...context, services };
-  const isDefault = language.code === languages.defaultCode();
+  const { actor, baseUrl, request, auth, identity } = context;
+  if (language === null) return { services, actor, baseUrl, request, auth, identity };
+  const isDefault = language === languages.registry.defaultLanguage();
   return {
-    ...context,
     services: isDefault ? services : servicesIn(services, languages, language.code),
-    language: { code: language.code, isDefault, url: languageUrl(language, context.baseUrl) },
+    actor,
+    baseUrl,
+    request,
+    auth,
+    identity,
+    language: requestLanguage(language, isDefault, baseUrl),
   };
+}
+
+/** The last request language made per language (requests of one site mostly share their base URL). */
+const lastRequestLanguage = new WeakMap<Language, RequestLanguage>();
+
+function requestLanguage(language: Language, isDefault: boolean, baseUrl: string): RequestLanguage {
+  const url = languageUrl(language, baseUrl);
+  const last = lastRequestLanguage.get(language);
+  if (last !== undefined && last.url === url && last.isDefault === isDefault) return last;
+  const made: RequestLanguage = { code: language.code, isDefault, url };
+  lastRequestLanguage.set(language, made);
+  return made;
 }

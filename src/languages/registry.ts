@@ -18,6 +18,8 @@ export interface LanguageRegistryOptions {
 
 export class LanguageRegistry {
   private languages: readonly Language[] = [];
+  private byCode: ReadonlyMap<string, Language> = new Map();
+  private defaultOne: Language | null = null;
   private readonly listeners = new Set<() => void>();
 
   private constructor(private readonly options: LanguageRegistryOptions) {}
@@ -38,13 +40,12 @@ export class LanguageRegistry {
   }
 
   find(code: string): Language | undefined {
-    const lower = code.toLowerCase();
-    return this.languages.find((language) => language.code === lower);
+    return this.byCode.get(code) ?? this.byCode.get(code.toLowerCase());
   }
 
   /** The language marked default, else the first one; null without languages. */
   defaultLanguage(): Language | null {
-    return this.languages.find((language) => language.default) ?? this.languages[0] ?? null;
+    return this.defaultOne;
   }
 
   onChange(listener: () => void): () => void {
@@ -103,6 +104,8 @@ export class LanguageRegistry {
 
   private set(languages: readonly Language[]): void {
     this.languages = Object.freeze([...languages].sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0)));
+    this.byCode = new Map(this.languages.map((language) => [language.code, language]));
+    this.defaultOne = this.languages.find((language) => language.default) ?? this.languages[0] ?? null;
     for (const listener of [...this.listeners]) {
       try {
         listener();
