@@ -9,7 +9,7 @@ const LAYERS = [
   ["log"],
   ["content", "accounts", "blueprints", "session", "mail"],
   ["languages"],
-  ["permissions", "tokens", "audit"],
+  ["permissions", "tokens", "audit", "search"],
   ["site"],
   ["auth"],
   ["api"],

@@ -11,6 +11,9 @@ import {
   type Selection,
 } from "./views/engine.js";
 import { paginate, type PaginationParam } from "./pagination.js";
+import { applyCollectionQuery, collectionQueryFrom, type PreparedQuery } from "../search/index.js";
+import type { Page } from "../content/types.js";
+import type { User } from "../accounts/types.js";
 import { RenderCache } from "./render-cache.js";
 
 export interface ApiResponse {
@@ -111,6 +114,30 @@ export interface RenderQuery {
   readonly view: string | undefined;
   readonly page: PaginationParam;
   readonly limit: PaginationParam;
+  /** The `query[…]` map of the query string (offset, limit, search, paginate), or null when there is none. */
+  readonly collectionQuery?: Readonly<Record<string, unknown>> | null;
+}
+
+/** How `query[search]` searches the items of a collection: pages and users have searchable values, others none. */
+function searcherFor(
+  result: CollectionResult,
+  context: ViewContext,
+): (items: readonly unknown[], query: PreparedQuery) => unknown[] {
+  const { search } = context.services;
+  if (result.schema.name === "page") return (items, query) => search.searchPages(items as readonly Page[], query);
+  if (result.schema.name === "user") {
+    return (items, query) =>
+      search.searchUsers(items as readonly User[], query, (user) => context.services.roleOf(user));
+  }
+  return () => [];
+}
+
+/** Applies `query[offset|limit|search|paginate]` to a collection (docs/search.md#post-bodies-and-query). */
+function queriedCollection(result: CollectionResult, query: RenderQuery, context: ViewContext): CollectionResult {
+  const map = query.collectionQuery;
+  if (map === undefined || map === null) return result;
+  const applied = applyCollectionQuery(result.items, collectionQueryFrom(map), searcherFor(result, context));
+  return new CollectionResult(result.schema, applied.items, applied.paginate ?? result.paging);
 }
 
 function modelSelection(result: ModelResult, query: RenderQuery): Selection {
@@ -148,10 +175,12 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
   }
   if (result instanceof CollectionResult) {
-    const pagination = paginate(result.items.length, query.page, query.limit);
-    const selection = collectionSelection(result, query);
-    const items = result.items.slice(pagination.offset, pagination.offset + pagination.limit);
-    const data = items.map((item) => asJsonMap(renderModel(result.schema, item, selection, context)));
+    const collection = queriedCollection(result, query, context);
+    const paging = collection.paging;
+    const pagination = paginate(collection.items.length, paging?.page ?? query.page, paging?.limit ?? query.limit);
+    const selection = collectionSelection(collection, query);
+    const items = collection.items.slice(pagination.offset, pagination.offset + pagination.limit);
+    const data = items.map((item) => asJsonMap(renderModel(collection.schema, item, selection, context)));
     return { status: 200, body: { code: 200, data, pagination, status: "ok", type: "collection" } };
   }
   if (result === true) return { status: 200, body: { status: "ok", message: "ok", code: 200 } };

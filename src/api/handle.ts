@@ -6,6 +6,8 @@ import { Params, type ApiContext, type SiteServices } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
 import { routablePath, type Router } from "./router.js";
 import { inRequestLanguage } from "./language-context.js";
+import { CollectionResult } from "./result.js";
+import { bracketMap } from "../search/index.js";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
 
@@ -104,6 +106,7 @@ export async function handleApiCall(
         view: query.string("view"),
         page: query.textOrList("page"),
         limit: query.textOrList("limit"),
+        collectionQuery: result instanceof CollectionResult ? bracketMap(query.values, "query") : null,
       },
       context,
     );

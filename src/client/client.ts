@@ -1,4 +1,5 @@
 import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js";
+import { blueprintsApi, searchApi, type BlueprintsApi, type SearchApi } from "./search-blueprints-api.js";
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
 import type { QueryParams } from "./paths.js";
@@ -41,7 +42,7 @@ export interface SheafClient {
   /** The session's CSRF token (asked for once, then kept). */
   csrf(): Promise<string>;
   /**
-   * A route without a method of its own (e.g. Kirby's `site/search`, where the server has it): the JSON of a
+   * A route without a method of its own (a plugin's route, for example): the JSON of a
    * successful answer, envelope included. Failures reject with SheafApiError like every other call.
    */
   request<T = unknown>(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<T>;
@@ -53,6 +54,8 @@ export interface SheafClient {
   readonly account: AccountApi;
   readonly roles: RolesApi;
   readonly system: SystemApi;
+  readonly search: SearchApi;
+  readonly blueprints: BlueprintsApi;
 
   /**
    * The same client (same session, CSRF token and credentials) reading and writing content in another language of
@@ -120,6 +123,8 @@ function clientOn(transport: Transport): SheafClient {
     account: accountApi(transport),
     roles: rolesApi(transport),
     system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
+    search: searchApi(transport),
+    blueprints: blueprintsApi(transport),
     inLanguage: (language) => clientOn(inLanguage(transport, language)),
   };
 }

@@ -8,11 +8,15 @@ import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
 import { languageRoutes } from "./languages.js";
 import type { SheafOptions } from "../../config/index.js";
+import { searchRoutes } from "./search.js";
+import { blueprintRoutes } from "./blueprints.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
+  ...searchRoutes,
   ...contentRoutes,
+  ...blueprintRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,

@@ -3,6 +3,7 @@ import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { renderPageBlueprint } from "./blueprint.js";
 
 export function pageUrl(page: Page, context: ViewContext): string {
   // on a multi-language site URLs start with the language's prefix and follow its translated slugs
@@ -28,10 +29,7 @@ function parentsOf(page: Page): Page[] {
 export const pageSchema: ModelSchema<Page, ViewContext> = {
   name: "page",
   fields: {
-    blueprint: (page, context) => {
-      const blueprint = context.services.blueprints.page(page.template);
-      return { name: blueprint.name, title: blueprint.title, num: blueprint.num, status: blueprint.status };
-    },
+    blueprint: (page, context) => renderPageBlueprint(page, context),
     blueprints: (page, context) =>
       allowedTemplates(page, context.services.blueprints.page(page.template)).map((name) => ({
         name,
