@@ -65,7 +65,6 @@ export const languageRoutes: readonly RouteDefinition[] = [
   route("GET", "languages", (context) => new CollectionResult(languageSchema, languagesOf(context).registry.list())),
   route("POST", "languages", (context) =>
     exclusive(context, async () => {
-      assertMay(context, "create");
       const languages = languagesOf(context);
       const input = languageInput(context.request.body);
       const raw = context.request.body.string("code") ?? "";
@@ -76,6 +75,8 @@ export const languageRoutes: readonly RouteDefinition[] = [
       if (languages.registry.find(code) !== undefined) {
         throw new DuplicateError({ key: "language.duplicate", message: "The language already exists" });
       }
+      // as Kirby: the input is checked before the permission
+      assertMay(context, "create");
       const isFirst = languages.registry.list().length === 0;
       const language: Language = Object.freeze({
         code,
@@ -100,13 +101,13 @@ export const languageRoutes: readonly RouteDefinition[] = [
     exclusive(context, async () => {
       const language = findLanguage(context, param);
       if (language === null) return null;
-      assertMay(context, "update");
       const languages = languagesOf(context);
       const input = languageInput(context.request.body);
       const isDefault = languages.defaultCode() === language.code;
       if (isDefault && input.default === false) {
         throw new LogicError({ message: "Please select another language to be the primary language" });
       }
+      assertMay(context, "update");
       const updated: Language = Object.freeze({
         ...language,
         default: isDefault || input.default === true,
