@@ -4,7 +4,7 @@ import path from "node:path";
 import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
 import { resolveInside } from "../fs/safe-path.js";
-import { DRAFTS_FOLDER } from "./inventory.js";
+import { DRAFTS_FOLDER, parseFolderName } from "./inventory.js";
 import { renameAll, TEMP_PREFIX, TRASH_PREFIX, type Rename } from "./journal.js";
 import { parseTxt, serializeTxt } from "./txt.js";
 import type { ContentFields, ContentIndex, ContentLanguages, Page, PageStatus } from "./types.js";
@@ -161,15 +161,16 @@ export class ContentWriter {
     let targetDir: string;
     if (status === "listed") {
       if (fixedNum !== null) {
-        targetDir = path.join(parentDir, `${fixedNum}_${page.slug}`);
+        targetDir = path.join(parentDir, `${fixedNum}_${folderSlug(page)}`);
       } else {
         const at = clampPosition(position, siblings.length);
         renames.push(...this.renumberPlan(siblings, at));
-        targetDir = path.join(parentDir, `${at}_${page.slug}`);
+        targetDir = path.join(parentDir, `${at}_${folderSlug(page)}`);
       }
     } else {
       if (wasListed && fixedNum === null) renames.push(...this.renumberPlan(siblings, null));
-      targetDir = status === "draft" ? path.join(parentDir, DRAFTS_FOLDER, page.slug) : path.join(parentDir, page.slug);
+      const slug = folderSlug(page);
+      targetDir = status === "draft" ? path.join(parentDir, DRAFTS_FOLDER, slug) : path.join(parentDir, slug);
     }
     if (targetDir !== page.dir) renames.push({ from: this.relative(page.dir), to: this.relative(targetDir) });
     await renameAll(this.options.root, renames);
@@ -258,7 +259,7 @@ export class ContentWriter {
     for (const sibling of siblings) {
       if (num === reserved) num++;
       if (sibling.num !== num) {
-        const target = path.join(path.dirname(sibling.dir), `${num}_${sibling.slug}`);
+        const target = path.join(path.dirname(sibling.dir), `${num}_${folderSlug(sibling)}`);
         renames.push({ from: this.relative(sibling.dir), to: this.relative(target) });
       }
       num++;
@@ -299,12 +300,19 @@ export class ContentWriter {
         await this.copyPageFolder(child, dir, options);
       }
       for (const draft of page.drafts) {
-        const dir = path.join(target, DRAFTS_FOLDER, draft.slug);
+        const dir = path.join(target, DRAFTS_FOLDER, folderSlug(draft));
         await mkdir(dir, { recursive: true });
         await this.copyPageFolder(draft, dir, options);
       }
     }
   }
+}
+
+/** The slug in a page's folder name: a page seen in a translation may show a translated slug instead. */
+function folderSlug(page: Page): string {
+  if (page.language === undefined) return page.slug;
+  const name = path.basename(page.dir);
+  return page.status === "draft" ? name : parseFolderName(name).slug;
 }
 
 function listedSiblings(parent: Page | null, index: ContentIndex, except: Page | null): Page[] {

@@ -192,6 +192,22 @@ describe("writing in a language", () => {
     expect((await api(site, "GET", "pages/ueber-uns?select=id")).status).toBe(404);
   });
 
+  it("keeps folder names when a page with a translated slug changes status in that language", async () => {
+    const site = await start();
+    await api(site, "PATCH", "pages/about/slug", { language: "de", json: { slug: "ueber-uns" } });
+    expect(
+      (await api(site, "PATCH", "pages/about/status", { language: "de", json: { status: "unlisted" } })).status,
+    ).toBe(200);
+    expect(existsSync(path.join(site.root, "content/about/default.de.txt"))).toBe(true);
+    const listed = await api(site, "PATCH", "pages/about/status", {
+      language: "de",
+      json: { status: "listed", position: 1 },
+    });
+    expect(listed.status).toBe(200);
+    expect(existsSync(path.join(site.root, "content/1_about"))).toBe(true);
+    expect(existsSync(path.join(site.root, "content/2_notes"))).toBe(true);
+  });
+
   it("refuses a translated slug that a sibling uses in that language", async () => {
     const site = await start();
     const reply = await api(site, "PATCH", "pages/about/slug", { language: "de", json: { slug: "notes" } });
