@@ -8,6 +8,7 @@ const LAYERS = [
   ["config"],
   ["log"],
   ["content", "accounts", "blueprints", "session", "mail"],
+  ["languages"],
   ["permissions", "tokens", "audit", "search", "changes"],
   ["site"],
   ["auth"],

@@ -76,7 +76,7 @@ function cachedModelEnvelope(result: ModelResult, selection: Selection, context:
   const scope =
     restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
   const who = actor ? `${idOf(actor.role)}${scope}` : "0";
-  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
+  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.language?.url ?? context.baseUrl}`;
   let json = renderCache.get(key);
   if (json === undefined) {
     json = JSON.stringify({

@@ -7,6 +7,8 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { languageRoutes } from "./languages.js";
+import type { SheafOptions } from "../../config/index.js";
 import { searchRoutes } from "./search.js";
 import { blueprintRoutes } from "./blueprints.js";
 import { siteFindRoutes } from "./site-find.js";
@@ -23,5 +25,11 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...userWriteRoutes,
   ...changesRoutes,
   ...securityRoutes,
+  ...languageRoutes,
   ...systemRoutes,
 ];
+
+/** The routes of a site: the language routes exist only with the `languages` option. */
+export function routesFor(options: SheafOptions): readonly RouteDefinition[] {
+  return options.languages ? apiRoutes : apiRoutes.filter((definition) => !languageRoutes.includes(definition));
+}
