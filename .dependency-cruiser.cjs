@@ -7,7 +7,7 @@ const LAYERS = [
   ["fs", "cache", "crypto"],
   ["config"],
   ["log"],
-  ["content", "accounts", "blueprints", "session"],
+  ["content", "files", "accounts", "blueprints", "session"],
   ["permissions", "tokens", "audit"],
   ["site"],
   ["auth"],

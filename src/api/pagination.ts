@@ -59,5 +59,6 @@ export function paginate(total: number, pageParam: PaginationParam, limitParam: 
       message: `Pagination page ${shown} does not exist, expected ${pages === 0 ? 0 : 1}-${pages}`,
     });
   }
-  return { page, total, offset: (page - 1) * limit, limit };
+  // an empty collection is on page 0 (Kirby reports no page at all)
+  return { page: total === 0 ? 0 : page, total, offset: (page - 1) * limit, limit };
 }

@@ -16,6 +16,7 @@ import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
 import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
+import { isMediaPath, resolveMedia, sendMediaFile } from "./media.js";
 
 /**
  * The HTTP layer, directly on `node:http`: Sheaf routes by Kirby's own rules on the raw path, so a framework
@@ -175,6 +176,21 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     if (outcome.setCookies.length || usedSession) out["cache-control"] = "no-store, private";
     if (cors?.vary.length) out["vary"] = cors.vary.join(", ");
     send(response, rendered.status, out, request.method === "HEAD" ? "" : rendered.html);
+  }
+
+  /** A media URL: the file, a redirect to its current URL, or the site's answer (its 404 page). */
+  async function media(
+    request: IncomingMessage,
+    response: ServerResponse,
+    headers: Headers,
+    url: string,
+  ): Promise<void> {
+    const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
+    const outcome = resolveMedia(url, services, auth.environment.baseUrl);
+    if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model);
+    if (outcome.kind === "redirect")
+      return send(response, 307, { location: outcome.location, "content-type": HTML_TYPE }, "");
+    return renderSite(request, response, headers, url.split("?")[0] ?? "/");
   }
 
   async function api(request: IncomingMessage, response: ServerResponse, headers: Headers, url: string): Promise<void> {
@@ -340,6 +356,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         return;
       }
       discardUnreadBody(request);
+      if ((method === "GET" || method === "HEAD") && isMediaPath(url)) {
+        media(request, response, headers, url).catch((error: unknown) => fail(response, error));
+        return;
+      }
       renderSite(
         request,
         response,

@@ -1,6 +1,7 @@
 import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
 import { contentRoutes } from "./content.js";
+import { fileReadRoutes } from "./files.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
@@ -11,6 +12,7 @@ import { securityRoutes } from "./security.js";
 export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
   ...contentRoutes,
+  ...fileReadRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
