@@ -2,6 +2,7 @@ import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
 import { contentRoutes } from "./content.js";
 import { fileReadRoutes } from "./files.js";
+import { fileWriteRoutes } from "./files-write.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
@@ -13,6 +14,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
   ...contentRoutes,
   ...fileReadRoutes,
+  ...fileWriteRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,

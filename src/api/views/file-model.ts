@@ -16,6 +16,8 @@ export type FileParent =
 export interface FileModel {
   readonly file: MediaFile;
   readonly parent: FileParent;
+  /** The neighbours `next`/`prev` are taken from, when not the parent's sorted files (a renamed file's answer). */
+  readonly siblings?: readonly MediaFile[];
 }
 
 const NO_FILES: readonly MediaFile[] = Object.freeze([]);

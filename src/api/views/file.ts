@@ -24,14 +24,16 @@ function neighbour(
   offset: number,
   template?: string | null,
 ): NestedModel<FileModel, ViewContext> | null {
-  const files = sortedMedia(model.parent);
+  const files = model.siblings ?? sortedMedia(model.parent);
   let index = files.indexOf(model.file);
   if (index < 0) return null;
   for (;;) {
     index += offset;
     const file = files[index];
     if (file === undefined) return null;
-    const candidate = { file, parent: model.parent };
+    const candidate = model.siblings
+      ? { file, parent: model.parent, siblings: model.siblings }
+      : { file, parent: model.parent };
     if (template === undefined || fileTemplate(candidate) === template) return new NestedModel(fileSchema, candidate);
   }
 }
