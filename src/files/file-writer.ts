@@ -3,10 +3,11 @@
  * writes, journaled renames), and applied to the content index before the caller answers.
  */
 import path from "node:path";
-import { readFile } from "node:fs/promises";
-import { writeFileAtomic } from "../fs/atomic-write.js";
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm } from "node:fs/promises";
+import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { resolveInside } from "../fs/safe-path.js";
-import { renameAll } from "../content/journal.js";
+import { renameAll, TRASH_PREFIX } from "../content/journal.js";
 import { parseTxt, serializeTxt } from "../content/txt.js";
 import type { ContentFields, ContentIndex } from "../content/types.js";
 import type { MediaFile } from "./types.js";
@@ -47,6 +48,42 @@ export class FileWriter {
         dirs.add(path.dirname(file.root));
       }
       for (const dir of dirs) await this.options.index.refresh(dir);
+    });
+  }
+
+  /** Runs a task alone among all content writes (checks and writes of an upload that must not interleave). */
+  exclusive<T>(task: () => Promise<T>): Promise<T> {
+    return this.options.exclusive(task);
+  }
+
+  /**
+   * Moves a received upload (a temp file in the same folder, already fsynced) to its name. The meta file is written
+   * first when given, so the file never appears without it. Call inside `exclusive`.
+   */
+  async placeUpload(tempPath: string, target: string, meta: ContentFields | null): Promise<void> {
+    const dir = path.dirname(target);
+    if (meta !== null) await writeFileAtomic(`${target}.${this.options.extension}`, serializeTxt(meta));
+    await rename(tempPath, target);
+    await syncDirectory(dir);
+    await this.options.index.refresh(dir);
+  }
+
+  /**
+   * Removes a file and its meta file as one step: both are moved into a trash folder (journaled), which is then
+   * removed; a crash in between leaves a trash folder that the next start removes.
+   */
+  delete(file: MediaFile): Promise<void> {
+    return this.options.exclusive(async () => {
+      const dir = path.dirname(file.root);
+      const trash = path.join(dir, `${TRASH_PREFIX}${randomBytes(6).toString("hex")}`);
+      await mkdir(trash);
+      const relative = (absolute: string): string => path.relative(this.options.root, absolute);
+      await renameAll(this.options.root, [
+        { from: relative(file.metaFile), to: relative(path.join(trash, path.basename(file.metaFile))) },
+        { from: relative(file.root), to: relative(path.join(trash, file.filename)) },
+      ]);
+      await rm(trash, { recursive: true, force: true });
+      await this.options.index.refresh(dir);
     });
   }
 

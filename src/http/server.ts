@@ -220,6 +220,16 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         path: path.slice(apiPrefix.length),
         query,
         readBody,
+        rawBody: () =>
+          hasBody
+            ? {
+                stream: request,
+                contentType: headers["content-type"],
+                contentLength: /^\d{1,15}$/.test(headers["content-length"] ?? "")
+                  ? Number(headers["content-length"])
+                  : null,
+              }
+            : undefined,
         methodOverride: headers["x-http-method-override"],
         auth,
         baseUrl,

@@ -14,7 +14,6 @@ import {
   fileTemplate,
   findFile,
   mediaOf,
-  sortedMedia,
   type FileModel,
   type FileParent,
 } from "../views/file-model.js";
@@ -124,7 +123,7 @@ async function renameFile(context: ApiContext, parent: FileParent, param: string
   await fileWriterOf(context.services).rename(model.file, filename);
   const renamed = reloaded(context, parent, filename);
   // as Kirby answers: the renamed file comes after its former siblings
-  const siblings = [...sortedMedia(renamed.parent).filter((file) => file !== renamed.file), renamed.file];
+  const siblings = [...mediaOf(renamed.parent).filter((file) => file !== renamed.file), renamed.file];
   return new ModelResult(fileSchema, { ...renamed, siblings });
 }
 

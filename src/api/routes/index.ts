@@ -3,6 +3,7 @@ import { authRoutes } from "./auth.js";
 import { contentRoutes } from "./content.js";
 import { fileReadRoutes } from "./files.js";
 import { fileWriteRoutes } from "./files-write.js";
+import { fileUploadRoutes } from "./files-upload.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
@@ -15,6 +16,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...contentRoutes,
   ...fileReadRoutes,
   ...fileWriteRoutes,
+  ...fileUploadRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
