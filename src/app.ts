@@ -14,6 +14,7 @@ import { captureErrorStacks } from "./errors.js";
 import type { WatchLog, WatchSettings } from "./fs/watched-folder.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { SearchIndex } from "./search/index.js";
 import type { SessionManager } from "./session/index.js";
 import { TemplateStore } from "./site/templates.js";
 
@@ -78,6 +79,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     writer: data.writer,
     accountWriter: data.accountWriter,
     blueprints: data.blueprints,
+    search: new SearchIndex(),
     users: () => data.accounts.users(),
     findUser: (key) => data.accounts.findUser(key),
     roles: () => data.roles.all(),
@@ -121,3 +123,14 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     },
   };
 }
+
+// What an embedding can plug in through `createSheaf` (mail delivery, session and throttle storage), with the
+// implementations Sheaf ships.
+export type { MailAddress, Mailer, MailMessage } from "./mail/mailer.js";
+export { FileMailer, MemoryMailer } from "./mail/mailer.js";
+export type { SessionStore } from "./session/index.js";
+export { FileSessionStore, MemorySessionStore } from "./session/index.js";
+export type { ThrottleStore } from "./auth/throttle.js";
+export { FileThrottleStore, MemoryThrottleStore } from "./auth/throttle.js";
+export type { SheafOptions } from "./config/index.js";
+export type { Logger } from "./log/logger.js";

@@ -9,6 +9,7 @@ import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor } from "../permissions/can.js";
 import type { AuditLog } from "../audit/index.js";
+import type { SearchIndex } from "../search/index.js";
 
 /**
  * Sessions, password checks, application passwords and the audit log, for the routes that manage them: the same
@@ -35,6 +36,8 @@ export interface SiteServices extends UserDirectory {
   /** The one way to change `site/accounts/`: serialised, crash-safe, account index kept current. */
   readonly accountWriter: AccountWriter;
   readonly blueprints: BlueprintRegistry;
+  /** Searchable values of pages and users, prepared once per content record (`search/`). */
+  readonly search: SearchIndex;
   readonly version: string;
   readonly security: SecurityServices;
 }

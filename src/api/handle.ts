@@ -4,6 +4,7 @@ import type { Actor } from "../permissions/can.js";
 import { scopeAllows } from "../tokens/index.js";
 import { Params, type ApiContext, type SiteServices, type UploadSource } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
+import { selectionParam } from "./query-params.js";
 import { routablePath, type Router } from "./router.js";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
@@ -53,7 +54,10 @@ async function requireLoginCsrf(auth: ApiCall["auth"]): Promise<void> {
   }
 }
 
-/** Runs one API request: route (404 before any auth), authenticate, check the body, act, render. */
+/**
+ * Runs one API request: Basic credentials checked (if sent), route (404 before any other auth), authenticate, check the
+ * body, act, render.
+ */
 export async function handleApiCall(
   services: SiteServices,
   router: Router,
@@ -63,6 +67,10 @@ export async function handleApiCall(
   const method = effectiveMethod(call.method, call.methodOverride);
   const path = routablePath(call.path);
   const query = new Params(call.query);
+  // Basic credentials are checked once, before routing, on every API path: a failure counts as a failed login and
+  // costs the delay whatever the route then answers; the steps that ask for the user later get the same (remembered)
+  // refusal (docs/kirby-compat/auth-and-sessions.md#basic)
+  if (call.auth.authType === "basic") await call.auth.basicUser().catch(() => undefined);
   const match = router.match(method, path);
   try {
     if (!match) throw new UnexpectedError(`No route found for path: "${path}" and request method: "${method}"`, 404);
@@ -102,10 +110,11 @@ export async function handleApiCall(
     return renderResult(
       result,
       {
-        select: query.string("select"),
+        select: selectionParam(call.query),
         view: query.string("view"),
         page: query.textOrList("page"),
         limit: query.textOrList("limit"),
+        values: call.query,
       },
       context,
     );

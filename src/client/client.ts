@@ -1,4 +1,5 @@
 import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js";
+import { blueprintsApi, searchApi, type BlueprintsApi, type SearchApi } from "./search-blueprints-api.js";
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
 import type { QueryParams } from "./paths.js";
@@ -39,7 +40,7 @@ export interface SheafClient {
   /** The session's CSRF token (asked for once, then kept). */
   csrf(): Promise<string>;
   /**
-   * A route without a method of its own (e.g. Kirby's `site/search`, where the server has it): the JSON of a
+   * A route without a method of its own (a plugin's route, for example): the JSON of a
    * successful answer, envelope included. Failures reject with SheafApiError like every other call.
    */
   request<T = unknown>(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<T>;
@@ -51,6 +52,8 @@ export interface SheafClient {
   readonly account: AccountApi;
   readonly roles: RolesApi;
   readonly system: SystemApi;
+  readonly search: SearchApi;
+  readonly blueprints: BlueprintsApi;
 }
 
 function requireSession(transport: Transport, method: string): void {
@@ -95,5 +98,7 @@ export function createClient(options: ClientOptions): SheafClient {
     account: accountApi(transport),
     roles: rolesApi(transport),
     system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
+    search: searchApi(transport),
+    blueprints: blueprintsApi(transport),
   };
 }

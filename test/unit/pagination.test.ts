@@ -56,7 +56,7 @@ describe("paginate (docs/kirby-compat/routes-and-envelopes.md)", () => {
     });
   });
 
-  it("allows only page 1 of an empty collection, reports it as page 0 and expected 0-0", () => {
+  it("allows only page 1 of an empty collection and reports expected 0-0", () => {
     expect(paginate(0, undefined, undefined)).toEqual({ page: 0, total: 0, offset: 0, limit: 100 });
     expect(paginate(0, "1", "5")).toEqual({ page: 0, total: 0, offset: 0, limit: 5 });
     expect(errorOf(() => paginate(0, "2", undefined))).toEqual({

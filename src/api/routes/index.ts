@@ -9,14 +9,20 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { searchRoutes } from "./search.js";
+import { blueprintRoutes } from "./blueprints.js";
+import { siteFindRoutes } from "./site-find.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
+  ...searchRoutes,
   ...contentRoutes,
   ...fileReadRoutes,
   ...fileWriteRoutes,
   ...fileUploadRoutes,
+  ...blueprintRoutes,
+  ...siteFindRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,

@@ -10,6 +10,11 @@ import { TRANSLATION_EN } from "./translation.js";
 /** The state `GET system` reports, gathered by the route (the view only formats it). */
 export interface SystemState {
   readonly authStatus: AuthStatus;
+  /**
+   * Why the request's Basic credentials failed, if they did: the `authStatus` field asks for the current user and
+   * so answers with that refusal (docs/kirby-compat/auth-and-sessions.md#basic); every other field ignores it.
+   */
+  readonly credentialError?: Error;
   readonly user: User | null;
   readonly isLocal: boolean;
 }
@@ -24,7 +29,10 @@ export const systemSchema: ModelSchema<SystemState, ViewContext> = {
   name: "system",
   fields: {
     ascii: () => ASCII_TABLE,
-    authStatus: (state) => state.authStatus,
+    authStatus: (state) => {
+      if (state.credentialError) throw state.credentialError;
+      return state.authStatus;
+    },
     defaultLanguage: (_state, context) => context.services.options.panel.language,
     isInstallable: (state, context) => state.isLocal || context.services.options.panel.install,
     isInstalled: (_state, context) => context.services.users().length > 0,
