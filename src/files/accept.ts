@@ -121,6 +121,24 @@ export function refuseDangerous(filename: string, mime: string, contentExtension
   }
 }
 
+/** Extensions whose MIME type the bytes must show (sniffable binary formats). */
+const SNIFFED_TYPES: ReadonlySet<string> = new Set(["image", "video", "audio"]);
+
+/** Refuses bytes that are not what the extension claims (`x.png` holding text, a PDF named `.jpg`). */
+export function refuseMismatch(filename: string, mime: string): void {
+  const extension = extensionOf(filename);
+  const expected = mimeOf(extension);
+  const claimsBinary = SNIFFED_TYPES.has(fileTypeOf(extension)) || expected === "application/pdf";
+  if (!claimsBinary || expected === "application/octet-stream" || extension === "svg") return;
+  const sameFamily =
+    expected === mime ||
+    (expected.startsWith("audio/") && mime.startsWith("audio/")) ||
+    (expected.startsWith("video/") && mime.startsWith("video/"));
+  if (!sameFamily) {
+    throw new UploadRefusal(`The extension "${extension}" does not match the file type "${mime}"`);
+  }
+}
+
 /** Refuses an SVG with scripts, event handlers or external references. */
 export async function refuseUnsafeSvg(file: string, size: number, mime: string): Promise<void> {
   if (mime !== "image/svg+xml") return;

@@ -7,6 +7,7 @@ import {
   detectMime,
   measureImage,
   refuseDangerous,
+  refuseMismatch,
   refuseUnsafeSvg,
   uploadFilename,
   UploadRefusal,
@@ -132,6 +133,8 @@ async function storeOne(
       await writer.placeUpload(received.tempPath, existing.file.root, null);
       return;
     }
+    // last, so that Kirby's own refusals keep their order: bytes that are not what the name claims
+    refuseMismatch(checked.filename, checked.mime);
     const meta = new Map<string, string>();
     for (const field of blueprint?.fields ?? []) meta.set(field.name, "");
     const uuid = context.services.writer.newUuid();
