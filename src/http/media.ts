@@ -12,6 +12,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { SiteServices } from "../api/context.js";
 import { fileId, findFile, mediaFolder, mediaToken, type FileModel, type FileParent } from "../api/views/file-model.js";
 import type { Page } from "../content/types.js";
+import { userParent } from "../api/routes/files-avatar.js";
 import { extensionOf, mimeOf } from "../files/file-types.js";
 
 const MEDIA_PREFIX = "/media/";
@@ -52,7 +53,7 @@ function isDraft(page: Page): boolean {
   return false;
 }
 
-function parseTarget(url: string, services: SiteServices): MediaTarget | null {
+async function parseTarget(url: string, services: SiteServices): Promise<MediaTarget | null> {
   const path = url.split("?")[0] ?? "";
   if (path.length > MAX_MEDIA_PATH) return null;
   const raw = path.slice(MEDIA_PREFIX.length).split("/");
@@ -69,6 +70,11 @@ function parseTarget(url: string, services: SiteServices): MediaTarget | null {
   if (kind === "site" && rest.length === 0) {
     return { parent: { kind: "site", site: services.content.site }, hash, filename };
   }
+  if (kind === "users" && rest.length === 1) {
+    const user = services.findUser(rest[0] as string);
+    if (user === undefined || user.id !== rest[0]) return null;
+    return { parent: await userParent(services, user), hash, filename };
+  }
   if (kind === "pages" && rest.length > 0) {
     const page = services.content.findPage(rest.join("/"));
     if (page === undefined || isDraft(page)) return null;
@@ -83,8 +89,8 @@ export type MediaOutcome =
   | { readonly kind: "none" };
 
 /** What a media URL names: a file to serve, the current URL of an outdated one, or nothing. */
-export function resolveMedia(url: string, services: SiteServices, baseUrl: string): MediaOutcome {
-  const target = parseTarget(url, services);
+export async function resolveMedia(url: string, services: SiteServices, baseUrl: string): Promise<MediaOutcome> {
+  const target = await parseTarget(url, services);
   if (target === null) return { kind: "none" };
   const model = findFile(target.parent, target.filename);
   // the exact name only: another spelling is another URL

@@ -192,7 +192,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     url: string,
   ): Promise<void> {
     const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
-    const outcome = resolveMedia(url, services, auth.environment.baseUrl);
+    const outcome = await resolveMedia(url, services, auth.environment.baseUrl);
     if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model);
     if (outcome.kind === "redirect")
       return send(response, 307, { location: outcome.location, "content-type": HTML_TYPE }, "");

@@ -4,6 +4,7 @@ import { contentRoutes } from "./content.js";
 import { fileReadRoutes } from "./files.js";
 import { fileWriteRoutes } from "./files-write.js";
 import { fileUploadRoutes } from "./files-upload.js";
+import { avatarRoutes } from "./files-avatar.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
@@ -21,6 +22,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...fileReadRoutes,
   ...fileWriteRoutes,
   ...fileUploadRoutes,
+  ...avatarRoutes,
   ...blueprintRoutes,
   ...siteFindRoutes,
   ...pageWriteRoutes,
