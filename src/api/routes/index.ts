@@ -1,5 +1,6 @@
 import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
+import { changesRoutes } from "./changes.js";
 import { contentRoutes } from "./content.js";
 import { fileReadRoutes } from "./files.js";
 import { fileWriteRoutes } from "./files-write.js";
@@ -10,6 +11,8 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { languageRoutes } from "./languages.js";
+import type { SheafOptions } from "../../config/index.js";
 import { searchRoutes } from "./search.js";
 import { blueprintRoutes } from "./blueprints.js";
 import { siteFindRoutes } from "./site-find.js";
@@ -28,6 +31,13 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
+  ...changesRoutes,
   ...securityRoutes,
+  ...languageRoutes,
   ...systemRoutes,
 ];
+
+/** The routes of a site: the language routes exist only with the `languages` option. */
+export function routesFor(options: SheafOptions): readonly RouteDefinition[] {
+  return options.languages ? apiRoutes : apiRoutes.filter((definition) => !languageRoutes.includes(definition));
+}

@@ -6,7 +6,9 @@ import { formValues } from "./form-values.js";
 import { renderPageBlueprint } from "./blueprint.js";
 
 export function pageUrl(page: Page, context: ViewContext): string {
-  return page.id === context.services.options.home ? context.baseUrl : `${context.baseUrl}/${page.id}`;
+  // on a multi-language site URLs start with the language's prefix and follow its translated slugs
+  const base = context.language === undefined ? context.baseUrl : context.language.url;
+  return page.id === context.services.options.home ? base : `${base}/${page.uri ?? page.id}`;
 }
 
 export function pageTitle(page: Page): string {
