@@ -12,6 +12,59 @@ import { mentionsAnyWord, scoreEntries, type PreparedQuery, type SearchEntry } f
 const PAGE_WEIGHTS: Readonly<Record<string, number>> = { title: 64 };
 const ID_WEIGHT = 64;
 const NO_HITS = Object.freeze({ hits: 0, score: 0 });
+/** Lists shorter than this are scanned page by page: a corpus would cost more than it saves. */
+const MIN_CORPUS_PAGES = 500;
+/** Separates documents in a corpus; no word contains it (words never span two documents that matter). */
+const SEPARATOR = "\u0000";
+
+/**
+ * The searchable text of many documents in one string, so that finding the documents that mention a word is a few
+ * `indexOf` scans instead of one test per document.
+ */
+class Corpus {
+  private readonly text: string;
+  /** Offset of each document in `text`, ascending. */
+  private readonly starts: Int32Array;
+
+  constructor(documents: readonly string[]) {
+    this.starts = new Int32Array(documents.length + 1);
+    let offset = 0;
+    documents.forEach((document, index) => {
+      this.starts[index] = offset;
+      offset += document.length + 1;
+    });
+    this.starts[documents.length] = offset;
+    this.text = documents.join(SEPARATOR) + SEPARATOR;
+  }
+
+  /** Indexes of the documents that mention any word of the query, ascending. */
+  candidates(query: PreparedQuery): number[] {
+    const count = this.starts.length - 1;
+    const found = new Uint8Array(count);
+    for (const word of query.words) {
+      let at = this.text.indexOf(word);
+      while (at !== -1) {
+        const index = this.documentAt(at);
+        found[index] = 1;
+        at = this.text.indexOf(word, this.starts[index + 1] ?? this.text.length);
+      }
+    }
+    const result: number[] = [];
+    for (let index = 0; index < count; index++) if (found[index] === 1) result.push(index);
+    return result;
+  }
+
+  private documentAt(offset: number): number {
+    let low = 0;
+    let high = this.starts.length - 2;
+    while (low < high) {
+      const middle = (low + high + 1) >>> 1;
+      if ((this.starts[middle] ?? 0) <= offset) low = middle;
+      else high = middle - 1;
+    }
+    return low;
+  }
+}
 
 interface FieldEntries {
   readonly entries: readonly SearchEntry[];
@@ -56,21 +109,47 @@ export class SearchIndex {
   /** Lower-cased content values by content record (pages, the site and users share the cache). */
   private readonly contentEntries = new WeakMap<object, FieldEntries>();
 
+  /** Corpora of immutable page lists (a content snapshot's pages, a page's children), by list. */
+  private readonly corpora = new WeakMap<readonly Page[], Corpus>();
+
   /** The pages among `pages` that match, best first (ties in the given order). */
   searchPages(pages: readonly Page[], query: PreparedQuery): Page[] {
     const scored: ScoredItem<Page>[] = [];
-    for (const page of pages) {
-      const fields = this.fieldsOf(page.content, PAGE_WEIGHTS);
-      // the id is not part of the record (a parent's move changes it), so it is lower-cased per query
-      const id = page.id.toLowerCase();
-      const inFields = mentionsAnyWord(fields.text, query);
-      const inId = mentionsAnyWord(id, query);
-      if (!inFields && !inId) continue;
-      const content = inFields ? scoreEntries(fields.entries, query) : NO_HITS;
-      const identity = inId ? scoreEntries([{ key: "id", value: id, weight: ID_WEIGHT }], query) : NO_HITS;
-      if (content.hits + identity.hits > 0) scored.push({ item: page, score: content.score + identity.score });
+    const corpus = this.corpusOf(pages);
+    if (corpus !== null) {
+      for (const index of corpus.candidates(query)) this.scorePage(pages[index] as Page, query, scored);
+    } else {
+      for (const page of pages) this.scorePage(page, query, scored);
     }
     return byScore(scored);
+  }
+
+  private scorePage(page: Page, query: PreparedQuery, scored: ScoredItem<Page>[]): void {
+    const fields = this.fieldsOf(page.content, PAGE_WEIGHTS);
+    // the id is not part of the record (a parent's move changes it), so it is lower-cased when needed
+    const id = page.id.toLowerCase();
+    const inFields = mentionsAnyWord(fields.text, query);
+    const inId = mentionsAnyWord(id, query);
+    if (!inFields && !inId) return;
+    const content = inFields ? scoreEntries(fields.entries, query) : NO_HITS;
+    const identity = inId ? scoreEntries([{ key: "id", value: id, weight: ID_WEIGHT }], query) : NO_HITS;
+    if (content.hits + identity.hits > 0) scored.push({ item: page, score: content.score + identity.score });
+  }
+
+  /**
+   * The corpus of a large immutable list: built once per list (a content snapshot swaps in new lists, so a corpus
+   * never goes stale). Small or changeable lists are scanned page by page.
+   */
+  private corpusOf(pages: readonly Page[]): Corpus | null {
+    if (pages.length < MIN_CORPUS_PAGES || !Object.isFrozen(pages)) return null;
+    let corpus = this.corpora.get(pages);
+    if (corpus === undefined) {
+      corpus = new Corpus(
+        pages.map((page) => `${this.fieldsOf(page.content, PAGE_WEIGHTS).text}\n${page.id.toLowerCase()}`),
+      );
+      this.corpora.set(pages, corpus);
+    }
+    return corpus;
   }
 
   /** The users among `users` that match, best first; `roleOf` names each user's role for the `role` key. */
