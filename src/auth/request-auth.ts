@@ -2,7 +2,7 @@ import type { User } from "../accounts/types.js";
 import type { AuditRecord } from "../audit/index.js";
 import type { SheafOptions } from "../config/index.js";
 import type { Session } from "../session/index.js";
-import type { Mailer } from "./challenges/mailer.js";
+import type { Mailer } from "../mail/mailer.js";
 import { CredentialChecks } from "./credential-checks.js";
 import type { Environment } from "./environment.js";
 import { IdentityResolver, type Identity } from "./identity.js";

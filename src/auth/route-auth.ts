@@ -1,7 +1,7 @@
 import type { User } from "../accounts/types.js";
 import type { AuditRecord } from "../audit/index.js";
 import type { Session } from "../session/index.js";
-import type { Mailer } from "./challenges/mailer.js";
+import type { Mailer } from "../mail/mailer.js";
 import type { Identity } from "./identity.js";
 import type { RequestInfo } from "./request-info.js";
 import type { AuthType } from "./request-credentials.js";

@@ -4,7 +4,7 @@ import type { SheafOptions } from "../config/index.js";
 import type { SessionManager } from "../session/index.js";
 import type { TokenStore } from "../tokens/index.js";
 import type { BasicAuthCache } from "./basic-cache.js";
-import type { Mailer } from "./challenges/mailer.js";
+import type { Mailer } from "../mail/mailer.js";
 import type { DeviceCookies } from "./device-cookie.js";
 import type { PasswordCheckOptions, UserLookup } from "./passwords.js";
 import type { TrustedProxies } from "./trusted-proxies.js";

@@ -19,6 +19,8 @@ export type {
   SearchQuery,
   TemplateChoice,
 } from "./search-blueprints-api.js";
+export { lockOf } from "./changes-api.js";
+export type { ChangesApi, ContentLock, ModelChanges } from "./changes-api.js";
 export type { AccountApi, RolesApi, UsersApi } from "./people-api.js";
 export { SheafApiError } from "./errors.js";
 export type { AuthOptions, ClientOptions, FetchFunction, HttpMethod } from "./transport.js";

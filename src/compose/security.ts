@@ -10,7 +10,8 @@ import {
   type ThrottleStore,
 } from "../auth/index.js";
 import { BasicAuthCache } from "../auth/basic-cache.js";
-import { FileMailer, type Mailer } from "../auth/challenges/mailer.js";
+import type { Mailer } from "../mail/mailer.js";
+import { createMailer } from "../mail/transport.js";
 import { deviceCookiesFor } from "../auth/device-cookie.js";
 import { TrustedProxies } from "../auth/trusted-proxies.js";
 import type { SheafOptions } from "../config/index.js";
@@ -113,6 +114,8 @@ export async function openSecurity({
   const tokens = options.api.tokens
     ? await TokenStore.open(accountsDir, { watch: watching !== null, ...(watching ? { watching } : {}) })
     : null;
+  const mailer: Mailer & { close?(): void } =
+    overrides.mailer ?? createMailer({ transport: options.email.transport, siteDir, logger });
   const basicCache = new BasicAuthCache(options.auth.basicCacheSeconds);
   const security: SecurityServices = {
     sessions,
@@ -136,13 +139,14 @@ export async function openSecurity({
     tokens,
     basicCache,
     audit,
-    mailer: overrides.mailer ?? new FileMailer({ dir: path.join(siteDir, "logs", "mail"), log: info }),
+    mailer,
     devices: await deviceCookiesFor(path.join(accountsDir, ".device-key")),
   };
   return {
     security,
     auth,
     async close() {
+      if ("close" in mailer && typeof mailer.close === "function") mailer.close();
       await tokens?.close();
       await Promise.all([audit.idle(), tokens?.idle()]);
     },

@@ -32,19 +32,10 @@ function phpMessage(file: string): string {
 
 async function importModule(file: string): Promise<unknown> {
   if (file.endsWith(".ts")) {
-    let tsImport: (specifier: string, parent: string) => Promise<{ default?: unknown }>;
-    try {
-      ({ tsImport } = (await import("tsx/esm/api")) as { tsImport: typeof tsImport });
-    } catch (error) {
-      throw new ConfigError(`${file}: loading a TypeScript config needs the "tsx" package (${String(error)})`);
-    }
-    const module = await tsImport(pathToFileURL(file).href, import.meta.url);
-    // Outside an ESM package the file is compiled as CommonJS: its default export is one level deeper.
-    const value = module.default;
-    if (typeof value === "object" && value !== null && "default" in value && Object.keys(value).length === 1) {
-      return (value as { default: unknown }).default;
-    }
-    return value;
+    // jiti strips the types in-process (small, no native parts); nothing is cached on disk
+    const { createJiti } = await import("jiti");
+    const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: true });
+    return jiti.import(file, { default: true });
   }
   const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   return module.default;
@@ -69,8 +60,39 @@ async function readRaw(file: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
-/** Reads `<siteRoot>/site/config/config.{json,mjs,js,ts}` and validates it. Throws ConfigError with a clear text. */
-export async function loadConfig(siteRoot: string, overrides: Record<string, unknown> = {}): Promise<LoadedConfig> {
+type Environment = Readonly<Record<string, string | undefined>>;
+
+/** `SHEAF_DEBUG` as a boolean option, or undefined when it is unset. */
+function environmentFlag(environment: Environment, name: string): boolean | undefined {
+  const value = environment[name]?.trim().toLowerCase();
+  if (value === undefined || value === "") return undefined;
+  if (["1", "true", "yes", "on"].includes(value)) return true;
+  if (["0", "false", "no", "off"].includes(value)) return false;
+  throw new ConfigError(`${name} must be true or false (or 1 or 0), not ${JSON.stringify(environment[name])}`);
+}
+
+/**
+ * The options the environment sets over the config file, for deployments that keep one image for several sites:
+ * `SHEAF_URL` (the `url` option) and `SHEAF_DEBUG`. Secrets (`SHEAF_SMTP_PASSWORD`) are read where they are used.
+ */
+export function environmentOverrides(environment: Environment): Record<string, unknown> {
+  const overrides: Record<string, unknown> = {};
+  const url = environment["SHEAF_URL"]?.trim();
+  if (url) overrides["url"] = url;
+  const debug = environmentFlag(environment, "SHEAF_DEBUG");
+  if (debug !== undefined) overrides["debug"] = debug;
+  return overrides;
+}
+
+/**
+ * Reads `<siteRoot>/site/config/config.{json,mjs,js,ts}` and validates it, with the environment's overrides
+ * (`environmentOverrides`) over the file and `overrides` over both. Throws ConfigError with a clear text.
+ */
+export async function loadConfig(
+  siteRoot: string,
+  overrides: Record<string, unknown> = {},
+  environment: Environment = process.env,
+): Promise<LoadedConfig> {
   const dir = path.join(siteRoot, "site", "config");
   const found: string[] = [];
   for (const name of CONFIG_FILES) {
@@ -90,7 +112,7 @@ export async function loadConfig(siteRoot: string, overrides: Record<string, unk
   const raw = source ? await readRaw(source) : {};
   let options: SheafOptions;
   try {
-    options = resolveOptions({ ...raw, ...overrides });
+    options = resolveOptions({ ...raw, ...environmentOverrides(environment), ...overrides }, environment);
   } catch (error) {
     if (error instanceof ConfigError && source) throw new ConfigError(`${source}: ${error.message}`);
     throw error;

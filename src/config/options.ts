@@ -1,6 +1,7 @@
 import { isIP } from "node:net";
 import { expandDottedKeys, fail, isPlainObject, Reader, type Raw } from "./reader.js";
 import { DEFAULT_RECONCILE_SECONDS } from "../fs/watched-folder.js";
+import { readEmailOptions, type EmailOptions } from "./email.js";
 
 function isIpOrCidr(entry: string): boolean {
   const [address = "", bits, ...rest] = entry.trim().split("/");
@@ -70,6 +71,10 @@ export interface SheafOptions {
     readonly keepAliveTimeout: number;
     /** Open connections at most; further ones are closed at once. */
     readonly maxConnections: number;
+    /** Prefix of the liveness and readiness paths (`<prefix>/live`, `<prefix>/ready`), or false for none. */
+    readonly healthPath: string | false;
+    /** Milliseconds a shutdown waits for requests in flight before it closes their connections. */
+    readonly shutdownTimeout: number;
   };
   /** Sheaf: the operator's log (JSON lines on stdout; readable lines in a terminal). */
   readonly log: {
@@ -77,6 +82,8 @@ export interface SheafOptions {
     /** One line per request (method, path, status, duration, request id). */
     readonly access: boolean;
   };
+  /** Kirby's `email` options: how login-code mails are sent. */
+  readonly email: EmailOptions;
   readonly auth: {
     /** Login methods by name with their options (`password`, `code`, `password-reset`). */
     readonly methods: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
@@ -295,6 +302,15 @@ function readUuid(reader: Reader): SheafOptions["content"]["uuid"] {
   return fail("content.uuid", 'true, false or "uuid-v4"', value);
 }
 
+function readHealthPath(reader: Reader): string | false {
+  const value = reader.get("server.healthPath");
+  if (value === false) return false;
+  const path = reader.string("server.healthPath", "/_sheaf");
+  if (!/^\/_[a-zA-Z0-9._~-]+(\/[a-zA-Z0-9._~-]+)*$/.test(path) || path.includes("/."))
+    fail("server.healthPath", 'a path starting with "/_" (outside the paths of pages), or false', path);
+  return path;
+}
+
 function readLogLevel(reader: Reader): LogLevel {
   const value = reader.get("log.level");
   if (value === undefined || value === null) return "info";
@@ -303,8 +319,14 @@ function readLogLevel(reader: Reader): LogLevel {
   return value as LogLevel;
 }
 
-/** Resolves and validates raw config (already expanded from dotted keys or not). Throws ConfigError. */
-export function resolveOptions(input: Raw = {}): SheafOptions {
+/**
+ * Resolves and validates raw config (already expanded from dotted keys or not). Throws ConfigError. `environment`
+ * supplies secrets kept out of config files (`SHEAF_SMTP_PASSWORD`); `loadConfig` passes the process's.
+ */
+export function resolveOptions(
+  input: Raw = {},
+  environment: Readonly<Record<string, string | undefined>> = {},
+): SheafOptions {
   const reader = new Reader(expandDottedKeys(input));
   const apiValue = reader.get("api");
   if (apiValue !== undefined && apiValue !== null && apiValue !== false && !isPlainObject(apiValue)) {
@@ -342,11 +364,14 @@ export function resolveOptions(input: Raw = {}): SheafOptions {
       requestTimeout,
       keepAliveTimeout: reader.positiveInt("server.keepAliveTimeout", 72_000),
       maxConnections: reader.positiveInt("server.maxConnections", 10_000),
+      healthPath: readHealthPath(reader),
+      shutdownTimeout: reader.positiveInt("server.shutdownTimeout", 10_000),
     },
     log: {
       level: readLogLevel(reader),
       access: reader.bool("log.access", false),
     },
+    email: readEmailOptions(reader, environment),
     auth: {
       methods: readAuthMethods(reader),
       challenges: reader.stringList("auth.challenges", ["totp", "email"]),

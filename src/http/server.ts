@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import lightMyRequest, { type InjectOptions, type Response as InjectResponse } from "light-my-request";
+import type { InjectOptions, Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
 import { routablePath, type Router } from "../api/router.js";
@@ -11,11 +11,13 @@ import { InvalidArgumentError, SheafError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { RequestIds } from "../log/request-id.js";
 import { safeValue } from "../log/safe-value.js";
+import { sitePathInLanguage } from "../site/site-language.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
 import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
+import { healthAnswer } from "./health.js";
 
 /**
  * The HTTP layer, directly on `node:http`: Sheaf routes by Kirby's own rules on the raw path, so a framework
@@ -36,7 +38,10 @@ export interface ServerDependencies {
 export interface SheafServer {
   /** The request listener, for embedding Sheaf in another `node:http` server. */
   readonly handler: (request: IncomingMessage, response: ServerResponse) => void;
-  /** Sends a request through the handler without a socket (tests, scripts). */
+  /**
+   * Sends a request through the handler without a socket (tests, scripts). Needs the optional peer dependency
+   * `light-my-request`, loaded on first use.
+   */
   inject(options: InjectOptions | string): Promise<InjectResponse>;
   /** Starts listening; resolves with the URL. */
   listen(options: { port: number; host?: string }): Promise<string>;
@@ -89,6 +94,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   const { services, authServices, router, projectRoot } = dependencies;
   const options = services.options;
   const apiPrefix = `/${options.api.slug}/`;
+  /** Shared with the readiness answer: true once close() has begun. */
+  const state = { stopping: false };
   const logger = dependencies.logger;
   const requestIds = new RequestIds();
 
@@ -159,13 +166,20 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     const session = await auth.cookieSession();
     // the page depends on the visitor's cookie only when its template asks for the session (csrf())
     let usedSession = false;
-    const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {
-      baseUrl: basePath,
-      csrf: () => {
-        usedSession = true;
-        return auth.csrfTokenFor(session);
+    const decoded = path === null ? null : decodeSafely(path);
+    // a multi-language site: `/de/notes` is `notes` in German, its links under `/de`
+    const inLanguage = services.languages && decoded !== null ? sitePathInLanguage(services.languages, decoded) : null;
+    const rendered = renderSitePath(
+      inLanguage ? { ...siteOptions, content: inLanguage.content } : siteOptions,
+      inLanguage ? inLanguage.path : decoded,
+      {
+        baseUrl: basePath + (inLanguage?.prefix ?? ""),
+        csrf: () => {
+          usedSession = true;
+          return auth.csrfTokenFor(session);
+        },
       },
-    });
+    );
     const outcome = await auth.finish();
     const cors = corsFor(headers, false);
     const out: Record<string, string | string[]> = {};
@@ -335,6 +349,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         preflight(request, response, headers);
         return;
       }
+      const health = options.server.healthPath ? healthAnswer(options.server.healthPath, method, url, state) : null;
+      if (health) {
+        discardUnreadBody(request);
+        send(response, health.status, { "content-type": JSON_TYPE, "cache-control": "no-store" }, health.body);
+        return;
+      }
       if (options.api.enabled && isApiPath(url)) {
         api(request, response, headers, url).catch((error: unknown) => fail(response, error));
         return;
@@ -389,7 +409,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   return {
     handler,
     httpServer,
-    inject: (injectOptions) => lightMyRequest(handler, injectOptions),
+    inject: async (injectOptions) => {
+      const { default: lightMyRequest } = await import("light-my-request");
+      return lightMyRequest(handler, injectOptions);
+    },
     listen: ({ port, host = "127.0.0.1" }) =>
       new Promise((resolve, reject) => {
         httpServer.once("error", reject);
@@ -402,11 +425,18 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       }),
     close: () =>
       new Promise((resolve) => {
+        state.stopping = true;
         if (!httpServer.listening) {
           resolve();
           return;
         }
-        httpServer.close(() => resolve());
+        // stop accepting, let requests in flight finish, then cut whatever is still open at the deadline
+        const deadline = setTimeout(() => httpServer.closeAllConnections(), options.server.shutdownTimeout);
+        deadline.unref();
+        httpServer.close(() => {
+          clearTimeout(deadline);
+          resolve();
+        });
         httpServer.closeIdleConnections();
       }),
   };

@@ -11,9 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createClient, SheafApiError, type FetchFunction } from "../../src/client/index.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const FIXTURE_CANDIDATES = [
-  path.join(PROJECT_ROOT, "test", "conformance", "fixture"),
-];
+const FIXTURE_CANDIDATES = [path.join(PROJECT_ROOT, "test", "conformance", "fixture")];
 const BUILT_CLIENT = path.join(PROJECT_ROOT, "dist", "client", "index.js");
 const BUILT_SERVER = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
 

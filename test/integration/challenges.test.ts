@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { MemoryMailer, type MailMessage } from "../../src/auth/challenges/mailer.js";
+import { MemoryMailer, type MailMessage } from "../../src/mail/mailer.js";
 import { totpCode } from "../../src/auth/challenges/totp.js";
 import {
   giveTotpSecret,

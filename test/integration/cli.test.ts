@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
-import { access, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { createServer, type AddressInfo } from "node:net";
+import { access, cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { connect, createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -532,4 +532,71 @@ describe("sheaf serve", () => {
       await new Promise((resolve) => blocker.close(resolve));
     }
   }, 20_000);
+});
+
+/** Starts `sheaf serve` and resolves once it listens, with the address from its start line. */
+function startServe(args: readonly string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, "serve", ...args], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stdout = "";
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const address = new Promise<string>((resolve, reject) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString("utf8");
+      const match = /serving .* on (http:\/\/\S+?)"/.exec(stdout);
+      if (match) resolve(match[1]!);
+    });
+    child.on("close", () => reject(new Error(`sheaf serve ended before listening:\n${stdout}`)));
+  });
+  return { child, address, exited, output: () => stdout };
+}
+
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+  const port = (probe.address() as AddressInfo).port;
+  await new Promise((resolve) => probe.close(resolve));
+  return port;
+}
+
+describe("sheaf serve in a deployment", () => {
+  it("listens on PORT when no --port is given, and SHEAF_PORT wins over PORT", async () => {
+    const [port, other] = [await freePort(), await freePort()];
+    const plain = startServe([root], { PORT: String(port) });
+    expect(await plain.address).toBe(`http://127.0.0.1:${port}`);
+    expect((await fetch(`http://127.0.0.1:${port}/_sheaf/ready`)).status).toBe(200);
+    plain.child.kill("SIGTERM");
+    expect(await plain.exited).toBe(0);
+
+    const both = startServe([root], { PORT: String(port), SHEAF_PORT: String(other) });
+    expect(await both.address).toBe(`http://127.0.0.1:${other}`);
+    both.child.kill("SIGTERM");
+    expect(await both.exited).toBe(0);
+  }, 30_000);
+
+  it("on SIGTERM stops accepting, cuts a stalled client at server.shutdownTimeout and exits 0", async () => {
+    const site = await emptyFolder();
+    await cp(root, site, { recursive: true });
+    await mkdir(path.join(site, "site", "config"), { recursive: true });
+    await writeFile(
+      path.join(site, "site", "config", "config.json"),
+      JSON.stringify({ server: { shutdownTimeout: 500 } }),
+    );
+    const serve = startServe([site, "--port", "0"], {});
+    const url = new URL(await serve.address);
+    // a client that sent half a request and then went quiet keeps its connection open
+    const stalled = connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => stalled.once("connect", () => resolve()));
+    stalled.write("GET /api/site HTTP/1.1\r\nHost: localhost\r\n");
+    stalled.on("error", () => undefined);
+    const started = Date.now();
+    serve.child.kill("SIGTERM");
+    expect(await serve.exited).toBe(0);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(serve.output()).toContain("Stopping: finishing the requests in flight");
+    stalled.destroy();
+  }, 30_000);
 });

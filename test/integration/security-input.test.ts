@@ -383,8 +383,8 @@ describe("length caps before any work (event-loop safety)", () => {
     const tooLong = await admin.request("POST", "/api/site/children", { withCsrf: true, json: { slug } });
     expect(tooLong.status).toBe(400);
     expect(tooLong.body).toMatchObject({ key: "error.page.slug.maxlength" });
-    // an alarm, not a benchmark: slugifying the 7 M characters took over 3 s
-    expect(performance.now() - started).toBeLessThan(1200);
+    // an alarm, not a benchmark: slugifying the 7 M characters took over 3 s on an idle machine, a capped one takes a few ms plus the JSON parse
+    expect(performance.now() - started).toBeLessThan(2500);
   });
 
   it("refuses a title over 1,024 characters, a field key over 128 characters and a field value over 1 MiB", async () => {

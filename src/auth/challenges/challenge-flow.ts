@@ -23,7 +23,7 @@ import {
   type SessionData,
 } from "./challenge-session.js";
 import { composeCodeMessage, createEmailCode, hashEmailCode, verifyEmailCode, type ChallengeMode } from "./email.js";
-import type { Mailer } from "./mailer.js";
+import type { Mailer } from "../../mail/mailer.js";
 import { matchTotpStep, TotpReplayGuard } from "./totp.js";
 
 /** One replay guard per site (its account index), not per process: two sites may share user ids. */

@@ -4,7 +4,7 @@
 
 import { randomInt } from "node:crypto";
 import { hashPassword, verifyPassword } from "../../accounts/passwords.js";
-import type { MailAddress, MailMessage } from "./mailer.js";
+import type { MailAddress, MailMessage } from "../../mail/mailer.js";
 
 export type ChallengeMode = "login" | "password-reset" | "2fa";
 

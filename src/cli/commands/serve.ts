@@ -31,14 +31,33 @@ async function closeQuietly(sheaf: Sheaf): Promise<void> {
   clearTimeout(timer);
 }
 
+/** `--port` when given, else `SHEAF_PORT`, else `PORT` (as platforms that assign the port set it), else 8080. */
+function defaultPort(): number {
+  for (const name of ["SHEAF_PORT", "PORT"]) {
+    const value = process.env[name]?.trim();
+    if (value) {
+      try {
+        return parsePort(value);
+      } catch {
+        throw new CommanderArgumentError(`${name}=${value} is not a port number 0–65535`);
+      }
+    }
+  }
+  return 8080;
+}
+
 export function defineServe(program: Command): void {
   program
     .command("serve")
     .description("serve a site folder (holding content/ and site/)")
     .argument("[site]", "site folder", ".")
-    .option("-p, --port <port>", "port to listen on", parsePort, 8080)
-    .option("-H, --host <host>", "address to listen on", "127.0.0.1")
-    .action(async (root: string, options: { port: number; host: string }) => {
+    .option("-p, --port <port>", "port to listen on (default: SHEAF_PORT, PORT or 8080)", parsePort)
+    .option("-H, --host <host>", "address to listen on (default: SHEAF_HOST or 127.0.0.1)")
+    .action(async (root: string, given: { port?: number; host?: string }) => {
+      const options = {
+        port: given.port ?? defaultPort(),
+        host: given.host ?? (process.env["SHEAF_HOST"]?.trim() || "127.0.0.1"),
+      };
       const siteRoot = await requireSiteFolder(root);
       const sheaf = await createSheaf({ root: siteRoot });
       for (const warning of sheaf.warnings) sheaf.logger.warn(warning);
@@ -55,10 +74,23 @@ export function defineServe(program: Command): void {
         process.exit(1);
       }
       sheaf.logger.info({ address, root: siteRoot }, `Sheaf ${sheafVersion()} serving ${siteRoot} on ${address}`);
-      const stop = (): void => {
+      let stopping = false;
+      const stop = (signal: NodeJS.Signals): void => {
+        if (stopping) return;
+        stopping = true;
+        sheaf.logger.info({ signal }, "Stopping: finishing the requests in flight");
+        // requests in flight get server.shutdownTimeout; the writers, logs and watchers a little more, then exit anyway
+        const deadline = setTimeout(() => {
+          sheaf.logger.error({ signal }, "Shutdown did not finish in time; exiting");
+          process.exit(1);
+        }, sheaf.options.server.shutdownTimeout + CLOSE_TIMEOUT_MS);
+        deadline.unref();
         sheaf.close().then(
           () => process.exit(0),
-          () => process.exit(1),
+          (error: unknown) => {
+            sheaf.logger.error({ err: error }, "Shutdown failed");
+            process.exit(1);
+          },
         );
       };
       process.once("SIGINT", stop);

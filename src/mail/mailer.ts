@@ -7,7 +7,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { safeValue } from "../../log/safe-value.js";
+import { safeValue } from "../log/safe-value.js";
 
 export interface MailAddress {
   readonly email: string;
