@@ -14,6 +14,7 @@ import { fileId, findFile, mediaFolder, mediaToken, type FileModel, type FilePar
 import type { Page } from "../content/types.js";
 import { userParent } from "../api/routes/files-avatar.js";
 import { extensionOf, mimeOf } from "../files/file-types.js";
+import { resolveAvatarThumb } from "./media-avatar.js";
 
 const MEDIA_PREFIX = "/media/";
 /** Longest media path looked at. */
@@ -92,6 +93,14 @@ export type MediaOutcome =
 export async function resolveMedia(url: string, services: SiteServices, baseUrl: string): Promise<MediaOutcome> {
   const target = await parseTarget(url, services);
   if (target === null) return { kind: "none" };
+  const thumb = await resolveAvatarThumb(
+    target.parent,
+    target.hash,
+    target.filename,
+    services.content.site.dir,
+    baseUrl,
+  );
+  if (thumb !== null) return thumb;
   const model = findFile(target.parent, target.filename);
   // the exact name only: another spelling is another URL
   if (model === undefined || model.file.filename !== target.filename) return { kind: "none" };

@@ -14,6 +14,7 @@ import {
 import { extensionForMime, extensionOf } from "../../files/file-types.js";
 import { receiveUpload, removeTemps } from "../../files/multipart.js";
 import { readMediaFiles } from "../../files/scan.js";
+import { removeAvatarThumbs } from "../../files/avatar-thumb.js";
 import { serializeTxt } from "../../content/txt.js";
 import { syncDirectory, writeFileAtomic } from "../../fs/atomic-write.js";
 import { can } from "../../permissions/can.js";
@@ -23,6 +24,7 @@ import { asJsonMap, defaultSelection, renderModel } from "../views/engine.js";
 import { fileSchema } from "../views/file.js";
 import type { FileModel, FileParent } from "../views/file-model.js";
 import { findAccessibleUser } from "./lookup.js";
+import { prepareAvatar } from "../views/avatar.js";
 
 const AVATAR_NAME = /^profile\.[a-z0-9]{1,8}$/;
 const AVATAR_ACCEPT = { type: ["image"] };
@@ -112,7 +114,9 @@ async function uploadAvatar(context: ApiContext, findUser: () => User): Promise<
         await rm(previous.file.metaFile, { force: true });
       }
       await syncDirectory(user.dir);
+      await removeAvatarThumbs(user.dir, user.id);
     });
+    await prepareAvatar(user, context.services.content.site.dir);
     const model = await avatarOf(context, user);
     if (model === null) throw new NotFoundError({ key: "file.notFound", data: { filename: "avatar" } });
     return { status: "ok", data: render(context, model) };
@@ -132,6 +136,7 @@ async function deleteAvatar(context: ApiContext, user: User): Promise<true> {
     await rm(model.file.metaFile, { force: true });
     await rm(trash, { force: true });
     await syncDirectory(user.dir);
+    await removeAvatarThumbs(user.dir, user.id);
   });
   return true;
 }

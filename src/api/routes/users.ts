@@ -5,6 +5,7 @@ import { CollectionResult, ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { roleSchema } from "../views/role.js";
 import { listableUsers, userSchema } from "../views/user.js";
+import { prepareAvatar } from "../views/avatar.js";
 import { findAccessibleUser } from "./lookup.js";
 import type { ApiContext } from "../context.js";
 
@@ -15,7 +16,11 @@ function accountUser(context: ApiContext) {
 
 /** Read routes of users, the current account and roles (docs/kirby-compat/routes-and-envelopes.md#routes). */
 export const userRoutes: readonly RouteDefinition[] = [
-  route("GET", "account", (context) => new ModelResult(userSchema, accountUser(context))),
+  route("GET", "account", async (context) => {
+    const user = accountUser(context);
+    await prepareAvatar(user, context.services.content.site.dir);
+    return new ModelResult(userSchema, user);
+  }),
   route("GET", "roles", (context) => {
     const { services, actor } = context;
     let visible = services.roles().filter((role) => isRoleAccessible(actor, role, services.permissions));
@@ -40,5 +45,9 @@ export const userRoutes: readonly RouteDefinition[] = [
     return new ModelResult(roleSchema, role);
   }),
   route("GET", "users", (context) => new CollectionResult(userSchema, listableUsers(context))),
-  route("GET", "users/(:any)", (context, [key = ""]) => new ModelResult(userSchema, findAccessibleUser(context, key))),
+  route("GET", "users/(:any)", async (context, [key = ""]) => {
+    const user = findAccessibleUser(context, key);
+    await prepareAvatar(user, context.services.content.site.dir);
+    return new ModelResult(userSchema, user);
+  }),
 ];

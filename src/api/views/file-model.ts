@@ -142,3 +142,14 @@ export function panelLink(model: FileModel, context: ViewContext): string {
         : `/users/${parent.user.id}/files/${name}`;
   }
 }
+
+/** A time as Kirby shows it: seconds, with the server's UTC offset (`2024-05-01T10:00:00+00:00`). */
+export function isoDate(ms: number): string {
+  const date = new Date(Math.floor(ms / 1000) * 1000);
+  const offset = -date.getTimezoneOffset();
+  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
+  const sign = offset >= 0 ? "+" : "-";
+  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0");
+  const minutes = String(Math.abs(offset) % 60).padStart(2, "0");
+  return `${local}${sign}${hours}:${minutes}`;
+}

@@ -3,7 +3,7 @@ import { extensionOf, fileTypeOf, mimeOf, nameOf, niceSize } from "../../files/f
 import { isPageListable } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
-import { fileId, fileTemplate, mediaUrl, panelLink, sortedMedia, type FileModel } from "./file-model.js";
+import { fileId, fileTemplate, isoDate, mediaUrl, panelLink, sortedMedia, type FileModel } from "./file-model.js";
 import { fileBlueprint, fileOptions } from "./file-permissions.js";
 import { formValues } from "./form-values.js";
 import { pageSchema } from "./page.js";
@@ -65,15 +65,7 @@ function ancestors(page: Page): Page[] {
 }
 
 /** ISO 8601 with the server's offset (`2026-01-02T03:04:05+00:00`). */
-export function isoDate(ms: number): string {
-  const date = new Date(Math.floor(ms / 1000) * 1000);
-  const offset = -date.getTimezoneOffset();
-  const local = new Date(date.getTime() + offset * 60_000).toISOString().slice(0, 19);
-  const sign = offset >= 0 ? "+" : "-";
-  const hours = String(Math.floor(Math.abs(offset) / 60)).padStart(2, "0");
-  const minutes = String(Math.abs(offset) % 60).padStart(2, "0");
-  return `${local}${sign}${hours}:${minutes}`;
-}
+export { isoDate };
 
 export const fileSchema: ModelSchema<FileModel, ViewContext> = {
   name: "file",

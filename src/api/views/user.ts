@@ -6,6 +6,7 @@ import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
 import { renderUserBlueprint } from "./blueprint.js";
 import { roleSchema } from "./role.js";
+import { avatarField } from "./avatar.js";
 
 export function username(user: User): string {
   return user.name !== null && user.name !== "" ? user.name : user.email;
@@ -56,7 +57,7 @@ function roleValue(user: User, context: ViewContext): NestedModel<unknown, ViewC
 export const userSchema: ModelSchema<User, ViewContext> = {
   name: "user",
   fields: {
-    avatar: () => null,
+    avatar: (user, context) => avatarField(user, context),
     blueprint: (user, context) => renderUserBlueprint(user, context, `/users/${user.id}`),
     content: (user, context) => {
       const blueprint = context.services.blueprints.user(context.services.roleOf(user).name);
@@ -106,7 +107,16 @@ export const userSchema: ModelSchema<User, ViewContext> = {
       "username",
       "uuid",
     ],
-    compact: ["avatar", "id", "email", "language", "name", { field: "role", view: "compact" }, "username", "uuid"],
+    compact: [
+      { field: "avatar", view: "compact" },
+      "id",
+      "email",
+      "language",
+      "name",
+      { field: "role", view: "compact" },
+      "username",
+      "uuid",
+    ],
     auth: ["avatar", "permissions", "email", "id", "name", "role", "language"],
     panel: [
       "avatar",
