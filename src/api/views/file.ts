@@ -3,13 +3,24 @@ import { extensionOf, fileTypeOf, mimeOf, nameOf, niceSize } from "../../files/f
 import { isPageListable } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
-import { fileId, fileTemplate, isoDate, mediaUrl, panelLink, sortedMedia, type FileModel } from "./file-model.js";
+import {
+  fileId,
+  filesOf,
+  fileTemplate,
+  isoDate,
+  mediaUrl,
+  panelLink,
+  sortedMedia,
+  type FileModel,
+} from "./file-model.js";
 import { fileBlueprint, fileOptions } from "./file-permissions.js";
 import { formValues } from "./form-values.js";
 import { pageSchema } from "./page.js";
 import { siteSchema } from "./site.js";
 import { userSchema } from "./user.js";
 import type { Page } from "../../content/types.js";
+import { pickerItems } from "./file-picker.js";
+import { providePageFileViews } from "./page-files.js";
 
 const THUMB_WIDTHS: ReadonlyArray<readonly [string, number]> = [
   ["tiny", 128],
@@ -153,3 +164,12 @@ export const fileSchema: ModelSchema<FileModel, ViewContext> = {
   defaultView: "default",
   collectionView: "default",
 };
+
+providePageFileViews({
+  files: (page, context) =>
+    new NestedCollection(
+      fileSchema,
+      filesOf({ kind: "page", page }).filter((model) => fileOptions(model, context)["list"] === true),
+    ),
+  pickerItems,
+});

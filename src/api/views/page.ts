@@ -4,6 +4,24 @@ import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
 import { renderPageBlueprint } from "./blueprint.js";
+import { pageFileViews } from "./page-files.js";
+import type { Blueprint } from "../../blueprints/types.js";
+
+/** `files` fields of the content as Panel picker items (the stored references stay in the content file). */
+function withFilePickers(
+  page: Page,
+  blueprint: Blueprint,
+  values: Record<string, unknown> | [],
+  context: ViewContext,
+): Record<string, unknown> | [] {
+  const views = pageFileViews();
+  if (Array.isArray(values) || views === null) return values;
+  for (const field of blueprint.fields) {
+    const value = Object.hasOwn(values, field.name) ? values[field.name] : undefined;
+    if (field.type === "files" && Array.isArray(value)) values[field.name] = views.pickerItems(page, value, context);
+  }
+  return values;
+}
 
 export function pageUrl(page: Page, context: ViewContext): string {
   // on a multi-language site URLs start with the language's prefix and follow its translated slugs
@@ -36,10 +54,13 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
         title: context.services.blueprints.page(name).title,
       })),
     children: (page, context) => new NestedCollection(pageSchema, listable(page.children, context)),
-    content: (page, context) => formValues(context.services.blueprints.page(page.template), page.content),
+    content: (page, context) => {
+      const blueprint = context.services.blueprints.page(page.template);
+      return withFilePickers(page, blueprint, formValues(blueprint, page.content), context);
+    },
     drafts: (page, context) => new NestedCollection(pageSchema, listable(page.drafts, context)),
     errors: () => [],
-    files: () => [],
+    files: (page, context) => pageFileViews()?.files(page, context) ?? [],
     hasChildren: (page) => page.children.length > 0,
     hasDrafts: (page) => page.drafts.length > 0,
     hasFiles: (page) => page.files.length > 0,
