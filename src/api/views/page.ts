@@ -110,9 +110,6 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
   defaultView: "default",
   collectionView: "compact",
   cacheable: true,
-  // every content field and the id; hits in the id and the title weigh 64
-  searchValues: (page) => [
-    ["id", page.id, 64],
-    ...Object.entries(page.content).map(([key, value]) => [key, value, key === "title" ? 64 : 1] as const),
-  ],
+  // every content field and the id, prepared by the search index; hits in the id and the title weigh 64
+  search: (pages, query, context) => context.services.search.searchPages(pages, query),
 };
