@@ -164,3 +164,23 @@ describe("collection queries", () => {
     expect(collectionQueryFrom({ offset: null, limit: null })).toEqual({});
   });
 });
+
+describe("SearchIndex corpus of a large immutable list", () => {
+  it("finds the same pages in the same order as a page-by-page scan", () => {
+    const pages = Object.freeze(
+      Array.from({ length: 1_200 }, (_, i) =>
+        page(`p/${i}`, {
+          title: i % 100 === 7 ? "Lantern" : `Page ${i}`,
+          text: i % 3 === 0 ? "a lantern here" : "none",
+        }),
+      ),
+    );
+    const index = new SearchIndex();
+    for (const text of ["lantern", "page 7", "p/11", "nothing", "none lantern"]) {
+      const query = prepareQuery(text)!;
+      const viaCorpus = index.searchPages(pages, query).map((p) => p.id);
+      const viaScan = new SearchIndex().searchPages([...pages], query).map((p) => p.id);
+      expect(viaCorpus, text).toEqual(viaScan);
+    }
+  });
+});

@@ -20,32 +20,37 @@ type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
 
 /**
  * A search answer (docs/search.md): GET searches for `q`; POST applies the body as a collection query (offset, limit,
- * search, paginate); the envelope then applies `query[…]` of the query string to the result the same way.
+ * search, paginate); the envelope then applies `query[…]` of the query string to the result the same way. The search
+ * runs on the whole pool and only its hits are checked for visibility (filtering commutes with a search); only an
+ * `offset` or `limit`, which count visible items, needs the visible items first.
  */
 function searchCollection<T>(
   context: ApiContext,
   // biome-ignore lint/suspicious/noExplicitAny: the schema renders the items it is given, of whatever model
   schema: ModelSchema<T, any>,
-  items: readonly T[],
+  pool: readonly T[],
+  visible: (item: T) => boolean,
   search: Search<T>,
 ): CollectionResult {
   const { request } = context;
-  let result: QueriedCollection<T>;
-  if (request.method === "POST") {
-    result = applyCollectionQuery(items, collectionQueryFrom(request.body.values), search);
-  } else {
+  if (request.method !== "POST") {
     const prepared = prepareQuery(request.query.string("q") ?? "");
-    result = { items: prepared === null ? [] : search(items, prepared) };
+    return new CollectionResult(schema, prepared === null ? [] : search(pool, prepared).filter(visible));
   }
-  return new CollectionResult(schema, result.items, result.paginate ?? null);
+  const query = collectionQueryFrom(request.body.values);
+  const slices = query.offset !== undefined || query.limit !== undefined;
+  const result: QueriedCollection<T> = applyCollectionQuery(slices ? pool.filter(visible) : pool, query, search);
+  return new CollectionResult(schema, slices ? result.items : result.items.filter(visible), result.paginate ?? null);
 }
 
-function listablePages(context: ApiContext, pages: Iterable<Page>): Page[] {
-  const listable: Page[] = [];
-  for (const page of pages) {
-    if (isPageListable(context.actor, page, context.services.permissions)) listable.push(page);
-  }
-  return listable;
+/** Every page and draft of the site, as the content index's own (immutable) list when it is one. */
+function allPages(context: ApiContext): readonly Page[] {
+  const pages = context.services.content.allPages();
+  return Array.isArray(pages) ? (pages as readonly Page[]) : [...pages];
+}
+
+function pageVisibility(context: ApiContext): (page: Page) => boolean {
+  return (page) => isPageListable(context.actor, page, context.services.permissions);
 }
 
 function pageSearch(context: ApiContext): Search<Page> {
@@ -59,8 +64,8 @@ function userSearch(context: ApiContext): Search<User> {
 
 function childrenSearch(context: ApiContext, children: readonly Page[], drafts: readonly Page[]): CollectionResult {
   const status = context.request.query.string("status");
-  const pool = listablePages(context, childrenByStatus(children, drafts, status));
-  return searchCollection(context, pageSchema, pool, pageSearch(context));
+  const pool = childrenByStatus(children, drafts, status);
+  return searchCollection(context, pageSchema, pool, pageVisibility(context), pageSearch(context));
 }
 
 const BOTH = ["GET", "POST"] as const;
@@ -68,12 +73,7 @@ const BOTH = ["GET", "POST"] as const;
 /** Search routes of pages and users (docs/search.md); registered before the routes whose patterns they shadow. */
 export const searchRoutes: readonly RouteDefinition[] = [
   route(BOTH, "site/search", (context) =>
-    searchCollection(
-      context,
-      pageSchema,
-      listablePages(context, context.services.content.allPages()),
-      pageSearch(context),
-    ),
+    searchCollection(context, pageSchema, allPages(context), pageVisibility(context), pageSearch(context)),
   ),
   route(BOTH, "site/children/search", (context) => {
     const site = context.services.content.site;
@@ -84,6 +84,6 @@ export const searchRoutes: readonly RouteDefinition[] = [
     return childrenSearch(context, page.children, page.drafts);
   }),
   route(BOTH, "users/search", (context) =>
-    searchCollection(context, userSchema, listableUsers(context), userSearch(context)),
+    searchCollection(context, userSchema, listableUsers(context), () => true, userSearch(context)),
   ),
 ];
