@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AccountIndex } from "./accounts/index.js";
 import type { SiteServices } from "./api/context.js";
-import { apiRoutes } from "./api/routes/index.js";
+import { routesFor } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
 import { openSecurity, type SecurityOverrides } from "./compose/security.js";
 import { openSiteData } from "./compose/site-data.js";
@@ -88,6 +88,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     permissions: data.permissions,
     version: sheafVersion(),
     security: secured.security,
+    ...(data.languages ? { languages: data.languages } : {}),
   };
   const templates = await TemplateStore.open(path.join(root, "site", "templates"), {
     watch: watching !== null,
@@ -96,7 +97,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const server = buildServer({
     services,
     authServices: secured.auth,
-    router: new Router(apiRoutes),
+    router: new Router(routesFor(options)),
     projectRoot: PROJECT_ROOT,
     logger,
     templates,

@@ -9,6 +9,7 @@ import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor } from "../permissions/can.js";
 import type { AuditLog } from "../audit/index.js";
+import type { SiteLanguages } from "../languages/site-languages.js";
 import type { SearchIndex } from "../search/index.js";
 
 /**
@@ -40,6 +41,8 @@ export interface SiteServices extends UserDirectory {
   readonly search: SearchIndex;
   readonly version: string;
   readonly security: SecurityServices;
+  /** Set on a multi-language site (option `languages`). */
+  readonly languages?: SiteLanguages;
 }
 
 const NO_KEYS: ReadonlyMap<string, unknown> = new Map();
@@ -104,12 +107,22 @@ export class Params {
   }
 }
 
+/** The unread body of a `multipart` route: its stream and the headers that describe it. */
+export interface UploadSource {
+  readonly stream: NodeJS.ReadableStream;
+  readonly contentType: string | undefined;
+  /** Declared length (`Content-Length`), or null when not given. */
+  readonly contentLength: number | null;
+}
+
 export interface ApiRequest {
   readonly method: string;
   /** Path below the API slug, without surrounding slashes, not decoded. */
   readonly path: string;
   readonly query: Params;
   readonly body: Params;
+  /** Set for `multipart` routes: the body, not read yet. */
+  readonly upload?: UploadSource;
 }
 
 /** What views need to render models for this caller. */
@@ -117,6 +130,15 @@ export interface ViewContext {
   readonly services: SiteServices;
   readonly actor: Actor;
   readonly baseUrl: string;
+  /** Multi-language sites: the request's content language and its URL prefix. */
+  readonly language?: RequestLanguage;
+}
+
+export interface RequestLanguage {
+  readonly code: string;
+  readonly isDefault: boolean;
+  /** `<site url>/<code>` or the language's own url: the base of page and site URLs in this language. */
+  readonly url: string;
 }
 
 export interface ApiContext extends ViewContext {

@@ -1,5 +1,6 @@
 /** Shapes of the in-memory content index. Built once from `content/`, kept current by file-system notices. */
 import type { WatchSettings } from "../fs/watched-folder.js";
+import type { FileLocation, MediaFile } from "../files/types.js";
 
 export type PageStatus = "listed" | "unlisted" | "draft";
 
@@ -27,6 +28,14 @@ export interface Page {
   readonly drafts: readonly Page[];
   /** Media file names in the folder (not content files, not ignored names), natural order. */
   readonly files: readonly string[];
+  /** The media files with their meta files, in the order of `files` (absent on pages built outside the index). */
+  readonly media?: readonly MediaFile[];
+  /** Multi-language sites: every language's own content file, by language code (as stored, not merged). */
+  readonly translations?: Readonly<Record<string, ContentFields>>;
+  /** A page seen in a non-default language: that language's code. */
+  readonly language?: string;
+  /** A page seen in a non-default language: the path of translated slugs (`notizen/erste`), when it differs from the id. */
+  readonly uri?: string;
 }
 
 export interface Site {
@@ -37,6 +46,17 @@ export interface Site {
   readonly children: readonly Page[];
   readonly drafts: readonly Page[];
   readonly files: readonly string[];
+  readonly media?: readonly MediaFile[];
+  /** Multi-language sites: every language's own content file, by language code (as stored, not merged). */
+  readonly translations?: Readonly<Record<string, ContentFields>>;
+  /** The site seen in a non-default language: that language's code. */
+  readonly language?: string;
+}
+
+/** A multi-language site's content files: `<name>.<code>.<ext>`, the default language's being the model's content. */
+export interface ContentLanguages {
+  /** Code of the default language; null while the site has no languages (content files are then `<name>.<ext>`). */
+  defaultCode(): string | null;
 }
 
 export interface ContentIndexOptions {
@@ -50,12 +70,16 @@ export interface ContentIndexOptions {
   watch?: boolean;
   /** How changes are followed when watching (log, reconciliation interval). */
   watching?: WatchSettings;
+  /** Set for a multi-language site (option `languages`). */
+  languages?: ContentLanguages;
 }
 
 export interface ContentIndex {
   readonly site: Site;
   /** Page (or draft) by id, case-insensitively, in O(1). */
   findPage(id: string): Page | undefined;
+  /** Where the file with a meta `Uuid` (without `file://`) lives, in O(1). */
+  findFileByUuid(uuid: string): FileLocation | undefined;
   /** Every page and draft, depth-first in inventory order. */
   allPages(): Iterable<Page>;
   /** Re-reads the disk now (also done automatically on change notices). */

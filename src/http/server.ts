@@ -11,11 +11,13 @@ import { InvalidArgumentError, SheafError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { RequestIds } from "../log/request-id.js";
 import { safeValue } from "../log/safe-value.js";
+import { sitePathInLanguage } from "../site/site-language.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
 import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
+import { isMediaPath, resolveMedia, sendMediaFile } from "./media.js";
 import { healthAnswer } from "./health.js";
 
 /**
@@ -165,13 +167,20 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     const session = await auth.cookieSession();
     // the page depends on the visitor's cookie only when its template asks for the session (csrf())
     let usedSession = false;
-    const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {
-      baseUrl: basePath,
-      csrf: () => {
-        usedSession = true;
-        return auth.csrfTokenFor(session);
+    const decoded = path === null ? null : decodeSafely(path);
+    // a multi-language site: `/de/notes` is `notes` in German, its links under `/de`
+    const inLanguage = services.languages && decoded !== null ? sitePathInLanguage(services.languages, decoded) : null;
+    const rendered = renderSitePath(
+      inLanguage ? { ...siteOptions, content: inLanguage.content } : siteOptions,
+      inLanguage ? inLanguage.path : decoded,
+      {
+        baseUrl: basePath + (inLanguage?.prefix ?? ""),
+        csrf: () => {
+          usedSession = true;
+          return auth.csrfTokenFor(session);
+        },
       },
-    });
+    );
     const outcome = await auth.finish();
     const cors = corsFor(headers, false);
     const out: Record<string, string | string[]> = {};
@@ -181,6 +190,21 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     if (outcome.setCookies.length || usedSession) out["cache-control"] = "no-store, private";
     if (cors?.vary.length) out["vary"] = cors.vary.join(", ");
     send(response, rendered.status, out, request.method === "HEAD" ? "" : rendered.html);
+  }
+
+  /** A media URL: the file, a redirect to its current URL, or the site's answer (its 404 page). */
+  async function media(
+    request: IncomingMessage,
+    response: ServerResponse,
+    headers: Headers,
+    url: string,
+  ): Promise<void> {
+    const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
+    const outcome = await resolveMedia(url, services, auth.environment.baseUrl);
+    if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model);
+    if (outcome.kind === "redirect")
+      return send(response, 307, { location: outcome.location, "content-type": HTML_TYPE }, "");
+    return renderSite(request, response, headers, url.split("?")[0] ?? "/");
   }
 
   async function api(request: IncomingMessage, response: ServerResponse, headers: Headers, url: string): Promise<void> {
@@ -210,6 +234,16 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         path: path.slice(apiPrefix.length),
         query,
         readBody,
+        rawBody: () =>
+          hasBody
+            ? {
+                stream: request,
+                contentType: headers["content-type"],
+                contentLength: /^\d{1,15}$/.test(headers["content-length"] ?? "")
+                  ? Number(headers["content-length"])
+                  : null,
+              }
+            : undefined,
         methodOverride: headers["x-http-method-override"],
         auth,
         baseUrl,
@@ -352,6 +386,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         return;
       }
       discardUnreadBody(request);
+      if ((method === "GET" || method === "HEAD") && isMediaPath(url)) {
+        media(request, response, headers, url).catch((error: unknown) => fail(response, error));
+        return;
+      }
       renderSite(
         request,
         response,

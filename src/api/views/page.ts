@@ -7,7 +7,9 @@ import { optionsAsViewed } from "./locked-options.js";
 import { renderPageBlueprint } from "./blueprint.js";
 
 export function pageUrl(page: Page, context: ViewContext): string {
-  return page.id === context.services.options.home ? context.baseUrl : `${context.baseUrl}/${page.id}`;
+  // on a multi-language site URLs start with the language's prefix and follow its translated slugs
+  const base = context.language === undefined ? context.baseUrl : context.language.url;
+  return page.id === context.services.options.home ? base : `${base}/${page.uri ?? page.id}`;
 }
 
 export function pageTitle(page: Page): string {
@@ -53,7 +55,8 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
         context,
         ["preview"],
       ),
-    panelImage: () => null,
+    // the Panel's icon descriptor of a page without an image
+    panelImage: () => ({ back: "pattern", color: "gray-500", cover: false, icon: "page" }),
     parent: (page, context) =>
       page.parent && isPageListable(context.actor, page.parent, context.services.permissions)
         ? new NestedModel(pageSchema, page.parent)
@@ -113,4 +116,9 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
   defaultView: "default",
   collectionView: "compact",
   cacheable: true,
+  // every content field and the id; hits in the id and the title weigh 64
+  searchValues: (page) => [
+    ["id", page.id, 64],
+    ...Object.entries(page.content).map(([key, value]) => [key, value, key === "title" ? 64 : 1] as const),
+  ],
 };

@@ -33,9 +33,9 @@ export const siteSchema: ModelSchema<Site, ViewContext> = {
         optionsMap(SITE_OPTION_KEYS, context.actor, { kind: "site" }, context.services.permissions),
         context,
       ),
-    previewUrl: (_site, context) => context.baseUrl,
+    previewUrl: (_site, context) => context.language?.url ?? context.baseUrl,
     title: (site) => siteTitle(site),
-    url: (_site, context) => context.baseUrl,
+    url: (_site, context) => context.language?.url ?? context.baseUrl,
   },
   views: {
     default: ["content", "options", "title", "url"],
