@@ -278,8 +278,9 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       const offered = context.services.blueprints
         .page(page.template)
         .status.filter((name) => name !== "draft" || (page.id !== options.home && page.id !== options.error));
-      if (!STATUSES.includes(status as PageStatus) || !offered.includes(status))
-        throw new InvalidArgumentError({ key: "page.status.invalid" });
+      if (!STATUSES.includes(status as PageStatus))
+        throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      if (!offered.includes(status)) throw new InvalidArgumentError({ key: "page.status.invalid" });
       const target = status as PageStatus;
       if (target === "listed" && page.status === "listed") {
         if (!can(context.actor, "sort", { kind: "page", page }, permissions)) {
