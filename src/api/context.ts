@@ -9,6 +9,7 @@ import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor } from "../permissions/can.js";
 import type { AuditLog } from "../audit/index.js";
+import type { Translation } from "./views/translation.js";
 
 /**
  * Sessions, password checks, application passwords and the audit log, for the routes that manage them: the same
@@ -37,6 +38,8 @@ export interface SiteServices extends UserDirectory {
   readonly blueprints: BlueprintRegistry;
   readonly version: string;
   readonly security: SecurityServices;
+  /** The interface translations the site has (Sheaf's English and the site's own); English alone when absent. */
+  readonly translations?: readonly Translation[];
 }
 
 const NO_KEYS: ReadonlyMap<string, unknown> = new Map();

@@ -2,7 +2,7 @@
  * Reads and Basic checks as Kirby 5.5.2 answers them (recorded scenarios 57 and 59), and the decided differences
  * that go with them (deviations z-uuid-not-writable, zz-no-500-for-bad-input).
  */
-import { readFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -10,6 +10,7 @@ import {
   basicAuth,
   cleanUp,
   type Client,
+  copySite,
   dataOf,
   INVALID_LOGIN,
   itemsOf,
@@ -147,5 +148,32 @@ describe("Basic credentials are checked before routing (59)", () => {
     for (let trial = 7; trial <= 10; trial++) await get("/api/translations/en", wrong);
     expect((await get("/api/auth?select=id", right)).body).toEqual(INVALID_LOGIN);
     expect(dataOf(await get("/api/system?select=title,user", right))["user"]).toBeNull();
+  });
+});
+
+describe("interface translations are Sheaf's own set, extended by the site (deviation z-translations-own-set)", () => {
+  it("lists English and the site's translations, from files and the option, and answers unknown codes with 404", async () => {
+    const root = await copySite(undefined, ["content/3_bulk"]);
+    await mkdir(path.join(root, "site", "translations"), { recursive: true });
+    await writeFile(
+      path.join(root, "site", "translations", "de.json"),
+      JSON.stringify({ "translation.name": "Deutsch", login: "Anmelden" }),
+    );
+    const site = await startSite({
+      root,
+      config: { translations: { he: { "translation.name": "עברית", "translation.direction": "rtl" } } },
+    });
+    const list = await send(site.sheaf, "GET", "/api/translations");
+    expect(itemsOf(list)).toEqual([
+      { direction: "ltr", id: "de", name: "Deutsch" },
+      { direction: "ltr", id: "en", name: "English" },
+      { direction: "rtl", id: "he", name: "עברית" },
+    ]);
+    expect(dataOf(await send(site.sheaf, "GET", "/api/translations/de"))["data"]).toMatchObject({ login: "Anmelden" });
+    expect((await send(site.sheaf, "GET", "/api/translations/fr")).status).toBe(404);
+    // a user whose language has no translation gets English
+    const admin = await site.client().loginOrThrow(ADMIN);
+    const system = dataOf(await admin.get("/api/system?select=translation"));
+    expect((system["translation"] as Record<string, unknown>)["id"]).toBe("en");
   });
 });
