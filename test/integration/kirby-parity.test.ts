@@ -124,6 +124,23 @@ describe("decided differences of content writes (58)", () => {
   });
 });
 
+describe("a page found with an empty or 0 UUID gets a new one when read, as in Kirby", () => {
+  it("writes the new UUID in place and answers it", async () => {
+    const site = await startSite();
+    const admin = await site.client().loginOrThrow(ADMIN);
+    const file = path.join(site.root, "content", "2_about", "default.txt");
+    for (const empty of ["0", ""]) {
+      await writeFile(file, `Title: About\n\n----\n\nUuid: ${empty}\n\n----\n\nText: Hi`);
+      await site.sheaf.content.reload();
+      const uuid = String(dataOf(await admin.get("/api/pages/about?select=uuid"))["uuid"]);
+      expect(uuid).toMatch(/^page:\/\/[a-z0-9]{16}$/);
+      expect(await readFile(file, "utf8")).toBe(
+        `Title: About\n\n----\n\nUuid: ${uuid.slice("page://".length)}\n\n----\n\nText: Hi`,
+      );
+    }
+  });
+});
+
 describe("Basic credentials are checked before routing (59)", () => {
   it("counts wrong credentials on public and unknown routes, and refuses where the user is asked for", async () => {
     const site = await startSite({ config: { api: { basicAuth: true, allowInsecure: true } } });
