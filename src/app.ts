@@ -4,7 +4,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AccountIndex } from "./accounts/index.js";
 import type { SiteServices } from "./api/context.js";
-import { apiRoutes } from "./api/routes/index.js";
+import { routesFor } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
 import { openSecurity, type SecurityOverrides } from "./compose/security.js";
 import { openSiteData } from "./compose/site-data.js";
@@ -15,6 +15,7 @@ import { captureErrorStacks } from "./errors.js";
 import type { WatchLog, WatchSettings } from "./fs/watched-folder.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { SearchIndex } from "./search/index.js";
 import type { SessionManager } from "./session/index.js";
 import { TemplateStore } from "./site/templates.js";
 
@@ -79,6 +80,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     writer: data.writer,
     accountWriter: data.accountWriter,
     blueprints: data.blueprints,
+    search: new SearchIndex(),
     users: () => data.accounts.users(),
     findUser: (key) => data.accounts.findUser(key),
     roles: () => data.roles.all(),
@@ -88,6 +90,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     version: sheafVersion(),
     security: secured.security,
     translations: await loadTranslations(root, options, (message) => logger.warn(message)),
+    ...(data.languages ? { languages: data.languages } : {}),
   };
   const templates = await TemplateStore.open(path.join(root, "site", "templates"), {
     watch: watching !== null,
@@ -96,7 +99,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const server = buildServer({
     services,
     authServices: secured.auth,
-    router: new Router(apiRoutes),
+    router: new Router(routesFor(options)),
     projectRoot: PROJECT_ROOT,
     logger,
     templates,
@@ -123,3 +126,14 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     },
   };
 }
+
+// What an embedding can plug in through `createSheaf` (mail delivery, session and throttle storage), with the
+// implementations Sheaf ships.
+export type { MailAddress, Mailer, MailMessage } from "./mail/mailer.js";
+export { FileMailer, MemoryMailer } from "./mail/mailer.js";
+export type { SessionStore } from "./session/index.js";
+export { FileSessionStore, MemorySessionStore } from "./session/index.js";
+export type { ThrottleStore } from "./auth/throttle.js";
+export { FileThrottleStore, MemoryThrottleStore } from "./auth/throttle.js";
+export type { SheafOptions } from "./config/index.js";
+export type { Logger } from "./log/logger.js";

@@ -76,7 +76,7 @@ function cachedModelEnvelope(result: ModelResult, selection: Selection, context:
   const scope =
     restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
   const who = actor ? `${idOf(actor.role)}${scope}` : "0";
-  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
+  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.language?.url ?? context.baseUrl}`;
   let json = renderCache.get(key);
   if (json === undefined) {
     json = JSON.stringify({
@@ -161,10 +161,12 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       query.values ?? {},
       searchValues ? (item: unknown) => searchValues(item, context) : undefined,
     );
+    // `paginate` of a query[…] parameter, else of a search body (the route's paging), else page and limit
+    const paging = queried.paginate ?? result.paging;
     const pagination = paginate(
       queried.items.length,
-      queried.paginate ? queried.paginate.page : query.page,
-      queried.paginate ? queried.paginate.limit : query.limit,
+      paging ? paging.page : query.page,
+      paging ? paging.limit : query.limit,
     );
     const selection = collectionSelection(result, query);
     const items = queried.items.slice(pagination.offset, pagination.offset + pagination.limit);

@@ -6,6 +6,7 @@ import { Params, type ApiContext, type SiteServices } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
 import { selectionParam } from "./query-params.js";
 import { routablePath, type Router } from "./router.js";
+import { inRequestLanguage } from "./language-context.js";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
 
@@ -92,14 +93,17 @@ export async function handleApiCall(
     const body = await call.readBody(definition.maxBodyBytes ?? services.options.api.maxBodySize);
     if (!body.ok) throw new InvalidArgumentError({ message: body.message });
     if (definition.csrf === "login") await requireLoginCsrf(call.auth);
-    const context: ApiContext = {
-      services,
-      actor,
-      baseUrl: call.baseUrl,
-      request: { method, path, query, body: new Params(body.values) },
-      auth: call.auth,
-      identity,
-    };
+    const request = { method, path, query, body: new Params(body.values) };
+    const context: ApiContext =
+      services.languages === undefined
+        ? { services, actor, baseUrl: call.baseUrl, request, auth: call.auth, identity }
+        : inRequestLanguage(services, services.languages, call, query, {
+            actor,
+            baseUrl: call.baseUrl,
+            request,
+            auth: call.auth,
+            identity,
+          });
     const result = await match.route.definition.action(context, match.params);
     return renderResult(
       result,

@@ -32,19 +32,10 @@ function phpMessage(file: string): string {
 
 async function importModule(file: string): Promise<unknown> {
   if (file.endsWith(".ts")) {
-    let tsImport: (specifier: string, parent: string) => Promise<{ default?: unknown }>;
-    try {
-      ({ tsImport } = (await import("tsx/esm/api")) as { tsImport: typeof tsImport });
-    } catch (error) {
-      throw new ConfigError(`${file}: loading a TypeScript config needs the "tsx" package (${String(error)})`);
-    }
-    const module = await tsImport(pathToFileURL(file).href, import.meta.url);
-    // Outside an ESM package the file is compiled as CommonJS: its default export is one level deeper.
-    const value = module.default;
-    if (typeof value === "object" && value !== null && "default" in value && Object.keys(value).length === 1) {
-      return (value as { default: unknown }).default;
-    }
-    return value;
+    // jiti strips the types in-process (small, no native parts); nothing is cached on disk
+    const { createJiti } = await import("jiti");
+    const jiti = createJiti(import.meta.url, { fsCache: false, moduleCache: false, interopDefault: true });
+    return jiti.import(file, { default: true });
   }
   const module = (await import(pathToFileURL(file).href)) as { default?: unknown };
   return module.default;

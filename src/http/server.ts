@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
-import lightMyRequest, { type InjectOptions, type Response as InjectResponse } from "light-my-request";
+import type { InjectOptions, Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
 import { routablePath, type Router } from "../api/router.js";
@@ -11,6 +11,7 @@ import { InvalidArgumentError, SheafError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { RequestIds } from "../log/request-id.js";
 import { safeValue } from "../log/safe-value.js";
+import { sitePathInLanguage } from "../site/site-language.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
@@ -37,7 +38,10 @@ export interface ServerDependencies {
 export interface SheafServer {
   /** The request listener, for embedding Sheaf in another `node:http` server. */
   readonly handler: (request: IncomingMessage, response: ServerResponse) => void;
-  /** Sends a request through the handler without a socket (tests, scripts). */
+  /**
+   * Sends a request through the handler without a socket (tests, scripts). Needs the optional peer dependency
+   * `light-my-request`, loaded on first use.
+   */
   inject(options: InjectOptions | string): Promise<InjectResponse>;
   /** Starts listening; resolves with the URL. */
   listen(options: { port: number; host?: string }): Promise<string>;
@@ -162,13 +166,20 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     const session = await auth.cookieSession();
     // the page depends on the visitor's cookie only when its template asks for the session (csrf())
     let usedSession = false;
-    const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {
-      baseUrl: basePath,
-      csrf: () => {
-        usedSession = true;
-        return auth.csrfTokenFor(session);
+    const decoded = path === null ? null : decodeSafely(path);
+    // a multi-language site: `/de/notes` is `notes` in German, its links under `/de`
+    const inLanguage = services.languages && decoded !== null ? sitePathInLanguage(services.languages, decoded) : null;
+    const rendered = renderSitePath(
+      inLanguage ? { ...siteOptions, content: inLanguage.content } : siteOptions,
+      inLanguage ? inLanguage.path : decoded,
+      {
+        baseUrl: basePath + (inLanguage?.prefix ?? ""),
+        csrf: () => {
+          usedSession = true;
+          return auth.csrfTokenFor(session);
+        },
       },
-    });
+    );
     const outcome = await auth.finish();
     const cors = corsFor(headers, false);
     const out: Record<string, string | string[]> = {};
@@ -398,7 +409,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   return {
     handler,
     httpServer,
-    inject: (injectOptions) => lightMyRequest(handler, injectOptions),
+    inject: async (injectOptions) => {
+      const { default: lightMyRequest } = await import("light-my-request");
+      return lightMyRequest(handler, injectOptions);
+    },
     listen: ({ port, host = "127.0.0.1" }) =>
       new Promise((resolve, reject) => {
         httpServer.once("error", reject);

@@ -254,6 +254,24 @@ describe("loadConfig", () => {
     expect(loaded.options.api.slug).toBe("rest");
   });
 
+  it("reads a TypeScript config.ts with types and an import", async () => {
+    await writeFile(path.join(configDir, "helper.ts"), "export const trials: number = 4;\n");
+    await writeFile(
+      path.join(configDir, "config.ts"),
+      [
+        'import { trials } from "./helper";',
+        "interface Options { debug: boolean; auth: { trials: number } }",
+        "const options: Options = { debug: true, auth: { trials } };",
+        "export default options;",
+        "",
+      ].join("\n"),
+    );
+    const loaded = await loadConfig(root);
+    expect(loaded.source).toBe(path.join(configDir, "config.ts"));
+    expect(loaded.options.debug).toBe(true);
+    expect(loaded.options.auth.trials).toBe(4);
+  });
+
   it("calls a default-exported function", async () => {
     await writeFile(path.join(configDir, "config.mjs"), "export default async () => ({ 'auth.trials': 3 });\n");
     expect((await loadConfig(root)).options.auth.trials).toBe(3);

@@ -1,3 +1,4 @@
+import { safeValue } from "../../log/safe-value.js";
 import type { Page, PageStatus } from "../../content/types.js";
 import {
   assertNoUuidChange,
@@ -17,6 +18,7 @@ import { route, type RouteDefinition } from "../route.js";
 import { pageSchema } from "../views/page.js";
 import { siteSchema } from "../views/site.js";
 import { findAccessiblePage, requireSiteAccess } from "./lookup.js";
+import { contentToUpdate, isTranslation, translationToWrite, writeTranslatedSlug } from "./languages-write.js";
 
 /**
  * Write routes of pages and the site (docs/kirby-compat/routes-and-envelopes.md#routes, permissions in
@@ -107,7 +109,7 @@ function requestedStatus(context: ApiContext): PageStatus {
   const status = body.string("status");
   if (status !== undefined) {
     if (!STATUSES.includes(status as PageStatus))
-      throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      throw new InvalidArgumentError({ message: `Invalid status: ${safeValue(status)}` });
     return status as PageStatus;
   }
   // `isDraft` when given and not null, else `draft`, else a draft; read with PHP's truthiness ("false" is true)
@@ -223,12 +225,15 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       const title = fields.get("title");
       if (title !== null && title !== undefined) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
       const keys = new Set(fields.keys());
-      const current = await context.services.writer.readContent(page.contentFile);
       const blueprint = context.services.blueprints.page(page.template);
+      const current = await contentToUpdate(context, page, page.template, blueprint);
       const merged = mergeContent(blueprint, current, input);
       // drafts are validated when they are published, not on every change
       if (page.status !== "draft") assertValid(context, page, merged, keys);
-      await context.services.writer.writeContent(page, merged);
+      await context.services.writer.writeContent(
+        page,
+        isTranslation(page) ? translationToWrite(blueprint, merged) : merged,
+      );
     });
   }),
   route("DELETE", "pages/(:any)", (context, [param = ""]) =>
@@ -264,6 +269,7 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       assertCan(context, "changeSlug", page, "page.changeSlug.permission");
       const slug = checkedSlug(context, page.parent, context.request.body.string("slug") ?? "", page);
       if (slug === page.slug) return page.id;
+      if (isTranslation(page)) return void (await writeTranslatedSlug(context, page, slug));
       return context.services.writer.changeSlug(page, slug);
     }),
   ),
@@ -279,7 +285,7 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
         .page(page.template)
         .status.filter((name) => name !== "draft" || (page.id !== options.home && page.id !== options.error));
       if (!STATUSES.includes(status as PageStatus))
-        throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+        throw new InvalidArgumentError({ message: `Invalid status: ${safeValue(status)}` });
       if (!offered.includes(status)) throw new InvalidArgumentError({ key: "page.status.invalid" });
       const target = status as PageStatus;
       if (target === "listed" && page.status === "listed") {
@@ -322,8 +328,8 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       const sent = context.request.body.string("title") ?? "";
       assertTitleLength(sent);
       if (sent === "") throw new InvalidArgumentError({ key: "page.changeTitle.empty" });
-      const current = await context.services.writer.readContent(page.contentFile);
       const blueprint = context.services.blueprints.page(page.template);
+      const current = await contentToUpdate(context, page, page.template, blueprint);
       const title = sent.trim();
       await context.services.writer.writeContent(
         page,
@@ -345,10 +351,14 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
         throw new PermissionError({ key: "site.changeTitle.permission" });
       }
       const site = context.services.content.site;
-      const current = await context.services.writer.readContent(site.contentFile);
-      const merged = mergeContent(context.services.blueprints.site(), current, input);
+      const blueprint = context.services.blueprints.site();
+      const current = await contentToUpdate(context, site, "site", blueprint);
+      const merged = mergeContent(blueprint, current, input);
       assertValid(context, null, merged, keys);
-      await context.services.writer.writeSiteContent(merged);
+      await context.services.writer.writeSiteContent(
+        isTranslation(site) ? translationToWrite(blueprint, merged) : merged,
+        site.contentFile,
+      );
       return new ModelResult(siteSchema, context.services.content.site);
     });
   }),
@@ -363,9 +373,11 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       assertTitleLength(title);
       if (title === "") throw new InvalidArgumentError({ key: "site.changeTitle.empty" });
       const site = context.services.content.site;
-      const current = await context.services.writer.readContent(site.contentFile);
+      const blueprint = context.services.blueprints.site();
+      const current = await contentToUpdate(context, site, "site", blueprint);
       await context.services.writer.writeSiteContent(
-        mergeContent(context.services.blueprints.site(), current, { title }, { allFields: false }),
+        mergeContent(blueprint, current, { title }, { allFields: false }),
+        site.contentFile,
       );
       return new ModelResult(siteSchema, context.services.content.site);
     }),

@@ -3,9 +3,12 @@ import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { renderPageBlueprint } from "./blueprint.js";
 
 export function pageUrl(page: Page, context: ViewContext): string {
-  return page.id === context.services.options.home ? context.baseUrl : `${context.baseUrl}/${page.id}`;
+  // on a multi-language site URLs start with the language's prefix and follow its translated slugs
+  const base = context.language === undefined ? context.baseUrl : context.language.url;
+  return page.id === context.services.options.home ? base : `${base}/${page.uri ?? page.id}`;
 }
 
 export function pageTitle(page: Page): string {
@@ -26,10 +29,7 @@ function parentsOf(page: Page): Page[] {
 export const pageSchema: ModelSchema<Page, ViewContext> = {
   name: "page",
   fields: {
-    blueprint: (page, context) => {
-      const blueprint = context.services.blueprints.page(page.template);
-      return { name: blueprint.name, title: blueprint.title, num: blueprint.num, status: blueprint.status };
-    },
+    blueprint: (page, context) => renderPageBlueprint(page, context),
     blueprints: (page, context) =>
       allowedTemplates(page, context.services.blueprints.page(page.template)).map((name) => ({
         name,

@@ -6,6 +6,7 @@ import { NestedModel, type ModelSchema } from "./engine.js";
 import { siteTitle } from "./site.js";
 import { userSchema } from "./user.js";
 import { TRANSLATIONS, translationFor } from "./translation-model.js";
+import { languageList } from "./language.js";
 
 /** The state `GET system` reports, gathered by the route (the view only formats it). */
 export interface SystemState {
@@ -39,14 +40,14 @@ export const systemSchema: ModelSchema<SystemState, ViewContext> = {
     isLocal: (state) => state.isLocal,
     isOk: () => true,
     kirbytext: (_state, context) => context.services.options.panel.kirbytext,
-    languages: () => [],
+    languages: (_state, context) => languageList(context),
     license: (_state, context) =>
       hasSystemAccess(context)
         ? { code: null, status: "missing", type: "Unregistered" }
         : { code: null, status: null, type: null },
     locales: () => LOCALES,
     loginMethods: (_state, context) => Object.keys(context.services.options.auth.methods),
-    multilang: (_state, context) => context.services.options.languages,
+    multilang: (_state, context) => context.services.options.languages && languageList(context).length > 0,
     requirements: () => ({ accounts: true, content: true, sessions: true, node: true }),
     site: (_state, context) => siteTitle(context.services.content.site),
     slugs: () => [],

@@ -4,6 +4,7 @@ import type { ViewContext } from "../context.js";
 import { assignableRoles } from "../../permissions/user-rules.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { renderUserBlueprint } from "./blueprint.js";
 import { roleSchema } from "./role.js";
 
 export function username(user: User): string {
@@ -56,10 +57,7 @@ export const userSchema: ModelSchema<User, ViewContext> = {
   name: "user",
   fields: {
     avatar: () => null,
-    blueprint: (user, context) => {
-      const role = context.services.roleOf(user);
-      return { name: `users/${role.name}`, title: role.title };
-    },
+    blueprint: (user, context) => renderUserBlueprint(user, context, `/users/${user.id}`),
     content: (user, context) => {
       const blueprint = context.services.blueprints.user(context.services.roleOf(user).name);
       if (!blueprint) return Object.keys(user.content).length ? { ...user.content } : [];
