@@ -1,3 +1,4 @@
+import { readTranslations } from "./translations-option.js";
 import { isIP } from "node:net";
 import { expandDottedKeys, fail, isPlainObject, Reader, type Raw } from "./reader.js";
 import { DEFAULT_RECONCILE_SECONDS } from "../fs/watched-folder.js";
@@ -125,6 +126,8 @@ export interface SheafOptions {
     readonly kirbytext: boolean;
   };
   readonly languages: boolean;
+  /** Interface translations a site adds or extends, in Kirby's key format: code → key → text. */
+  readonly translations: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly content: {
     readonly uuid: false | "uuid" | "uuid-v4";
     readonly locking: boolean;
@@ -405,6 +408,7 @@ export function resolveOptions(
       kirbytext: reader.bool("panel.kirbytext", true),
     },
     languages: reader.bool("languages", false),
+    translations: readTranslations(reader.get("translations")),
     content: {
       uuid: readUuid(reader),
       locking: reader.bool("content.locking", true),
