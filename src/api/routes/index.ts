@@ -6,6 +6,7 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { twoFactorRoutes } from "./two-factor.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
@@ -15,5 +16,6 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...userRoutes,
   ...userWriteRoutes,
   ...securityRoutes,
+  ...twoFactorRoutes,
   ...systemRoutes,
 ];
