@@ -7,6 +7,9 @@ export type { AuthApi, RawRequestOptions, SheafClient, SystemApi } from "./clien
 export type { PagesApi, SiteApi } from "./content-api.js";
 export type { AccountApi, RolesApi, UsersApi } from "./people-api.js";
 export { SheafApiError } from "./errors.js";
+export { isPendingLogin } from "./security-api.js";
+export type { AuditApi, ForUser, SessionsApi, TokensApi, TwoFactorApi } from "./security-api.js";
+export type * from "./security-types.js";
 export type { AuthOptions, ClientOptions, FetchFunction, HttpMethod } from "./transport.js";
 export type { QueryParams, QueryValue } from "./paths.js";
 export type * from "./types.js";
