@@ -9,6 +9,7 @@ const SLOW = [
   "test/e2e/**/*.test.ts",
   "test/conformance/replay.test.ts",
   "test/integration/crash-safety.test.ts",
+  "test/integration/changes-crash.test.ts",
   "test/integration/cli.test.ts",
   "test/client/live-server.test.ts",
 ];

@@ -19,7 +19,7 @@
 
 import autocannon from "autocannon";
 import { execFileSync, spawn } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -37,6 +37,8 @@ const SESSION_TO_BARE_TARGET = 0.6;
 /** Cached Basic auth and Bearer-token reads, each against the session read. */
 const CREDENTIAL_TO_SESSION_TARGET = 0.5;
 const BASIC_CACHE_SECONDS = 60;
+/** A read in a non-default language against the same read in the default language (multi-language site). */
+const LANGUAGE_TO_DEFAULT_TARGET = 0.9;
 /** Rounds in which the scenarios take turns (BENCH_ROUNDS). */
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
 const STARTUP_TIMEOUT_MS = 20_000;
@@ -178,6 +180,8 @@ async function benchmark(settings, cleanup) {
 
   const target = `${sheafUrl}${TARGET_PATH}`;
   const bare = await startBareServer(reference, cleanup);
+  const multilang = await startMultilangSheaf(cleanup);
+  log(`Sheaf on a two-language copy (en, de) is answering on ${multilang.url}`);
   const scenarios = {
     session: {
       name: "session + CSRF GET (200)",
@@ -194,6 +198,20 @@ async function benchmark(settings, cleanup) {
       pid: sheafPid,
     },
     bearer: { name: "Bearer token GET (200)", url: target, headers: bearerHeaders, expectedStatus: 200, pid: sheafPid },
+    languageDefault: {
+      name: "session GET, languages, default (200)",
+      url: `${multilang.url}${TARGET_PATH}`,
+      headers: multilang.headers,
+      expectedStatus: 200,
+      pid: multilang.pid,
+    },
+    languageOther: {
+      name: "session GET, languages, X-Language de (200)",
+      url: `${multilang.url}${TARGET_PATH}`,
+      headers: { ...multilang.headers, "x-language": "de" },
+      expectedStatus: 200,
+      pid: multilang.pid,
+    },
     anonymous: { name: "anonymous GET (401)", url: target, headers: {}, expectedStatus: 401, pid: sheafPid },
     // the same request as the session GET, answered with the same status, headers and body
     bare: {
@@ -257,6 +275,8 @@ async function benchmark(settings, cleanup) {
   const bearerRun = summarise("bearer");
   const anonymousRun = summarise("anonymous");
   const bareRun = summarise("bare");
+  const languageDefaultRun = summarise("languageDefault");
+  const languageOtherRun = summarise("languageOther");
   const failedCheck = sessionChecks.find((entry) => !entry.check.unchanged) ?? sessionChecks[sessionChecks.length - 1];
   const sessionsCheck = failedCheck.check;
   const sessionsBefore = failedCheck.before;
@@ -264,8 +284,21 @@ async function benchmark(settings, cleanup) {
   const roundRatios = runs.session.map((run, index) => run.requestsPerSecond / runs.bare[index].requestsPerSecond);
   log(`session / bare per round: ${roundRatios.map((ratio) => ratio.toFixed(3)).join(", ")}`);
 
-  printTable([sessionRun, basicRun, bearerRun, uncachedBasicRun, anonymousRun, bareRun], { bareRun, sessionRun });
+  printTable(
+    [sessionRun, basicRun, bearerRun, uncachedBasicRun, anonymousRun, languageDefaultRun, languageOtherRun, bareRun],
+    { bareRun, sessionRun },
+  );
   const verdicts = printRatios({ sessionRun, anonymousRun, bareRun, basicRun, bearerRun, uncachedBasicRun });
+  const languageVerdict = {
+    label: "non-default language / default language",
+    ratio: languageOtherRun.requestsPerSecond / languageDefaultRun.requestsPerSecond,
+    target: LANGUAGE_TO_DEFAULT_TARGET,
+  };
+  languageVerdict.met = languageVerdict.ratio >= languageVerdict.target;
+  verdicts.push(languageVerdict);
+  log(
+    `${languageVerdict.label}: ${formatRatio(languageVerdict.ratio)}  (target >= ${languageVerdict.target}: ${languageVerdict.met ? "meets target" : "BELOW TARGET"})`,
+  );
   printSessionsCheck(sessionsCheck, sessionsBefore, sessionsAfter);
 
   if (!sessionsCheck.unchanged) {
@@ -306,6 +339,45 @@ async function prepareSite(cleanup, extra = {}) {
   const config = { api: { basicAuth: true, allowInsecure: true }, ...extra };
   await writeFile(path.join(siteRoot, "site", "config", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   return siteRoot;
+}
+
+/**
+ * A copy of the starterkit as a two-language site (`languages: true`, en default, de): every content file gets the
+ * `.en` code as Kirby names them, and the blog a German title. Logged in as the admin.
+ */
+async function startMultilangSheaf(cleanup) {
+  const root = await prepareSite(cleanup, { languages: true });
+  const addLanguageCode = async (dir) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) await addLanguageCode(full);
+      else if (entry.name.endsWith(".txt")) await rename(full, `${full.slice(0, -".txt".length)}.en.txt`);
+    }
+  };
+  await addLanguageCode(path.join(root, "content"));
+  const languages = path.join(root, "site", "languages");
+  await mkdir(languages, { recursive: true });
+  for (const [code, name, isDefault, locale] of [
+    ["en", "English", true, "en_US"],
+    ["de", "Deutsch", false, "de_DE"],
+  ]) {
+    await writeFile(
+      path.join(languages, `${code}.php`),
+      `<?php\n\nreturn [\n    'code' => '${code}',\n    'default' => ${isDefault},\n    'direction' => 'ltr',\n    'locale' => [\n        'LC_ALL' => '${locale}'\n    ],\n    'name' => '${name}',\n    'translations' => [\n\n    ],\n    'url' => NULL\n];`,
+    );
+  }
+  await writeFile(path.join(root, "content", "1_blog", "blog.de.txt"), "Title: Journal");
+  const started = await startSheaf("sheaf (languages)", root, cleanup);
+  const session = await logIn(started.url);
+  for (const language of ["en", "de"]) {
+    const probe = await fetchOnce(`${started.url}${TARGET_PATH}`, {
+      cookie: session.cookie,
+      "x-csrf": session.csrf,
+      "x-language": language,
+    });
+    if (probe.status !== 200) throw new Error(`the ${language} read of ${TARGET_PATH} answered ${probe.status}`);
+  }
+  return { ...started, headers: { cookie: session.cookie, "x-csrf": session.csrf } };
 }
 
 /** Starts `sheaf serve` on a free port for a site folder; resolves with its URL once it answers. */

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { AccountIndex } from "./accounts/index.js";
 import type { SiteServices } from "./api/context.js";
-import { apiRoutes } from "./api/routes/index.js";
+import { routesFor } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
 import { openSecurity, type SecurityOverrides } from "./compose/security.js";
 import { openSiteData } from "./compose/site-data.js";
@@ -14,6 +14,7 @@ import { captureErrorStacks } from "./errors.js";
 import type { WatchLog, WatchSettings } from "./fs/watched-folder.js";
 import { buildServer, type SheafServer } from "./http/server.js";
 import { createLogger, type Logger } from "./log/logger.js";
+import { SearchIndex } from "./search/index.js";
 import type { SessionManager } from "./session/index.js";
 import { TemplateStore } from "./site/templates.js";
 
@@ -78,6 +79,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     writer: data.writer,
     accountWriter: data.accountWriter,
     blueprints: data.blueprints,
+    search: new SearchIndex(),
     users: () => data.accounts.users(),
     findUser: (key) => data.accounts.findUser(key),
     roles: () => data.roles.all(),
@@ -86,6 +88,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     permissions: data.permissions,
     version: sheafVersion(),
     security: secured.security,
+    ...(data.languages ? { languages: data.languages } : {}),
   };
   const templates = await TemplateStore.open(path.join(root, "site", "templates"), {
     watch: watching !== null,
@@ -94,7 +97,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const server = buildServer({
     services,
     authServices: secured.auth,
-    router: new Router(apiRoutes),
+    router: new Router(routesFor(options)),
     projectRoot: PROJECT_ROOT,
     logger,
     templates,

@@ -55,6 +55,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   "page.changeStatus.permission": "The status for this page cannot be changed",
   "page.changeStatus.toDraft.invalid": 'The page "{slug}" cannot be converted to a draft',
   "page.changeStatus.incomplete": "The page has errors and cannot be published",
+  "page.status.invalid": "Please set a valid page status",
   "page.changeTemplate.permission": 'You are not allowed to change the template for "{slug}"',
   "page.changeTemplate.invalid": 'The template for the page "{slug}" cannot be changed to "{template}"',
   "page.changeTitle.permission": 'You are not allowed to change the title for "{slug}"',

@@ -172,7 +172,8 @@ class LiveAccountIndex implements AccountIndex {
   findUser(key: string): User | undefined {
     if (key.startsWith(UUID_PREFIX)) return this.findById(key.slice(UUID_PREFIX.length));
     if (key.includes("@")) return this.usersByEmail.get(key.toLowerCase());
-    return this.findById(key);
+    // the id as sent, then lower-cased, each compared exactly with the folder names (Kirby)
+    return this.findById(key) ?? this.findById(key.toLowerCase());
   }
 
   users(): readonly User[] {

@@ -9,6 +9,8 @@ import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor } from "../permissions/can.js";
 import type { AuditLog } from "../audit/index.js";
+import type { SiteLanguages } from "../languages/site-languages.js";
+import type { SearchIndex } from "../search/index.js";
 
 /**
  * Sessions, password checks, application passwords and the audit log, for the routes that manage them: the same
@@ -35,8 +37,12 @@ export interface SiteServices extends UserDirectory {
   /** The one way to change `site/accounts/`: serialised, crash-safe, account index kept current. */
   readonly accountWriter: AccountWriter;
   readonly blueprints: BlueprintRegistry;
+  /** Searchable values of pages and users, prepared once per content record (`search/`). */
+  readonly search: SearchIndex;
   readonly version: string;
   readonly security: SecurityServices;
+  /** Set on a multi-language site (option `languages`). */
+  readonly languages?: SiteLanguages;
 }
 
 const NO_KEYS: ReadonlyMap<string, unknown> = new Map();
@@ -114,6 +120,15 @@ export interface ViewContext {
   readonly services: SiteServices;
   readonly actor: Actor;
   readonly baseUrl: string;
+  /** Multi-language sites: the request's content language and its URL prefix. */
+  readonly language?: RequestLanguage;
+}
+
+export interface RequestLanguage {
+  readonly code: string;
+  readonly isDefault: boolean;
+  /** `<site url>/<code>` or the language's own url: the base of page and site URLs in this language. */
+  readonly url: string;
 }
 
 export interface ApiContext extends ViewContext {

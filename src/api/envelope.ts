@@ -10,6 +10,7 @@ import {
   viewSelection,
   type Selection,
 } from "./views/engine.js";
+import { queryCollection } from "./collection-query.js";
 import { paginate, type PaginationParam } from "./pagination.js";
 import { RenderCache } from "./render-cache.js";
 
@@ -75,7 +76,7 @@ function cachedModelEnvelope(result: ModelResult, selection: Selection, context:
   const scope =
     restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
   const who = actor ? `${idOf(actor.role)}${scope}` : "0";
-  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.baseUrl}`;
+  const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.language?.url ?? context.baseUrl}`;
   let json = renderCache.get(key);
   if (json === undefined) {
     json = JSON.stringify({
@@ -107,22 +108,28 @@ class CachedEnvelope implements ApiResponse {
 export const GENERIC_ERROR_MESSAGE = "An unexpected error occurred! Enable debug mode for more info";
 
 export interface RenderQuery {
-  readonly select: string | undefined;
+  /** `select` as text, or already parsed from text or PHP's array form (see `selectionParam`). */
+  readonly select: string | Selection | null | undefined;
   readonly view: string | undefined;
   readonly page: PaginationParam;
   readonly limit: PaginationParam;
+  /** The whole query, for `query[…]` on collections. */
+  readonly values?: Readonly<Record<string, string>>;
+}
+
+function selectionOf(query: RenderQuery): Selection | null {
+  return typeof query.select === "string" || query.select === undefined ? parseSelect(query.select) : query.select;
 }
 
 function modelSelection(result: ModelResult, query: RenderQuery): Selection {
   if (query.view !== undefined && query.view !== "") return viewSelection(result.schema, query.view);
   return (
-    parseSelect(query.select) ??
-    (result.view ? viewSelection(result.schema, result.view) : defaultSelection(result.schema))
+    selectionOf(query) ?? (result.view ? viewSelection(result.schema, result.view) : defaultSelection(result.schema))
   );
 }
 
 function collectionSelection(result: CollectionResult, query: RenderQuery): Selection {
-  const select = parseSelect(query.select);
+  const select = selectionOf(query);
   if (select) return select;
   if (query.view !== undefined && query.view !== "") return viewSelection(result.schema, query.view);
   return viewSelection(result.schema, result.schema.collectionView);
@@ -148,9 +155,21 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
   }
   if (result instanceof CollectionResult) {
-    const pagination = paginate(result.items.length, query.page, query.limit);
+    const searchValues = result.schema.searchValues;
+    const queried = queryCollection(
+      result.items,
+      query.values ?? {},
+      searchValues ? (item: unknown) => searchValues(item, context) : undefined,
+    );
+    // `paginate` of a query[…] parameter, else of a search body (the route's paging), else page and limit
+    const paging = queried.paginate ?? result.paging;
+    const pagination = paginate(
+      queried.items.length,
+      paging ? paging.page : query.page,
+      paging ? paging.limit : query.limit,
+    );
     const selection = collectionSelection(result, query);
-    const items = result.items.slice(pagination.offset, pagination.offset + pagination.limit);
+    const items = queried.items.slice(pagination.offset, pagination.offset + pagination.limit);
     const data = items.map((item) => asJsonMap(renderModel(result.schema, item, selection, context)));
     return { status: 200, body: { code: 200, data, pagination, status: "ok", type: "collection" } };
   }

@@ -4,7 +4,9 @@ import type { Actor } from "../permissions/can.js";
 import { scopeAllows } from "../tokens/index.js";
 import { Params, type ApiContext, type SiteServices } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
+import { selectionParam } from "./query-params.js";
 import { routablePath, type Router } from "./router.js";
+import { inRequestLanguage } from "./language-context.js";
 
 const KNOWN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"]);
 
@@ -51,7 +53,10 @@ async function requireLoginCsrf(auth: ApiCall["auth"]): Promise<void> {
   }
 }
 
-/** Runs one API request: route (404 before any auth), authenticate, check the body, act, render. */
+/**
+ * Runs one API request: Basic credentials checked (if sent), route (404 before any other auth), authenticate, check the
+ * body, act, render.
+ */
 export async function handleApiCall(
   services: SiteServices,
   router: Router,
@@ -61,6 +66,10 @@ export async function handleApiCall(
   const method = effectiveMethod(call.method, call.methodOverride);
   const path = routablePath(call.path);
   const query = new Params(call.query);
+  // Basic credentials are checked once, before routing, on every API path: a failure counts as a failed login and
+  // costs the delay whatever the route then answers; the steps that ask for the user later get the same (remembered)
+  // refusal (docs/kirby-compat/auth-and-sessions.md#basic)
+  if (call.auth.authType === "basic") await call.auth.basicUser().catch(() => undefined);
   const match = router.match(method, path);
   try {
     if (!match) throw new UnexpectedError(`No route found for path: "${path}" and request method: "${method}"`, 404);
@@ -84,22 +93,26 @@ export async function handleApiCall(
     const body = await call.readBody(definition.maxBodyBytes ?? services.options.api.maxBodySize);
     if (!body.ok) throw new InvalidArgumentError({ message: body.message });
     if (definition.csrf === "login") await requireLoginCsrf(call.auth);
-    const context: ApiContext = {
-      services,
-      actor,
-      baseUrl: call.baseUrl,
-      request: { method, path, query, body: new Params(body.values) },
-      auth: call.auth,
-      identity,
-    };
+    const request = { method, path, query, body: new Params(body.values) };
+    const context: ApiContext =
+      services.languages === undefined
+        ? { services, actor, baseUrl: call.baseUrl, request, auth: call.auth, identity }
+        : inRequestLanguage(services, services.languages, call, query, {
+            actor,
+            baseUrl: call.baseUrl,
+            request,
+            auth: call.auth,
+            identity,
+          });
     const result = await match.route.definition.action(context, match.params);
     return renderResult(
       result,
       {
-        select: query.string("select"),
+        select: selectionParam(call.query),
         view: query.string("view"),
         page: query.textOrList("page"),
         limit: query.textOrList("limit"),
+        values: call.query,
       },
       context,
     );

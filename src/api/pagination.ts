@@ -41,7 +41,8 @@ function invalid(name: string, value: string): InvalidArgumentError {
 /**
  * Kirby's pagination of API collections (docs/kirby-compat/routes-and-envelopes.md#pagination, rule w): limit default
  * 100, an empty or plain `0` limit means 20, any other limit below 1 is refused; page default 1, `0`/empty is the first
- * page, a negative page is refused, a page past the end is a 404. Refusals are 400 error.invalidArgument.
+ * page, a negative page is refused, a page past the end is a 404; an empty collection answers page 0. Refusals are
+ * 400 error.invalidArgument.
  */
 export function paginate(total: number, pageParam: PaginationParam, limitParam: PaginationParam): Pagination {
   const limitValue = readInt("limit", limitParam);
@@ -59,5 +60,7 @@ export function paginate(total: number, pageParam: PaginationParam, limitParam: 
       message: `Pagination page ${shown} does not exist, expected ${pages === 0 ? 0 : 1}-${pages}`,
     });
   }
+  // an empty collection is on page 0 (Kirby), also when page 1 was asked for
+  if (total === 0) return { page: 0, total, offset: 0, limit };
   return { page, total, offset: (page - 1) * limit, limit };
 }

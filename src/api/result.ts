@@ -23,5 +23,7 @@ export class CollectionResult {
     // biome-ignore lint/suspicious/noExplicitAny: a schema of any model; the item is rendered by that same schema
     readonly schema: ModelSchema<any, any>,
     readonly items: readonly unknown[],
+    /** Page and limit a collection query chose (`paginate`); they replace the request's `page` and `limit`. */
+    readonly paging: { readonly page: string; readonly limit: string } | null = null,
   ) {}
 }

@@ -7,6 +7,7 @@
  */
 
 import { FILE_ACTIONS, PAGE_ACTIONS, SITE_ACTIONS } from "../accounts/permissions.js";
+import { layoutTabs } from "./layout.js";
 import type { Blueprint, BlueprintField, BlueprintOptionValue } from "./types.js";
 
 type Props = Record<string, unknown>;
@@ -130,6 +131,7 @@ export class BlueprintBuilder {
       num: kind === "page" ? normaliseNum(raw["num"]) : "default",
       status: kind === "page" ? this.statuses(raw["status"]) : [...PAGE_STATUSES],
       raw,
+      tabs: layoutTabs(raw, (value) => this.extend(value)),
     };
   }
 

@@ -112,6 +112,7 @@ export async function createBlueprintRegistry(siteDir: string): Promise<SiteBlue
     site: () => state.site,
     user: (role) => state.users.get(role),
     roleNames: () => state.roleNames,
+    pageTemplates: () => [...state.pages.keys()].filter((name) => !name.startsWith("\0")).sort(),
     async reload() {
       // Swap only once everything parsed, so a broken edit leaves the previous blueprints in place.
       state = buildState(await readBlueprintSources(root));

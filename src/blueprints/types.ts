@@ -1,4 +1,5 @@
 /** Blueprints as Sheaf needs them: fields, options and page settings. Parsed from `site/blueprints/**.yml`. */
+import type { BlueprintTab } from "./layout.js";
 
 export interface BlueprintField {
   /** Field name, lower-cased as content keys are. */
@@ -26,6 +27,8 @@ export interface Blueprint {
   readonly status: readonly string[];
   /** The whole parsed YAML document (after `extends`). */
   readonly raw: Readonly<Record<string, unknown>>;
+  /** The layout as the blueprint routes render it (none for blueprints made in code). */
+  readonly tabs?: readonly BlueprintTab[];
 }
 
 export interface BlueprintRegistry {
@@ -36,5 +39,7 @@ export interface BlueprintRegistry {
   user(role: string): Blueprint | undefined;
   /** Names of the role files in `site/blueprints/users/` (without `default`). */
   roleNames(): readonly string[];
+  /** Templates of the page blueprint files (`site/blueprints/pages/<name>.yml`), sorted. */
+  pageTemplates?(): readonly string[];
   reload(): Promise<void>;
 }

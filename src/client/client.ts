@@ -1,8 +1,9 @@
+import { changesApi, type ChangesApi } from "./changes-api.js";
 import { pagesApi, siteApi, type PagesApi, type SiteApi } from "./content-api.js";
+import { blueprintsApi, searchApi, type BlueprintsApi, type SearchApi } from "./search-blueprints-api.js";
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
 import type { QueryParams } from "./paths.js";
-import { Transport, type ClientOptions, type HttpMethod } from "./transport.js";
 import {
   auditApi,
   loginOutcomeOf,
@@ -15,6 +16,7 @@ import {
   type TwoFactorApi,
 } from "./security-api.js";
 import type { InstallInput, PendingLogin } from "./security-types.js";
+import { Transport, type ApiRequest, type ClientOptions, type HttpMethod } from "./transport.js";
 import type { AuthUser, System } from "./types.js";
 import type { LoginInput } from "./wire-types.js";
 
@@ -32,6 +34,8 @@ export interface RawRequestOptions {
   readonly query?: QueryParams;
   /** Sent as JSON. */
   readonly body?: unknown;
+  /** Content language of this request (`X-Language`). */
+  readonly language?: string;
 }
 
 export interface SheafClient {
@@ -56,7 +60,7 @@ export interface SheafClient {
   /** The session's CSRF token (asked for once, then kept). */
   csrf(): Promise<string>;
   /**
-   * A route without a method of its own (e.g. Kirby's `site/search`, where the server has it): the JSON of a
+   * A route without a method of its own (a plugin's route, for example): the JSON of a
    * successful answer, envelope included. Failures reject with SheafApiError like every other call.
    */
   request<T = unknown>(method: HttpMethod, path: string, options?: RawRequestOptions): Promise<T>;
@@ -75,6 +79,16 @@ export interface SheafClient {
   readonly audit: AuditApi;
   /** Time-based codes: set up, turn off, an admin's reset. */
   readonly twoFactor: TwoFactorApi;
+  readonly search: SearchApi;
+  readonly blueprints: BlueprintsApi;
+  /** Unpublished changes of pages, the site and users, and their lock. */
+  readonly changes: ChangesApi;
+
+  /**
+   * The same client (same session, CSRF token and credentials) reading and writing content in another language of
+   * a multi-language site: `client.inLanguage("de").pages.update("about", { text: "…" })` writes the German file.
+   */
+  inLanguage(language: string): SheafClient;
 }
 
 function requireSession(transport: Transport, method: string): void {
@@ -85,7 +99,23 @@ function requireSession(transport: Transport, method: string): void {
 
 /** A client for one Sheaf (or Kirby 5) site. Without `auth` it uses a session: call `login()` first. */
 export function createClient(options: ClientOptions): SheafClient {
-  const transport = new Transport(options);
+  return clientOn(new Transport(options));
+}
+
+/** The transport with every request in `language` unless the request names its own; state stays with the original. */
+function inLanguage(transport: Transport, language: string): Transport {
+  return new Proxy(transport, {
+    get(target, key) {
+      if (key === "send") {
+        return (request: ApiRequest) => target.send({ ...request, language: request.language ?? language });
+      }
+      const value: unknown = Reflect.get(target, key, target);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
+}
+
+function clientOn(transport: Transport): SheafClient {
   return {
     apiUrl: transport.apiRoot.href,
     authType: transport.authType,
@@ -117,6 +147,7 @@ export function createClient(options: ClientOptions): SheafClient {
         path: path.replace(/^\/+/, ""),
         ...(request.query ? { query: request.query } : {}),
         ...(request.body === undefined ? {} : { body: request.body }),
+        ...(request.language === undefined ? {} : { language: request.language }),
       });
       return answer.body as T;
     },
@@ -131,5 +162,9 @@ export function createClient(options: ClientOptions): SheafClient {
     sessions: sessionsApi(transport),
     audit: auditApi(transport),
     twoFactor: twoFactorApi(transport),
+    search: searchApi(transport),
+    blueprints: blueprintsApi(transport),
+    changes: changesApi(transport),
+    inLanguage: (language) => clientOn(inLanguage(transport, language)),
   };
 }

@@ -5,6 +5,22 @@
 export { createClient } from "./client.js";
 export type { AuthApi, RawRequestOptions, SheafClient, SystemApi } from "./client.js";
 export type { PagesApi, SiteApi } from "./content-api.js";
+export type {
+  BlueprintColumnDefinition,
+  BlueprintDefinition,
+  BlueprintFieldDefinition,
+  BlueprintSection,
+  BlueprintsApi,
+  BlueprintTabDefinition,
+  ChildrenSearchQuery,
+  PageStatusSetting,
+  SearchApi,
+  SearchOptions,
+  SearchQuery,
+  TemplateChoice,
+} from "./search-blueprints-api.js";
+export { lockOf } from "./changes-api.js";
+export type { ChangesApi, ContentLock, ModelChanges } from "./changes-api.js";
 export type { AccountApi, RolesApi, UsersApi } from "./people-api.js";
 export { SheafApiError } from "./errors.js";
 export { isPendingLogin } from "./security-api.js";

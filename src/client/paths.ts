@@ -51,7 +51,7 @@ export function queryString(params: QueryParams | undefined): string {
 }
 
 export function modelParams(query: ModelQuery | undefined): QueryParams {
-  return { select: query?.select, view: query?.view };
+  return { select: query?.select, view: query?.view, language: query?.language };
 }
 
 export function collectionParams(query: CollectionQuery | undefined): QueryParams {

@@ -25,8 +25,13 @@ export interface ClientOptions {
   readonly auth?: AuthOptions;
   /** Default: the global `fetch`. */
   readonly fetch?: FetchFunction;
-  /** Sent with every request (e.g. `X-Language`). */
+  /** Sent with every request. */
   readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * The content language of a multi-language site (`X-Language`), for every request; a call's own `language` wins.
+   * Without it the server answers in its default language.
+   */
+  readonly language?: string;
 }
 
 export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
@@ -38,6 +43,8 @@ export interface ApiRequest {
   readonly query?: QueryParams;
   /** Sent as JSON when given. */
   readonly body?: unknown;
+  /** Content language of this request (`X-Language`), instead of the client's. */
+  readonly language?: string;
 }
 
 export interface ApiAnswer {
@@ -98,6 +105,7 @@ export class Transport {
   readonly apiRoot: URL;
   private readonly fetchFunction: FetchFunction;
   private readonly headers: Readonly<Record<string, string>>;
+  private readonly language: string | undefined;
   private readonly authorization: string | null;
   private readonly credentials: RequestCredentials | undefined;
   private readonly jar = new CookieJar();
@@ -110,6 +118,7 @@ export class Transport {
     this.apiRoot = apiRootOf(options.url, options.apiSlug ?? "api");
     this.fetchFunction = options.fetch ?? defaultFetch();
     this.headers = options.headers ?? {};
+    this.language = options.language;
     this.authorization =
       auth.type === "basic"
         ? basicAuthorization(auth.email, auth.password)
@@ -183,6 +192,8 @@ export class Transport {
     const headers = new Headers(this.headers);
     headers.set("Accept", "application/json");
     if (request.body !== undefined) headers.set("Content-Type", "application/json");
+    const language = request.language ?? this.language;
+    if (language !== undefined) headers.set("X-Language", language);
     if (this.authorization !== null) headers.set("Authorization", this.authorization);
     if (this.csrfToken !== null) headers.set("X-CSRF", this.csrfToken);
     const cookies = this.authType === "session" ? this.jar.header(url.pathname) : null;

@@ -76,6 +76,8 @@ export interface ErrorEnvelope {
 export interface ModelQuery<K extends string = string, V extends string = string> {
   readonly select?: readonly K[];
   readonly view?: V;
+  /** Content language of this read on a multi-language site (`?language=`, which wins over the client's). */
+  readonly language?: string;
 }
 
 /** Collections: `select` wins over `view`; `page` starts at 1, `limit` defaults to 100 on the server. */

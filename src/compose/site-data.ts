@@ -15,6 +15,8 @@ import { createContentIndex, type ContentIndex } from "../content/index.js";
 import { ContentWriter } from "../content/content-writer.js";
 import { recoverContent } from "../content/journal.js";
 import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
+import { openSiteLanguages } from "../languages/open.js";
+import type { SiteLanguages } from "../languages/site-languages.js";
 import type { PermissionContext } from "../permissions/can.js";
 
 /** The roles of the site's user blueprints, rebuilt (never changed in place) whenever the blueprints change. */
@@ -52,6 +54,8 @@ export interface SiteData {
   readonly permissions: PermissionContext;
   readonly writer: ContentWriter;
   readonly accountWriter: AccountWriter;
+  /** Set on a multi-language site (option `languages`). */
+  readonly languages?: SiteLanguages;
   close(): Promise<void>;
 }
 
@@ -70,17 +74,22 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
   const contentRoot = path.join(root, "content");
   const watch = watching !== null;
   await recoverContent(contentRoot);
+  const languages = options.languages
+    ? await openSiteLanguages(path.join(siteDir, "languages"), options.content.extension, warn)
+    : null;
   const [content, accounts, blueprints] = await Promise.all([
     createContentIndex({
       root: contentRoot,
       extension: options.content.extension,
       ignore: options.content.ignore,
+      ...(languages ? { languages } : {}),
       watch,
       ...(watching ? { watching } : {}),
     }),
     createAccountIndex({ root: accountsDir, watch, ...(watching ? { watching } : {}), onWarning: warn }),
     createBlueprintRegistry(siteDir),
   ]);
+  languages?.attach(content);
   const roles = new RoleBook(blueprints);
   const blueprintWatcher = watching
     ? await WatchedFolder.open({
@@ -109,8 +118,10 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
       root: contentRoot,
       extension: options.content.extension,
       uuid: options.content.uuid,
+      ...(languages ? { languages } : {}),
     }),
     accountWriter: new AccountWriter(accountsDir, accounts),
+    ...(languages ? { languages } : {}),
     async close() {
       await blueprintWatcher?.close();
       await Promise.all([content.close(), accounts.close()]);

@@ -34,6 +34,7 @@ export async function createContentIndex(options: ContentIndexOptions): Promise<
     root: resolve(options.root),
     extension: options.extension ?? "txt",
     ignore: options.ignore ?? DEFAULT_IGNORE,
+    ...(options.languages ? { languages: options.languages } : {}),
   };
 
   let initial: Snapshot;

@@ -4,10 +4,10 @@ import path from "node:path";
 import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
 import { resolveInside } from "../fs/safe-path.js";
-import { DRAFTS_FOLDER } from "./inventory.js";
+import { DRAFTS_FOLDER, parseFolderName } from "./inventory.js";
 import { renameAll, TEMP_PREFIX, TRASH_PREFIX, type Rename } from "./journal.js";
 import { parseTxt, serializeTxt } from "./txt.js";
-import type { ContentFields, ContentIndex, Page, PageStatus } from "./types.js";
+import type { ContentFields, ContentIndex, ContentLanguages, Page, PageStatus } from "./types.js";
 
 /**
  * Every change to `content/`: one writer for the whole tree, so writes are serialised and each one is applied to
@@ -22,6 +22,8 @@ export interface ContentWriterOptions {
   readonly extension: string;
   /** UUID format for new pages, or false when UUIDs are disabled. */
   readonly uuid: false | "uuid" | "uuid-v4";
+  /** Set on a multi-language site: content files are `<template>.<code>.<ext>`, new ones in the default language. */
+  readonly languages?: ContentLanguages;
 }
 
 export interface NewPage {
@@ -63,8 +65,14 @@ export class ContentWriter {
     return parent ? parent.dir : this.options.root;
   }
 
-  private contentFileName(template: string): string {
-    return `${template}.${this.options.extension}`;
+  private contentFileName(template: string, code = this.options.languages?.defaultCode() ?? null): string {
+    return code === null ? `${template}.${this.options.extension}` : `${template}.${code}.${this.options.extension}`;
+  }
+
+  /** Language codes of a page's content files on a multi-language site, or null on a single-language one. */
+  private languageCodes(page: Page): string[] | null {
+    if (this.options.languages?.defaultCode() == null || page.translations === undefined) return null;
+    return Object.keys(page.translations);
   }
 
   private relative(file: string): string {
@@ -81,9 +89,9 @@ export class ContentWriter {
     await this.refresh(page.dir);
   }
 
-  async writeSiteContent(content: ContentFields): Promise<void> {
-    const site = this.options.index.site;
-    await writeFileAtomic(site.contentFile, serializeTxt(content));
+  /** Writes the site's content file (or, on a multi-language site, the file of the language given). */
+  async writeSiteContent(content: ContentFields, file = this.options.index.site.contentFile): Promise<void> {
+    await writeFileAtomic(file, serializeTxt(content));
     await this.refresh(this.options.root);
   }
 
@@ -153,15 +161,16 @@ export class ContentWriter {
     let targetDir: string;
     if (status === "listed") {
       if (fixedNum !== null) {
-        targetDir = path.join(parentDir, `${fixedNum}_${page.slug}`);
+        targetDir = path.join(parentDir, `${fixedNum}_${folderSlug(page)}`);
       } else {
         const at = clampPosition(position, siblings.length);
         renames.push(...this.renumberPlan(siblings, at));
-        targetDir = path.join(parentDir, `${at}_${page.slug}`);
+        targetDir = path.join(parentDir, `${at}_${folderSlug(page)}`);
       }
     } else {
       if (wasListed && fixedNum === null) renames.push(...this.renumberPlan(siblings, null));
-      targetDir = status === "draft" ? path.join(parentDir, DRAFTS_FOLDER, page.slug) : path.join(parentDir, page.slug);
+      const slug = folderSlug(page);
+      targetDir = status === "draft" ? path.join(parentDir, DRAFTS_FOLDER, slug) : path.join(parentDir, slug);
     }
     if (targetDir !== page.dir) renames.push({ from: this.relative(page.dir), to: this.relative(targetDir) });
     await renameAll(this.options.root, renames);
@@ -171,6 +180,17 @@ export class ContentWriter {
 
   /** Renames the content file to the new template's name (content kept). */
   async changeTemplate(page: Page, template: string): Promise<void> {
+    const codes = this.languageCodes(page);
+    if (codes !== null && codes.length > 0) {
+      // every language's file follows, as one unit
+      const renames = codes.map((code) => ({
+        from: this.relative(path.join(page.dir, this.contentFileName(page.template, code))),
+        to: this.relative(resolveInside(page.dir, this.contentFileName(template, code))),
+      }));
+      await renameAll(this.options.root, renames);
+      await this.refresh(page.dir);
+      return;
+    }
     const target = resolveInside(page.dir, this.contentFileName(template));
     const exists = await stat(page.contentFile).then(
       () => true,
@@ -239,7 +259,7 @@ export class ContentWriter {
     for (const sibling of siblings) {
       if (num === reserved) num++;
       if (sibling.num !== num) {
-        const target = path.join(path.dirname(sibling.dir), `${num}_${sibling.slug}`);
+        const target = path.join(path.dirname(sibling.dir), `${num}_${folderSlug(sibling)}`);
         renames.push({ from: this.relative(sibling.dir), to: this.relative(target) });
       }
       num++;
@@ -252,10 +272,20 @@ export class ContentWriter {
     target: string,
     options: { children: boolean; files: boolean },
   ): Promise<void> {
-    const content = { ...page.content };
     const uuid = this.newUuid();
-    if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
-    await writeFileAtomic(path.join(target, path.basename(page.contentFile)), serializeTxt(content));
+    const codes = this.languageCodes(page);
+    if (codes !== null && page.translations !== undefined) {
+      // each language's own file as stored (a page seen in a translation holds merged content)
+      for (const code of codes) {
+        const content = { ...page.translations[code] };
+        if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
+        await writeFileAtomic(path.join(target, this.contentFileName(page.template, code)), serializeTxt(content));
+      }
+    } else {
+      const content = { ...page.content };
+      if (uuid && content["uuid"] !== undefined) content["uuid"] = uuid;
+      await writeFileAtomic(path.join(target, path.basename(page.contentFile)), serializeTxt(content));
+    }
     if (options.files) {
       for (const file of page.files) {
         await cp(path.join(page.dir, file), path.join(target, file));
@@ -270,12 +300,19 @@ export class ContentWriter {
         await this.copyPageFolder(child, dir, options);
       }
       for (const draft of page.drafts) {
-        const dir = path.join(target, DRAFTS_FOLDER, draft.slug);
+        const dir = path.join(target, DRAFTS_FOLDER, folderSlug(draft));
         await mkdir(dir, { recursive: true });
         await this.copyPageFolder(draft, dir, options);
       }
     }
   }
+}
+
+/** The slug in a page's folder name: a page seen in a translation may show a translated slug instead. */
+function folderSlug(page: Page): string {
+  if (page.language === undefined) return page.slug;
+  const name = path.basename(page.dir);
+  return page.status === "draft" ? name : parseFolderName(name).slug;
 }
 
 function listedSiblings(parent: Page | null, index: ContentIndex, except: Page | null): Page[] {

@@ -6,7 +6,7 @@ import { readFile } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
 import { parseTxt } from "./txt.js";
-import type { ContentFields, Page, PageStatus, Site } from "./types.js";
+import type { ContentFields, ContentLanguages, Page, PageStatus, Site } from "./types.js";
 
 /** Folders read at the same time while scanning. */
 const MAX_PARALLEL_SCANS = 32;
@@ -19,6 +19,8 @@ const UNREADABLE_CODES: ReadonlySet<string> = new Set(["EACCES", "EPERM"]);
 export interface FolderRecord {
   readonly inventory: FrozenInventory;
   readonly content: ContentFields;
+  /** Multi-language sites: the content of each `<name>.<code>.<ext>` file, by code. */
+  readonly translations?: Readonly<Record<string, ContentFields>>;
 }
 
 export type FrozenInventory = {
@@ -48,6 +50,7 @@ export interface ResolvedOptions {
   readonly root: string;
   readonly extension: string;
   readonly ignore: readonly string[];
+  readonly languages?: ContentLanguages;
 }
 
 export function normaliseId(id: string): string {
@@ -136,10 +139,13 @@ export function childFolders(dir: string, record: FolderRecord): string[] {
 }
 
 export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: boolean): Promise<FolderRecord> {
-  const inventory = await readFolder(dir, { extension: options.extension, ignore: options.ignore });
+  const multilang = options.languages !== undefined;
+  const inventory = await readFolder(dir, { extension: options.extension, ignore: options.ignore, multilang });
   const contentName = isRoot ? "site" : inventory.template;
   const content = await readContent(join(dir, `${contentName}.${options.extension}`));
+  const translations = multilang ? await readTranslations(dir, contentName, inventory.contentFiles, options) : null;
   return Object.freeze({
+    ...(translations ? { translations } : {}),
     inventory: Object.freeze({
       children: Object.freeze(inventory.children),
       drafts: Object.freeze(inventory.drafts),
@@ -149,6 +155,28 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
     }),
     content,
   });
+}
+
+const LANGUAGE_INFIX = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/** Every `<name>.<code>.<ext>` file of a folder's own content, by code. */
+async function readTranslations(
+  dir: string,
+  name: string,
+  contentFiles: readonly string[],
+  options: ResolvedOptions,
+): Promise<Readonly<Record<string, ContentFields>>> {
+  const prefix = `${name}.`;
+  const suffix = `.${options.extension}`;
+  const translations: Record<string, ContentFields> = {};
+  for (const file of contentFiles) {
+    if (!file.startsWith(prefix) || !file.endsWith(suffix)) continue;
+    const code = file.slice(prefix.length, file.length - suffix.length);
+    // a language code is a plain name (never `__proto__` or a dotted name)
+    if (!LANGUAGE_INFIX.test(code)) continue;
+    translations[code] = await readContent(join(dir, file));
+  }
+  return Object.freeze(translations);
 }
 
 export async function readContent(file: string): Promise<ContentFields> {
@@ -198,6 +226,8 @@ export function createLimiter(max: number): <T>(task: () => Promise<T>) => Promi
 
 // Building pages from records
 
+const EMPTY_CONTENT: ContentFields = Object.freeze({});
+
 export interface PageDraft {
   id: string;
   slug: string;
@@ -211,11 +241,21 @@ export interface PageDraft {
   children: readonly Page[];
   drafts: readonly Page[];
   files: readonly string[];
+  translations?: Readonly<Record<string, ContentFields>>;
 }
 
 /** Builds fresh, frozen Page objects from the records. Pure CPU; no I/O. */
 export function materialise(options: ResolvedOptions, records: RecordCache): Snapshot {
   const { root, extension } = options;
+  const defaultCode = options.languages?.defaultCode() ?? null;
+  /** The folder's content file and content: the default language's on a multi-language site. */
+  const own = (dir: string, name: string, record: FolderRecord): { contentFile: string; content: ContentFields } =>
+    defaultCode === null || record.translations === undefined
+      ? { contentFile: join(dir, `${name}.${extension}`), content: record.content }
+      : {
+          contentFile: join(dir, `${name}.${defaultCode}.${extension}`),
+          content: record.translations[defaultCode] ?? EMPTY_CONTENT,
+        };
   const pagesById = new Map<string, Page>();
   const pages: Page[] = [];
 
@@ -242,12 +282,12 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
         status: isDraft ? "draft" : num === null ? "unlisted" : "listed",
         template: record.inventory.template,
         dir,
-        contentFile: join(dir, `${record.inventory.template}.${extension}`),
-        content: record.content,
+        ...own(dir, record.inventory.template, record),
         parent,
         children: [],
         drafts: [],
         files: record.inventory.files,
+        ...(record.translations ? { translations: record.translations } : {}),
       };
       const asPage: Page = page;
 
@@ -267,8 +307,8 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
 
   const site: Site = Object.freeze({
     dir: root,
-    contentFile: join(root, `site.${extension}`),
-    content: rootRecord.content,
+    ...own(root, "site", rootRecord),
+    ...(rootRecord.translations ? { translations: rootRecord.translations } : {}),
     children: Object.freeze(buildPages(root, rootRecord.inventory.children, null, false)),
     drafts: Object.freeze(buildPages(root, rootRecord.inventory.drafts, null, true)),
     files: rootRecord.inventory.files,

@@ -81,6 +81,8 @@ export interface ReadFolderOptions {
   extension?: string;
   /** Names to skip entirely (default {@link DEFAULT_IGNORE}). */
   ignore?: readonly string[];
+  /** Content files carry a language code (`note.en.txt`): the template is the name without it. */
+  multilang?: boolean;
 }
 
 export interface FolderInventory {
@@ -124,7 +126,7 @@ export async function readFolder(dir: string, options: ReadFolderOptions = {}): 
     drafts: draftEntries.directories.filter(isPageFolderName),
     contentFiles,
     files,
-    template: intendedTemplate(contentFiles, files, extension),
+    template: intendedTemplate(contentFiles, files, extension, options.multilang === true),
   };
 }
 
@@ -138,11 +140,18 @@ function extensionOf(name: string): string {
 }
 
 /** The last content file (natural order) that is not the meta file of a media file; none ⇒ `default`. */
-function intendedTemplate(contentFiles: readonly string[], files: readonly string[], extension: string): string {
+function intendedTemplate(
+  contentFiles: readonly string[],
+  files: readonly string[],
+  extension: string,
+  multilang: boolean,
+): string {
   const mediaNames = new Set(files);
   let template = DEFAULT_TEMPLATE;
   for (const contentFile of contentFiles) {
-    const baseName = contentFile.slice(0, contentFile.length - extension.length - 1);
+    const withLanguage = contentFile.slice(0, contentFile.length - extension.length - 1);
+    const dot = withLanguage.lastIndexOf(".");
+    const baseName = multilang && dot > 0 ? withLanguage.slice(0, dot) : withLanguage;
     if (!mediaNames.has(baseName)) template = baseName;
   }
   return template;

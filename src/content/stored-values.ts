@@ -1,6 +1,7 @@
-import { stringify as stringifyYaml } from "yaml";
 import type { Blueprint, BlueprintField } from "../blueprints/types.js";
 import { InvalidArgumentError } from "../errors.js";
+import { dateTimeText, parseDateInput, roundedDay } from "./date-input.js";
+import { kirbyYaml } from "./kirby-yaml.js";
 import { slugify } from "./slug.js";
 import type { ContentFields } from "./types.js";
 
@@ -96,35 +97,60 @@ export function assertTitleLength(title: string): void {
   }
 }
 
-function scalarText(value: unknown): string {
+/**
+ * A value of a key the blueprint does not define, as Kirby stores it (docs/kirby-compat/content-values.md):
+ * booleans as `1`/`0`, numbers in decimal, an empty list or map as an empty value, others as Kirby's YAML.
+ */
+export function passThroughText(value: unknown): string {
   if (value === null || value === undefined) return "";
   if (typeof value === "string") return value;
-  if (typeof value === "boolean") return value ? "true" : "false";
+  if (typeof value === "boolean") return value ? "1" : "0";
   if (typeof value === "number" || typeof value === "bigint") return String(value);
-  return stringifyYaml(value).trimEnd();
+  if (typeof value === "object") return kirbyYaml(value);
+  return String(value);
 }
 
+/** Field types whose value is one text: a list or a map for them is refused (Kirby: a 500, deviation zz). */
+const TEXT_TYPES = new Set(["text", "textarea", "writer", "email", "url", "tel", "slug", "markdown", "list"]);
+
+/** A text field's value: `true` → `1`, `false`/`null` → empty, numbers in decimal. */
+function fieldText(field: BlueprintField, value: unknown): string {
+  if (value === null || value === undefined || value === false) return "";
+  if (value === true) return "1";
+  if (typeof value === "object") {
+    throw new InvalidArgumentError({
+      message: `The "${field.name}" field takes text, not ${Array.isArray(value) ? "a list" : "an object"}`,
+    });
+  }
+  return String(value);
+}
+
+/** A date field's value: read like PHP's date parser, rounded to the day without a `time` option; else empty. */
 function storedDate(value: unknown, withTime: boolean): string {
-  const text = scalarText(value).trim();
-  const match = /^(\d{4}-\d{2}-\d{2})(?:[ T](\d{2}:\d{2}(?::\d{2})?))?/.exec(text);
-  if (!match) return text;
-  if (!withTime) return match[1] as string;
-  const time = match[2] ?? "00:00:00";
-  return `${match[1]} ${time.length === 5 ? `${time}:00` : time}`;
+  if (value === null || value === undefined || typeof value === "boolean" || typeof value === "object") return "";
+  const time = parseDateInput(String(value));
+  if (time === null) return "";
+  return withTime ? dateTimeText(time) : roundedDay(time);
 }
 
+function listItems(value: unknown, separator: string): string[] {
+  if (value === null || value === undefined || value === false) return [];
+  if (Array.isArray(value)) return value.map((item) => passThroughText(item));
+  if (typeof value === "object") return Object.values(value).map((item) => passThroughText(item));
+  return passThroughText(value).split(separator);
+}
+
+/** A value of a blueprint field, normalised by the field's type as an update stores it. */
 export function storedValue(field: BlueprintField | undefined, value: unknown): string {
-  if (!field) return scalarText(value);
+  if (!field) return passThroughText(value);
   if (LIST_TYPES.has(field.type)) {
     const separator = typeof field.props["separator"] === "string" ? (field.props["separator"] as string) : ",";
-    const items = Array.isArray(value) ? value : scalarText(value).split(separator);
-    return items
-      .map((item) => scalarText(item).trim())
+    return listItems(value, separator)
+      .map((item) => item.trim())
       .filter((item) => item !== "")
       .join(`${separator} `);
   }
-  if (YAML_TYPES.has(field.type))
-    return typeof value === "string" ? value : value == null ? "" : stringifyYaml(value).trimEnd();
+  if (YAML_TYPES.has(field.type)) return typeof value === "string" ? value : passThroughText(value);
   if (JSON_TYPES.has(field.type)) return typeof value === "string" ? value : JSON.stringify(value ?? []);
   if (field.type === "toggle") {
     if (typeof value === "string") return ["1", "true", "on", "yes"].includes(value.toLowerCase()) ? "true" : "false";
@@ -132,40 +158,101 @@ export function storedValue(field: BlueprintField | undefined, value: unknown): 
   }
   if (field.type === "date")
     return storedDate(value, field.props["time"] !== undefined && field.props["time"] !== false);
-  return scalarText(value);
+  if (TEXT_TYPES.has(field.type)) return fieldText(field, value);
+  return passThroughText(value);
+}
+
+/** Field types that show something in a form but store no value. */
+const NO_VALUE_TYPES = new Set(["headline", "info", "gap", "line"]);
+
+/** The blueprint fields that hold a value, in blueprint order. */
+export function valueFields(blueprint: Blueprint): BlueprintField[] {
+  return blueprint.fields.filter((field) => !NO_VALUE_TYPES.has(field.type));
+}
+
+function assertStorable(key: string, value: unknown): void {
+  if (key === "title" && typeof value === "string") assertTitleLength(value);
+  if (nestingDepth(value, MAX_FIELD_VALUE_DEPTH) > MAX_FIELD_VALUE_DEPTH) {
+    throw new InvalidArgumentError({
+      message: `The field "${key}" nests lists or maps deeper than ${MAX_FIELD_VALUE_DEPTH} levels`,
+    });
+  }
+}
+
+function assertStoredLength(key: string, stored: string): void {
+  if (stored.length > MAX_FIELD_VALUE_LENGTH) {
+    throw new InvalidArgumentError({
+      message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters`,
+    });
+  }
+}
+
+export interface MergeOptions {
+  /** Write every blueprint field, empty ones as `Key: ` (an update does; a title change does not). */
+  readonly allFields?: boolean;
 }
 
 /**
- * Merges input into stored content: keys as they will be stored (see `submittedFields`, which also refuses keys
- * that collide), `null`/`undefined` values leave the stored value as it is, values converted by field type and
- * capped in length. Order: title, blueprint fields, other stored keys, uuid last.
+ * An update of stored content, as Kirby writes it (docs/kirby-compat/content-values.md#update): keys as they will
+ * be stored (see `submittedFields`, which also refuses keys that collide); blueprint fields normalised by their type
+ * (`null` empties them); other keys as pass-through values (`null` removes them); every blueprint field written.
+ * Order: title, the blueprint fields, the other stored keys in their old order, new keys in body order.
  */
 export function mergeContent(
   blueprint: Blueprint,
   current: ContentFields,
   input: Readonly<Record<string, unknown>>,
+  { allFields = true }: MergeOptions = {},
 ): ContentFields {
-  const fieldsByName = new Map(blueprint.fields.map((field) => [field.name, field]));
+  const fieldsByName = new Map(valueFields(blueprint).map((field) => [field.name, field]));
   const merged = new Map<string, string>(Object.entries(current));
   for (const [key, value] of submittedFields(input)) {
-    if (value === null || value === undefined) continue;
-    if (key === "title" && typeof value === "string") assertTitleLength(value);
-    if (nestingDepth(value, MAX_FIELD_VALUE_DEPTH) > MAX_FIELD_VALUE_DEPTH) {
-      throw new InvalidArgumentError({
-        message: `The field "${key}" nests lists or maps deeper than ${MAX_FIELD_VALUE_DEPTH} levels`,
-      });
+    assertStorable(key, value);
+    const field = fieldsByName.get(key);
+    if (!field && (value === null || value === undefined)) {
+      merged.delete(key);
+      continue;
     }
-    const stored = storedValue(fieldsByName.get(key), value);
-    if (stored.length > MAX_FIELD_VALUE_LENGTH) {
-      throw new InvalidArgumentError({
-        message: `The field "${key}" must not be longer than ${MAX_FIELD_VALUE_LENGTH} characters`,
-      });
-    }
+    const stored = storedValue(field, value);
+    assertStoredLength(key, stored);
     merged.set(key, stored);
   }
+  if (allFields) for (const name of fieldsByName.keys()) if (!merged.has(name)) merged.set(name, "");
   return orderContent(blueprint, Object.fromEntries(merged));
 }
 
+/**
+ * The content of a new model, as Kirby writes it on create (docs/kirby-compat/content-values.md#create): every
+ * blueprint field (the sent value as a pass-through value, else its default, else empty), then the other sent keys
+ * in body order, then the UUID. Sent values are not normalised by their fields.
+ */
+export function createdContent(
+  blueprint: Blueprint,
+  input: Readonly<Record<string, unknown>>,
+  uuid: string | null,
+  now = new Date(),
+): ContentFields {
+  const sent = submittedFields(input);
+  const defaults = fieldDefaults(blueprint, input, now);
+  const content = new Map<string, string>();
+  const title = sent.get("title");
+  if (title !== undefined && title !== null) content.set("title", "");
+  for (const field of valueFields(blueprint)) {
+    if (!content.has(field.name)) content.set(field.name, "");
+    if (Object.hasOwn(defaults, field.name)) content.set(field.name, storedValue(field, defaults[field.name]));
+  }
+  for (const [key, value] of sent) {
+    assertStorable(key, value);
+    if (value === null || value === undefined || key === "uuid") continue;
+    const stored = passThroughText(value);
+    assertStoredLength(key, stored);
+    content.set(key, stored);
+  }
+  if (uuid !== null) content.set("uuid", uuid);
+  return Object.fromEntries(content);
+}
+
+/** Title first, then the blueprint's fields in blueprint order, then every other key in its order. */
 export function orderContent(blueprint: Blueprint, fields: ContentFields): ContentFields {
   // a Map, so that keys like `constructor` are plain keys and never read from or written to a prototype
   const ordered = new Map<string, string>();
@@ -176,9 +263,7 @@ export function orderContent(blueprint: Blueprint, fields: ContentFields): Conte
     const value = own(field.name);
     if (value !== undefined && !ordered.has(field.name)) ordered.set(field.name, value);
   }
-  for (const [key, value] of Object.entries(fields)) if (!ordered.has(key) && key !== "uuid") ordered.set(key, value);
-  const uuid = own("uuid");
-  if (uuid !== undefined) ordered.set("uuid", uuid);
+  for (const [key, value] of Object.entries(fields)) if (!ordered.has(key)) ordered.set(key, value);
   return Object.fromEntries(ordered);
 }
 

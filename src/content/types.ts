@@ -27,6 +27,12 @@ export interface Page {
   readonly drafts: readonly Page[];
   /** Media file names in the folder (not content files, not ignored names), natural order. */
   readonly files: readonly string[];
+  /** Multi-language sites: every language's own content file, by language code (as stored, not merged). */
+  readonly translations?: Readonly<Record<string, ContentFields>>;
+  /** A page seen in a non-default language: that language's code. */
+  readonly language?: string;
+  /** A page seen in a non-default language: the path of translated slugs (`notizen/erste`), when it differs from the id. */
+  readonly uri?: string;
 }
 
 export interface Site {
@@ -37,6 +43,16 @@ export interface Site {
   readonly children: readonly Page[];
   readonly drafts: readonly Page[];
   readonly files: readonly string[];
+  /** Multi-language sites: every language's own content file, by language code (as stored, not merged). */
+  readonly translations?: Readonly<Record<string, ContentFields>>;
+  /** The site seen in a non-default language: that language's code. */
+  readonly language?: string;
+}
+
+/** A multi-language site's content files: `<name>.<code>.<ext>`, the default language's being the model's content. */
+export interface ContentLanguages {
+  /** Code of the default language; null while the site has no languages (content files are then `<name>.<ext>`). */
+  defaultCode(): string | null;
 }
 
 export interface ContentIndexOptions {
@@ -50,6 +66,8 @@ export interface ContentIndexOptions {
   watch?: boolean;
   /** How changes are followed when watching (log, reconciliation interval). */
   watching?: WatchSettings;
+  /** Set for a multi-language site (option `languages`). */
+  languages?: ContentLanguages;
 }
 
 export interface ContentIndex {

@@ -1,4 +1,5 @@
 import type { Blueprint, BlueprintField } from "../blueprints/types.js";
+import { parseDateInput } from "./date-input.js";
 import type { ContentFields } from "./types.js";
 
 /**
@@ -60,14 +61,6 @@ function optionValues(field: BlueprintField): Set<string> | null {
   return null;
 }
 
-function isValidDate(text: string): boolean {
-  const match = /^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2})(?::(\d{2}))?)?$/.exec(text.trim());
-  if (!match) return !Number.isNaN(Date.parse(text));
-  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
-
 function isValidUrl(text: string): boolean {
   try {
     const url = new URL(text);
@@ -85,7 +78,9 @@ export function validateField(field: BlueprintField, stored: string | undefined)
   const value = stored ?? "";
   const isList = LIST_TYPES.has(field.type);
   const items = isList ? listItems(field, value) : [];
-  const empty = isList ? items.length === 0 : value.trim() === "";
+  // a date field reads what it cannot parse as no date at all (Kirby: the field's value is then empty)
+  const unreadableDate = field.type === "date" && parseDateInput(value) === null;
+  const empty = isList ? items.length === 0 : value.trim() === "" || unreadableDate;
   if (field.props["required"] === true && empty) errors["required"] = "Please enter something";
   if (empty) return errors;
 
@@ -125,9 +120,6 @@ export function validateField(field: BlueprintField, stored: string | undefined)
       break;
     case "url":
       if (!isValidUrl(value.trim())) errors["url"] = "Please enter a valid URL";
-      break;
-    case "date":
-      if (!isValidDate(value)) errors["date"] = "Please enter a valid date";
       break;
     default:
       if (OPTION_TYPES.has(field.type)) {

@@ -167,8 +167,27 @@ function lingerOnClose(request: IncomingMessage): void {
 export function parseQuery(search: string): Record<string, string> {
   const values: Record<string, string> = Object.create(null) as Record<string, string>;
   if (search === "") return values;
-  for (const [key, value] of new URLSearchParams(search)) values[key] = value;
+  const nextIndex = new Map<string, number>();
+  for (const [key, value] of new URLSearchParams(search)) values[withListIndexes(key, nextIndex)] = value;
   return values;
+}
+
+/**
+ * A query key with each empty bracket pair numbered as PHP numbers it (`select[]` twice is `select[0]` and
+ * `select[1]`), so that repeated list entries are all kept.
+ */
+function withListIndexes(key: string, nextIndex: Map<string, number>): string {
+  let at = key.indexOf("[]");
+  if (at < 0) return key;
+  let result = key;
+  while (at >= 0) {
+    const prefix = result.slice(0, at);
+    const index = nextIndex.get(prefix) ?? 0;
+    nextIndex.set(prefix, index + 1);
+    result = `${prefix}[${index}]${result.slice(at + 2)}`;
+    at = result.indexOf("[]", at);
+  }
+  return result;
 }
 
 /**

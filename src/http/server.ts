@@ -11,6 +11,7 @@ import { InvalidArgumentError, SheafError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { RequestIds } from "../log/request-id.js";
 import { safeValue } from "../log/safe-value.js";
+import { sitePathInLanguage } from "../site/site-language.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
@@ -165,13 +166,20 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     const session = await auth.cookieSession();
     // the page depends on the visitor's cookie only when its template asks for the session (csrf())
     let usedSession = false;
-    const rendered = renderSitePath(siteOptions, path === null ? null : decodeSafely(path), {
-      baseUrl: basePath,
-      csrf: () => {
-        usedSession = true;
-        return auth.csrfTokenFor(session);
+    const decoded = path === null ? null : decodeSafely(path);
+    // a multi-language site: `/de/notes` is `notes` in German, its links under `/de`
+    const inLanguage = services.languages && decoded !== null ? sitePathInLanguage(services.languages, decoded) : null;
+    const rendered = renderSitePath(
+      inLanguage ? { ...siteOptions, content: inLanguage.content } : siteOptions,
+      inLanguage ? inLanguage.path : decoded,
+      {
+        baseUrl: basePath + (inLanguage?.prefix ?? ""),
+        csrf: () => {
+          usedSession = true;
+          return auth.csrfTokenFor(session);
+        },
       },
-    });
+    );
     const outcome = await auth.finish();
     const cors = corsFor(headers, false);
     const out: Record<string, string | string[]> = {};

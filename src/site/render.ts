@@ -56,7 +56,7 @@ function templatePage(page: Page, options: SiteRenderOptions, baseUrl: string): 
     id: page.id,
     slug: page.slug,
     title: titleOf(page),
-    url: isHome ? baseUrl || "/" : `${baseUrl}/${page.id}`,
+    url: isHome ? baseUrl || "/" : `${baseUrl}/${page.uri ?? page.id}`,
     status: page.status,
     template: page.template,
     num: page.num,

@@ -368,7 +368,7 @@ describe("Kirby CVE-2026-40099/44176: REST permission checks are not skipped", (
     for (const [channel, post] of channels) {
       for (const body of [
         { isDraft: false },
-        { isDraft: "false" },
+        { isDraft: "0" },
         { draft: false },
         { status: "listed" },
         { status: "unlisted" },

@@ -162,9 +162,9 @@ describe("the CRUD flow recorded from Kirby (20-pages-crud)", () => {
     const bogus = await call(site, "PATCH", "pages/notes+third-renamed/status", { status: "bogus" });
     expect(bogus.body).toEqual({
       status: "error",
-      message: "Invalid status: bogus",
+      message: "Please set a valid page status",
       code: 400,
-      key: "error.invalidArgument",
+      key: "error.page.status.invalid",
       details: [],
     });
     const duplicate = await call(site, "POST", "pages/notes/children", {
@@ -337,7 +337,7 @@ describe("status changes rename folders and renumber listed siblings", () => {
     });
     const before = await treeHash(site);
     const unknown = await call(site, "PATCH", "pages/notes+first-note/status", { status: "archived" });
-    expect([unknown.status, unknown.body["message"]]).toEqual([400, "Invalid status: archived"]);
+    expect([unknown.status, unknown.body["key"]]).toEqual([400, "error.page.status.invalid"]);
     const unoffered = await call(site, "PATCH", "pages/notes+first-note/status", { status: "unlisted" });
     expect(unoffered.status).toBe(400);
     expect(await treeHash(site)).toBe(before);
@@ -670,7 +670,7 @@ fields:
     });
   });
 
-  it("validates a page created as listed but not one created as a draft", async () => {
+  it("checks the form of a page created as listed (as publishing does) but not of one created as a draft", async () => {
     const site = await formSite();
     const before = await treeHash(site);
     const listed = await call(site, "POST", "site/children", {
@@ -680,7 +680,7 @@ fields:
       num: 1,
       content: { title: "Two" },
     });
-    expect([listed.status, listed.body["key"]]).toEqual([400, "error.form.incomplete"]);
+    expect([listed.status, listed.body["key"]]).toEqual([403, "error.page.changeStatus.incomplete"]);
     expect(Object.keys(listed.body["details"] as object)).toEqual(["headline"]);
     expect(await treeHash(site)).toBe(before);
 
@@ -716,7 +716,7 @@ describe("titles and site content", () => {
   it("an empty title is refused for pages and the site", async () => {
     const site = await startSite();
     const before = await treeHash(site);
-    const page = await call(site, "PATCH", "pages/notes/title", { title: "   " });
+    const page = await call(site, "PATCH", "pages/notes/title", { title: "" });
     expect([page.status, page.body["key"]]).toEqual([400, "error.page.changeTitle.empty"]);
     const siteTitle = await call(site, "PATCH", "site/title", { title: "" });
     expect([siteTitle.status, siteTitle.body["key"]]).toEqual([400, "error.site.changeTitle.empty"]);
@@ -732,7 +732,7 @@ describe("titles and site content", () => {
     expect(await contentOf(site, "site.txt")).toEqual({ title: "Renamed Site", description: "New description" });
   });
 
-  it("PATCH stores values by field type and leaves fields sent as null alone", async () => {
+  it("PATCH stores values by field type and empties blueprint fields sent as null", async () => {
     const site = await startSite();
     const reply = await ok(site, "PATCH", "pages/notes+first-note", {
       tags: ["one", "two"],
@@ -742,13 +742,13 @@ describe("titles and site content", () => {
     });
     expect(reply.data["content"]).toMatchObject({
       tags: ["one", "two"],
-      text: "Hello from the first note.",
+      text: "",
       extra: "kept",
     });
     expect(await contentOf(site, "1_notes/1_first-note/note.txt")).toEqual({
       title: "First Note",
       date: "2025-03-04",
-      text: "Hello from the first note.",
+      text: "",
       tags: "one, two",
       extra: "kept",
       uuid: "firstnote0000001",

@@ -154,7 +154,7 @@ describe("pagination (docs/kirby-compat/routes-and-envelopes.md)", () => {
   it("reports expected 0-0 for an empty collection", async () => {
     expect((await admin.get("/api/pages/about/children")).body).toMatchObject({
       data: [],
-      pagination: { page: 1, total: 0, offset: 0, limit: 100 },
+      pagination: { page: 0, total: 0, offset: 0, limit: 100 },
     });
     const reply = await admin.get("/api/pages/about/children?page=2");
     expect(reply.status).toBe(404);

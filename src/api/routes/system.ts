@@ -87,6 +87,15 @@ async function silentUser(context: ApiContext): Promise<User | null> {
   return session ? auth.sessionUser(session) : null;
 }
 
+/** The refusal of the request's Basic credentials (checked once per request), or null when they passed or none came. */
+async function basicFailure(context: ApiContext): Promise<Error | null> {
+  if (context.auth.authType !== "basic") return null;
+  return context.auth.basicUser().then(
+    () => null,
+    (error: unknown) => (error instanceof Error ? error : new Error(String(error))),
+  );
+}
+
 /** Logged in, or a login challenge pending in the session (docs/kirby-compat/auth-and-sessions.md#auth-status). */
 async function authStatus(context: ApiContext, user: User | null): Promise<AuthStatus> {
   const session = user ? null : await provenSession(context);
@@ -166,10 +175,12 @@ export const systemRoutes: readonly RouteDefinition[] = [
     "system",
     async (context) => {
       const user = await silentUser(context);
+      const credentialError = await basicFailure(context);
       const state: SystemState = {
         authStatus: await authStatus(context, user),
         user,
         isLocal: isLocal(context),
+        ...(credentialError ? { credentialError } : {}),
       };
       if (!user) return new ModelResult(systemSchema, state, "login");
       const actorContext = { ...context, actor: { user, role: context.services.roleOf(user) } };

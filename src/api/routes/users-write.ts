@@ -127,7 +127,9 @@ async function createUser(context: ApiContext): Promise<ApiResult> {
     const checked = draft(chosenId);
     checkCreate(services, actor, checked);
     const role = storedRoleName(services, checked.role ?? "default");
-    const content = withoutCredentials(mergeContent(blueprintOf(context, role), {}, fieldMap(body.get("content"))));
+    const content = withoutCredentials(
+      mergeContent(blueprintOf(context, role), {}, fieldMap(body.get("content")), { allFields: false }),
+    );
     return {
       id,
       account: {
@@ -184,12 +186,16 @@ async function changeLanguage(context: ApiContext, target: User): Promise<ApiRes
 
 async function changeName(context: ApiContext, target: User): Promise<ApiResult> {
   const { services } = context;
-  const name = normaliseName(bodyText(context, "name"));
+  // stored trimmed, tags kept (only a create strips them); this one answer shows the name without tags
+  const name = bodyText(context, "name").trim();
   await services.accountWriter.updateCredentials(target.id, () => {
     checkChangeName(services, actingUser(context), current(context, target.id));
     return { name };
   });
-  return userModel(context, target.id);
+  const result = userModel(context, target.id);
+  const user = result.item as User;
+  const shown: User = { ...user, name: user.name === null ? null : normaliseName(user.name) };
+  return new ModelResult(result.schema, shown, result.view, result.context);
 }
 
 async function changeRole(context: ApiContext, target: User): Promise<ApiResult> {

@@ -25,6 +25,8 @@ export interface ModelSchema<T, C> {
    * rendered model may be reused for the same item, role and selection (pages and the site).
    */
   readonly cacheable?: boolean;
+  /** The values a search looks at, with their keys and weights (docs/kirby-compat/routes-and-envelopes.md#query). */
+  readonly searchValues?: (item: T, context: C) => ReadonlyArray<readonly [key: string, text: string, weight: number]>;
 }
 
 /** A nested model value (e.g. a page's parent): rendered with the sub-selection of its field. */

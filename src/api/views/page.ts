@@ -3,9 +3,12 @@ import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { renderPageBlueprint } from "./blueprint.js";
 
 export function pageUrl(page: Page, context: ViewContext): string {
-  return page.id === context.services.options.home ? context.baseUrl : `${context.baseUrl}/${page.id}`;
+  // on a multi-language site URLs start with the language's prefix and follow its translated slugs
+  const base = context.language === undefined ? context.baseUrl : context.language.url;
+  return page.id === context.services.options.home ? base : `${base}/${page.uri ?? page.id}`;
 }
 
 export function pageTitle(page: Page): string {
@@ -26,10 +29,7 @@ function parentsOf(page: Page): Page[] {
 export const pageSchema: ModelSchema<Page, ViewContext> = {
   name: "page",
   fields: {
-    blueprint: (page, context) => {
-      const blueprint = context.services.blueprints.page(page.template);
-      return { name: blueprint.name, title: blueprint.title, num: blueprint.num, status: blueprint.status };
-    },
+    blueprint: (page, context) => renderPageBlueprint(page, context),
     blueprints: (page, context) =>
       allowedTemplates(page, context.services.blueprints.page(page.template)).map((name) => ({
         name,
@@ -49,7 +49,8 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
     num: (page) => page.num,
     options: (page, context) =>
       optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
-    panelImage: () => null,
+    // the Panel's icon descriptor of a page without an image
+    panelImage: () => ({ back: "pattern", color: "gray-500", cover: false, icon: "page" }),
     parent: (page, context) =>
       page.parent && isPageListable(context.actor, page.parent, context.services.permissions)
         ? new NestedModel(pageSchema, page.parent)
@@ -109,4 +110,9 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
   defaultView: "default",
   collectionView: "compact",
   cacheable: true,
+  // every content field and the id; hits in the id and the title weigh 64
+  searchValues: (page) => [
+    ["id", page.id, 64],
+    ...Object.entries(page.content).map(([key, value]) => [key, value, key === "title" ? 64 : 1] as const),
+  ],
 };

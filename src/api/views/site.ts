@@ -3,6 +3,7 @@ import { isPageListable, optionsMap, SITE_OPTION_KEYS } from "../../permissions/
 import type { ViewContext } from "../context.js";
 import { NestedCollection, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { renderSiteBlueprint } from "./blueprint.js";
 import { pageSchema } from "./page.js";
 
 export function siteTitle(site: Site): string {
@@ -12,10 +13,7 @@ export function siteTitle(site: Site): string {
 export const siteSchema: ModelSchema<Site, ViewContext> = {
   name: "site",
   fields: {
-    blueprint: (_site, context) => {
-      const blueprint = context.services.blueprints.site();
-      return { name: blueprint.name, title: blueprint.title };
-    },
+    blueprint: (_site, context) => renderSiteBlueprint(context),
     children: (site, context) =>
       new NestedCollection(
         pageSchema,
@@ -30,9 +28,9 @@ export const siteSchema: ModelSchema<Site, ViewContext> = {
     files: () => [],
     options: (_site, context) =>
       optionsMap(SITE_OPTION_KEYS, context.actor, { kind: "site" }, context.services.permissions),
-    previewUrl: (_site, context) => context.baseUrl,
+    previewUrl: (_site, context) => context.language?.url ?? context.baseUrl,
     title: (site) => siteTitle(site),
-    url: (_site, context) => context.baseUrl,
+    url: (_site, context) => context.language?.url ?? context.baseUrl,
   },
   views: {
     default: ["content", "options", "title", "url"],

@@ -6,10 +6,16 @@ import { NestedModel, type ModelSchema } from "./engine.js";
 import { siteTitle } from "./site.js";
 import { userSchema } from "./user.js";
 import { TRANSLATION_EN } from "./translation.js";
+import { languageList } from "./language.js";
 
 /** The state `GET system` reports, gathered by the route (the view only formats it). */
 export interface SystemState {
   readonly authStatus: AuthStatus;
+  /**
+   * Why the request's Basic credentials failed, if they did: the `authStatus` field asks for the current user and
+   * so answers with that refusal (docs/kirby-compat/auth-and-sessions.md#basic); every other field ignores it.
+   */
+  readonly credentialError?: Error;
   readonly user: User | null;
   readonly isLocal: boolean;
 }
@@ -24,21 +30,24 @@ export const systemSchema: ModelSchema<SystemState, ViewContext> = {
   name: "system",
   fields: {
     ascii: () => ASCII_TABLE,
-    authStatus: (state) => state.authStatus,
+    authStatus: (state) => {
+      if (state.credentialError) throw state.credentialError;
+      return state.authStatus;
+    },
     defaultLanguage: (_state, context) => context.services.options.panel.language,
     isInstallable: (state, context) => state.isLocal || context.services.options.panel.install,
     isInstalled: (_state, context) => context.services.users().length > 0,
     isLocal: (state) => state.isLocal,
     isOk: () => true,
     kirbytext: (_state, context) => context.services.options.panel.kirbytext,
-    languages: () => [],
+    languages: (_state, context) => languageList(context),
     license: (_state, context) =>
       hasSystemAccess(context)
         ? { code: null, status: "missing", type: "Unregistered" }
         : { code: null, status: null, type: null },
     locales: () => LOCALES,
     loginMethods: (_state, context) => Object.keys(context.services.options.auth.methods),
-    multilang: (_state, context) => context.services.options.languages,
+    multilang: (_state, context) => context.services.options.languages && languageList(context).length > 0,
     requirements: () => ({ accounts: true, content: true, sessions: true, node: true }),
     site: (_state, context) => siteTitle(context.services.content.site),
     slugs: () => [],

@@ -4,18 +4,32 @@ import type { ViewContext } from "../context.js";
 import { assignableRoles } from "../../permissions/user-rules.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { renderUserBlueprint } from "./blueprint.js";
 import { roleSchema } from "./role.js";
 
 export function username(user: User): string {
   return user.name !== null && user.name !== "" ? user.name : user.email;
 }
 
-/** Users in Kirby's list order: by username, then e-mail. */
+const CHUNKS = /\d+|\D+/g;
+
+/** PHP's natural, case-insensitive order: runs of digits compare as numbers, the rest by lower-cased code units. */
+export function naturalCompare(a: string, b: string): number {
+  const left = a.toLowerCase().match(CHUNKS) ?? [];
+  const right = b.toLowerCase().match(CHUNKS) ?? [];
+  for (let i = 0; i < Math.min(left.length, right.length); i++) {
+    const [x, y] = [left[i] as string, right[i] as string];
+    if (x === y) continue;
+    const numeric = /^\d/.test(x) && /^\d/.test(y);
+    if (numeric && Number(x) !== Number(y)) return Number(x) < Number(y) ? -1 : 1;
+    return x < y ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
+/** Users in Kirby's list order: by username, then e-mail, both in natural case-insensitive order. */
 export function sortUsers(users: readonly User[]): User[] {
-  return [...users].sort((a, b) => {
-    const byName = username(a).localeCompare(username(b), "en", { sensitivity: "base" });
-    return byName !== 0 ? byName : a.email.localeCompare(b.email);
-  });
+  return [...users].sort((a, b) => naturalCompare(username(a), username(b)) || naturalCompare(a.email, b.email));
 }
 
 export function listableUsers(context: ViewContext): User[] {
@@ -43,10 +57,7 @@ export const userSchema: ModelSchema<User, ViewContext> = {
   name: "user",
   fields: {
     avatar: () => null,
-    blueprint: (user, context) => {
-      const role = context.services.roleOf(user);
-      return { name: `users/${role.name}`, title: role.title };
-    },
+    blueprint: (user, context) => renderUserBlueprint(user, context, `/users/${user.id}`),
     content: (user, context) => {
       const blueprint = context.services.blueprints.user(context.services.roleOf(user).name);
       if (!blueprint) return Object.keys(user.content).length ? { ...user.content } : [];
@@ -56,7 +67,7 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     files: () => [],
     id: (user) => user.id,
     language: (user, context) => user.language ?? context.services.options.panel.language,
-    name: (user) => user.name ?? "",
+    name: (user) => user.name,
     next: (user, context) => neighbour(user, context, 1),
     options: (user, context) =>
       optionsMap(
@@ -65,7 +76,8 @@ export const userSchema: ModelSchema<User, ViewContext> = {
         { kind: "user", user, role: context.services.roleOf(user) },
         context.services.permissions,
       ),
-    panelImage: () => null,
+    // the Panel's icon descriptor of a user without an avatar
+    panelImage: () => ({ back: "black", color: "gray-500", cover: false, icon: "user", ratio: "1/1" }),
     permissions: (user, context) => {
       const role = context.services.roleOf(user);
       return isRoleAccessible(context.actor, role, context.services.permissions) ? role.permissions : null;
@@ -114,4 +126,11 @@ export const userSchema: ModelSchema<User, ViewContext> = {
   },
   defaultView: "default",
   collectionView: "compact",
+  searchValues: (user, context) => [
+    ["id", user.id, 1],
+    ["name", user.name ?? "", 1],
+    ["email", user.email, 1],
+    ["role", context.services.roleOf(user).name, 1],
+    ...Object.entries(user.content).map(([key, value]) => [key, value, 1] as const),
+  ],
 };
