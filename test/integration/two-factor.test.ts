@@ -278,6 +278,25 @@ describe("DELETE account/totp", () => {
     expect((await del(client, "/api/account/totp", { password: EDITOR.password, code: "123456" })).status).toBe(400);
   });
 
+  it("is refused with an application password, changing nothing", async () => {
+    const site = await start();
+    const client = await site.client().loginOrThrow(EDITOR);
+    const { token } = await createToken(client);
+    const { secret } = await enrol(client, EDITOR.password);
+    // tokens issued before the change of .htpasswd no longer work at all; a new one is still refused
+    expect((await site.client().request("GET", "/api/account", { headers: bearer(token) })).status).toBe(401);
+    const { token: fresh } = await createToken(client);
+    const reply = await site.client().request("DELETE", "/api/account/totp", {
+      headers: bearer(fresh),
+      json: { password: EDITOR.password, code: totpCode(secret, now(), 1) },
+    });
+    expect(reply.status).toBe(403);
+    expect(reply.body).toMatchObject({
+      message: "Two-factor authentication cannot be changed with an application password",
+    });
+    expect((await htpasswdOf(site, EDITOR.id)).includes("totp")).toBe(true);
+  });
+
   it("accepts a recovery code instead of a TOTP code", async () => {
     const site = await start();
     const client = await site.client().loginOrThrow(EDITOR);
