@@ -7,7 +7,7 @@ const LAYERS = [
   ["fs", "cache", "crypto"],
   ["config"],
   ["log"],
-  ["content", "accounts", "blueprints", "session", "mail"],
+  ["content", "accounts", "blueprints", "session", "mail", "files"],
   ["languages"],
   ["permissions", "tokens", "audit", "search", "changes"],
   ["site"],

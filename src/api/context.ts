@@ -107,12 +107,22 @@ export class Params {
   }
 }
 
+/** The unread body of a `multipart` route: its stream and the headers that describe it. */
+export interface UploadSource {
+  readonly stream: NodeJS.ReadableStream;
+  readonly contentType: string | undefined;
+  /** Declared length (`Content-Length`), or null when not given. */
+  readonly contentLength: number | null;
+}
+
 export interface ApiRequest {
   readonly method: string;
   /** Path below the API slug, without surrounding slashes, not decoded. */
   readonly path: string;
   readonly query: Params;
   readonly body: Params;
+  /** Set for `multipart` routes: the body, not read yet. */
+  readonly upload?: UploadSource;
 }
 
 /** What views need to render models for this caller. */

@@ -2,7 +2,7 @@ import { InvalidArgumentError, UnexpectedError } from "../errors.js";
 import type { Identity, IdentitySource, RouteAuth } from "../auth/index.js";
 import type { Actor } from "../permissions/can.js";
 import { scopeAllows } from "../tokens/index.js";
-import { Params, type ApiContext, type SiteServices } from "./context.js";
+import { Params, type ApiContext, type SiteServices, type UploadSource } from "./context.js";
 import { renderError, renderResult, type ApiResponse } from "./envelope.js";
 import { selectionParam } from "./query-params.js";
 import { routablePath, type Router } from "./router.js";
@@ -25,6 +25,8 @@ export interface ApiCall {
    * so an anonymous or misrouted request never makes the server read (or wait for) a large body.
    */
   readonly readBody: (limitBytes: number) => Promise<ParsedBody>;
+  /** The unread body for `multipart` routes (absent for requests without one). */
+  readonly rawBody?: () => UploadSource | undefined;
   readonly methodOverride: string | undefined;
   readonly auth: RouteAuth & IdentitySource;
   readonly baseUrl: string;
@@ -90,10 +92,14 @@ export async function handleApiCall(
         : { user: identity.user, role: identity.role };
     }
     const definition = match.route.definition;
-    const body = await call.readBody(definition.maxBodyBytes ?? services.options.api.maxBodySize);
+    const multipart = definition.body === "multipart";
+    const upload = multipart ? call.rawBody?.() : undefined;
+    const body = multipart
+      ? { ok: true as const, values: {} }
+      : await call.readBody(definition.maxBodyBytes ?? services.options.api.maxBodySize);
     if (!body.ok) throw new InvalidArgumentError({ message: body.message });
     if (definition.csrf === "login") await requireLoginCsrf(call.auth);
-    const request = { method, path, query, body: new Params(body.values) };
+    const request = { method, path, query, body: new Params(body.values), ...(upload ? { upload } : {}) };
     const context: ApiContext =
       services.languages === undefined
         ? { services, actor, baseUrl: call.baseUrl, request, auth: call.auth, identity }

@@ -34,11 +34,19 @@ export interface RouteDefinition {
   readonly csrf: CsrfMode;
   /** Largest body the route reads, in bytes; default the `api.maxBodySize` option. */
   readonly maxBodyBytes?: number;
+  /**
+   * How the body reaches the action: `json` (default) parsed into `request.body`; `multipart` as the unread request
+   * stream in `request.upload` (uploads are streamed to disk by the action, never buffered).
+   */
+  readonly body?: BodyKind;
   action(context: ApiContext, params: readonly string[]): ApiResult | Promise<ApiResult>;
 }
 
+export type BodyKind = "json" | "multipart";
+
 export interface RouteOptions {
   readonly auth?: boolean;
+  readonly body?: BodyKind;
   /** Default: `session` for `auth` routes, `none` for the others. */
   readonly csrf?: CsrfMode;
   readonly maxBodyBytes?: number;
@@ -48,8 +56,9 @@ export function route(
   methods: string | readonly string[],
   pattern: string,
   action: RouteDefinition["action"],
-  { auth = true, csrf = auth ? "session" : "none", maxBodyBytes }: RouteOptions = {},
+  { auth = true, csrf = auth ? "session" : "none", maxBodyBytes, body }: RouteOptions = {},
 ): RouteDefinition {
   const definition = { methods: typeof methods === "string" ? [methods] : methods, pattern, auth, csrf, action };
-  return maxBodyBytes === undefined ? definition : { ...definition, maxBodyBytes };
+  const withLimit = maxBodyBytes === undefined ? definition : { ...definition, maxBodyBytes };
+  return body === undefined || body === "json" ? withLimit : { ...withLimit, body };
 }

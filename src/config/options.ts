@@ -60,6 +60,8 @@ export interface SheafOptions {
     readonly csrfQuery: boolean;
     /** Sheaf: largest request body an API route reads, in bytes (routes that take uploads set their own). */
     readonly maxBodySize: number;
+    /** Sheaf: largest upload body (multipart) the files routes read, in bytes (default 64 MB). */
+    readonly maxUploadSize: number;
   };
   /** Sheaf: limits of the HTTP server itself, against clients that hold sockets open. */
   readonly server: {
@@ -358,6 +360,7 @@ export function resolveOptions(
       tokens: reader.bool("api.tokens", true),
       csrfQuery: reader.bool("api.csrfQuery", true),
       maxBodySize: reader.positiveInt("api.maxBodySize", 1024 * 1024),
+      maxUploadSize: reader.positiveInt("api.maxUploadSize", 64 * 1024 * 1024),
     },
     server: {
       headersTimeout,

@@ -20,6 +20,7 @@ import {
 } from "./index-records.js";
 import { DEFAULT_IGNORE } from "./inventory.js";
 import type { ContentIndex, ContentIndexOptions, Page, Site } from "./types.js";
+import type { FileLocation } from "../files/types.js";
 
 /** Pending changes by path; a deep notice for a path outweighs a shallow one. */
 type ChangeSet = Map<string, boolean>;
@@ -75,6 +76,10 @@ class LiveContentIndex implements ContentIndex {
 
   findPage(id: string): Page | undefined {
     return this.snapshot.pagesById.get(normaliseId(id));
+  }
+
+  findFileByUuid(uuid: string): FileLocation | undefined {
+    return this.snapshot.filesByUuid.get(uuid.toLowerCase());
   }
 
   allPages(): Iterable<Page> {

@@ -7,6 +7,8 @@ import { basename, dirname, join, sep } from "node:path";
 import { DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
 import { parseTxt } from "./txt.js";
 import type { ContentFields, ContentLanguages, Page, PageStatus, Site } from "./types.js";
+import { readMediaFiles } from "../files/scan.js";
+import type { FileLocation, MediaFile } from "../files/types.js";
 
 /** Folders read at the same time while scanning. */
 const MAX_PARALLEL_SCANS = 32;
@@ -19,6 +21,8 @@ const UNREADABLE_CODES: ReadonlySet<string> = new Set(["EACCES", "EPERM"]);
 export interface FolderRecord {
   readonly inventory: FrozenInventory;
   readonly content: ContentFields;
+  /** The folder's media files with their meta files. */
+  readonly media: readonly MediaFile[];
   /** Multi-language sites: the content of each `<name>.<code>.<ext>` file, by code. */
   readonly translations?: Readonly<Record<string, ContentFields>>;
 }
@@ -35,6 +39,8 @@ export interface Snapshot {
   readonly pagesById: ReadonlyMap<string, Page>;
   readonly pages: readonly Page[];
   readonly records: RecordCache;
+  /** File locations by meta `Uuid` (lower-case). */
+  readonly filesByUuid: ReadonlyMap<string, FileLocation>;
 }
 
 /**
@@ -142,7 +148,10 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
   const multilang = options.languages !== undefined;
   const inventory = await readFolder(dir, { extension: options.extension, ignore: options.ignore, multilang });
   const contentName = isRoot ? "site" : inventory.template;
-  const content = await readContent(join(dir, `${contentName}.${options.extension}`));
+  const [content, media] = await Promise.all([
+    readContent(join(dir, `${contentName}.${options.extension}`)),
+    readMediaFiles(dir, inventory.files, options.extension),
+  ]);
   const translations = multilang ? await readTranslations(dir, contentName, inventory.contentFiles, options) : null;
   return Object.freeze({
     ...(translations ? { translations } : {}),
@@ -154,6 +163,7 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
       template: inventory.template,
     }),
     content,
+    media,
   });
 }
 
@@ -241,6 +251,7 @@ export interface PageDraft {
   children: readonly Page[];
   drafts: readonly Page[];
   files: readonly string[];
+  media: readonly MediaFile[];
   translations?: Readonly<Record<string, ContentFields>>;
 }
 
@@ -258,6 +269,7 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
         };
   const pagesById = new Map<string, Page>();
   const pages: Page[] = [];
+  const filesByUuid = new Map<string, FileLocation>();
 
   const buildPages = (
     parentDir: string,
@@ -287,10 +299,12 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
         children: [],
         drafts: [],
         files: record.inventory.files,
+        media: record.media,
         ...(record.translations ? { translations: record.translations } : {}),
       };
       const asPage: Page = page;
 
+      addFileUuids(filesByUuid, page.id, record.media);
       const key = normaliseId(page.id);
       if (!pagesById.has(key)) pagesById.set(key, asPage);
       pages.push(asPage);
@@ -312,7 +326,19 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
     children: Object.freeze(buildPages(root, rootRecord.inventory.children, null, false)),
     drafts: Object.freeze(buildPages(root, rootRecord.inventory.drafts, null, true)),
     files: rootRecord.inventory.files,
+    media: rootRecord.media,
   });
+  addFileUuids(filesByUuid, null, rootRecord.media);
 
-  return { site, pagesById, pages: Object.freeze(pages), records };
+  return { site, pagesById, pages: Object.freeze(pages), records, filesByUuid };
+}
+
+/** The first file with a UUID keeps it (as the first page with an id does). */
+function addFileUuids(target: Map<string, FileLocation>, parentId: string | null, media: readonly MediaFile[]): void {
+  for (const file of media) {
+    const uuid = file.meta["uuid"];
+    if (uuid === undefined || uuid === "") continue;
+    const key = uuid.toLowerCase();
+    if (!target.has(key)) target.set(key, Object.freeze({ parentId, filename: file.filename }));
+  }
 }

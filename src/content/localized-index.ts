@@ -4,6 +4,7 @@
  * file of that language as the file a write goes to. Built once per content snapshot and language, so a read in a
  * translation costs what a read in the default language costs.
  */
+import type { FileLocation } from "../files/types.js";
 import { join } from "node:path";
 import { normaliseId } from "./index-records.js";
 import type { ContentFields, ContentIndex, Page, Site } from "./types.js";
@@ -109,6 +110,10 @@ export class LocalizedContentIndex implements ContentIndex {
 
   allPages(): Iterable<Page> {
     return this.current().pages;
+  }
+
+  findFileByUuid(uuid: string): FileLocation | undefined {
+    return this.live.findFileByUuid(uuid);
   }
 
   reload(): Promise<void> {

@@ -1,5 +1,6 @@
 /** Shapes of the in-memory content index. Built once from `content/`, kept current by file-system notices. */
 import type { WatchSettings } from "../fs/watched-folder.js";
+import type { FileLocation, MediaFile } from "../files/types.js";
 
 export type PageStatus = "listed" | "unlisted" | "draft";
 
@@ -27,6 +28,8 @@ export interface Page {
   readonly drafts: readonly Page[];
   /** Media file names in the folder (not content files, not ignored names), natural order. */
   readonly files: readonly string[];
+  /** The media files with their meta files, in the order of `files` (absent on pages built outside the index). */
+  readonly media?: readonly MediaFile[];
   /** Multi-language sites: every language's own content file, by language code (as stored, not merged). */
   readonly translations?: Readonly<Record<string, ContentFields>>;
   /** A page seen in a non-default language: that language's code. */
@@ -43,6 +46,7 @@ export interface Site {
   readonly children: readonly Page[];
   readonly drafts: readonly Page[];
   readonly files: readonly string[];
+  readonly media?: readonly MediaFile[];
   /** Multi-language sites: every language's own content file, by language code (as stored, not merged). */
   readonly translations?: Readonly<Record<string, ContentFields>>;
   /** The site seen in a non-default language: that language's code. */
@@ -74,6 +78,8 @@ export interface ContentIndex {
   readonly site: Site;
   /** Page (or draft) by id, case-insensitively, in O(1). */
   findPage(id: string): Page | undefined;
+  /** Where the file with a meta `Uuid` (without `file://`) lives, in O(1). */
+  findFileByUuid(uuid: string): FileLocation | undefined;
   /** Every page and draft, depth-first in inventory order. */
   allPages(): Iterable<Page>;
   /** Re-reads the disk now (also done automatically on change notices). */

@@ -17,6 +17,7 @@ import type { TemplateStore } from "../site/templates.js";
 import type { ParsedBody } from "../api/handle.js";
 import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./body.js";
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
+import { isMediaPath, resolveMedia, sendMediaFile } from "./media.js";
 import { healthAnswer } from "./health.js";
 
 /**
@@ -191,6 +192,21 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     send(response, rendered.status, out, request.method === "HEAD" ? "" : rendered.html);
   }
 
+  /** A media URL: the file, a redirect to its current URL, or the site's answer (its 404 page). */
+  async function media(
+    request: IncomingMessage,
+    response: ServerResponse,
+    headers: Headers,
+    url: string,
+  ): Promise<void> {
+    const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
+    const outcome = await resolveMedia(url, services, auth.environment.baseUrl);
+    if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model);
+    if (outcome.kind === "redirect")
+      return send(response, 307, { location: outcome.location, "content-type": HTML_TYPE }, "");
+    return renderSite(request, response, headers, url.split("?")[0] ?? "/");
+  }
+
   async function api(request: IncomingMessage, response: ServerResponse, headers: Headers, url: string): Promise<void> {
     const queryStart = url.indexOf("?");
     const path = queryStart < 0 ? url : url.slice(0, queryStart);
@@ -218,6 +234,16 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         path: path.slice(apiPrefix.length),
         query,
         readBody,
+        rawBody: () =>
+          hasBody
+            ? {
+                stream: request,
+                contentType: headers["content-type"],
+                contentLength: /^\d{1,15}$/.test(headers["content-length"] ?? "")
+                  ? Number(headers["content-length"])
+                  : null,
+              }
+            : undefined,
         methodOverride: headers["x-http-method-override"],
         auth,
         baseUrl,
@@ -360,6 +386,10 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         return;
       }
       discardUnreadBody(request);
+      if ((method === "GET" || method === "HEAD") && isMediaPath(url)) {
+        media(request, response, headers, url).catch((error: unknown) => fail(response, error));
+        return;
+      }
       renderSite(
         request,
         response,

@@ -60,10 +60,10 @@ describe("layer rules", () => {
     });
     const broken = await brokenRules(root);
     expect(broken).toContain(
-      "layer-content-accounts-blueprints-session-mail: src/accounts/user-rules.ts → src/permissions/can.ts",
+      "layer-content-accounts-blueprints-session-mail-files: src/accounts/user-rules.ts → src/permissions/can.ts",
     );
     expect(broken).toContain(
-      "layer-content-accounts-blueprints-session-mail: src/accounts/user-rules.ts → src/auth/passwords.ts",
+      "layer-content-accounts-blueprints-session-mail-files: src/accounts/user-rules.ts → src/auth/passwords.ts",
     );
   });
 

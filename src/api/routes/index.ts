@@ -2,6 +2,10 @@ import type { RouteDefinition } from "../route.js";
 import { authRoutes } from "./auth.js";
 import { changesRoutes } from "./changes.js";
 import { contentRoutes } from "./content.js";
+import { fileReadRoutes } from "./files.js";
+import { fileWriteRoutes } from "./files-write.js";
+import { fileUploadRoutes } from "./files-upload.js";
+import { avatarRoutes } from "./files-avatar.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
@@ -19,6 +23,10 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
   ...searchRoutes,
   ...contentRoutes,
+  ...fileReadRoutes,
+  ...fileWriteRoutes,
+  ...fileUploadRoutes,
+  ...avatarRoutes,
   ...blueprintRoutes,
   ...siteFindRoutes,
   ...pageWriteRoutes,

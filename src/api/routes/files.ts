@@ -1,0 +1,36 @@
+import { CollectionResult, ModelResult } from "../result.js";
+import { route, type RouteDefinition } from "../route.js";
+import type { ApiContext } from "../context.js";
+import { fileSchema } from "../views/file.js";
+import { filesOf, type FileParent } from "../views/file-model.js";
+import { isFileListable } from "../views/file-permissions.js";
+import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
+
+function listFiles(context: ApiContext, parent: FileParent): CollectionResult {
+  return new CollectionResult(
+    fileSchema,
+    filesOf(parent).filter((model) => isFileListable(model, context)),
+  );
+}
+
+/** Read routes of the files of pages and the site (docs/files.md#reading). */
+export const fileReadRoutes: readonly RouteDefinition[] = [
+  route("GET", "pages/(:any)/files", (context, [id = ""]) => listFiles(context, pageParent(context, id))),
+  route(
+    "GET",
+    "pages/(:any)/files/(:any)",
+    (context, [id = "", filename = ""]) =>
+      new ModelResult(fileSchema, findParentFile(context, pageParent(context, id), filename)),
+  ),
+  route("GET", "site/files", (context) => listFiles(context, siteParent(context))),
+  route(
+    "GET",
+    "site/files/(:any)",
+    (context, [filename = ""]) => new ModelResult(fileSchema, findParentFile(context, siteParent(context), filename)),
+  ),
+  route(
+    "GET",
+    "files/(:any)",
+    (context, [filename = ""]) => new ModelResult(fileSchema, findParentFile(context, siteParent(context), filename)),
+  ),
+];
