@@ -14,6 +14,7 @@ import { applyCollectionQuery } from "../search/index.js";
 import { collectionQueryParam } from "./query-params.js";
 import { paginate, type PaginationParam } from "./pagination.js";
 import { RenderCache } from "./render-cache.js";
+import { hasChangesVersion } from "../changes/index.js";
 
 export interface ApiResponse {
   readonly status: number;
@@ -148,7 +149,9 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       result.context === null &&
       (!renderContext.actor?.restrict || renderContext.actor.restrictionKey !== undefined) &&
       typeof result.item === "object" &&
-      result.item !== null;
+      result.item !== null &&
+      // options of a model with changes depend on who holds its lock (docs/changes.md#the-lock)
+      !hasChangesVersion(result.item);
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }

@@ -3,6 +3,7 @@ import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { optionsAsViewed } from "./locked-options.js";
 import { renderPageBlueprint } from "./blueprint.js";
 
 export function pageUrl(page: Page, context: ViewContext): string {
@@ -48,7 +49,12 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
       optionsMap(["sort"], context.actor, { kind: "page", page }, context.services.permissions)["sort"] === true,
     num: (page) => page.num,
     options: (page, context) =>
-      optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
+      optionsAsViewed(
+        page,
+        optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
+        context,
+        ["preview"],
+      ),
     // the Panel's icon descriptor of a page without an image
     panelImage: () => ({ back: "pattern", color: "gray-500", cover: false, icon: "page" }),
     parent: (page, context) =>
