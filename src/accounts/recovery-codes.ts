@@ -9,6 +9,7 @@
  * against up to ten bcrypt hashes (about a second of CPU per try), a cost an attacker could make the server pay.
  */
 
+import { encodeBase32 } from "../crypto/base32.js";
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { readFile, rm } from "node:fs/promises";
 import path from "node:path";
@@ -23,25 +24,13 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 const MAX_INPUT_LENGTH = 40;
 const HASH = /^[0-9a-f]{64}$/;
 
-function toBase32(bytes: Uint8Array): string {
-  let text = "";
-  let buffer = 0;
-  let bits = 0;
-  for (const byte of bytes) {
-    buffer = (buffer << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      bits -= 5;
-      text += ALPHABET[(buffer >> bits) & 0x1f];
-    }
-    buffer &= (1 << bits) - 1;
-  }
-  return text;
-}
-
 /** Ten new codes as shown to the user: `abcd-efgh-ijkl-mnop`. */
 export function generateRecoveryCodes(count = RECOVERY_CODE_COUNT): string[] {
-  return Array.from({ length: count }, () => toBase32(randomBytes(CODE_BYTES)).replace(/(.{4})(?!$)/g, "$1-"));
+  return Array.from({ length: count }, () =>
+    encodeBase32(randomBytes(CODE_BYTES))
+      .toLowerCase()
+      .replace(/(.{4})(?!$)/g, "$1-"),
+  );
 }
 
 /** The code in its canonical form (lower case, no separators), or null when `input` cannot be a recovery code. */
