@@ -1,3 +1,4 @@
+import { loadTranslations } from "./compose/translations.js";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,6 +89,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
     permissions: data.permissions,
     version: sheafVersion(),
     security: secured.security,
+    translations: await loadTranslations(root, options, (message) => logger.warn(message)),
     ...(data.languages ? { languages: data.languages } : {}),
   };
   const templates = await TemplateStore.open(path.join(root, "site", "templates"), {

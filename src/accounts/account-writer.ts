@@ -19,6 +19,7 @@ import { resolveInside } from "../fs/safe-path.js";
 import { parseHtpasswd, serializeHtpasswd } from "./htpasswd.js";
 import { parsePhpArrayFile, serializePhpArrayFile, type PhpScalar } from "./php-array.js";
 import type { UserCredentials } from "./types.js";
+import { matchRecoveryCode, readRecoveryHashes, writeRecoveryHashes } from "./recovery-codes.js";
 
 const ID_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 export const RESERVED_USER_IDS: ReadonlySet<string> = new Set(["account", "kirby", "nobody"]);
@@ -130,6 +131,19 @@ export async function writePasswordHash(accountDir: string, passwordHash: string
   const file = path.join(accountDir, ".htpasswd");
   const current = await readFile(file, "utf8").then(parseHtpasswd, () => ({ hash: null, secrets: {} }));
   await writeFileAtomic(file, serializeHtpasswd({ hash: passwordHash, secrets: current.secrets }), 0o600);
+}
+
+/** Replaces the secrets of line 2 of `.htpasswd` (e.g. `totp`), keeping the password hash. */
+export async function writeSecrets(accountDir: string, secrets: Readonly<Record<string, string>>): Promise<void> {
+  const file = path.join(accountDir, ".htpasswd");
+  const current = await readFile(file, "utf8").then(parseHtpasswd, () => ({ hash: null, secrets: {} }));
+  await writeFileAtomic(file, serializeHtpasswd({ hash: current.hash, secrets }), 0o600);
+}
+
+/** A change of the second factor: the new `.htpasswd` secrets and recovery-code hashes (`null`: none). */
+export interface SecretsChange {
+  readonly secrets: Readonly<Record<string, string>>;
+  readonly recoveryHashes: readonly string[] | null;
 }
 
 /**
@@ -278,6 +292,46 @@ export class AccountWriter {
       await writePasswordHash(accountDir(this.accountsDir, id), passwordHash);
       await this.index.refresh(id);
     });
+  }
+
+  /**
+   * Replaces the `.htpasswd` secrets and the recovery codes with what `plan` makes of the stored secrets. Codes are
+   * written before a new secret and removed after it: a crash in between leaves codes that are accepted only while
+   * the account has a TOTP secret. The new `.htpasswd` mtime logs the user out of sessions started before.
+   */
+  updateSecrets(id: string, plan: (secrets: Readonly<Record<string, string>>) => SecretsChange): Promise<void> {
+    return this.forAccount(id, async () => {
+      const dir = accountDir(this.accountsDir, id);
+      const current = await readFile(path.join(dir, ".htpasswd"), "utf8").then(parseHtpasswd, () => ({
+        hash: null,
+        secrets: {},
+      }));
+      const change = plan(current.secrets);
+      if (change.recoveryHashes !== null) await writeRecoveryHashes(dir, change.recoveryHashes);
+      await writeSecrets(dir, change.secrets);
+      if (change.recoveryHashes === null) await writeRecoveryHashes(dir, null);
+      await this.index.refresh(id);
+    });
+  }
+
+  /** Uses up the recovery code `input` of an account: true when it was one of its stored codes (now removed). */
+  consumeRecoveryCode(id: string, input: string): Promise<boolean> {
+    return this.forAccount(id, async () => {
+      const dir = accountDir(this.accountsDir, id);
+      const hashes = await readRecoveryHashes(dir);
+      const index = matchRecoveryCode(hashes, input);
+      if (index === -1) return false;
+      await writeRecoveryHashes(
+        dir,
+        hashes.filter((_, position) => position !== index),
+      );
+      return true;
+    });
+  }
+
+  /** How many unused recovery codes an account has left. */
+  async recoveryCodesLeft(id: string): Promise<number> {
+    return (await readRecoveryHashes(accountDir(this.accountsDir, id))).length;
   }
 
   /** Deletes an account once `check` passes inside the lock. */

@@ -9,6 +9,7 @@ import type { ContentIndex } from "../content/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import type { Actor } from "../permissions/can.js";
 import type { AuditLog } from "../audit/index.js";
+import type { Translation } from "./views/translation.js";
 import type { SiteLanguages } from "../languages/site-languages.js";
 import type { SearchIndex } from "../search/index.js";
 
@@ -41,6 +42,8 @@ export interface SiteServices extends UserDirectory {
   readonly search: SearchIndex;
   readonly version: string;
   readonly security: SecurityServices;
+  /** The interface translations the site has (Sheaf's English and the site's own); English alone when absent. */
+  readonly translations?: readonly Translation[];
   /** Set on a multi-language site (option `languages`). */
   readonly languages?: SiteLanguages;
 }

@@ -10,9 +10,11 @@ import {
   viewSelection,
   type Selection,
 } from "./views/engine.js";
-import { queryCollection } from "./collection-query.js";
+import { applyCollectionQuery } from "../search/index.js";
+import { collectionQueryParam } from "./query-params.js";
 import { paginate, type PaginationParam } from "./pagination.js";
 import { RenderCache } from "./render-cache.js";
+import { hasChangesVersion } from "../changes/index.js";
 
 export interface ApiResponse {
   readonly status: number;
@@ -147,7 +149,9 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       result.context === null &&
       (!renderContext.actor?.restrict || renderContext.actor.restrictionKey !== undefined) &&
       typeof result.item === "object" &&
-      result.item !== null;
+      result.item !== null &&
+      // options of a model with changes depend on who holds its lock (docs/changes.md#the-lock)
+      !hasChangesVersion(result.item);
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }
@@ -155,21 +159,20 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     return { status: 200, body: { code: 200, data, status: "ok", type: "model" } };
   }
   if (result instanceof CollectionResult) {
-    const searchValues = result.schema.searchValues;
-    const queried = queryCollection(
-      result.items,
-      query.values ?? {},
-      searchValues ? (item: unknown) => searchValues(item, context) : undefined,
-    );
+    const search = result.schema.search;
+    const collectionQuery = collectionQueryParam(query.values ?? {});
+    // `query[…]` goes through the search layer, as a search route's POST body does
+    const queried = collectionQuery
+      ? applyCollectionQuery(result.items, collectionQuery, (items, prepared) =>
+          search ? search(items, prepared, context) : [],
+        )
+      : null;
+    const all = queried ? queried.items : result.items;
     // `paginate` of a query[…] parameter, else of a search body (the route's paging), else page and limit
-    const paging = queried.paginate ?? result.paging;
-    const pagination = paginate(
-      queried.items.length,
-      paging ? paging.page : query.page,
-      paging ? paging.limit : query.limit,
-    );
+    const paging = queried?.paginate ?? result.paging;
+    const pagination = paginate(all.length, paging ? paging.page : query.page, paging ? paging.limit : query.limit);
     const selection = collectionSelection(result, query);
-    const items = queried.items.slice(pagination.offset, pagination.offset + pagination.limit);
+    const items = all.slice(pagination.offset, pagination.offset + pagination.limit);
     const data = items.map((item) => asJsonMap(renderModel(result.schema, item, selection, context)));
     return { status: 200, body: { code: 200, data, pagination, status: "ok", type: "collection" } };
   }

@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../errors.js";
+import { collectionQueryFrom, type CollectionQuery } from "../search/index.js";
 import type { Selection, ViewField } from "./views/engine.js";
 import { MAX_SELECT_FIELDS, parseSelect } from "./views/engine.js";
 
@@ -99,4 +100,13 @@ export function selectionParam(values: Readonly<Record<string, string>>): Select
   if (value === undefined || typeof value === "string") return parseSelect(value);
   const fields = selectionFields(value, 0);
   return fields.length ? { fields } : null;
+}
+
+/**
+ * The collection query of `query[offset|limit|search|paginate]` (docs/kirby-compat/routes-and-envelopes.md#query),
+ * read like a search POST body; null when `query` is absent or plain text (`query=abc` is ignored).
+ */
+export function collectionQueryParam(values: Readonly<Record<string, string>>): CollectionQuery | null {
+  const value = queryValue(values, "query");
+  return value === undefined || typeof value === "string" ? null : collectionQueryFrom(value);
 }

@@ -20,7 +20,11 @@ export type AuditEventName =
   | "password.change"
   | "role.change"
   | "user.create"
-  | "user.delete";
+  | "user.delete"
+  | "totp.enable"
+  | "totp.disable"
+  | "totp.reset"
+  | "totp.recovery";
 
 export interface AuditEntry {
   readonly time: string;

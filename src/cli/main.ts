@@ -5,6 +5,8 @@ import { defineServe } from "./commands/serve.js";
 import { defineTokenCreate } from "./commands/token-create.js";
 import { defineTokenList } from "./commands/token-list.js";
 import { defineTokenRevoke } from "./commands/token-revoke.js";
+import { defineUser2faReset } from "./commands/user-2fa-reset.js";
+import { defineUser2faStatus } from "./commands/user-2fa-status.js";
 import { defineUserCreate } from "./commands/user-create.js";
 import { defineUserDelete } from "./commands/user-delete.js";
 import { defineUserList } from "./commands/user-list.js";
@@ -30,6 +32,8 @@ function buildProgram(): Command {
   defineUserPassword(program);
   defineUserList(program);
   defineUserDelete(program);
+  defineUser2faStatus(program);
+  defineUser2faReset(program);
   defineTokenCreate(program);
   defineTokenList(program);
   defineTokenRevoke(program);

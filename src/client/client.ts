@@ -4,6 +4,18 @@ import { blueprintsApi, searchApi, type BlueprintsApi, type SearchApi } from "./
 import { loginUserOf, modelOf, okOf } from "./envelopes.js";
 import { accountApi, rolesApi, usersApi, type AccountApi, type RolesApi, type UsersApi } from "./people-api.js";
 import type { QueryParams } from "./paths.js";
+import {
+  auditApi,
+  loginOutcomeOf,
+  sessionsApi,
+  tokensApi,
+  twoFactorApi,
+  type AuditApi,
+  type SessionsApi,
+  type TokensApi,
+  type TwoFactorApi,
+} from "./security-api.js";
+import type { InstallInput, PendingLogin } from "./security-types.js";
 import { Transport, type ApiRequest, type ClientOptions, type HttpMethod } from "./transport.js";
 import type { AuthUser, System } from "./types.js";
 import type { LoginInput } from "./wire-types.js";
@@ -32,10 +44,15 @@ export interface SheafClient {
   readonly authType: "basic" | "bearer" | "session";
 
   /**
-   * Session mode: logs in (after getting the CSRF token if the client has none yet) and answers with the user.
-   * Later requests carry the session. Not available with Basic auth.
+   * Session mode: logs in (after getting the CSRF token if the client has none yet) and answers with the user, or
+   * with `{ status: "pending", challenge }` when the server asks for a code (two-factor login, or a login without
+   * password): then call `verifyCode()`. Later requests carry the session. Not available with Basic auth.
    */
-  login(input: LoginInput): Promise<AuthUser>;
+  login(input: LoginInput): Promise<AuthUser | PendingLogin>;
+  /** Session mode: completes a pending login with the code (authenticator app, e-mail or a recovery code). */
+  verifyCode(code: string): Promise<AuthUser>;
+  /** `POST system/install`: creates the first user (an admin) of a site without users and logs it in. */
+  install(input: InstallInput): Promise<AuthUser>;
   /** Session mode: logs out; the CSRF token stays valid for a next login. */
   logout(): Promise<void>;
   /** Session mode: keeps the session alive. */
@@ -55,6 +72,13 @@ export interface SheafClient {
   readonly account: AccountApi;
   readonly roles: RolesApi;
   readonly system: SystemApi;
+  /** Application passwords (own, or a user's for admins). */
+  readonly tokens: TokensApi;
+  readonly sessions: SessionsApi;
+  /** The security audit log (admins). */
+  readonly audit: AuditApi;
+  /** Time-based codes: set up, turn off, an admin's reset. */
+  readonly twoFactor: TwoFactorApi;
   readonly search: SearchApi;
   readonly blueprints: BlueprintsApi;
   /** Unpublished changes of pages, the site and users, and their lock. */
@@ -97,8 +121,16 @@ function clientOn(transport: Transport): SheafClient {
     authType: transport.authType,
     async login(input) {
       requireSession(transport, "login");
-      const body = { email: input.email, password: input.password, long: input.long ?? false };
-      return loginUserOf(await transport.send({ method: "POST", path: "auth/login", body }));
+      const body = { email: input.email, password: input.password ?? "", long: input.long ?? false };
+      return loginOutcomeOf(await transport.send({ method: "POST", path: "auth/login", body }));
+    },
+    async verifyCode(code) {
+      requireSession(transport, "verifyCode");
+      return loginUserOf(await transport.send({ method: "POST", path: "auth/code", body: { code } }));
+    },
+    async install(input) {
+      requireSession(transport, "install");
+      return loginUserOf(await transport.send({ method: "POST", path: "system/install", body: input }));
     },
     async logout() {
       requireSession(transport, "logout");
@@ -126,6 +158,10 @@ function clientOn(transport: Transport): SheafClient {
     account: accountApi(transport),
     roles: rolesApi(transport),
     system: { get: () => transport.send({ method: "GET", path: "system" }).then(modelOf<System>) },
+    tokens: tokensApi(transport),
+    sessions: sessionsApi(transport),
+    audit: auditApi(transport),
+    twoFactor: twoFactorApi(transport),
     search: searchApi(transport),
     blueprints: blueprintsApi(transport),
     changes: changesApi(transport),

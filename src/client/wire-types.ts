@@ -154,7 +154,8 @@ export interface ChangePasswordInput {
 
 export interface LoginInput {
   readonly email: string;
-  readonly password: string;
+  /** Without a password the server mails a login code (when `auth.methods` has `code`): see `verifyCode()`. */
+  readonly password?: string;
   /** A long session (14 days, no idle timeout) instead of the normal one. */
   readonly long?: boolean;
 }

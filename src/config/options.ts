@@ -1,7 +1,11 @@
+import { readTranslations } from "./translations-option.js";
 import { isIP } from "node:net";
 import { expandDottedKeys, fail, isPlainObject, Reader, type Raw } from "./reader.js";
 import { DEFAULT_RECONCILE_SECONDS } from "../fs/watched-folder.js";
 import { readEmailOptions, type EmailOptions } from "./email.js";
+import { readCors, type CorsOptions } from "./cors-option.js";
+
+export { CORS_WILDCARD_CREDENTIALS_MESSAGE, type CorsOptions, corsCredentialsWithWildcard } from "./cors-option.js";
 
 function isIpOrCidr(entry: string): boolean {
   const [address = "", bits, ...rest] = entry.trim().split("/");
@@ -22,26 +26,6 @@ export type AuthDebug = boolean | "log";
 
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
-
-/**
- * Kirby fails every response of a site whose CORS options allow credentials with the wildcard origin
- * (docs/kirby-compat/csrf-and-cors.md#headers).
- */
-export function corsCredentialsWithWildcard(cors: CorsOptions | false): boolean {
-  return cors !== false && cors.allowCredentials && cors.allowOrigin === "*";
-}
-
-export const CORS_WILDCARD_CREDENTIALS_MESSAGE = "Cannot allow credentials when using wildcard origin (*)";
-
-export interface CorsOptions {
-  allowOrigin: "*" | readonly string[];
-  allowMethods: readonly string[];
-  /** `null` = not configured; `true` = echo the request's Access-Control-Request-Headers. */
-  allowHeaders: readonly string[] | true | null;
-  maxAge: number | null;
-  allowCredentials: boolean;
-  exposeHeaders: readonly string[];
-}
 
 export interface SheafOptions {
   readonly debug: boolean;
@@ -125,6 +109,8 @@ export interface SheafOptions {
     readonly kirbytext: boolean;
   };
   readonly languages: boolean;
+  /** Interface translations a site adds or extends, in Kirby's key format: code → key → text. */
+  readonly translations: Readonly<Record<string, Readonly<Record<string, string>>>>;
   readonly content: {
     readonly uuid: false | "uuid" | "uuid-v4";
     readonly locking: boolean;
@@ -159,15 +145,6 @@ export const DEFAULT_CONTENT_IGNORE = [
   "Thumb.db",
   "@eaDir",
 ] as const;
-
-const DEFAULT_CORS: CorsOptions = {
-  allowOrigin: "*",
-  allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"],
-  allowHeaders: null,
-  maxAge: null,
-  allowCredentials: false,
-  exposeHeaders: [],
-};
 
 function readUrl(reader: Reader): SheafOptions["url"] {
   const value = reader.get("url");
@@ -231,60 +208,6 @@ function readChallengeEmail(reader: Reader): SheafOptions["auth"]["challengeEmai
     fromName: reader.optionalString("auth.challenge.email.fromName"),
     subject: reader.optionalString("auth.challenge.email.subject"),
   };
-}
-
-function readCors(reader: Reader): CorsOptions | false {
-  const value = reader.get("cors");
-  if (value === undefined || value === null || value === false) return false;
-  if (value === true) return DEFAULT_CORS;
-  if (!isPlainObject(value)) return fail("cors", "true, false or a map of CORS options", value);
-
-  const origin = reader.get("cors.allowOrigin");
-  let allowOrigin: CorsOptions["allowOrigin"] = "*";
-  if (origin !== undefined && origin !== null && origin !== "*") {
-    // only the string "*" is the wildcard: in a list, "*" is compared with the origin like any entry
-    allowOrigin = reader.stringList("cors.allowOrigin", []);
-  }
-  const headers = reader.get("cors.allowHeaders");
-  const methods = reader.get("cors.allowMethods");
-  const splitList = (text: string): string[] =>
-    text
-      .split(",")
-      .map((part) => part.trim())
-      .filter(Boolean);
-  const maxAge = reader.get("cors.maxAge");
-  if (
-    maxAge !== undefined &&
-    maxAge !== null &&
-    (typeof maxAge !== "number" || !Number.isInteger(maxAge) || maxAge < 0)
-  ) {
-    fail("cors.maxAge", "a whole number of seconds", maxAge);
-  }
-  const cors: CorsOptions = {
-    allowOrigin,
-    allowMethods:
-      typeof methods === "string"
-        ? splitList(methods)
-        : reader.stringList("cors.allowMethods", DEFAULT_CORS.allowMethods),
-    // absent: not configured (requested headers are reflected); an explicit null sends none, as in Kirby
-    allowHeaders:
-      headers === true
-        ? true
-        : typeof headers === "string"
-          ? splitList(headers)
-          : headers === undefined
-            ? null
-            : headers === null
-              ? []
-              : reader.stringList("cors.allowHeaders", []),
-    maxAge: typeof maxAge === "number" ? maxAge : null,
-    allowCredentials: reader.bool("cors.allowCredentials", false),
-    exposeHeaders:
-      typeof reader.get("cors.exposeHeaders") === "string"
-        ? splitList(reader.get("cors.exposeHeaders") as string)
-        : reader.stringList("cors.exposeHeaders", []),
-  };
-  return cors;
 }
 
 function readTrustedProxies(reader: Reader): readonly string[] {
@@ -405,6 +328,7 @@ export function resolveOptions(
       kirbytext: reader.bool("panel.kirbytext", true),
     },
     languages: reader.bool("languages", false),
+    translations: readTranslations(reader.get("translations")),
     content: {
       uuid: readUuid(reader),
       locking: reader.bool("content.locking", true),

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import type { Duplex } from "node:stream";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createListener } from "./listener.js";
+import { logAccess, logFailure, requestIdOf } from "./request-log.js";
 import type { InjectOptions, Response as InjectResponse } from "light-my-request";
 import { handleApiCall } from "../api/handle.js";
 import type { SiteServices } from "../api/context.js";
@@ -10,7 +10,6 @@ import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "
 import { InvalidArgumentError, SheafError } from "../errors.js";
 import type { Logger } from "../log/logger.js";
 import { RequestIds } from "../log/request-id.js";
-import { safeValue } from "../log/safe-value.js";
 import { sitePathInLanguage } from "../site/site-language.js";
 import { renderSitePath } from "../site/render.js";
 import type { TemplateStore } from "../site/templates.js";
@@ -76,9 +75,6 @@ function requestInfo(request: IncomingMessage, headers: Headers): RequestInfo {
 function isTruthyParam(value: string | undefined): boolean {
   return value !== undefined && value !== "" && value !== "0";
 }
-
-/** How long the rest of an unparsable request is still read (and thrown away) after the answer. */
-const UNPARSABLE_LINGER_MS = 5_000;
 
 /** Longest Host header accepted: a DNS name has at most 253 characters, plus a port. */
 const MAX_HOST_LENGTH = 255;
@@ -247,7 +243,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         methodOverride: headers["x-http-method-override"],
         auth,
         baseUrl,
-        onFailure: (error, status) => logFailure(response, error, status, method, path),
+        onFailure: (error, status) => logFailure(logger, response, error, status, method, path),
       },
       projectRoot,
     );
@@ -287,24 +283,6 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     response.end();
   }
 
-  function requestIdOf(response: ServerResponse): string {
-    return String(response.getHeader("x-request-id") ?? "");
-  }
-
-  /** 5xx answers are bugs: logged with their stack. Refusals are the client's business: debug level only. */
-  function logFailure(response: ServerResponse, error: unknown, status: number, method: string, path: string): void {
-    const requestId = requestIdOf(response);
-    if (status >= 500) {
-      logger.error({ requestId, method, path: safeValue(path), err: error }, "Request failed");
-    } else if (logger.isLevelEnabled("debug")) {
-      const key = error instanceof SheafError ? error.key : null;
-      logger.debug(
-        { requestId, method, path: safeValue(path), status, key },
-        error instanceof Error ? error.message : "Request refused",
-      );
-    }
-  }
-
   /** Last resort for errors outside the API pipeline (site rendering, broken streams). */
   function fail(response: ServerResponse, error: unknown): void {
     if (response.headersSent) {
@@ -330,22 +308,6 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     ? new InvalidArgumentError({ message: CORS_WILDCARD_CREDENTIALS_MESSAGE })
     : null;
 
-  function accessLog(request: IncomingMessage, response: ServerResponse, startedAt: bigint): void {
-    response.once("finish", () => {
-      const ms = Number(process.hrtime.bigint() - startedAt) / 1e6;
-      logger.info(
-        {
-          requestId: requestIdOf(response),
-          method: request.method,
-          url: safeValue(request.url ?? ""),
-          status: response.statusCode,
-          ms: Math.round(ms * 100) / 100,
-        },
-        "request",
-      );
-    });
-  }
-
   const handler = (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url ?? "/";
     const headers = headerMap(request);
@@ -355,7 +317,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       "x-request-id",
       requestIds.forRequest(headers["x-request-id"], authServices.proxies.isTrusted(peer)),
     );
-    if (options.log.access) accessLog(request, response, process.hrtime.bigint());
+    if (options.log.access) logAccess(logger, request, response, process.hrtime.bigint());
     try {
       if ((headers["host"]?.length ?? 0) > MAX_HOST_LENGTH) {
         discardUnreadBody(request);
@@ -401,40 +363,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     }
   };
 
-  const httpServer = createServer(
-    {
-      keepAliveTimeout: options.server.keepAliveTimeout,
-      headersTimeout: options.server.headersTimeout,
-      requestTimeout: options.server.requestTimeout,
-      // how often Node looks for sockets past those timeouts (its default, 30 s, would let a slow client overstay)
-      connectionsCheckingInterval: Math.min(5_000, options.server.headersTimeout),
-    },
-    handler,
-  );
-  httpServer.maxConnections = options.server.maxConnections;
-  httpServer.on("clientError", (error: NodeJS.ErrnoException, socket) => answerUnparsable(error, socket));
-
-  /**
-   * A request Node cannot parse (a bad request line, oversized headers, a timeout). Node's own answer destroys the
-   * socket at once, which resets the connection while the client may still be sending, and the answer is lost. So
-   * Sheaf answers in Kirby's error shape, half-closes, and throws away what still arrives, within bounds.
-   */
-  function answerUnparsable(error: NodeJS.ErrnoException, socket: Duplex): void {
-    if (error.code === "ECONNRESET" || !socket.writable) {
-      socket.destroy();
-      return;
-    }
-    const status = error.code === "HPE_HEADER_OVERFLOW" ? 431 : error.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
-    const reason =
-      status === 431 ? "Request Header Fields Too Large" : status === 408 ? "Request Timeout" : "Bad Request";
-    logger.debug({ code: error.code, status }, "Unparsable request");
-    const body = JSON.stringify({ status: "error", message: reason, code: status, key: null, details: [] });
-    socket.end(
-      `HTTP/1.1 ${status} ${reason}\r\nContent-Type: ${JSON_TYPE}\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
-    );
-    socket.resume();
-    setTimeout(() => socket.destroy(), UNPARSABLE_LINGER_MS).unref();
-  }
+  const listener = createListener(handler, options.server, logger, state);
+  const httpServer = listener.httpServer;
 
   return {
     handler,
@@ -443,31 +373,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
       const { default: lightMyRequest } = await import("light-my-request");
       return lightMyRequest(handler, injectOptions);
     },
-    listen: ({ port, host = "127.0.0.1" }) =>
-      new Promise((resolve, reject) => {
-        httpServer.once("error", reject);
-        httpServer.listen(port, host, () => {
-          httpServer.off("error", reject);
-          const address = httpServer.address() as AddressInfo;
-          const shown = address.family === "IPv6" ? `[${address.address}]` : address.address;
-          resolve(`http://${shown}:${address.port}`);
-        });
-      }),
-    close: () =>
-      new Promise((resolve) => {
-        state.stopping = true;
-        if (!httpServer.listening) {
-          resolve();
-          return;
-        }
-        // stop accepting, let requests in flight finish, then cut whatever is still open at the deadline
-        const deadline = setTimeout(() => httpServer.closeAllConnections(), options.server.shutdownTimeout);
-        deadline.unref();
-        httpServer.close(() => {
-          clearTimeout(deadline);
-          resolve();
-        });
-        httpServer.closeIdleConnections();
-      }),
+    listen: listener.listen,
+    close: listener.close,
   };
 }

@@ -93,7 +93,12 @@ function userRuleAllows(
   }
 }
 
-function blueprintDecision(blueprint: Blueprint | undefined, action: string, roleName: string): boolean | undefined {
+/** What a blueprint's `options` say about an action for a role: a boolean, a per-role map with `*`, or nothing. */
+export function blueprintDecision(
+  blueprint: Blueprint | undefined,
+  action: string,
+  roleName: string,
+): boolean | undefined {
   const option = blueprint && Object.hasOwn(blueprint.options, action) ? blueprint.options[action] : undefined;
   if (option === undefined) return undefined;
   if (typeof option === "boolean") return option;

@@ -127,48 +127,9 @@ export function collectionQueryFrom(values: Values): CollectionQuery {
     ...(offset === undefined || offset === null ? {} : { offset: integer("offset", offset) }),
     ...(limit === undefined || limit === null ? {} : { limit: integer("limit", limit) }),
     ...(search === undefined || search === null ? {} : { search: searchRequest(search) }),
-    ...(paginate === undefined || paginate === null ? {} : { paginate: paging(paginate) }),
+    // an empty `paginate` does nothing (docs/kirby-compat/routes-and-envelopes.md#query)
+    ...(paginate === undefined || paginate === null || paginate === "" ? {} : { paginate: paging(paginate) }),
   };
-}
-
-/** Most `query[…]` parameters read from one query string. */
-const MAX_QUERY_PARAMETERS = 200;
-const MAX_BRACKET_DEPTH = 4;
-const BRACKETS = /\[([^\]]*)\]/g;
-
-/**
- * The `query` parameter as PHP reads `query[search]=…&query[paginate][limit]=2`: a map, or null when there is none
- * (a plain `query=abc` is not a map and is ignored).
- */
-export function bracketMap(parameters: Readonly<Record<string, unknown>>, name: string): Values | null {
-  const prefix = `${name}[`;
-  const root: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-  let seen = 0;
-  for (const [key, value] of Object.entries(parameters)) {
-    if (!key.startsWith(prefix)) continue;
-    if (++seen > MAX_QUERY_PARAMETERS) {
-      throw new InvalidArgumentError({ message: `More than ${MAX_QUERY_PARAMETERS} "${name}[…]" parameters` });
-    }
-    const path = [...key.slice(name.length).matchAll(BRACKETS)].map((match) => match[1] ?? "");
-    if (path.length === 0 || path.length > MAX_BRACKET_DEPTH) continue;
-    let node = root;
-    path.forEach((segment, index) => {
-      const last = index === path.length - 1;
-      const slot = segment === "" ? String(Object.keys(node).length) : segment;
-      if (last) {
-        node[slot] = value;
-        return;
-      }
-      const next = Object.hasOwn(node, slot) ? node[slot] : undefined;
-      if (isMap(next)) node = next as Record<string, unknown>;
-      else {
-        const created: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
-        node[slot] = created;
-        node = created;
-      }
-    });
-  }
-  return seen === 0 ? null : root;
 }
 
 /** PHP's `array_slice($items, $offset, $length)`: negative values count from the end. */

@@ -1,6 +1,5 @@
 export {
   applyCollectionQuery,
-  bracketMap,
   collectionQueryFrom,
   phpSlice,
   type CollectionQuery,

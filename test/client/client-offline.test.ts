@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, expectTypeOf, it, vi } from "vitest";
 import {
   createClient,
+  isPendingLogin,
   SheafApiError,
   type CompactPage,
   type FetchFunction,
@@ -132,17 +133,21 @@ describe("session mode", () => {
     ]);
   });
 
-  it("reports a login challenge it cannot complete as a SheafApiError", async () => {
-    const { fetch } = fakeFetch((request) =>
+  it("answers a login challenge as pending, and completes it with verifyCode()", async () => {
+    const user = { id: "u1", email: "a@example.com" };
+    const { fetch, seen } = fakeFetch((request) =>
       request.url.pathname === "/api/auth/login"
-        ? json({ code: 200, status: "ok", challenge: "email" })
-        : sessionServer()(request),
+        ? json({ code: 200, status: "ok", challenge: "totp" })
+        : request.url.pathname === "/api/auth/code"
+          ? json({ code: 200, status: "ok", user })
+          : sessionServer()(request),
     );
-    const error = await createClient({ url: "http://sheaf.test", fetch })
-      .login({ email: "a@example.com", password: "pw" })
-      .catch((caught: unknown) => caught);
-    expect(error).toBeInstanceOf(SheafApiError);
-    expect((error as SheafApiError).message).toContain('"email" login challenge');
+    const client = createClient({ url: "http://sheaf.test", fetch });
+    const pending = await client.login({ email: "a@example.com", password: "pw" });
+    expect(pending).toEqual({ status: "pending", challenge: "totp" });
+    expect(isPendingLogin(pending)).toBe(true);
+    expect(await client.verifyCode("123 456")).toEqual(user);
+    expect(seen.at(-1)?.body).toEqual({ code: "123 456" });
   });
 
   it("asks the browser for cookies only when the API is on another origin", async () => {

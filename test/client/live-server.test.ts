@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createClient, SheafApiError, type FetchFunction } from "../../src/client/index.js";
+import { createClient, isPendingLogin, SheafApiError, type FetchFunction } from "../../src/client/index.js";
 
 const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const FIXTURE_CANDIDATES = [path.join(PROJECT_ROOT, "test", "conformance", "fixture")];
@@ -140,6 +140,7 @@ describe("session mode", () => {
     expect(client.authType).toBe("session");
 
     const user = await client.login(ADMIN);
+    if (isPendingLogin(user)) throw new Error("no login challenge expected");
     expect(user).toMatchObject({ email: ADMIN.email, id: "admin001", role: { name: "admin" } });
     expect(user.permissions?.access.panel).toBe(true);
     const token = await client.csrf();

@@ -300,6 +300,10 @@ describe("the languages routes", () => {
       code: 404,
     });
     expect((await api(site, "POST", "languages", { json: { code: "de", name: ["a"] } })).status).toBe(400);
+    expect((await api(site, "PATCH", "languages/de", { json: { name: "  " } })).body["key"]).toBe(
+      "error.language.name",
+    );
+    expect(await file(site, "site/languages/de.php")).toContain("'name' => 'Deutsch'");
   });
 
   it("keeps exactly one default language", async () => {

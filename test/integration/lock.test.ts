@@ -140,6 +140,31 @@ describe("the lock between two users", () => {
   });
 });
 
+describe("options of a locked model", () => {
+  it("are all false for others except a page's preview, and as usual for the holder", async () => {
+    const site = await startSite();
+    const { admin, editor } = await twoUsers(site);
+    const options = async (client: Client, url: string) =>
+      (dataOf(await client.get(`/api/${url}?select=options`)) as { options: Record<string, boolean> }).options;
+    const before = await options(admin, "pages/notes+first-note");
+    expect(before["update"]).toBe(true);
+
+    await post(editor, "pages/notes+first-note/changes/save", { text: "editor's" });
+    const locked = await options(admin, "pages/notes+first-note");
+    expect(Object.entries(locked).filter(([, value]) => value)).toEqual([["preview", true]]);
+    expect(Object.keys(locked)).toEqual(Object.keys(before));
+    expect((await options(editor, "pages/notes+first-note"))["update"]).toBe(true);
+    const patch = await admin.request("PATCH", "/api/pages/notes+first-note", { withCsrf: true, json: { text: "p" } });
+    expect((dataOf(patch) as { options: Record<string, boolean> }).options["update"]).toBe(false);
+
+    await post(editor, "site/changes/save", { description: "editor's" });
+    expect(Object.values(await options(admin, "site")).some(Boolean)).toBe(false);
+
+    await post(editor, "pages/notes+first-note/changes/unlock");
+    expect(await options(admin, "pages/notes+first-note")).toEqual(before);
+  });
+});
+
 describe("when a lock ends", () => {
   it("ends ten minutes after the changes file was last modified", async () => {
     const site = await startSite();

@@ -252,4 +252,30 @@ describe("query[…] on other collection routes", () => {
     expect(ids(await admin.get("/api/users?query[search]=editor&select=id"))).toEqual(["editor01"]);
     expect(ids(await admin.get("/api/roles?query[search]=editor"))).toEqual([]);
   });
+
+  it("searches with the options of query[search][options] and keeps an empty query[paginate] inert", async () => {
+    const byTitle = "/api/site/children?query[search][query]=notes&query[search][options][fields][]=title&select=id";
+    expect(ids(await admin.get(byTitle))).toEqual(["notes"]);
+    const byText = "/api/site/children?query[search][query]=notes&query[search][options][fields][]=nothing&select=id";
+    expect(ids(await admin.get(byText))).toEqual([]);
+    const inert = await admin.get("/api/pages/bulk/children?query[paginate]=&limit=3&select=id");
+    expect(paginationOf(inert)).toEqual({ page: 1, total: 200, offset: 0, limit: 3 });
+  });
+
+  it.each([
+    ["a query[search] longer than 1000 characters", `/api/site/children?query[search]=${"x".repeat(5_000)}`],
+    [
+      "a query[search] of more than 32 words",
+      `/api/users?query[search]=${Array.from({ length: 40 }, (_, i) => `w${i}`).join("%20")}`,
+    ],
+    [
+      "a query[search] minlength of 0",
+      "/api/site/children?query[search][query]=ab&query[search][options][minlength]=0",
+    ],
+    ["a non-numeric query[offset]", "/api/pages/bulk/children?query[offset]=1e3"],
+  ])("answers 400 to %s", async (_name, url) => {
+    const reply = await admin.get(url);
+    expect(reply.status).toBe(400);
+    expect(reply.body).toMatchObject(BAD_REQUEST);
+  });
 });

@@ -1,8 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { queryCollection } from "../../src/api/collection-query.js";
-import { searchItems } from "../../src/api/collection-search.js";
-import { queryValue, selectionParam } from "../../src/api/query-params.js";
+import { collectionQueryParam, queryValue, selectionParam } from "../../src/api/query-params.js";
 import { parseQuery } from "../../src/http/body.js";
+import { applyCollectionQuery, type PreparedQuery } from "../../src/search/index.js";
 
 describe("PHP's bracket syntax in the query (57)", () => {
   it("keeps every entry of a repeated list key and reads nested maps", () => {
@@ -30,36 +29,38 @@ describe("PHP's bracket syntax in the query (57)", () => {
 
 describe("query[…] on collections (57)", () => {
   const items = ["one", "two", "three", "four", "five"];
-  const run = (search: string) =>
-    queryCollection(items, parseQuery(search), (item: string) => [["id", item, 1] as const]);
+  const search = (list: readonly string[], query: PreparedQuery) =>
+    list.filter((item) => query.words.some((word) => item.includes(word)));
+  const run = (text: string) => {
+    const query = collectionQueryParam(parseQuery(text));
+    return query ? applyCollectionQuery(items, query, search) : { items, paginate: undefined };
+  };
 
   it("applies offset, limit, search and paginate in that order", () => {
     expect(run("query[offset]=1&query[limit]=2").items).toEqual(["two", "three"]);
     expect(run("query[limit]=0").items).toEqual([]);
     expect(run("query[limit]=2&query[search]=five").items).toEqual([]);
     expect(run("query[search]=fo").items).toEqual(["four"]);
+    expect(run("query[search]=f").items).toEqual([]);
     expect(run("query[paginate][limit]=2&query[paginate][page]=3").paginate).toEqual({ page: "3", limit: "2" });
     expect(run("query[paginate]=3").paginate).toEqual({ page: "1", limit: "20" });
+    expect(run("query[paginate]=").paginate).toBeUndefined();
     expect(run("query=abc&query[sortBy]=x").items).toEqual(items);
   });
 
-  it("refuses counts that are not whole numbers", () => {
-    expect(() => run("query[offset]=abc")).toThrow(/whole number/);
-    expect(() => run(`query[limit]=${"9".repeat(40)}`)).toThrow(/whole number/);
+  it("reads the option form of the search", () => {
+    const query = collectionQueryParam(
+      parseQuery("query[search][query]=a&query[search][options][fields][]=Title&query[search][options][minlength]=1"),
+    );
+    expect(query?.search?.text).toBe("a");
+    expect(query?.search?.options.fields).toEqual(["title"]);
+    expect(query?.search?.options.minlength).toBe(1);
   });
 
-  it("orders search results by score, ties in their order", () => {
-    const pages = [
-      { id: "bulk/item-015", title: "Item 015" },
-      { id: "x", title: "Other 015 thing" },
-      { id: "item 015", title: "" },
-    ];
-    const found = searchItems(pages, "item 015", (page) => [
-      ["id", page.id, 64],
-      ["title", page.title, 64],
-    ]);
-    // the first two score the same (a whole match of id or title, and both words): they keep their order
-    expect(found.map((page) => page.id)).toEqual(["bulk/item-015", "item 015", "x"]);
-    expect(searchItems(pages, "a", () => [["id", "a", 1]])).toEqual([]);
+  it("refuses hostile values with a 400", () => {
+    expect(() => run("query[offset]=abc")).toThrow(/whole number/);
+    expect(() => run(`query[limit]=${"9".repeat(40)}`)).toThrow(/whole number/);
+    expect(() => run(`query[search]=${"a".repeat(1_001)}`)).toThrow(/longer than/);
+    expect(() => run("query[search][options][minlength]=0&query[search][query]=ab")).toThrow(/minlength/);
   });
 });

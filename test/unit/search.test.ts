@@ -2,7 +2,6 @@ import { describe, expect, it } from "vitest";
 import type { Page } from "../../src/content/types.js";
 import {
   applyCollectionQuery,
-  bracketMap,
   collectionQueryFrom,
   DEFAULT_SEARCH_OPTIONS,
   phpSlice,
@@ -137,21 +136,6 @@ describe("collection queries", () => {
     expect(phpSlice(items, 0, 0)).toEqual([]);
   });
 
-  it("reads query[…] parameters as PHP nests them, ignoring a plain value", () => {
-    expect(bracketMap({ query: "abc" }, "query")).toBeNull();
-    const map = bracketMap(
-      { "query[search][query]": "a", "query[search][options][fields][]": "title", "query[limit]": "2" },
-      "query",
-    );
-    expect(JSON.parse(JSON.stringify(map))).toEqual({
-      search: { query: "a", options: { fields: { "0": "title" } } },
-      limit: "2",
-    });
-    const hostile = bracketMap({ "query[__proto__][polluted]": "1" }, "query");
-    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
-    expect(hostile).not.toBeNull();
-  });
-
   it("applies offset, limit, search and paginate in that order", () => {
     const search = (items: readonly string[]) => items.filter((item) => item.includes("x"));
     const query = collectionQueryFrom({ offset: 1, limit: "2", search: "xx", paginate: { limit: 5 } });
@@ -161,6 +145,7 @@ describe("collection queries", () => {
     });
     expect(applyCollectionQuery(["ax"], collectionQueryFrom({ search: "x" }), search).items).toEqual([]);
     expect(collectionQueryFrom({ paginate: 3 }).paginate).toEqual({ page: "1", limit: "20" });
+    expect(collectionQueryFrom({ paginate: "" }).paginate).toBeUndefined();
     expect(collectionQueryFrom({ offset: null, limit: null })).toEqual({});
   });
 });

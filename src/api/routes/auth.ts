@@ -12,6 +12,7 @@ import { route, type RouteDefinition } from "../route.js";
 import { renderModel, viewSelection } from "../views/engine.js";
 import { siteTitle } from "../views/site.js";
 import { userSchema } from "../views/user.js";
+import { recoveryCodeConsumer } from "./two-factor.js";
 
 export function authView(context: ApiContext, user: User): Record<string, unknown> {
   const actor = { user, role: context.services.roleOf(user) };
@@ -42,6 +43,7 @@ function challengeDependencies(context: ApiContext): ChallengeDependencies {
     ...(check.onRefusal ? { onRefusal: check.onRefusal } : {}),
     ...(check.log ? { log: check.log } : {}),
     now: unixNow,
+    consumeRecoveryCode: recoveryCodeConsumer(context),
   };
 }
 

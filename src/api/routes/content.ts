@@ -6,6 +6,7 @@ import { siteSchema } from "../views/site.js";
 import { childrenByStatus, findAccessiblePage, requireSiteAccess } from "./lookup.js";
 import type { ApiContext } from "../context.js";
 import type { Page } from "../../content/types.js";
+import { withUuid } from "./page-uuid.js";
 
 function listable(context: ApiContext, pages: readonly Page[]): Page[] {
   return pages.filter((page) => isPageListable(context.actor, page, context.services.permissions));
@@ -13,7 +14,11 @@ function listable(context: ApiContext, pages: readonly Page[]): Page[] {
 
 /** Read routes of the site and its pages (docs/kirby-compat/routes-and-envelopes.md#routes). */
 export const contentRoutes: readonly RouteDefinition[] = [
-  route("GET", "pages/(:any)", (context, [id = ""]) => new ModelResult(pageSchema, findAccessiblePage(context, id))),
+  route(
+    "GET",
+    "pages/(:any)",
+    async (context, [id = ""]) => new ModelResult(pageSchema, await withUuid(context, findAccessiblePage(context, id))),
+  ),
   route("GET", "pages/(:any)/children", (context, [id = ""]) => {
     const page = findAccessiblePage(context, id);
     const status = context.request.query.string("status");

@@ -11,6 +11,7 @@ import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
 import { userWriteRoutes } from "./users-write.js";
 import { securityRoutes } from "./security.js";
+import { twoFactorRoutes } from "./two-factor.js";
 import { languageRoutes } from "./languages.js";
 import type { SheafOptions } from "../../config/index.js";
 import { searchRoutes } from "./search.js";
@@ -33,6 +34,7 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...userWriteRoutes,
   ...changesRoutes,
   ...securityRoutes,
+  ...twoFactorRoutes,
   ...languageRoutes,
   ...systemRoutes,
 ];

@@ -69,6 +69,9 @@ export function languageInput(body: Params): LanguageInput {
   const translations = translationsInput(body.get("translations"));
   const isDefault = booleanInput(body.get("default"));
   const trimmedName = name?.trim();
+  if (trimmedName === "") {
+    throw new InvalidArgumentError({ key: "language.name", message: "Please enter a valid name for the language" });
+  }
   return {
     ...(trimmedName ? { name: trimmedName } : {}),
     ...(direction !== undefined ? { direction: direction === "rtl" ? "rtl" : "ltr" } : {}),

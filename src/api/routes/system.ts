@@ -159,13 +159,19 @@ async function install(context: ApiContext): Promise<Record<string, unknown>> {
 
 export const systemRoutes: readonly RouteDefinition[] = [
   route("POST", "system/install", install, { auth: false, csrf: "login" }),
-  route("GET", "translations", () => new CollectionResult(translationSchema, TRANSLATIONS), { auth: false }),
+  route(
+    "GET",
+    "translations",
+    (context) => new CollectionResult(translationSchema, context.services.translations ?? TRANSLATIONS),
+    { auth: false },
+  ),
   // an unknown code is Kirby's plain `null` answer: 404 {"status":"error","message":"not found","code":404}
   route(
     "GET",
     "translations/(:any)",
-    (_context, [code = ""]) => {
-      const translation = TRANSLATIONS.find((candidate) => candidate.id === code);
+    (context, [code = ""]) => {
+      const translations = context.services.translations ?? TRANSLATIONS;
+      const translation = translations.find((candidate) => candidate.id === code);
       return translation ? new ModelResult(translationSchema, translation) : null;
     },
     { auth: false },

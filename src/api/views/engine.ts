@@ -1,4 +1,5 @@
 import { InvalidArgumentError } from "../../errors.js";
+import type { PreparedQuery } from "../../search/index.js";
 
 /**
  * The model → JSON engine: each model type declares its fields (resolvers) and named views (field lists, with
@@ -25,8 +26,11 @@ export interface ModelSchema<T, C> {
    * rendered model may be reused for the same item, role and selection (pages and the site).
    */
   readonly cacheable?: boolean;
-  /** The values a search looks at, with their keys and weights (docs/kirby-compat/routes-and-envelopes.md#query). */
-  readonly searchValues?: (item: T, context: C) => ReadonlyArray<readonly [key: string, text: string, weight: number]>;
+  /**
+   * The items among `items` that match a search, best first (docs/search.md; `query[search]` of
+   * docs/kirby-compat/routes-and-envelopes.md#query). Models without it find nothing.
+   */
+  readonly search?: (items: readonly T[], query: PreparedQuery, context: C) => T[];
 }
 
 /** A nested model value (e.g. a page's parent): rendered with the sub-selection of its field. */

@@ -3,23 +3,11 @@
  * blueprint's `options` (booleans or role maps), and the dynamic rule for `changeTemplate`.
  */
 import type { Blueprint, BlueprintRegistry } from "../../blueprints/types.js";
-import type { Actor } from "../../permissions/can.js";
+import { blueprintDecision, type Actor } from "../../permissions/can.js";
+import { FILE_ACTIONS } from "../../accounts/permissions.js";
 import { extensionOf, mimeOf } from "../../files/file-types.js";
 import type { ViewContext } from "../context.js";
 import { fileTemplate, type FileModel } from "./file-model.js";
-
-export const FILE_OPTION_KEYS: readonly string[] = Object.freeze([
-  "access",
-  "changeName",
-  "changeTemplate",
-  "create",
-  "delete",
-  "list",
-  "read",
-  "replace",
-  "sort",
-  "update",
-]);
 
 interface FileBlueprints {
   file(template: string): Blueprint;
@@ -29,15 +17,6 @@ interface FileBlueprints {
 export function fileBlueprint(registry: BlueprintRegistry, template: string | null): Blueprint | undefined {
   const withFiles = registry as BlueprintRegistry & Partial<FileBlueprints>;
   return typeof withFiles.file === "function" ? withFiles.file(template ?? "default") : undefined;
-}
-
-function blueprintDecision(blueprint: Blueprint | undefined, action: string, roleName: string): boolean | undefined {
-  const option = blueprint && Object.hasOwn(blueprint.options, action) ? blueprint.options[action] : undefined;
-  if (option === undefined) return undefined;
-  if (typeof option === "boolean") return option;
-  if (Object.hasOwn(option, roleName)) return option[roleName];
-  if (Object.hasOwn(option, "*")) return option["*"];
-  return undefined;
 }
 
 /** MIME patterns of a blueprint's `accept.mime` (a list or a comma-separated text), or null without one. */
@@ -114,7 +93,7 @@ export function canFile(actor: Actor, action: string, model: FileModel, context:
 
 export function fileOptions(model: FileModel, context: ViewContext): Record<string, boolean> {
   const options: Record<string, boolean> = {};
-  for (const key of FILE_OPTION_KEYS) options[key] = canFile(context.actor, key, model, context);
+  for (const key of FILE_ACTIONS) options[key] = canFile(context.actor, key, model, context);
   return options;
 }
 

@@ -3,6 +3,7 @@ import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
+import { optionsAsViewed } from "./locked-options.js";
 import { renderPageBlueprint } from "./blueprint.js";
 import { pageFileViews } from "./page-files.js";
 import type { Blueprint } from "../../blueprints/types.js";
@@ -69,7 +70,12 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
       optionsMap(["sort"], context.actor, { kind: "page", page }, context.services.permissions)["sort"] === true,
     num: (page) => page.num,
     options: (page, context) =>
-      optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
+      optionsAsViewed(
+        page,
+        optionsMap(PAGE_OPTION_KEYS, context.actor, { kind: "page", page }, context.services.permissions),
+        context,
+        ["preview"],
+      ),
     // the Panel's icon descriptor of a page without an image
     panelImage: () => ({ back: "pattern", color: "gray-500", cover: false, icon: "page" }),
     parent: (page, context) =>
@@ -131,9 +137,6 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
   defaultView: "default",
   collectionView: "compact",
   cacheable: true,
-  // every content field and the id; hits in the id and the title weigh 64
-  searchValues: (page) => [
-    ["id", page.id, 64],
-    ...Object.entries(page.content).map(([key, value]) => [key, value, key === "title" ? 64 : 1] as const),
-  ],
+  // every content field and the id, prepared by the search index; hits in the id and the title weigh 64
+  search: (pages, query, context) => context.services.search.searchPages(pages, query),
 };

@@ -5,6 +5,7 @@ import { NestedCollection, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
 import { renderSiteBlueprint } from "./blueprint.js";
 import { pageSchema } from "./page.js";
+import { optionsAsViewed } from "./locked-options.js";
 
 export function siteTitle(site: Site): string {
   return site.content["title"] ?? "";
@@ -26,8 +27,12 @@ export const siteSchema: ModelSchema<Site, ViewContext> = {
         site.drafts.filter((page) => isPageListable(context.actor, page, context.services.permissions)),
       ),
     files: () => [],
-    options: (_site, context) =>
-      optionsMap(SITE_OPTION_KEYS, context.actor, { kind: "site" }, context.services.permissions),
+    options: (site, context) =>
+      optionsAsViewed(
+        site,
+        optionsMap(SITE_OPTION_KEYS, context.actor, { kind: "site" }, context.services.permissions),
+        context,
+      ),
     previewUrl: (_site, context) => context.language?.url ?? context.baseUrl,
     title: (site) => siteTitle(site),
     url: (_site, context) => context.language?.url ?? context.baseUrl,

@@ -5,7 +5,7 @@ import type { ViewContext } from "../context.js";
 import { NestedModel, type ModelSchema } from "./engine.js";
 import { siteTitle } from "./site.js";
 import { userSchema } from "./user.js";
-import { TRANSLATION_EN } from "./translation.js";
+import { TRANSLATIONS, translationFor } from "./translation-model.js";
 import { languageList } from "./language.js";
 
 /** The state `GET system` reports, gathered by the route (the view only formats it). */
@@ -52,7 +52,12 @@ export const systemSchema: ModelSchema<SystemState, ViewContext> = {
     site: (_state, context) => siteTitle(context.services.content.site),
     slugs: () => [],
     title: (_state, context) => siteTitle(context.services.content.site),
-    translation: () => TRANSLATION_EN,
+    // the user's language, else the site's Panel language; English when the site has no translation for it
+    translation: (state, context) =>
+      translationFor(
+        context.services.translations ?? TRANSLATIONS,
+        state.user?.language ?? context.services.options.panel.language,
+      ),
     user: (state) => (state.user ? new NestedModel(userSchema, state.user) : null),
     version: (_state, context) => (hasSystemAccess(context) ? context.services.version : null),
   },

@@ -136,11 +136,7 @@ export const userSchema: ModelSchema<User, ViewContext> = {
   },
   defaultView: "default",
   collectionView: "compact",
-  searchValues: (user, context) => [
-    ["id", user.id, 1],
-    ["name", user.name ?? "", 1],
-    ["email", user.email, 1],
-    ["role", context.services.roleOf(user).name, 1],
-    ...Object.entries(user.content).map(([key, value]) => [key, value, 1] as const),
-  ],
+  // every content field plus id, name, email and role name
+  search: (users, query, context) =>
+    context.services.search.searchUsers(users, query, (user) => context.services.roleOf(user)),
 };

@@ -29,7 +29,7 @@ import { matchTotpStep, TotpReplayGuard } from "./totp.js";
 /** One replay guard per site (its account index), not per process: two sites may share user ids. */
 const totpGuards = new WeakMap<UserLookup, TotpReplayGuard>();
 
-function totpGuardOf(users: UserLookup): TotpReplayGuard {
+export function totpGuardOf(users: UserLookup): TotpReplayGuard {
   let guard = totpGuards.get(users);
   if (!guard) totpGuards.set(users, (guard = new TotpReplayGuard()));
   return guard;
@@ -54,6 +54,8 @@ export interface ChallengeDependencies {
   readonly log?: (message: string) => void;
   /** Unix seconds. */
   readonly now: () => number;
+  /** Uses up a recovery code of the user, accepted in place of a TOTP code; true when it was one. */
+  readonly consumeRecoveryCode?: (user: User, input: string) => Promise<boolean>;
 }
 
 /** Random delay after every challenge creation, in ms: the answer time tells nothing about the account. */
@@ -76,7 +78,8 @@ const CHALLENGE_TYPES: Readonly<Record<string, ChallengeType>> = {
       if (typeof secret !== "string") return false;
       const now = deps.now();
       const step = matchTotpStep(secret, input, now);
-      return step !== null && totpGuardOf(deps.users).accept(user.id, step, now);
+      if (step !== null) return totpGuardOf(deps.users).accept(user.id, step, now);
+      return (await deps.consumeRecoveryCode?.(user, input)) ?? false;
     },
   },
   email: {

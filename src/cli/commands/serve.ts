@@ -73,7 +73,7 @@ export function defineServe(program: Command): void {
         // a half-started server keeps handles open; the process must end rather than hang
         process.exit(1);
       }
-      sheaf.logger.info({ address, root: siteRoot }, `Sheaf ${sheafVersion()} serving ${siteRoot} on ${address}`);
+      // before the start line: whoever reads it may signal at once, and a signal without a listener kills outright
       let stopping = false;
       const stop = (signal: NodeJS.Signals): void => {
         if (stopping) return;
@@ -95,5 +95,6 @@ export function defineServe(program: Command): void {
       };
       process.once("SIGINT", stop);
       process.once("SIGTERM", stop);
+      sheaf.logger.info({ address, root: siteRoot }, `Sheaf ${sheafVersion()} serving ${siteRoot} on ${address}`);
     });
 }
