@@ -7,7 +7,10 @@
  */
 
 import { FILE_ACTIONS, PAGE_ACTIONS, SITE_ACTIONS } from "../accounts/permissions.js";
+import { isPlainObject, translatedText, upperFirst } from "./blueprint-values.js";
 import { layoutTabs } from "./layout.js";
+
+export { translatedText, upperFirst };
 import type { Blueprint, BlueprintField, BlueprintOptionValue } from "./types.js";
 
 type Props = Record<string, unknown>;
@@ -44,10 +47,6 @@ const OPTION_ALIASES: Readonly<Record<BlueprintModelKind, Readonly<Record<string
 
 const PAGE_STATUSES = ["draft", "unlisted", "listed"] as const;
 
-function isPlainObject(value: unknown): value is Props {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 /** Entries of a YAML map, or of a list with its indexes as names (PHP arrays are both). */
 function entriesOf(value: unknown): Array<[string, unknown]> {
   if (Array.isArray(value)) return value.map((item, index) => [String(index), item]);
@@ -57,23 +56,6 @@ function entriesOf(value: unknown): Array<[string, unknown]> {
 
 function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
-}
-
-export function upperFirst(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-/** A translatable blueprint string: a plain string, or a map of language code to string (English preferred). */
-export function translatedText(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (isPlainObject(value)) {
-    const english = value["en"];
-    if (typeof english === "string") return english;
-    const first = Object.values(value).find((entry) => typeof entry === "string");
-    return typeof first === "string" ? first : undefined;
-  }
-  return undefined;
 }
 
 /**

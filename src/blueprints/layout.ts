@@ -5,6 +5,8 @@
  * which are then dropped), `sections` a column of width 1/1, `columns` the tab `main`.
  */
 
+import { isPlainObject, translatedText, upperFirst } from "./blueprint-values.js";
+
 type Props = Record<string, unknown>;
 
 export interface BlueprintColumn {
@@ -25,10 +27,6 @@ export interface BlueprintTab {
 /** Resolves `extends` of one value (a string stands for `{ extends: string }`). */
 export type Extend = (value: unknown) => unknown;
 
-function isPlainObject(value: unknown): value is Props {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
 function isSet(value: unknown): boolean {
   return value !== undefined && value !== null;
 }
@@ -37,22 +35,6 @@ function entriesOf(value: unknown): Array<[string, unknown]> {
   if (Array.isArray(value)) return value.map((item, index) => [String(index), item]);
   if (isPlainObject(value)) return Object.entries(value);
   return [];
-}
-
-function upperFirst(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === "string") return value;
-  if (typeof value === "number" || typeof value === "boolean") return String(value);
-  if (isPlainObject(value)) {
-    const english = value["en"];
-    if (typeof english === "string") return english;
-    const first = Object.values(value).find((entry) => typeof entry === "string");
-    return typeof first === "string" ? first : undefined;
-  }
-  return undefined;
 }
 
 /** Props of a definition that may be `true`/null (defaults), a string (`extends`) or a map; false drops it. */
@@ -81,7 +63,7 @@ export function renderFields(fields: unknown, extend: Extend): Props {
     }
     if (!isSet(props["type"])) put(props, "type", type);
     put(props, "name", name);
-    props["label"] = text(props["label"]) ?? upperFirst(name);
+    props["label"] = translatedText(props["label"]) ?? upperFirst(name);
     if (!isSet(props["width"])) put(props, "width", "1/1");
     rendered[name] = props;
   }
@@ -114,7 +96,11 @@ function renderColumns(tabName: string, columns: unknown, extend: Extend): Bluep
     const props = definition(value, extend);
     if (props === null) continue;
     const { sections, ...rest } = fieldsToSections(`${tabName}-col-${index}`, props);
-    rendered.push({ ...rest, width: text(rest["width"]) ?? "1/1", sections: renderSections(sections, extend) });
+    rendered.push({
+      ...rest,
+      width: translatedText(rest["width"]) ?? "1/1",
+      sections: renderSections(sections, extend),
+    });
   }
   return rendered;
 }
@@ -129,7 +115,7 @@ function sectionsToColumns(level: Props): Props {
 function renderTab(name: string, level: Props, extend: Extend): BlueprintTab {
   const props = sectionsToColumns(fieldsToSections(name, level));
   const columns = renderColumns(name, props["columns"], extend);
-  const label = text(props["label"]) ?? upperFirst(name);
+  const label = translatedText(props["label"]) ?? upperFirst(name);
   const icon = props["icon"] ?? null;
   const ordered: Props = { ...props, columns, icon, label };
   return { name, label, icon, columns, props: ordered };
