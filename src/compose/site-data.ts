@@ -74,6 +74,8 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
   const contentRoot = path.join(root, "content");
   const watch = watching !== null;
   await recoverContent(contentRoot);
+  // user files are written like content files: journaled renames and trash folders below the accounts folder
+  await recoverContent(accountsDir);
   const languages = options.languages
     ? await openSiteLanguages(path.join(siteDir, "languages"), options.content.extension, warn)
     : null;

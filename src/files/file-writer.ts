@@ -13,7 +13,8 @@ import type { ContentFields, ContentIndex } from "../content/types.js";
 import type { MediaFile } from "./types.js";
 
 export interface FileWriterOptions {
-  readonly index: ContentIndex;
+  /** Re-reads a folder after a write (the content index; a no-op for folders read on every request). */
+  readonly index: Pick<ContentIndex, "refresh">;
   /** Absolute content root. */
   readonly root: string;
   readonly extension: string;

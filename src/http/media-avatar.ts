@@ -4,7 +4,7 @@
  * an outdated hash redirects to the current URL, anything else is not an avatar thumb.
  */
 import type { FileModel, FileParent } from "../api/views/file-model.js";
-import { mediaToken } from "../api/views/file-model.js";
+import { avatarFile, mediaToken } from "../api/views/file-model.js";
 import { avatarThumbName, avatarThumbPath, ensureAvatarThumb } from "../files/avatar-thumb.js";
 
 export type AvatarThumbOutcome =
@@ -23,7 +23,7 @@ export async function resolveAvatarThumb(
   baseUrl: string,
 ): Promise<AvatarThumbOutcome | null> {
   if (parent.kind !== "user") return null;
-  const avatar = parent.media[0];
+  const avatar = avatarFile(parent.media);
   if (avatar === undefined) return null;
   const thumbName = avatarThumbName(avatar.filename);
   if (thumbName === null || thumbName !== filename) return null;

@@ -203,6 +203,26 @@ export class SearchIndex {
     return byScore(scored);
   }
 
+  /**
+   * The records among `items` that match, best first: their fields and their id, every key of weight 1 (files: meta
+   * fields and `<parent>/<filename>`). `describe` names each item's fields (an immutable record) and id.
+   */
+  searchRecords<T>(
+    items: readonly T[],
+    query: PreparedQuery,
+    describe: (item: T) => { readonly fields: Readonly<Record<string, string>>; readonly id: string },
+  ): T[] {
+    const scored: ScoredItem<T>[] = [];
+    for (const item of items) {
+      const { fields, id } = describe(item);
+      const document = withExtra(this.fieldsOf(fields, {}), [{ key: "id", value: id.toLowerCase(), weight: 1 }]);
+      if (!mentionsAnyWord(document.text, query)) continue;
+      const { hits, score } = scoreEntries(document.entries, query);
+      if (hits > 0) scored.push({ item, score });
+    }
+    return byScore(scored);
+  }
+
   private fieldsOf(
     content: ContentFields | Readonly<Record<string, string>>,
     weights: Readonly<Record<string, number>>,

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readdir, rename, rm } from "node:fs/promises";
+import { rename, rm } from "node:fs/promises";
 import path from "node:path";
 import type { User } from "../../accounts/types.js";
 import { NotFoundError, InvalidArgumentError, PermissionError, SheafError } from "../../errors.js";
@@ -13,7 +13,7 @@ import {
 } from "../../files/accept.js";
 import { extensionForMime, extensionOf } from "../../files/file-types.js";
 import { receiveUpload, removeTemps } from "../../files/multipart.js";
-import { readMediaFiles } from "../../files/scan.js";
+import { readUserFiles } from "../../files/user-files.js";
 import { removeAvatarThumbs } from "../../files/avatar-thumb.js";
 import { serializeTxt } from "../../content/txt.js";
 import { syncDirectory, writeFileAtomic } from "../../fs/atomic-write.js";
@@ -22,27 +22,21 @@ import type { ApiContext, SiteServices } from "../context.js";
 import { route, type ApiResult, type RouteDefinition } from "../route.js";
 import { asJsonMap, defaultSelection, renderModel } from "../views/engine.js";
 import { fileSchema } from "../views/file.js";
-import type { FileModel, FileParent } from "../views/file-model.js";
+import { avatarFile, mediaOf, type FileModel, type FileParent } from "../views/file-model.js";
 import { findAccessibleUser } from "./lookup.js";
 import { prepareAvatar } from "../views/avatar.js";
 
 const AVATAR_NAME = /^profile\.[a-z0-9]{1,8}$/;
 const AVATAR_ACCEPT = { type: ["image"] };
 
-/** The files of a user's folder: only the avatar (`profile.<ext>`). */
+/** The files of a user's folder (docs/files.md#user-files), the avatar `profile.<ext>` among them. */
 export async function userParent(services: SiteServices, user: User): Promise<FileParent> {
-  const names = await readdir(user.dir).catch(() => [] as string[]);
-  const media = await readMediaFiles(
-    user.dir,
-    names.filter((name) => AVATAR_NAME.test(name)).sort(),
-    services.options.content.extension,
-  );
-  return { kind: "user", user, media };
+  return { kind: "user", user, media: await readUserFiles(user.dir, services.options.content.extension) };
 }
 
 async function avatarOf(context: ApiContext, user: User): Promise<FileModel | null> {
   const parent = await userParent(context.services, user);
-  const file = parent.kind === "user" ? parent.media[0] : undefined;
+  const file = avatarFile(mediaOf(parent));
   return file === undefined ? null : { file, parent };
 }
 

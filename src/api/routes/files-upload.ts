@@ -23,7 +23,7 @@ import { fileSchema } from "../views/file.js";
 import { findFile, mediaOf, type FileModel, type FileParent } from "../views/file-model.js";
 import { canFile, fileBlueprint } from "../views/file-permissions.js";
 import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
-import { currentParent, fileWriterOf, reloaded, safeName } from "./files-write.js";
+import { afterUserFileChange, currentParent, reloaded, safeName, writerFor } from "./files-write.js";
 
 function parentDir(context: ApiContext, parent: FileParent): string {
   if (parent.kind === "page") return parent.page.dir;
@@ -119,9 +119,9 @@ async function storeOne(
   if (!canFile(context.actor, "create", plannedModel(parent, dir, checked.filename, template), context)) {
     throw new UploadRefusal("The file cannot be created");
   }
-  const writer = fileWriterOf(context.services);
+  const writer = writerFor(context.services, parent);
   await writer.exclusive(async () => {
-    const existing = findFile(currentParent(context, parent), checked.filename);
+    const existing = findFile(await currentParent(context, parent), checked.filename);
     if (existing !== undefined) {
       const sameTemplate = (existing.file.meta["template"] ?? null) === template;
       const sameBytes =
@@ -143,10 +143,11 @@ async function storeOne(
     if (sort !== null && /^-?\d{1,9}$/.test(sort)) meta.set("sort", sort);
     await writer.placeUpload(received.tempPath, target, Object.fromEntries(meta));
   });
+  await afterUserFileChange(parent);
   return reloaded(context, parent, checked.filename);
 }
 
-async function upload(context: ApiContext, parent: FileParent): Promise<ApiResult> {
+export async function upload(context: ApiContext, parent: FileParent): Promise<ApiResult> {
   const source = requireUploadSource(context);
   const dir = parentDir(context, parent);
   const received = await receiveUpload(source, { dir, limitBytes: context.services.options.api.maxUploadSize });
@@ -166,8 +167,8 @@ async function upload(context: ApiContext, parent: FileParent): Promise<ApiResul
         throw error;
       }
     }
-    const parentNow = currentParent(context, parent);
-    const models = stored.map(([, model]) => reloaded(context, parentNow, model.file.filename));
+    const parentNow = await currentParent(context, parent);
+    const models = await Promise.all(stored.map(([, model]) => reloaded(context, parentNow, model.file.filename)));
     const rendered = renderUploads(context, models);
     if (rendered.length === 1) return { status: "ok", data: rendered[0] };
     const data: Record<string, unknown> = {};
@@ -180,7 +181,7 @@ async function upload(context: ApiContext, parent: FileParent): Promise<ApiResul
   }
 }
 
-async function replace(context: ApiContext, parent: FileParent, param: string): Promise<ApiResult> {
+export async function replace(context: ApiContext, parent: FileParent, param: string): Promise<ApiResult> {
   const model = findParentFile(context, parent, param);
   const source = requireUploadSource(context);
   if (!canFile(context.actor, "replace", model, context)) {
@@ -210,20 +211,22 @@ async function replace(context: ApiContext, parent: FileParent, param: string): 
         message: `The new file must have the same MIME type "${currentMime}"`,
       });
     }
-    const writer = fileWriterOf(context.services);
+    const writer = writerFor(context.services, parent);
     await writer.exclusive(() => writer.placeUpload(part.tempPath, model.file.root, null));
-    return { status: "ok", data: renderAnswer(context, reloaded(context, parent, model.file.filename)) };
+    await afterUserFileChange(parent);
+    return { status: "ok", data: renderAnswer(context, await reloaded(context, parent, model.file.filename)) };
   } finally {
     await removeTemps(received.files);
   }
 }
 
-async function remove(context: ApiContext, parent: FileParent, param: string): Promise<true> {
+export async function remove(context: ApiContext, parent: FileParent, param: string): Promise<true> {
   const model = findParentFile(context, parent, param);
   if (!canFile(context.actor, "delete", model, context)) {
     throw new PermissionError({ message: "The file cannot be deleted" });
   }
-  await fileWriterOf(context.services).delete(model.file);
+  await writerFor(context.services, parent).delete(model.file);
+  await afterUserFileChange(parent);
   return true;
 }
 

@@ -18,6 +18,9 @@ import {
   type FileParent,
 } from "../views/file-model.js";
 import { canFile, fileBlueprint, isFileListable } from "../views/file-permissions.js";
+import path from "node:path";
+import { removeAvatarThumbs } from "../../files/avatar-thumb.js";
+import { userParent } from "./files-avatar.js";
 import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
 
 /** Longest new file name accepted (before the extension). */
@@ -41,19 +44,38 @@ export function fileWriterOf(services: SiteServices): FileWriter {
   return writer;
 }
 
-/** The parent as the index holds it now (after a write replaced the snapshot). */
-export function currentParent(context: ApiContext, parent: FileParent): FileParent {
+const userWriters = new WeakMap<SiteServices, FileWriter>();
+
+/** The writer of a parent's files: the content writer's for pages and the site, one for account folders. */
+export function writerFor(services: SiteServices, parent: FileParent): FileWriter {
+  if (parent.kind !== "user") return fileWriterOf(services);
+  let writer = userWriters.get(services);
+  if (writer === undefined) {
+    writer = new FileWriter({
+      // user files are read from the account folder on every request: nothing to refresh
+      index: { refresh: () => Promise.resolve() },
+      root: path.dirname(parent.user.dir),
+      extension: services.options.content.extension,
+      exclusive: (task) => services.writer.exclusive(task),
+    });
+    userWriters.set(services, writer);
+  }
+  return writer;
+}
+
+/** The parent as it is now (after a write replaced the content snapshot or changed an account folder). */
+export async function currentParent(context: ApiContext, parent: FileParent): Promise<FileParent> {
   if (parent.kind === "page") {
     const page = context.services.content.findPage(parent.page.id);
     if (page === undefined) throw new NotFoundError({ key: "page.notFound", data: { slug: parent.page.id } });
     return { kind: "page", page };
   }
   if (parent.kind === "site") return { kind: "site", site: context.services.content.site };
-  return parent;
+  return userParent(context.services, parent.user);
 }
 
-export function reloaded(context: ApiContext, parent: FileParent, filename: string): FileModel {
-  const model = findFile(currentParent(context, parent), filename);
+export async function reloaded(context: ApiContext, parent: FileParent, filename: string): Promise<FileModel> {
+  const model = findFile(await currentParent(context, parent), filename);
   if (model === undefined) throw new NotFoundError({ key: "file.notFound", data: { filename } });
   return model;
 }
@@ -81,15 +103,20 @@ function mergeMeta(context: ApiContext, model: FileModel, current: ContentFields
   return Object.fromEntries(ordered);
 }
 
-async function updateFile(context: ApiContext, parent: FileParent, param: string): Promise<ModelResult> {
+export async function updateFile(context: ApiContext, parent: FileParent, param: string): Promise<ModelResult> {
   const model = findParentFile(context, parent, param);
   requireFile(context, "update", model, "The file cannot be updated");
   if (Object.keys(context.request.body.values).length > 0) {
     // check the input before taking the lock, so refused input changes nothing
     mergeMeta(context, model, model.file.meta);
-    await fileWriterOf(context.services).updateMeta(model.file, (current) => mergeMeta(context, model, current));
+    await writerFor(context.services, parent).updateMeta(model.file, (current) => mergeMeta(context, model, current));
   }
-  return new ModelResult(fileSchema, reloaded(context, parent, model.file.filename));
+  return new ModelResult(fileSchema, await reloaded(context, parent, model.file.filename));
+}
+
+/** Generated versions of a user's files (the avatar's) are dropped when a file of the user changes. */
+export async function afterUserFileChange(parent: FileParent): Promise<void> {
+  if (parent.kind === "user") await removeAvatarThumbs(parent.user.dir, parent.user.id);
 }
 
 /** The name Kirby makes of a requested one: slug rules that keep dots, `@` and `_`. */
@@ -97,7 +124,7 @@ export function safeName(name: string): string {
   return slugify(name, { allowed: "a-z0-9@._-", maxLength: MAX_NAME_LENGTH });
 }
 
-async function renameFile(context: ApiContext, parent: FileParent, param: string): Promise<ModelResult> {
+export async function renameFile(context: ApiContext, parent: FileParent, param: string): Promise<ModelResult> {
   const model = findParentFile(context, parent, param);
   const requested = context.request.body.string("name") ?? "";
   requireFile(context, "changeName", model, "The name for this file cannot be changed");
@@ -120,14 +147,15 @@ async function renameFile(context: ApiContext, parent: FileParent, param: string
       message: `A file with the name "${filename}" already exists`,
     });
   }
-  await fileWriterOf(context.services).rename(model.file, filename);
-  const renamed = reloaded(context, parent, filename);
+  await writerFor(context.services, parent).rename(model.file, filename);
+  await afterUserFileChange(parent);
+  const renamed = await reloaded(context, parent, filename);
   // as Kirby answers: the renamed file comes after its former siblings
   const siblings = [...mediaOf(renamed.parent).filter((file) => file !== renamed.file), renamed.file];
   return new ModelResult(fileSchema, { ...renamed, siblings });
 }
 
-async function sortFiles(context: ApiContext, parent: FileParent): Promise<CollectionResult> {
+export async function sortFiles(context: ApiContext, parent: FileParent): Promise<CollectionResult> {
   // the answer lists the files in folder order, as they were before the change
   const before = mediaOf(parent)
     .map((file) => ({ file, parent }))
@@ -147,7 +175,7 @@ async function sortFiles(context: ApiContext, parent: FileParent): Promise<Colle
     requireFile(context, "sort", model, "The file cannot be sorted");
     updates.push({ file: model.file, sort: index + position + 1 });
   });
-  if (updates.length > 0) await fileWriterOf(context.services).writeSort(updates);
+  if (updates.length > 0) await writerFor(context.services, parent).writeSort(updates);
   return new CollectionResult(fileSchema, before);
 }
 

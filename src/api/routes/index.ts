@@ -6,6 +6,8 @@ import { fileReadRoutes } from "./files.js";
 import { fileWriteRoutes } from "./files-write.js";
 import { fileUploadRoutes } from "./files-upload.js";
 import { avatarRoutes } from "./files-avatar.js";
+import { fileSearchRoutes } from "./files-search.js";
+import { userFileRoutes } from "./files-user.js";
 import { pageWriteRoutes } from "./pages-write.js";
 import { systemRoutes } from "./system.js";
 import { userRoutes } from "./users.js";
@@ -23,10 +25,12 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...authRoutes,
   ...searchRoutes,
   ...contentRoutes,
+  ...fileSearchRoutes,
   ...fileReadRoutes,
   ...fileWriteRoutes,
   ...fileUploadRoutes,
   ...avatarRoutes,
+  ...userFileRoutes,
   ...blueprintRoutes,
   ...siteFindRoutes,
   ...pageWriteRoutes,

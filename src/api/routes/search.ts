@@ -16,7 +16,7 @@ import { pageSchema } from "../views/page.js";
 import { listableUsers, userSchema } from "../views/user.js";
 import { childrenByStatus, findAccessiblePage } from "./lookup.js";
 
-type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
+export type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
 
 /**
  * A search answer (docs/search.md): GET searches for `q`; POST applies the body as a collection query (offset, limit,
@@ -24,7 +24,7 @@ type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
  * runs on the whole pool and only its hits are checked for visibility (filtering commutes with a search); only an
  * `offset` or `limit`, which count visible items, needs the visible items first.
  */
-function searchCollection<T>(
+export function searchCollection<T>(
   context: ApiContext,
   // biome-ignore lint/suspicious/noExplicitAny: the schema renders the items it is given, of whatever model
   schema: ModelSchema<T, any>,

@@ -33,6 +33,13 @@ export function mediaOf(parent: FileParent): readonly MediaFile[] {
   }
 }
 
+const AVATAR_NAME = /^profile\.[a-z0-9]{1,8}$/;
+
+/** A user's avatar among the user's files: the first `profile.<ext>`. */
+export function avatarFile(media: readonly MediaFile[]): MediaFile | undefined {
+  return media.find((file) => AVATAR_NAME.test(file.filename));
+}
+
 function sortValue(file: MediaFile): number | null {
   const stored = file.meta["sort"];
   if (stored === undefined || stored.trim() === "") return null;
