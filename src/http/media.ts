@@ -15,6 +15,7 @@ import type { Page } from "../content/types.js";
 import { userParent } from "../api/routes/files-avatar.js";
 import { extensionOf, mimeOf } from "../files/file-types.js";
 import { resolveAvatarThumb } from "./media-avatar.js";
+import { resolveThumb } from "./media-thumb.js";
 
 const MEDIA_PREFIX = "/media/";
 /** Longest media path looked at. */
@@ -103,7 +104,9 @@ export async function resolveMedia(url: string, services: SiteServices, baseUrl:
   if (thumb !== null) return thumb;
   const model = findFile(target.parent, target.filename);
   // the exact name only: another spelling is another URL
-  if (model === undefined || model.file.filename !== target.filename) return { kind: "none" };
+  if (model === undefined || model.file.filename !== target.filename) {
+    return resolveThumb(target.parent, target.hash, target.filename, services.content.site.dir, baseUrl);
+  }
   const match = HASH.exec(target.hash);
   const token = mediaToken(services.content.site.dir, fileId(model));
   if (match === null || match[1] !== token) return { kind: "none" };

@@ -23,7 +23,7 @@ import { fileSchema } from "../views/file.js";
 import { findFile, mediaOf, type FileModel, type FileParent } from "../views/file-model.js";
 import { canFile, fileBlueprint } from "../views/file-permissions.js";
 import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
-import { afterUserFileChange, currentParent, reloaded, safeName, writerFor } from "./files-write.js";
+import { afterUserFileChange, currentParent, reloaded, removeVersions, safeName, writerFor } from "./files-write.js";
 
 function parentDir(context: ApiContext, parent: FileParent): string {
   if (parent.kind === "page") return parent.page.dir;
@@ -131,6 +131,7 @@ async function storeOne(
         throw new UploadRefusal(`A file with the name "${checked.filename}" already exists`);
       }
       await writer.placeUpload(received.tempPath, existing.file.root, null);
+      await removeVersions(context, existing);
       return;
     }
     // last, so that Kirby's own refusals keep their order: bytes that are not what the name claims
@@ -213,6 +214,7 @@ export async function replace(context: ApiContext, parent: FileParent, param: st
     }
     const writer = writerFor(context.services, parent);
     await writer.exclusive(() => writer.placeUpload(part.tempPath, model.file.root, null));
+    await removeVersions(context, model);
     await afterUserFileChange(parent);
     return { status: "ok", data: renderAnswer(context, await reloaded(context, parent, model.file.filename)) };
   } finally {
@@ -226,6 +228,7 @@ export async function remove(context: ApiContext, parent: FileParent, param: str
     throw new PermissionError({ message: "The file cannot be deleted" });
   }
   await writerFor(context.services, parent).delete(model.file);
+  await removeVersions(context, model);
   await afterUserFileChange(parent);
   return true;
 }

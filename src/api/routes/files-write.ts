@@ -13,13 +13,16 @@ import {
   filesOf,
   fileTemplate,
   findFile,
+  mediaFolder,
   mediaOf,
+  mediaToken,
   type FileModel,
   type FileParent,
 } from "../views/file-model.js";
 import { canFile, fileBlueprint, isFileListable } from "../views/file-permissions.js";
 import path from "node:path";
 import { removeAvatarThumbs } from "../../files/avatar-thumb.js";
+import { mediaRootOf, removeThumbs } from "../../files/thumbs.js";
 import { userParent } from "./files-avatar.js";
 import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
 
@@ -114,6 +117,12 @@ export async function updateFile(context: ApiContext, parent: FileParent, param:
   return new ModelResult(fileSchema, await reloaded(context, parent, model.file.filename));
 }
 
+/** Removes the generated thumbs of a file (its media URLs change when it is replaced, renamed or deleted). */
+export async function removeVersions(context: ApiContext, model: FileModel): Promise<void> {
+  const contentRoot = context.services.content.site.dir;
+  await removeThumbs(mediaRootOf(contentRoot), mediaFolder(model.parent), mediaToken(contentRoot, fileId(model)));
+}
+
 /** Generated versions of a user's files (the avatar's) are dropped when a file of the user changes. */
 export async function afterUserFileChange(parent: FileParent): Promise<void> {
   if (parent.kind === "user") await removeAvatarThumbs(parent.user.dir, parent.user.id);
@@ -148,6 +157,7 @@ export async function renameFile(context: ApiContext, parent: FileParent, param:
     });
   }
   await writerFor(context.services, parent).rename(model.file, filename);
+  await removeVersions(context, model);
   await afterUserFileChange(parent);
   const renamed = await reloaded(context, parent, filename);
   // as Kirby answers: the renamed file comes after its former siblings
