@@ -7,7 +7,8 @@ import { basename, dirname, join, sep } from "node:path";
 import { DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
 import { parseTxt } from "./txt.js";
 import type { ContentFields, ContentLanguages, Page, PageStatus, Site } from "./types.js";
-import { readMediaFiles } from "../files/scan.js";
+import { metaLanguages, readMediaFiles } from "../files/scan.js";
+import { mediaInLanguage } from "../files/file-languages.js";
 import type { FileLocation, MediaFile } from "../files/types.js";
 
 /** Folders read at the same time while scanning. */
@@ -150,7 +151,12 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
   const contentName = isRoot ? "site" : inventory.template;
   const [content, media] = await Promise.all([
     readContent(join(dir, `${contentName}.${options.extension}`)),
-    readMediaFiles(dir, inventory.files, options.extension),
+    readMediaFiles(
+      dir,
+      inventory.files,
+      options.extension,
+      multilang ? metaLanguages(inventory.contentFiles, options.extension) : undefined,
+    ),
   ]);
   const translations = multilang ? await readTranslations(dir, contentName, inventory.contentFiles, options) : null;
   return Object.freeze({
@@ -267,6 +273,9 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
           contentFile: join(dir, `${name}.${defaultCode}.${extension}`),
           content: record.translations[defaultCode] ?? EMPTY_CONTENT,
         };
+  /** A folder's files with the default language's meta files on a multi-language site. */
+  const ownMedia = (media: readonly MediaFile[]): readonly MediaFile[] =>
+    defaultCode === null ? media : mediaInLanguage(media, defaultCode, extension, false);
   const pagesById = new Map<string, Page>();
   const pages: Page[] = [];
   const filesByUuid = new Map<string, FileLocation>();
@@ -299,12 +308,12 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
         children: [],
         drafts: [],
         files: record.inventory.files,
-        media: record.media,
+        media: ownMedia(record.media),
         ...(record.translations ? { translations: record.translations } : {}),
       };
       const asPage: Page = page;
 
-      addFileUuids(filesByUuid, page.id, record.media);
+      addFileUuids(filesByUuid, page.id, page.media);
       const key = normaliseId(page.id);
       if (!pagesById.has(key)) pagesById.set(key, asPage);
       pages.push(asPage);
@@ -326,9 +335,9 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
     children: Object.freeze(buildPages(root, rootRecord.inventory.children, null, false)),
     drafts: Object.freeze(buildPages(root, rootRecord.inventory.drafts, null, true)),
     files: rootRecord.inventory.files,
-    media: rootRecord.media,
+    media: ownMedia(rootRecord.media),
   });
-  addFileUuids(filesByUuid, null, rootRecord.media);
+  addFileUuids(filesByUuid, null, site.media ?? rootRecord.media);
 
   return { site, pagesById, pages: Object.freeze(pages), records, filesByUuid };
 }

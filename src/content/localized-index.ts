@@ -5,6 +5,7 @@
  * translation costs what a read in the default language costs.
  */
 import type { FileLocation } from "../files/types.js";
+import { mediaInLanguage } from "../files/file-languages.js";
 import { join } from "node:path";
 import { normaliseId } from "./index-records.js";
 import type { ContentFields, ContentIndex, Page, Site } from "./types.js";
@@ -51,6 +52,7 @@ export function localize(site: Site, code: string, extension: string): Localized
           slug,
           contentFile: join(source.dir, `${source.template}.${code}.${extension}`),
           content: mergeTranslation(source.content, translation),
+          ...(source.media ? { media: mediaInLanguage(source.media, code, extension, true) } : {}),
           parent,
           children: [],
           drafts: [],
@@ -72,6 +74,7 @@ export function localize(site: Site, code: string, extension: string): Localized
     ...site,
     contentFile: join(site.dir, `site.${code}.${extension}`),
     content: mergeTranslation(site.content, ownTranslation(site.translations, code)),
+    ...(site.media ? { media: mediaInLanguage(site.media, code, extension, true) } : {}),
     children: build(site.children, null),
     drafts: build(site.drafts, null),
     language: code,

@@ -10,6 +10,7 @@ import { resolveInside } from "../fs/safe-path.js";
 import { renameAll, TRASH_PREFIX } from "../content/journal.js";
 import { parseTxt, serializeTxt } from "../content/txt.js";
 import type { ContentFields, ContentIndex } from "../content/types.js";
+import { metaFilesOf } from "./file-languages.js";
 import type { MediaFile } from "./types.js";
 
 export interface FileWriterOptions {
@@ -18,6 +19,8 @@ export interface FileWriterOptions {
   /** Absolute content root. */
   readonly root: string;
   readonly extension: string;
+  /** The default language's code on a multi-language site (new meta files are `<file>.<code>.<ext>`), else null. */
+  defaultLanguage?(): string | null;
   /** Runs a write alone among all content writes. */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
 }
@@ -63,7 +66,10 @@ export class FileWriter {
    */
   async placeUpload(tempPath: string, target: string, meta: ContentFields | null): Promise<void> {
     const dir = path.dirname(target);
-    if (meta !== null) await writeFileAtomic(`${target}.${this.options.extension}`, serializeTxt(meta));
+    const code = this.options.defaultLanguage?.() ?? null;
+    const metaFile =
+      code === null ? `${target}.${this.options.extension}` : `${target}.${code}.${this.options.extension}`;
+    if (meta !== null) await writeFileAtomic(metaFile, serializeTxt(meta));
     await rename(tempPath, target);
     await syncDirectory(dir);
     await this.options.index.refresh(dir);
@@ -80,7 +86,10 @@ export class FileWriter {
       await mkdir(trash);
       const relative = (absolute: string): string => path.relative(this.options.root, absolute);
       await renameAll(this.options.root, [
-        { from: relative(file.metaFile), to: relative(path.join(trash, path.basename(file.metaFile))) },
+        ...metaFilesOf(file, this.options.extension).map((metaFile) => ({
+          from: relative(metaFile),
+          to: relative(path.join(trash, path.basename(metaFile))),
+        })),
         { from: relative(file.root), to: relative(path.join(trash, file.filename)) },
       ]);
       await rm(trash, { recursive: true, force: true });
@@ -94,9 +103,13 @@ export class FileWriter {
       const dir = path.dirname(file.root);
       const target = resolveInside(dir, filename);
       const relative = (absolute: string): string => path.relative(this.options.root, absolute);
+      // every language's meta file moves with the file (a missing one is skipped)
       await renameAll(this.options.root, [
         { from: relative(file.root), to: relative(target) },
-        { from: relative(file.metaFile), to: relative(`${target}.${this.options.extension}`) },
+        ...metaFilesOf(file, this.options.extension).map((metaFile) => ({
+          from: relative(metaFile),
+          to: relative(`${target}${metaFile.slice(file.root.length)}`),
+        })),
       ]);
       await this.options.index.refresh(dir);
     });

@@ -20,6 +20,11 @@ export interface MediaFile {
   readonly modifiedMs: number;
   /** Fields of the meta file (keys lower-case), empty without one. */
   readonly meta: Readonly<Record<string, string>>;
+  /**
+   * Multi-language sites: every language's own meta file `<filename>.<code>.<ext>`, by code (as stored, not merged).
+   * The content index then shows `meta` and `metaFile` of the language a request reads in.
+   */
+  readonly translations?: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** Width and height of an image, null for other files or unreadable images. */
   readonly dimensions: ImageDimensions | null;
 }

@@ -40,6 +40,7 @@ export function fileWriterOf(services: SiteServices): FileWriter {
       index: services.content,
       root: services.content.site.dir,
       extension: services.options.content.extension,
+      defaultLanguage: () => services.languages?.defaultCode() ?? null,
       exclusive: (task) => services.writer.exclusive(task),
     });
     writers.set(services, writer);
@@ -106,13 +107,25 @@ function mergeMeta(context: ApiContext, model: FileModel, current: ContentFields
   return Object.fromEntries(ordered);
 }
 
+/**
+ * The fields a write in the request's language starts from: in a non-default language, the merged fields (the
+ * default language's overwritten by the stored translation) without the `Uuid`, which only the default one holds.
+ */
+function inLanguage(context: ApiContext, model: FileModel, stored: ContentFields): ContentFields {
+  if (context.language === undefined || context.language.isDefault) return stored;
+  const { uuid: _uuid, ...fields } = { ...model.file.meta, ...stored };
+  return fields;
+}
+
 export async function updateFile(context: ApiContext, parent: FileParent, param: string): Promise<ModelResult> {
   const model = findParentFile(context, parent, param);
   requireFile(context, "update", model, "The file cannot be updated");
   if (Object.keys(context.request.body.values).length > 0) {
     // check the input before taking the lock, so refused input changes nothing
     mergeMeta(context, model, model.file.meta);
-    await writerFor(context.services, parent).updateMeta(model.file, (current) => mergeMeta(context, model, current));
+    await writerFor(context.services, parent).updateMeta(model.file, (current) =>
+      mergeMeta(context, model, inLanguage(context, model, current)),
+    );
   }
   return new ModelResult(fileSchema, await reloaded(context, parent, model.file.filename));
 }
