@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FIXTURE_DIR } from "../paths.js";
 import {
   ADMIN,
+  NOACCESS,
   cleanUp,
   EDITOR,
   itemsOf,
@@ -84,5 +85,9 @@ describe("files search", () => {
     expect((await admin.get("/api/pages/..%2F/files/search?q=red")).status).toBe(404);
     expect((await send(site.sheaf, "GET", "/api/pages/gallery/files/search?q=red")).status).toBe(401);
     expect((await admin.request("POST", "/api/site/files/search", { json: { search: "logo" } })).status).toBe(401);
+    const noAccess = await site.client().loginOrThrow(NOACCESS);
+    expect((await noAccess.get("/api/site/files/search?q=logo")).status).toBe(401);
+    expect((await noAccess.get("/api/account/files/search?q=logo")).status).toBe(401);
+    expect((await admin.get("/api/users/..%2Fadmin001/files/search?q=logo")).status).toBe(404);
   });
 });

@@ -4,7 +4,7 @@ import type { CollectionResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { fileSchema } from "../views/file.js";
 import { fileId, filesOf, type FileModel, type FileParent } from "../views/file-model.js";
-import { isFileListable } from "../views/file-permissions.js";
+import { listabilityOf } from "../views/file-permissions.js";
 import { pageParent, siteParent } from "./files-lookup.js";
 import { searchCollection, type Search } from "./search.js";
 
@@ -12,7 +12,7 @@ import { searchCollection, type Search } from "./search.js";
 export function searchFiles(context: ApiContext, parent: FileParent): CollectionResult {
   const search: Search<FileModel> = (items, query) =>
     context.services.search.searchRecords(items, query, (model) => ({ fields: model.file.meta, id: fileId(model) }));
-  return searchCollection(context, fileSchema, filesOf(parent), (model) => isFileListable(model, context), search);
+  return searchCollection(context, fileSchema, filesOf(parent), listabilityOf(context), search);
 }
 
 const BOTH = ["GET", "POST"] as const;

@@ -5,8 +5,8 @@ import type { ApiContext } from "../context.js";
 import { CollectionResult, ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { fileSchema } from "../views/file.js";
-import { filesOf, type FileParent } from "../views/file-model.js";
-import { isFileListable } from "../views/file-permissions.js";
+import type { FileParent } from "../views/file-model.js";
+import { listableFiles } from "../views/file-permissions.js";
 import { userParent } from "./files-avatar.js";
 import { findParentFile } from "./files-lookup.js";
 import { searchFiles } from "./files-search.js";
@@ -42,10 +42,7 @@ function routesBelow(prefix: string, find: FindUser): RouteDefinition[] {
     route("GET", `${prefix}/files`, async (context, params) => {
       const [key] = split(params);
       const parent = await parentOf(context, find, key);
-      return new CollectionResult(
-        fileSchema,
-        filesOf(parent).filter((model) => isFileListable(model, context)),
-      );
+      return new CollectionResult(fileSchema, listableFiles(parent, context));
     }),
     route(
       "POST",

@@ -2,15 +2,12 @@ import { CollectionResult, ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import type { ApiContext } from "../context.js";
 import { fileSchema } from "../views/file.js";
-import { filesOf, type FileParent } from "../views/file-model.js";
-import { isFileListable } from "../views/file-permissions.js";
+import type { FileParent } from "../views/file-model.js";
+import { listableFiles } from "../views/file-permissions.js";
 import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
 
 function listFiles(context: ApiContext, parent: FileParent): CollectionResult {
-  return new CollectionResult(
-    fileSchema,
-    filesOf(parent).filter((model) => isFileListable(model, context)),
-  );
+  return new CollectionResult(fileSchema, listableFiles(parent, context));
 }
 
 /** Read routes of the files of pages and the site (docs/files.md#reading). */

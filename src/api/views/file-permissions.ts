@@ -7,7 +7,8 @@ import { blueprintDecision, type Actor } from "../../permissions/can.js";
 import { FILE_ACTIONS } from "../../accounts/permissions.js";
 import { extensionOf, mimeOf } from "../../files/file-types.js";
 import type { ViewContext } from "../context.js";
-import { fileTemplate, type FileModel } from "./file-model.js";
+import type { MediaFile } from "../../files/types.js";
+import { fileTemplate, filesOf, mediaOf, type FileModel, type FileParent } from "./file-model.js";
 
 interface FileBlueprints {
   file(template: string): Blueprint;
@@ -103,4 +104,65 @@ export function isFileAccessible(model: FileModel, context: ViewContext): boolea
 
 export function isFileListable(model: FileModel, context: ViewContext): boolean {
   return isFileAccessible(model, context) && canFile(context.actor, "list", model, context);
+}
+
+/**
+ * A check of many files of one parent that asks `can()` once per file template: for one caller, whether a file may
+ * be listed depends only on its template (role keys, blueprint options), so a listing costs O(files) cheap lookups
+ * plus O(templates) checks, and rendering the page of results is what grows with `limit`.
+ */
+export function listabilityOf(context: ViewContext): (model: FileModel) => boolean {
+  const byTemplate = new Map<string | null, boolean>();
+  return (model) => {
+    const template = fileTemplate(model);
+    let listable = byTemplate.get(template);
+    if (listable === undefined) {
+      listable = isFileListable(model, context);
+      byTemplate.set(template, listable);
+    }
+    return listable;
+  };
+}
+
+interface ListingCache {
+  /** The page, site or user the list was made for (a new snapshot makes new ones). */
+  readonly owner: object;
+  /** Listable files by role, then by restriction key (roles are rebuilt, never changed, when blueprints change). */
+  readonly byRole: WeakMap<object, Map<unknown, readonly FileModel[]>>;
+}
+
+/** Listings by the (immutable) media list they were made from. */
+const listings = new WeakMap<readonly MediaFile[], ListingCache>();
+
+function ownerOf(parent: FileParent): object {
+  return parent.kind === "page" ? parent.page : parent.kind === "site" ? parent.site : parent.user;
+}
+
+/**
+ * The files of a parent the caller may list, in Kirby's order. Remembered per media list, owner and role, so a
+ * listing of 50 files of a page with thousands costs what one of a page with 50 costs: slicing and rendering.
+ */
+export function listableFiles(parent: FileParent, context: ViewContext): readonly FileModel[] {
+  const { actor } = context;
+  const media = mediaOf(parent);
+  if (actor === null || (actor.restrict !== undefined && actor.restrictionKey === undefined)) {
+    return filesOf(parent).filter(listabilityOf(context));
+  }
+  const owner = ownerOf(parent);
+  let cache = listings.get(media);
+  if (cache === undefined || cache.owner !== owner) {
+    cache = { owner, byRole: new WeakMap() };
+    listings.set(media, cache);
+  }
+  let byRestriction = cache.byRole.get(actor.role);
+  if (byRestriction === undefined) {
+    byRestriction = new Map();
+    cache.byRole.set(actor.role, byRestriction);
+  }
+  let listed = byRestriction.get(actor.restrictionKey);
+  if (listed === undefined) {
+    listed = Object.freeze(filesOf(parent).filter(listabilityOf(context)));
+    byRestriction.set(actor.restrictionKey, listed);
+  }
+  return listed;
 }
