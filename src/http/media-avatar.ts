@@ -20,7 +20,7 @@ export async function resolveAvatarThumb(
   hash: string,
   filename: string,
   contentRoot: string,
-  baseUrl: string,
+  baseUrl: () => string,
 ): Promise<AvatarThumbOutcome | null> {
   if (parent.kind !== "user") return null;
   const avatar = avatarFile(parent.media);
@@ -34,7 +34,7 @@ export async function resolveAvatarThumb(
   if (hash !== current) {
     return {
       kind: "redirect",
-      location: `${baseUrl}/media/users/${encodeURIComponent(user.id)}/${current}/${thumbName}`,
+      location: `${baseUrl()}/media/users/${encodeURIComponent(user.id)}/${current}/${thumbName}`,
     };
   }
   try {

@@ -18,7 +18,7 @@ export async function resolveThumb(
   hash: string,
   thumbName: string,
   contentRoot: string,
-  baseUrl: string,
+  baseUrl: () => string,
 ): Promise<ThumbOutcome> {
   const parsed = parseThumbName(mediaOf(parent), thumbName);
   if (parsed === null) return { kind: "none" };
@@ -29,7 +29,7 @@ export async function resolveThumb(
   const current = `${token}-${Math.floor(original.mtimeMs / 1000)}`;
   if (hash !== current) {
     const encodedFolder = folder.split("/").map(encodeURIComponent).join("/");
-    return { kind: "redirect", location: `${baseUrl}/media/${encodedFolder}/${current}/${thumbName}` };
+    return { kind: "redirect", location: `${baseUrl()}/media/${encodedFolder}/${current}/${thumbName}` };
   }
   try {
     const thumb = await ensureThumb(

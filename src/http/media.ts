@@ -90,8 +90,8 @@ export type MediaOutcome =
   | { readonly kind: "redirect"; readonly location: string }
   | { readonly kind: "none" };
 
-/** What a media URL names: a file to serve, the current URL of an outdated one, or nothing. */
-export async function resolveMedia(url: string, services: SiteServices, baseUrl: string): Promise<MediaOutcome> {
+/** What a media URL names: a file to serve, the current URL of an outdated one, or nothing (`baseUrl` is asked for redirects only). */
+export async function resolveMedia(url: string, services: SiteServices, baseUrl: () => string): Promise<MediaOutcome> {
   const target = await parseTarget(url, services);
   if (target === null) return { kind: "none" };
   const thumb = await resolveAvatarThumb(
@@ -114,7 +114,7 @@ export async function resolveMedia(url: string, services: SiteServices, baseUrl:
   if (target.hash !== current) {
     return {
       kind: "redirect",
-      location: `${baseUrl}/media/${mediaFolder(model.parent)}/${current}/${encodeURIComponent(model.file.filename)}`,
+      location: `${baseUrl()}/media/${mediaFolder(model.parent)}/${current}/${encodeURIComponent(model.file.filename)}`,
     };
   }
   return { kind: "file", model };

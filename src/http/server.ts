@@ -196,7 +196,8 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     url: string,
   ): Promise<void> {
     const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
-    const outcome = await resolveMedia(url, services, auth.environment.baseUrl);
+    // the base URL only for a redirect: serving a file needs no origin
+    const outcome = await resolveMedia(url, services, () => auth.environment.baseUrl);
     if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model);
     if (outcome.kind === "redirect")
       return send(response, 307, { location: outcome.location, "content-type": HTML_TYPE }, "");

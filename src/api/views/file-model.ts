@@ -119,9 +119,20 @@ export function mediaFolder(parent: FileParent): string {
   }
 }
 
+/** Tokens made lately (every rendered file and every media request needs one); emptied when full. */
+const tokens = new Map<string, string>();
+const MAX_TOKENS = 10_000;
+
 /** The first 10 hex characters of an HMAC-SHA1 of the file id, keyed with the content root and the id. */
 export function mediaToken(contentRoot: string, id: string): string {
-  return createHmac("sha1", `${contentRoot}/${id}`).update(id).digest("hex").slice(0, 10);
+  const key = `${contentRoot}\u0000${id}`;
+  let token = tokens.get(key);
+  if (token === undefined) {
+    token = createHmac("sha1", `${contentRoot}/${id}`).update(id).digest("hex").slice(0, 10);
+    if (tokens.size >= MAX_TOKENS) tokens.clear();
+    tokens.set(key, token);
+  }
+  return token;
 }
 
 /** `<token>-<mtime in seconds>`: changes when the file is replaced, renamed or rewritten. */
