@@ -45,6 +45,8 @@ export function parseThumbName(
   const width = Number(widthText);
   const height = heightText === "" ? null : Number(heightText);
   if (!THUMB_SIZES.has(width) || (height !== null && !THUMB_SIZES.has(height))) return null;
+  // a crop needs both sizes (the avatar's `-512x-crop` is its own version, docs/files.md#avatars)
+  if (crop !== undefined && height === null) return null;
   if (!THUMB_FORMATS.has(extension)) return null;
   const original = media.find(
     (file) => file.dimensions !== null && nameOf(file.filename) === base && extensionOf(file.filename) === extension,

@@ -93,6 +93,7 @@ describe("thumbnails", () => {
     for (const name of [
       "big-100x.png",
       "big-128x5000.png",
+      "big-128x-crop.png",
       "big-128x.jpg",
       "c-doc-128x.pdf",
       "nope-128x.png",
