@@ -8,20 +8,24 @@ const CorsMap = Type.Object(
   {
     // only the string "*" is the wildcard: in a list, "*" is compared with the origin like any entry
     allowOrigin: Type.Transform(
-      Type.Union([Type.String(), Type.Array(Type.String({ expected: "a string" }), { expected: "a list of origins" })], {
-        default: "*",
-        expected: '"*", an origin or a list of origins',
-      }),
+      Type.Union(
+        [Type.String(), Type.Array(Type.String({ expected: "a string" }), { expected: "a list of origins" })],
+        {
+          default: "*",
+          expected: '"*", an origin or a list of origins',
+        },
+      ),
     )
       .Decode((value): "*" | string[] => (value === "*" ? "*" : typeof value === "string" ? [value] : value))
       .Encode((value) => value),
     allowMethods: commaList(["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"]),
     // left out: not configured (requested headers are reflected); an explicit null sends none, as in Kirby
     allowHeaders: Type.Transform(
-      Type.Union(
-        [Type.Null(), Type.Literal(true), Type.String(), Type.Array(Type.String({ expected: "a string" }))],
-        { default: null, nullMeans: [], expected: "true, a list of header names or one comma-separated string" },
-      ),
+      Type.Union([Type.Null(), Type.Literal(true), Type.String(), Type.Array(Type.String({ expected: "a string" }))], {
+        default: null,
+        nullMeans: [],
+        expected: "true, a list of header names or one comma-separated string",
+      }),
     )
       .Decode((value): string[] | true | null => (typeof value === "string" ? splitList(value) : value))
       .Encode((value) => value),

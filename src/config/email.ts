@@ -66,15 +66,13 @@ function decodeTransport(value: StaticDecode<typeof TransportMap> | null): Trans
   };
 }
 
-export const EmailSchema = group(
-  {
-    transport: Type.Transform(
-      Type.Union([Type.Null(), TransportMap], { default: null, expected: "a map of transport options" }),
-    )
-      .Decode(decodeTransport)
-      .Encode((): null => null),
-  },
-);
+export const EmailSchema = group({
+  transport: Type.Transform(
+    Type.Union([Type.Null(), TransportMap], { default: null, expected: "a map of transport options" }),
+  )
+    .Decode(decodeTransport)
+    .Encode((): null => null),
+});
 
 export type EmailOptions = DeepReadonly<StaticDecode<typeof EmailSchema>>;
 export type MailTransportOptions = EmailOptions["transport"];

@@ -19,9 +19,7 @@ export const EnvironmentSchema = Type.Object({
   /** The port platforms assign (after `SHEAF_PORT`). */
   PORT: Type.Optional(PortText),
   /** The address `sheaf serve` listens on (after `--host`). */
-  SHEAF_HOST: Type.Optional(
-    Type.String({ maxLength: 255, pattern: "^[^\\s/]+$", expected: "a host name or address" }),
-  ),
+  SHEAF_HOST: Type.Optional(Type.String({ maxLength: 255, pattern: "^[^\\s/]+$", expected: "a host name or address" })),
   /** The `url` option. */
   SHEAF_URL: Type.Optional(Type.String({ maxLength: 4096 })),
   /** The `debug` option. */

@@ -104,7 +104,8 @@ export async function loadConfig(
   const raw = source ? await readRaw(source) : {};
   const outcome = checkOptions(raw, environment, overrides);
   // what the file says is named with the file; what the environment says names its variable
-  const inFile = (subject: string): boolean => source !== null && subject.startsWith("option") && !subject.includes("(from ");
+  const inFile = (subject: string): boolean =>
+    source !== null && subject.startsWith("option") && !subject.includes("(from ");
   if (!outcome.options) {
     const lines = outcome.problems.map((problem) =>
       inFile(problem.subject) ? `${source}: ${problemText(problem)}` : problemText(problem),

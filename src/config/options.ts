@@ -1,11 +1,6 @@
 import { Value } from "@sinclair/typebox/value";
 import { ConfigError } from "../errors.js";
-import {
-  type Environment,
-  OPTION_OF_VARIABLE,
-  optionsFromEnvironment,
-  readEnvironment,
-} from "./environment.js";
+import { type Environment, OPTION_OF_VARIABLE, optionsFromEnvironment, readEnvironment } from "./environment.js";
 import { expandDottedKeys, isPlainObject, type Raw } from "./reader.js";
 import { CROSS_CHECKS, IGNORED_KIRBY_OPTIONS, OptionsInput, OptionsSchema, type SheafOptions } from "./schema.js";
 import {
@@ -81,7 +76,12 @@ export function checkOptions(input: Raw, environment: Environment = {}, override
     for (const { option, check } of CROSS_CHECKS) {
       const problem = check(defaulted);
       if (problem)
-        problems.push({ path: option, subject: `option "${option}"`, expected: problem.expected, got: describeValue(problem.got) });
+        problems.push({
+          path: option,
+          subject: `option "${option}"`,
+          expected: problem.expected,
+          got: describeValue(problem.got),
+        });
     }
   }
   if (problems.length) return { options: null, problems, warnings };
@@ -91,7 +91,9 @@ export function checkOptions(input: Raw, environment: Environment = {}, override
 
 /** One problem as its line, or several as a count and a line each. */
 export function problemsMessage(lines: readonly string[]): string {
-  return lines.length === 1 ? (lines[0] as string) : `${lines.length} problems in the configuration:\n  ${lines.join("\n  ")}`;
+  return lines.length === 1
+    ? (lines[0] as string)
+    : `${lines.length} problems in the configuration:\n  ${lines.join("\n  ")}`;
 }
 
 /** `checkOptions`, throwing a ConfigError that lists every problem. */

@@ -30,7 +30,9 @@ export function expandDottedKeys(raw: Raw): Raw {
 /** Maps expanded, lists copied: the options built from them are frozen, and never the caller's own objects. */
 function copy(value: unknown): unknown {
   if (isPlainObject(value)) return expandDottedKeys(value);
-  return Array.isArray(value) ? value.map((item) => (Array.isArray(item) ? copy(item) : isPlainObject(item) ? { ...item } : item)) : value;
+  return Array.isArray(value)
+    ? value.map((item) => (Array.isArray(item) ? copy(item) : isPlainObject(item) ? { ...item } : item))
+    : value;
 }
 
 /** Merges `b` into `a` at every depth (later keys win for non-map values). */

@@ -15,6 +15,8 @@ declare module "@sinclair/typebox" {
     secret?: boolean;
     /** The value an explicit `null` stands for, when it differs from leaving the option out. */
     nullMeans?: unknown;
+    /** One option however it is written, though one of its forms is a map (`content.uuid: { format }`). */
+    leaf?: boolean;
   }
 }
 
@@ -62,7 +64,10 @@ export const text = (fallback: string, options: { secret?: boolean } = {}) =>
 /** A string that may be left out (null then). */
 export const optionalText = (options: { format?: string; expected?: string; secret?: boolean } = {}) =>
   Type.Union(
-    [Type.String({ minLength: 1, maxLength: 4096, ...options, expected: options.expected ?? "a non-empty string" }), Type.Null()],
+    [
+      Type.String({ minLength: 1, maxLength: 4096, ...options, expected: options.expected ?? "a non-empty string" }),
+      Type.Null(),
+    ],
     { default: null, expected: options.expected ?? "a non-empty string", secret: options.secret ?? false },
   );
 

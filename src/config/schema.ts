@@ -142,10 +142,14 @@ const AuthMap = group({
       [
         MethodName,
         Type.Array(MethodName, { expected: "a list of method names" }),
-        Type.Record(Type.String({ pattern: "^(password|code|password-reset|[0-9]+)$" }), Type.Union([MethodOptions, MethodName]), {
-          additionalProperties: false,
-          expected: "a map of method names to true, false or their options",
-        }),
+        Type.Record(
+          Type.String({ pattern: "^(password|code|password-reset|[0-9]+)$" }),
+          Type.Union([MethodOptions, MethodName]),
+          {
+            additionalProperties: false,
+            expected: "a map of method names to true, false or their options",
+          },
+        ),
       ],
       { default: "password", expected: "a method name, a list of them or a map" },
     ),
@@ -205,7 +209,9 @@ export const OptionsInput = Type.Object({
   debug: bool(false),
   /** `null` = secure auto-detection; `"*"` = insecure auto-detection; one URL = fixed; several = allow-list. */
   url: UrlSchema,
-  api: Type.Transform(Type.Union([Type.Literal(false), ApiMap], { default: {}, expected: "false or a map of API options" }))
+  api: Type.Transform(
+    Type.Union([Type.Literal(false), ApiMap], { default: {}, expected: "false or a map of API options" }),
+  )
     .Decode((api): ApiOptions => (api === false ? API_OFF : { ...api, enabled: true }))
     .Encode((api) => api),
   /** Sheaf: limits of the HTTP server itself, against clients that hold sockets open. */
@@ -242,10 +248,11 @@ export const OptionsInput = Type.Object({
     .Encode((translations) => translations),
   content: group({
     uuid: Type.Transform(
-      Type.Union(
-        [Type.Boolean(), Type.Literal("uuid-v4"), Type.Object({ format: Type.Literal("uuid-v4") })],
-        { default: true, expected: 'true, false or "uuid-v4"' },
-      ),
+      Type.Union([Type.Boolean(), Type.Literal("uuid-v4"), Type.Object({ format: Type.Literal("uuid-v4") })], {
+        default: true,
+        expected: 'true, false or "uuid-v4"',
+        leaf: true,
+      }),
     )
       .Decode((uuid): false | "uuid" | "uuid-v4" => (uuid === false ? false : uuid === true ? "uuid" : "uuid-v4"))
       .Encode((uuid) => uuid !== false),

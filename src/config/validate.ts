@@ -148,3 +148,22 @@ export function deepFreeze<T>(value: T): T {
   }
   return value;
 }
+
+/**
+ * The dotted path of every option a schema declares, for the options reference: maps are walked, as is the one map
+ * of a union (`api: false | {…}`); a block marked `leaf` is one option however it may be written.
+ */
+export function optionPaths(schema: TSchema, base = ""): string[] {
+  const block =
+    schema["leaf"] === true
+      ? undefined
+      : schema[Kind] === "Object"
+        ? schema
+        : schema[Kind] === "Union"
+          ? ((schema["anyOf"] ?? []) as TSchema[]).find((variant) => variant[Kind] === "Object")
+          : undefined;
+  if (!block) return base ? [base] : [];
+  return Object.entries(block["properties"] as Record<string, TSchema>).flatMap(([key, property]) =>
+    optionPaths(property, base ? `${base}.${key}` : key),
+  );
+}
