@@ -1,4 +1,5 @@
 /** The file model → JSON (docs/files.md#the-file-model). */
+import { optionsAsViewed } from "./locked-options.js";
 import { extensionOf, fileTypeOf, mimeOf, nameOf, niceSize } from "../../files/file-types.js";
 import { isPageListable } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
@@ -109,7 +110,7 @@ export const fileSchema: ModelSchema<FileModel, ViewContext> = {
     next: (model) => neighbour(model, 1),
     nextWithTemplate: (model) => neighbour(model, 1, fileTemplate(model)),
     niceSize: (model) => niceSize(model.file.size),
-    options: (model, context) => fileOptions(model, context),
+    options: (model, context) => optionsAsViewed(model, fileOptions(model, context), context),
     parent: (model, context) => parentModel(model, context),
     parents: (model, context) =>
       model.parent.kind === "page"
