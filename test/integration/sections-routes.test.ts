@@ -54,7 +54,7 @@ beforeAll(async () => {
   );
   await writeFile(
     path.join(blueprints, "files", "image.yml"),
-    "title: Image\naccept:\n  mime: image/png, image/jpeg\noptions:\n  delete:\n    admin: true\n    \"*\": false\nsections:\n  meta:\n    type: fields\n    fields:\n      caption:\n        type: text\n",
+    'title: Image\naccept:\n  mime: image/png, image/jpeg\noptions:\n  delete:\n    admin: true\n    "*": false\nsections:\n  meta:\n    type: fields\n    fields:\n      caption:\n        type: text\n',
   );
   await site.sheaf.services.blueprints.reload();
   await copyFile(
