@@ -136,184 +136,188 @@ type Pending =
 afterAll(cleanUpCrashes);
 
 describe.each([PAGE, FILE])("crash safety of publishing changes of $name", (target) => {
-  it(`keeps the old or the new version through ${target.kills} SIGKILLs during save and publish`, async () => {
-    requireBuiltCli();
-    const seed = crashSeed();
-    const random = seededRandom(seed);
-    const context = `seed ${seed} (SHEAF_CRASH_SEED=${seed} repeats the random choices)`;
-    const bulk = path.join(target.fixture, "content", "3_bulk");
-    const root = await tempSite("sheaf-changes-crash-", target.fixture, (source) => source === bulk);
-    const session = new AdminSession();
-    const changesUrl = (action: string): string => `${target.url}/changes/${action}`;
-    const publishBody = (round: number, withPayload: boolean): Record<string, unknown> => ({
-      ...(withPayload ? { [target.payloadField]: payloadFor(round) } : {}),
-      [target.tagField]: target.tagInput(round),
-    });
+  it(
+    `keeps the old or the new version through ${target.kills} SIGKILLs during save and publish`,
+    async () => {
+      requireBuiltCli();
+      const seed = crashSeed();
+      const random = seededRandom(seed);
+      const context = `seed ${seed} (SHEAF_CRASH_SEED=${seed} repeats the random choices)`;
+      const bulk = path.join(target.fixture, "content", "3_bulk");
+      const root = await tempSite("sheaf-changes-crash-", target.fixture, (source) => source === bulk);
+      const session = new AdminSession();
+      const changesUrl = (action: string): string => `${target.url}/changes/${action}`;
+      const publishBody = (round: number, withPayload: boolean): Record<string, unknown> => ({
+        ...(withPayload ? { [target.payloadField]: payloadFor(round) } : {}),
+        [target.tagField]: target.tagInput(round),
+      });
 
-    // the model: the acknowledged state and the one request whose outcome is unknown
-    let published = 0;
-    let changes: number | null = null;
-    let round = 0;
-    const stats = { kills: 0, publishes: 0, pendingPublishApplied: 0, pendingPublishNotApplied: 0 };
+      // the model: the acknowledged state and the one request whose outcome is unknown
+      let published = 0;
+      let changes: number | null = null;
+      let round = 0;
+      const stats = { kills: 0, publishes: 0, pendingPublishApplied: 0, pendingPublishNotApplied: 0 };
 
-    // round 0: publish a first payload so the published file always carries one
-    {
-      const server = await startServer(root);
-      const agent = new http.Agent({ keepAlive: true });
-      const headers = await session.get(agent, server.origin);
-      const reply = await httpRequest(
-        agent,
-        server.origin,
-        "POST",
-        changesUrl("publish"),
-        headers,
-        publishBody(0, true),
-      );
-      expect(reply.status, context).toBe(200);
-      agent.destroy();
-      await killServer(server);
-    }
+      // round 0: publish a first payload so the published file always carries one
+      {
+        const server = await startServer(root);
+        const agent = new http.Agent({ keepAlive: true });
+        const headers = await session.get(agent, server.origin);
+        const reply = await httpRequest(
+          agent,
+          server.origin,
+          "POST",
+          changesUrl("publish"),
+          headers,
+          publishBody(0, true),
+        );
+        expect(reply.status, context).toBe(200);
+        agent.destroy();
+        await killServer(server);
+      }
 
-    for (let kill = 0; kill < target.kills; kill++) {
+      for (let kill = 0; kill < target.kills; kill++) {
+        const server = await startServer(root);
+        const agent = new http.Agent({ keepAlive: true });
+        try {
+          const headers = await session.get(agent, server.origin);
+          // after a restart the API shows what the disk holds
+          const shown = await httpRequest(agent, server.origin, "GET", `${target.url}?select=content`, headers);
+          const shownContent = (shown.body["data"] as { content: Record<string, string> }).content;
+          expect(roundOfPayload(shownContent[target.payloadField]), `${context}, kill ${kill}: API after restart`).toBe(
+            published,
+          );
+
+          let pending: Pending | null = null;
+          let stopping = false;
+          let acknowledged = 0;
+          const errors: string[] = [];
+          const worker = (async () => {
+            while (!stopping) {
+              round++;
+              const twoSteps = random() < 0.5;
+              try {
+                if (twoSteps) {
+                  pending = { kind: "save", round };
+                  const saved = await httpRequest(agent, server.origin, "POST", changesUrl("save"), headers, {
+                    [target.payloadField]: payloadFor(round),
+                  });
+                  if (saved.status !== 200) errors.push(`save answered ${saved.status}: ${JSON.stringify(saved.body)}`);
+                  changes = round;
+                  pending = { kind: "publish", round, saved: true };
+                  const reply = await httpRequest(
+                    agent,
+                    server.origin,
+                    "POST",
+                    changesUrl("publish"),
+                    headers,
+                    publishBody(round, false),
+                  );
+                  if (reply.status !== 200) errors.push(`publish answered ${reply.status}`);
+                } else {
+                  pending = { kind: "publish", round, saved: false };
+                  const reply = await httpRequest(
+                    agent,
+                    server.origin,
+                    "POST",
+                    changesUrl("publish"),
+                    headers,
+                    publishBody(round, true),
+                  );
+                  if (reply.status !== 200) errors.push(`publish answered ${reply.status}`);
+                }
+                published = round;
+                changes = null;
+                pending = null;
+                acknowledged++;
+                stats.publishes++;
+              } catch {
+                // the connection died with the process: the pending request's outcome is unknown
+                return;
+              }
+            }
+          })();
+          for (let waited = 0; waited < 5_000 && acknowledged === 0; waited += 2) await sleep(2);
+          await sleep(Math.floor(random() * (MAX_DELAY_BEFORE_KILL_MS + 1)));
+          stopping = true;
+          server.child.kill("SIGKILL");
+          await worker;
+          await server.exited;
+          stats.kills++;
+          expect(errors, context).toEqual([]);
+
+          const state = await readState(target, root);
+          const where = `${context}, kill ${kill}, pending ${JSON.stringify(pending)}, model published ${published} changes ${changes}`;
+          expect(state.problems, where).toEqual([]);
+          const now = pending as Pending | null;
+          if (now === null) {
+            expect(state.published, where).toBe(published);
+          } else if (now.kind === "save") {
+            expect(state.published, where).toBe(published);
+            expect([changes, now.round], where).toContain(state.changes);
+            changes = state.changes;
+          } else {
+            expect([published, now.round], where).toContain(state.published);
+            if (state.published === now.round) {
+              stats.pendingPublishApplied++;
+              // published: the changes version may still be there until its deletion was durable
+              expect([null, now.round], where).toContain(state.changes);
+              published = now.round;
+            } else {
+              stats.pendingPublishNotApplied++;
+              // not published: saved changes must still be there
+              if (now.saved) expect(state.changes, where).toBe(now.round);
+              else expect(state.changes, where).toBe(changes);
+            }
+            changes = state.changes;
+          }
+          const expected = new Set([target.file, "_changes", ".sheaf-changes.lock", ...target.neighbours]);
+          const leftovers = (await readdir(path.join(root, target.dir))).filter(
+            (name) => !expected.has(name) && !name.endsWith(".tmp"),
+          );
+          expect(leftovers, where).toEqual([]);
+        } finally {
+          agent.destroy();
+          await killServer(server);
+        }
+      }
+
+      // a last start: recovery leaves no temp files, and saving and publishing work at once
       const server = await startServer(root);
       const agent = new http.Agent({ keepAlive: true });
       try {
         const headers = await session.get(agent, server.origin);
-        // after a restart the API shows what the disk holds
-        const shown = await httpRequest(agent, server.origin, "GET", `${target.url}?select=content`, headers);
-        const shownContent = (shown.body["data"] as { content: Record<string, string> }).content;
-        expect(roundOfPayload(shownContent[target.payloadField]), `${context}, kill ${kill}: API after restart`).toBe(
-          published,
+        const started = Date.now();
+        const final = round + 1;
+        const saved = await httpRequest(agent, server.origin, "POST", changesUrl("save"), headers, {
+          [target.payloadField]: payloadFor(final),
+        });
+        expect(saved.status, context).toBe(200);
+        const reply = await httpRequest(
+          agent,
+          server.origin,
+          "POST",
+          changesUrl("publish"),
+          headers,
+          publishBody(final, false),
         );
-
-        let pending: Pending | null = null;
-        let stopping = false;
-        let acknowledged = 0;
-        const errors: string[] = [];
-        const worker = (async () => {
-          while (!stopping) {
-            round++;
-            const twoSteps = random() < 0.5;
-            try {
-              if (twoSteps) {
-                pending = { kind: "save", round };
-                const saved = await httpRequest(agent, server.origin, "POST", changesUrl("save"), headers, {
-                  [target.payloadField]: payloadFor(round),
-                });
-                if (saved.status !== 200) errors.push(`save answered ${saved.status}: ${JSON.stringify(saved.body)}`);
-                changes = round;
-                pending = { kind: "publish", round, saved: true };
-                const reply = await httpRequest(
-                  agent,
-                  server.origin,
-                  "POST",
-                  changesUrl("publish"),
-                  headers,
-                  publishBody(round, false),
-                );
-                if (reply.status !== 200) errors.push(`publish answered ${reply.status}`);
-              } else {
-                pending = { kind: "publish", round, saved: false };
-                const reply = await httpRequest(
-                  agent,
-                  server.origin,
-                  "POST",
-                  changesUrl("publish"),
-                  headers,
-                  publishBody(round, true),
-                );
-                if (reply.status !== 200) errors.push(`publish answered ${reply.status}`);
-              }
-              published = round;
-              changes = null;
-              pending = null;
-              acknowledged++;
-              stats.publishes++;
-            } catch {
-              // the connection died with the process: the pending request's outcome is unknown
-              return;
-            }
-          }
-        })();
-        for (let waited = 0; waited < 5_000 && acknowledged === 0; waited += 2) await sleep(2);
-        await sleep(Math.floor(random() * (MAX_DELAY_BEFORE_KILL_MS + 1)));
-        stopping = true;
-        server.child.kill("SIGKILL");
-        await worker;
-        await server.exited;
-        stats.kills++;
-        expect(errors, context).toEqual([]);
-
+        expect(reply.status, context).toBe(200);
+        expect(Date.now() - started, "a stale lock file blocked the model").toBeLessThan(5_000);
         const state = await readState(target, root);
-        const where = `${context}, kill ${kill}, pending ${JSON.stringify(pending)}, model published ${published} changes ${changes}`;
-        expect(state.problems, where).toEqual([]);
-        const now = pending as Pending | null;
-        if (now === null) {
-          expect(state.published, where).toBe(published);
-        } else if (now.kind === "save") {
-          expect(state.published, where).toBe(published);
-          expect([changes, now.round], where).toContain(state.changes);
-          changes = state.changes;
-        } else {
-          expect([published, now.round], where).toContain(state.published);
-          if (state.published === now.round) {
-            stats.pendingPublishApplied++;
-            // published: the changes version may still be there until its deletion was durable
-            expect([null, now.round], where).toContain(state.changes);
-            published = now.round;
-          } else {
-            stats.pendingPublishNotApplied++;
-            // not published: saved changes must still be there
-            if (now.saved) expect(state.changes, where).toBe(now.round);
-            else expect(state.changes, where).toBe(changes);
-          }
-          changes = state.changes;
-        }
-        const expected = new Set([target.file, "_changes", ".sheaf-changes.lock", ...target.neighbours]);
-        const leftovers = (await readdir(path.join(root, target.dir))).filter(
-          (name) => !expected.has(name) && !name.endsWith(".tmp"),
-        );
-        expect(leftovers, where).toEqual([]);
+        expect(state, context).toEqual({ published: final, changes: null, problems: [] });
+        const names = await readdir(path.join(root, target.dir));
+        expect(
+          names.filter((name) => name.endsWith(".tmp")),
+          context,
+        ).toEqual([]);
       } finally {
         agent.destroy();
         await killServer(server);
       }
-    }
-
-    // a last start: recovery leaves no temp files, and saving and publishing work at once
-    const server = await startServer(root);
-    const agent = new http.Agent({ keepAlive: true });
-    try {
-      const headers = await session.get(agent, server.origin);
-      const started = Date.now();
-      const final = round + 1;
-      const saved = await httpRequest(agent, server.origin, "POST", changesUrl("save"), headers, {
-        [target.payloadField]: payloadFor(final),
-      });
-      expect(saved.status, context).toBe(200);
-      const reply = await httpRequest(
-        agent,
-        server.origin,
-        "POST",
-        changesUrl("publish"),
-        headers,
-        publishBody(final, false),
-      );
-      expect(reply.status, context).toBe(200);
-      expect(Date.now() - started, "a stale lock file blocked the model").toBeLessThan(5_000);
-      const state = await readState(target, root);
-      expect(state, context).toEqual({ published: final, changes: null, problems: [] });
-      const names = await readdir(path.join(root, target.dir));
-      expect(
-        names.filter((name) => name.endsWith(".tmp")),
-        context,
-      ).toEqual([]);
-    } finally {
-      agent.destroy();
-      await killServer(server);
-    }
-    expect(stats.kills).toBe(target.kills);
-    expect(stats.publishes, context).toBeGreaterThanOrEqual(target.kills);
-    console.info(`changes crash safety of ${target.name}: ${JSON.stringify(stats)}; ${context}`);
-  }, target.kills * KILL_BUDGET_MS);
+      expect(stats.kills).toBe(target.kills);
+      expect(stats.publishes, context).toBeGreaterThanOrEqual(target.kills);
+      console.info(`changes crash safety of ${target.name}: ${JSON.stringify(stats)}; ${context}`);
+    },
+    target.kills * KILL_BUDGET_MS,
+  );
 });
