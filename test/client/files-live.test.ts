@@ -3,14 +3,15 @@
  * files fixture, over real HTTP: uploads from every kind of source, the media URLs they answer, and each method.
  */
 import { randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { createReadStream } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Readable } from "node:stream";
 import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fromPath } from "../../src/client-node/index.js";
 import { createClient, SheafApiError, type ImageDimensions, type SheafClient } from "../../src/client/index.js";
-import { startLiveSite, type LiveSite } from "./live-site.js";
+import { PROJECT_ROOT, startLiveSite, type LiveSite } from "./live-site.js";
 
 const ADMIN = { email: "admin@example.com", password: "AdminPass123!" };
 const EDITOR = { email: "editor@example.com", password: "EditorPass123!" };
@@ -281,5 +282,44 @@ describe("avatars", () => {
     await admin.account.avatar.remove();
     expect(await admin.account.avatar.get()).toBeNull();
     expect(await rejection(admin.users.avatar("nobody00").get())).toMatchObject({ key: "error.user.notFound" });
+  });
+});
+
+/** The `<!-- example: files -->` blocks of docs/client.md, in order. */
+async function docsExamples(): Promise<string[]> {
+  const text = await readFile(path.join(PROJECT_ROOT, "docs", "client.md"), "utf8");
+  return text
+    .split("<!-- example: files -->")
+    .slice(1)
+    .map((part) => /^\s*```js\n([\s\S]*?)\n```/.exec(part)?.[1] ?? "");
+}
+
+type AsyncFunctionConstructor = new (...args: string[]) => (...values: unknown[]) => Promise<unknown>;
+const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as AsyncFunctionConstructor;
+
+describe("docs/client.md: files and avatars", () => {
+  it("runs the section's examples as they stand", async () => {
+    const blocks = await docsExamples();
+    expect(blocks).toHaveLength(3);
+    expect(blocks.every((block) => block.length > 0)).toBe(true);
+    const photoPath = path.join(site.root, "docs-photo.jpg");
+    await writeFile(photoPath, await jpeg(12, 8));
+    const scope = { sheaf: admin, fromPath, createReadStream, photoPath, pngBytes: await png(4, 4) };
+    // each block sees the names the blocks before it declared, as one script would
+    const source = `${blocks.join("\n")}\nreturn { images, photo, renamed, uploaded, fromBytes, avatar, shown };`;
+    const result = (await new AsyncFunction(...Object.keys(scope), source)(...Object.values(scope))) as Record<
+      string,
+      unknown
+    >;
+    expect(result["photo"]).toMatchObject({ filename: "b-photo.jpg" });
+    expect(result["renamed"]).toMatchObject({ filename: "gradient.jpg", content: { alt: "A gradient" } });
+    expect(result["uploaded"]).toMatchObject({ filename: "docs-photo.jpg", template: "image" });
+    expect(result["fromBytes"]).toMatchObject({ filename: "badge.png" });
+    expect(result["avatar"]).toMatchObject({ filename: "profile.jpg" });
+    expect(result["shown"]).toMatch(/\/media\/users\/admin001\/[0-9a-f]{10}-\d+\/profile-512x-crop\.jpg$/);
+    const order = (await admin.pages.files("gallery").list({ select: ["filename"] })).data.map((file) => file.filename);
+    expect(order.indexOf("gradient.jpg")).toBeLessThan(order.indexOf("a-red.png"));
+    expect((await admin.site.files.list({ select: ["filename"] })).data).not.toContainEqual({ filename: "copy.jpg" });
+    expect(await admin.account.avatar.get()).toBeNull();
   });
 });
