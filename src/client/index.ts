@@ -26,6 +26,8 @@ export type {
 export { lockOf } from "./changes-api.js";
 export type { ChangesApi, ContentLock, ModelChanges } from "./changes-api.js";
 export type { AccountApi, RolesApi, UsersApi } from "./people-api.js";
+export type { AvatarApi, FileItemShape, FilesApi } from "./files-api.js";
+export type * from "./file-types.js";
 export { SheafApiError } from "./errors.js";
 export { isPendingLogin } from "./security-api.js";
 export type { AuditApi, ForUser, SessionsApi, TokensApi, TwoFactorApi } from "./security-api.js";
