@@ -64,8 +64,8 @@ export function userVersions(
     Object.fromEntries(Object.entries(fields).filter(([key]) => !credentialKeys.has(key)));
   return {
     dir: user.dir,
-    changesFile: changesFileOf(user.dir, "user.txt"),
-    readPublished: async () => contentOnly(await readUserContent(user.dir)),
+    changesFile: changesFileOf(user.dir, accounts.contentFile()),
+    readPublished: async () => contentOnly(await readUserContent(user.dir, accounts.contentFile())),
     writePublished: (fields) => accounts.updateContent(user.id, () => contentOnly(fields)),
     merge: (current, input) => contentOnly(mergeContent(blueprint, current, input)),
   };

@@ -186,11 +186,19 @@ export class SearchIndex {
     return corpus;
   }
 
-  /** The users among `users` that match, best first; `roleOf` names each user's role for the `role` key. */
-  searchUsers(users: readonly User[], query: PreparedQuery, roleOf: (user: User) => Role): User[] {
+  /**
+   * The users among `users` that match, best first; `roleOf` names each user's role for the `role` key, `contentOf`
+   * gives the content searched (the user's content in the request's language).
+   */
+  searchUsers(
+    users: readonly User[],
+    query: PreparedQuery,
+    roleOf: (user: User) => Role,
+    contentOf: (user: User) => Readonly<Record<string, string>> = (user) => user.content,
+  ): User[] {
     const scored: ScoredItem<User>[] = [];
     for (const user of users) {
-      const document = withExtra(this.fieldsOf(user.content, {}), [
+      const document = withExtra(this.fieldsOf(contentOf(user), {}), [
         { key: "id", value: user.id.toLowerCase(), weight: 1 },
         { key: "name", value: (user.name ?? "").toLowerCase(), weight: 1 },
         { key: "email", value: user.email.toLowerCase(), weight: 1 },

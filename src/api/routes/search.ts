@@ -14,6 +14,7 @@ import { route, type RouteDefinition } from "../route.js";
 import type { ModelSchema } from "../views/engine.js";
 import { pageSchema } from "../views/page.js";
 import { listableUsers, userSchema } from "../views/user.js";
+import { userContentIn } from "../views/user-content.js";
 import { childrenByStatus, findAccessiblePage } from "./lookup.js";
 
 type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
@@ -59,7 +60,13 @@ function pageSearch(context: ApiContext): Search<Page> {
 
 function userSearch(context: ApiContext): Search<User> {
   const { services } = context;
-  return (items, query) => services.search.searchUsers(items, query, (user) => services.roleOf(user));
+  return (items, query) =>
+    services.search.searchUsers(
+      items,
+      query,
+      (user) => services.roleOf(user),
+      (user) => userContentIn(user, context.language),
+    );
 }
 
 function childrenSearch(context: ApiContext, children: readonly Page[], drafts: readonly Page[]): CollectionResult {
