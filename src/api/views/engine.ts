@@ -30,7 +30,7 @@ export interface ModelSchema<T, C> {
    * The items among `items` that match a search, best first (docs/search.md; `query[search]` of
    * docs/kirby-compat/routes-and-envelopes.md#query). Models without it find nothing.
    */
-  readonly search?: (items: readonly T[], query: PreparedQuery, context: C) => T[];
+  readonly search?: (items: readonly T[], query: PreparedQuery, context: C) => readonly T[];
 }
 
 /** A nested model value (e.g. a page's parent): rendered with the sub-selection of its field. */
