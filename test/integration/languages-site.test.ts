@@ -309,3 +309,54 @@ describe("search in the request's language", () => {
     );
   });
 });
+
+describe("search results served from shared results and the render cache", () => {
+  it("follow writes, the caller's role and the request's language", async () => {
+    const site = await startSite({ source: MULTILANG, config: CONFIG });
+    const url = "site/search?q=first-note&select=id,title,options";
+    const first = (reply: { body: Record<string, unknown> }): Record<string, unknown> =>
+      (reply.body["data"] as Array<Record<string, unknown>>)[0] ?? {};
+    for (let round = 0; round < 2; round++) {
+      const admin = first(await api(site, "GET", url));
+      expect(admin).toMatchObject({ id: "notes/first-note", title: "First Note" });
+      expect((admin["options"] as Record<string, unknown>)["delete"]).toBe(true);
+      const editor = first(await api(site, "GET", url, { who: "editor" }));
+      expect((editor["options"] as Record<string, unknown>)["delete"]).toBe(false);
+      expect(first(await api(site, "GET", url, { language: "de" }))["title"]).toBe("Erste Notiz");
+    }
+    await api(site, "PATCH", "pages/notes+first-note/title", { json: { title: "First Note, again" } });
+    expect(first(await api(site, "GET", url))["title"]).toBe("First Note, again");
+    expect(first(await api(site, "GET", url, { who: "editor" }))["title"]).toBe("First Note, again");
+    expect(first(await api(site, "GET", url, { language: "de" }))["title"]).toBe("Erste Notiz");
+  });
+});
+
+describe("search over a large site", () => {
+  it("answers repeated searches from the shared ranked result and sees each write", async () => {
+    const root = await copySite(FIXTURE, ["content/3_bulk"]);
+    for (let n = 0; n < 600; n++) {
+      const dir = path.join(root, "content/4_many", `${n + 1}_many-${n}`);
+      await mkdir(dir, { recursive: true });
+      await writeFile(
+        path.join(dir, "note.txt"),
+        `Title: Many ${n}\n\n----\n\nText: ${n % 3 === 0 ? "lantern" : "river"}\n`,
+      );
+    }
+    await writeFile(path.join(root, "content/4_many/notes.txt"), "Title: Many\n");
+    const site = await startSite({ root, config: { api: { basicAuth: true, allowInsecure: true } } });
+    const search = async (q: string, who: Who = "admin"): Promise<Record<string, unknown>> =>
+      (await api(site, "GET", `site/search?q=${q}&limit=5&select=id,title`, { who })).body;
+    const once = await search("lantern");
+    expect(once["pagination"]).toMatchObject({ total: 200, limit: 5 });
+    expect(await search("lantern")).toEqual(once);
+    expect(await search("lantern", "editor")).toEqual(once);
+    // the best match first: the title is the whole query
+    expect(ids(await search("many%20597"))[0]).toBe("many/many-597");
+
+    await api(site, "PATCH", "pages/many+many-1", { json: { text: "lantern" } });
+    const after = await search("lantern");
+    expect((after["pagination"] as Record<string, unknown>)["total"]).toBe(201);
+    const post = await api(site, "POST", "site/search", { json: { search: "lantern", paginate: { limit: 1 } } });
+    expect((post.body["pagination"] as Record<string, unknown>)["total"]).toBe(201);
+  });
+});
