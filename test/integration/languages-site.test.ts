@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { renameAll } from "../../src/content/journal.js";
+import { withSite } from "../../src/cli/site-services.js";
 import { planMultiLanguage } from "../../src/languages/convert-site.js";
 import {
   cleanUp,
@@ -358,5 +359,30 @@ describe("search over a large site", () => {
     expect((after["pagination"] as Record<string, unknown>)["total"]).toBe(201);
     const post = await api(site, "POST", "site/search", { json: { search: "lantern", paginate: { limit: 1 } } });
     expect((post.body["pagination"] as Record<string, unknown>)["total"]).toBe(201);
+  });
+});
+
+describe("the command line on a multi-language site", () => {
+  it("creates users with their content in the default language's file, and via the API too", async () => {
+    const root = await copySite(MULTILANG, ["content/3_bulk"]);
+    await mkdir(path.join(root, "site/config"), { recursive: true });
+    await writeFile(path.join(root, "site/config/config.json"), JSON.stringify({ languages: true }));
+    await withSite(root, (cli) =>
+      cli.writer.create(() => ({
+        id: "clinew01",
+        account: { email: "cli@example.com", role: "editor", name: null, language: null, passwordHash: null },
+      })),
+    );
+    expect(await readdir(path.join(root, "site/accounts/clinew01"))).toEqual(
+      expect.arrayContaining(["index.php", "user.en.txt"]),
+    );
+    const site = await startSite({ root, config: CONFIG });
+    const created = await api(site, "POST", "users", {
+      json: { email: "api@example.com", role: "editor", password: "ApiUserPass123!", city: "Rome" },
+    });
+    expect(created.status).toBe(200);
+    const id = created.data["id"] as string;
+    expect(await readdir(path.join(root, "site/accounts", id))).toContain("user.en.txt");
+    expect(existsSync(path.join(root, "site/accounts", id, "user.txt"))).toBe(false);
   });
 });
