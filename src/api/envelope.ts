@@ -5,6 +5,7 @@ import type { ApiResult } from "./route.js";
 import {
   asJsonMap,
   defaultSelection,
+  isLockFreeSelection,
   parseSelect,
   renderModel,
   viewSelection,
@@ -90,9 +91,11 @@ function cachedCollectionEnvelope(
 ): string {
   const suffix = `\u0000${who}\u0000${selectionKey(selection)}\u0000${context.language?.url ?? context.baseUrl}`;
   const parts: string[] = [];
+  // the compact view of pages shows nothing a lock changes: no need to look for changes versions on disk
+  const lockFree = isLockFreeSelection(result.schema, selection);
   for (const item of items) {
     const render = (): string => JSON.stringify(asJsonMap(renderModel(result.schema, item, selection, context)));
-    if (typeof item !== "object" || item === null || hasChangesVersion(item)) {
+    if (typeof item !== "object" || item === null || (!lockFree && hasChangesVersion(item))) {
       parts.push(render());
       continue;
     }
@@ -166,7 +169,7 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       typeof result.item === "object" &&
       result.item !== null &&
       // options of a model with changes depend on who holds its lock (docs/changes.md#the-lock)
-      !hasChangesVersion(result.item);
+      (isLockFreeSelection(result.schema, selection) || !hasChangesVersion(result.item));
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }
