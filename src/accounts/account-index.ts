@@ -117,14 +117,14 @@ async function readUserTranslations(dir: string): Promise<Record<string, Readonl
 async function readUserContent(
   dir: string,
   languages: ContentLanguages | undefined,
-): Promise<Pick<User, "content" | "translations">> {
+): Promise<Pick<User, "content" | "translations" | "contentFileName">> {
   const defaultCode = languages?.defaultCode() ?? null;
   if (defaultCode === null) {
     const text = await readOptionalFile(path.join(dir, "user.txt"));
     return { content: text === undefined ? {} : parseTxt(text) };
   }
   const translations = Object.freeze(await readUserTranslations(dir));
-  return { content: translations[defaultCode] ?? {}, translations };
+  return { content: translations[defaultCode] ?? {}, translations, contentFileName: `user.${defaultCode}.txt` };
 }
 
 async function readAccount(root: string, id: string, languages?: ContentLanguages): Promise<AccountRead> {

@@ -16,9 +16,10 @@ interface ContentModel {
   readonly contentFile: string;
 }
 
-/** A user: the account folder (its content is `user.txt`). */
+/** A user: the account folder (its content is `user.txt`, or `user.<default language>.txt`). */
 interface AccountModel {
   readonly dir: string;
+  readonly contentFileName?: string;
   readonly email: string;
   readonly passwordHash: string | null;
 }
@@ -54,7 +55,7 @@ export function fileChangesFileOf(file: MediaModel["file"]): string {
 export function changesFileOfModel(item: unknown): string | null {
   if (!isRecord(item)) return null;
   if (isContentModel(item)) return changesFileOf(item.dir, path.basename(item.contentFile));
-  if (isAccountModel(item)) return changesFileOf(item.dir, USER_CONTENT_FILE);
+  if (isAccountModel(item)) return changesFileOf(item.dir, item.contentFileName ?? USER_CONTENT_FILE);
   if (isMediaModel(item)) return fileChangesFileOf(item.file);
   return null;
 }
