@@ -1,0 +1,29 @@
+import type { SpecTable } from "../spec.js";
+import { StatusOk } from "../envelopes.js";
+import { ContentBody, spec } from "./common.js";
+
+const ACTIONS = {
+  save: "Saves changes as the changes version",
+  publish: "Publishes the changes version",
+  discard: "Discards the changes version",
+  unlock: "Takes over the lock of another user's changes",
+} as const;
+
+/** Kirby 5's content versions (docs/changes.md). */
+export const changesSpecs: SpecTable = Object.fromEntries(
+  Object.entries(ACTIONS).flatMap(([action, summary]) => {
+    const body = action === "save" || action === "publish" ? { body: ContentBody } : {};
+    return [
+      [
+        `POST pages/(:any)/changes/${action}`,
+        spec("changes", `${summary} (a page)`, StatusOk, { params: ["id"], ...body }),
+      ],
+      [`POST site/changes/${action}`, spec("changes", `${summary} (the site)`, StatusOk, body)],
+      [`POST account/changes/${action}`, spec("changes", `${summary} (the account)`, StatusOk, body)],
+      [
+        `POST users/(:any)/changes/${action}`,
+        spec("changes", `${summary} (a user)`, StatusOk, { params: ["user"], ...body }),
+      ],
+    ];
+  }),
+);
