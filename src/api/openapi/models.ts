@@ -7,7 +7,52 @@ import { Type, type TSchema } from "@sinclair/typebox";
  */
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Flags = (id: string) => Type.Record(Type.String(), Type.Boolean(), { $id: id });
+const Flags = (id: string, names: readonly string[]) =>
+  Type.Object(Object.fromEntries(names.map((name) => [name, Type.Boolean()])), { $id: id });
+
+const FILE_ACTIONS = [
+  "access",
+  "changeName",
+  "changeTemplate",
+  "create",
+  "delete",
+  "list",
+  "read",
+  "replace",
+  "sort",
+  "update",
+];
+const PAGE_ACTIONS = [
+  "access",
+  "changeSlug",
+  "changeStatus",
+  "changeTemplate",
+  "changeTitle",
+  "create",
+  "delete",
+  "duplicate",
+  "list",
+  "move",
+  "preview",
+  "read",
+  "sort",
+  "update",
+];
+const SITE_ACTIONS = ["access", "changeTitle", "preview", "update"];
+const USER_ACTIONS = [
+  "access",
+  "changeEmail",
+  "changeLanguage",
+  "changeName",
+  "changePassword",
+  "changeRole",
+  "delete",
+  "list",
+  "update",
+];
+const PageOptions = Flags("PageOptions", PAGE_ACTIONS);
+const SiteOptions = Flags("SiteOptions", SITE_ACTIONS);
+const UserOptions = Flags("UserOptions", [...USER_ACTIONS, "create"]);
 const Json = Type.Unknown();
 
 export const Content = Type.Record(Type.String(), Json, {
@@ -34,7 +79,7 @@ export const Page = Type.Object(
     url: Type.Optional(Type.String()),
     uuid: Type.Optional(Nullable(Type.String())),
     content: Type.Optional(Content),
-    options: Type.Optional(Flags("PageOptions")),
+    options: Type.Optional(PageOptions),
     parent: Type.Optional(Nullable(CompactPage)),
     slug: Type.Optional(Type.String()),
     status: Type.Optional(Type.Union([Type.Literal("listed"), Type.Literal("unlisted"), Type.Literal("draft")])),
@@ -48,7 +93,7 @@ export const Site = Type.Object(
     title: Type.Optional(Type.String()),
     url: Type.Optional(Type.String()),
     content: Type.Optional(Content),
-    options: Type.Optional(Flags("SiteOptions")),
+    options: Type.Optional(SiteOptions),
   },
   { $id: "Site" },
 );
@@ -73,10 +118,18 @@ export const CompactRole = Type.Object(
   { $id: "CompactRole" },
 );
 
-export const Permissions = Type.Record(Type.String(), Type.Record(Type.String(), Type.Boolean()), {
-  $id: "Permissions",
-  description: "Booleans by area (access, files, languages, pages, site, user, users) and action",
-});
+export const Permissions = Type.Object(
+  {
+    access: Flags("AccessPermissions", ["account", "languages", "panel", "site", "system", "users"]),
+    files: Flags("FilePermissions", FILE_ACTIONS),
+    languages: Flags("LanguagePermissions", ["create", "delete", "update"]),
+    pages: PageOptions,
+    site: SiteOptions,
+    users: UserOptions,
+    user: Flags("OwnUserPermissions", USER_ACTIONS),
+  },
+  { $id: "Permissions", description: "What a role may do, by area and action" },
+);
 
 export const Role = Type.Object(
   {
@@ -103,7 +156,7 @@ export const User = Type.Object(
     avatar: Type.Optional(Avatar),
     role: Type.Optional(Nullable(Role)),
     content: Type.Optional(Content),
-    options: Type.Optional(Flags("UserOptions")),
+    options: Type.Optional(UserOptions),
     permissions: Type.Optional(Nullable(Permissions)),
   },
   { $id: "User" },

@@ -6,7 +6,12 @@ import { Body, ChildrenQuery, ContentBody, ModelQuery, spec } from "./common.js"
 
 const pageParams = { params: ["id"] };
 const SearchBody = Body({
-  search: Type.Optional(Type.String()),
+  search: Type.Optional(
+    Type.Union([
+      Type.String(),
+      Type.Object({ query: Type.String(), options: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+    ]),
+  ),
   q: Type.Optional(Type.String()),
   page: Type.Optional(Type.Integer({ minimum: 1 })),
   limit: Type.Optional(Type.Integer({ minimum: 1 })),
