@@ -1,4 +1,4 @@
-import { Type, type TSchema } from "@sinclair/typebox";
+import { Type, type TBoolean, type TSchema } from "@sinclair/typebox";
 
 /**
  * The models the API answers with. Only the fields of a model's default view are described, all optional but the
@@ -7,8 +7,8 @@ import { Type, type TSchema } from "@sinclair/typebox";
  */
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
-const Flags = (id: string, names: readonly string[]) =>
-  Type.Object(Object.fromEntries(names.map((name) => [name, Type.Boolean()])), { $id: id });
+const Flags = <const K extends string>(id: string, names: readonly K[]) =>
+  Type.Object(Object.fromEntries(names.map((name) => [name, Type.Boolean()])) as { [N in K]: TBoolean }, { $id: id });
 
 const FILE_ACTIONS = [
   "access",
@@ -21,7 +21,7 @@ const FILE_ACTIONS = [
   "replace",
   "sort",
   "update",
-];
+] as const;
 const PAGE_ACTIONS = [
   "access",
   "changeSlug",
@@ -37,8 +37,8 @@ const PAGE_ACTIONS = [
   "read",
   "sort",
   "update",
-];
-const SITE_ACTIONS = ["access", "changeTitle", "preview", "update"];
+] as const;
+const SITE_ACTIONS = ["access", "changeTitle", "preview", "update"] as const;
 const USER_ACTIONS = [
   "access",
   "changeEmail",
@@ -49,16 +49,16 @@ const USER_ACTIONS = [
   "delete",
   "list",
   "update",
-];
+] as const;
 const PageOptions = Flags("PageOptions", PAGE_ACTIONS);
 const SiteOptions = Flags("SiteOptions", SITE_ACTIONS);
 const UserOptions = Flags("UserOptions", [...USER_ACTIONS, "create"]);
 const Json = Type.Unknown();
 
-export const Content = Type.Record(Type.String(), Json, {
-  $id: "Content",
-  description: "Field values by lower-case field name",
-});
+export const Content = Type.Union(
+  [Type.Record(Type.String(), Json), Type.Array(Json, { maxItems: 0, description: "No values (PHP's empty array)" })],
+  { $id: "Content", description: "Field values by lower-case field name" },
+);
 
 export const CompactPage = Type.Object(
   {
@@ -174,6 +174,9 @@ export const Language = Type.Object(
   },
   { $id: "Language" },
 );
+
+/** A template a new page or user may use (`…/blueprints`). */
+export const TemplateChoice = Type.Object({ name: Type.String(), title: Type.String() }, { $id: "TemplateChoice" });
 
 export const Blueprint = Type.Object(
   { name: Type.String(), title: Type.Optional(Type.String()) },

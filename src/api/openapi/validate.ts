@@ -1,6 +1,7 @@
 import type { Static, TObject } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { InvalidArgumentError } from "../../errors.js";
+import "./formats.js";
 
 /** Where a body's values come from: the request's `Params` (names looked up as Kirby does, case-insensitively). */
 export interface BodyValues {

@@ -1,7 +1,7 @@
 import { Type } from "@sinclair/typebox";
 import type { SpecTable } from "../spec.js";
 import { CollectionEnvelope, LoginAnswer, ModelEnvelope, Ok } from "../envelopes.js";
-import { Blueprint, Page, Site, User } from "../models.js";
+import { Blueprint, Page, Site, TemplateChoice, User } from "../models.js";
 import { Body, ChildrenQuery, ContentBody, ModelQuery, spec } from "./common.js";
 
 const pageParams = { params: ["id"] };
@@ -29,7 +29,8 @@ const [siteSearchGet, siteSearchPost] = search("Searches every page of the site"
 const [childSearchGet, childSearchPost] = search("Searches the site's children", Page);
 const [pageSearchGet, pageSearchPost] = search("Searches a page's children", Page, ["id"]);
 const [userSearchGet, userSearchPost] = search("Searches the users", User);
-const blueprintList = CollectionEnvelope(Blueprint);
+/** Kirby answers the template choices as a plain list, without an envelope. */
+const blueprintList = Type.Array(TemplateChoice);
 
 /** Kirby's auth, search, content, blueprint and page-writing routes. */
 export const contentSpecs: SpecTable = {
