@@ -121,7 +121,7 @@ describe("GET /api/openapi.json", () => {
     expect(known).toEqual(Object.keys(ERROR_MESSAGES).map((key) => `error.${key}`));
   });
 
-  it("lists the language routes only on a site with languages, under the site's API slug", async () => {
+  it("lists the language routes only on a site with languages, under the site's API slug and URL", async () => {
     const plain = await fetchDocument();
     expect(plain.paths["/languages"]).toBeUndefined();
     const site = await startSite({ config: { ...CONFIG, languages: true, api: { ...CONFIG.api, slug: "rest" } } });
@@ -130,6 +130,13 @@ describe("GET /api/openapi.json", () => {
     const document = reply.body as Document & { servers: { url: string }[] };
     expect(document.paths["/languages/{code}"]?.["patch"]).toBeDefined();
     expect(document.servers[0]?.url).toBe("/rest");
+    // a site with a fixed URL (in a folder, say) is described there
+    const fixed = await startSite({ config: { ...CONFIG, url: "https://example.com/site/" } });
+    const atUrl = (await send(fixed.sheaf, "GET", "/api/openapi.json")).body as typeof document;
+    expect(atUrl.servers[0]?.url).toBe("https://example.com/site/api");
+    expect((atUrl.paths["/_sheaf/live"] as unknown as { servers: { url: string }[] }).servers[0]?.url).toBe(
+      "https://example.com/site",
+    );
   });
 
   it("is the same document on every request, whoever asks", async () => {

@@ -8,6 +8,8 @@ export type Json = string | number | boolean | null | Json[] | { [key: string]: 
 export type JsonObject = { [key: string]: Json };
 
 export interface DocumentOptions {
+  /** The site's URL when it is fixed (Kirby's `url` option with one URL), else null: servers are then site-relative. */
+  readonly siteUrl: string | null;
   /** `api.slug` (the API's path below the site). */
   readonly apiSlug: string;
   /** `server.healthPath`, or false when the health paths are off. */
@@ -136,7 +138,7 @@ function operationOf(
 
 /** Sheaf's paths outside the API: health for balancers, media URLs of files. */
 function sitePaths(options: DocumentOptions): JsonObject {
-  const servers: Json = [{ url: "/", description: "The site" }];
+  const servers: Json = [{ url: siteRoot(options) || "/", description: "The site" }];
   const media = (kind: string, description: string): Json => ({
     servers,
     get: {
@@ -181,6 +183,12 @@ function sitePaths(options: DocumentOptions): JsonObject {
   return paths;
 }
 
+/** The site's URL without a trailing slash, or "" (site-relative). */
+function siteRoot(options: DocumentOptions): string {
+  const url = options.siteUrl ?? "";
+  return url.endsWith("/") ? url.slice(0, -1) : url;
+}
+
 function withPathParameters(paths: JsonObject): JsonObject {
   for (const [path, item] of Object.entries(paths)) {
     if (!path.startsWith("/media/") || item === null || typeof item !== "object" || Array.isArray(item)) continue;
@@ -221,7 +229,7 @@ export function buildOpenApiDocument(
         "the audit log, two-factor setup, health and media URLs). Answers use Kirby's envelopes; failures the error " +
         "envelope.",
     },
-    servers: [{ url: `/${options.apiSlug}`, description: "The API, below the site's URL" }],
+    servers: [{ url: `${siteRoot(options)}/${options.apiSlug}`, description: "The API, below the site's URL" }],
     paths: { ...paths, ...withPathParameters(sitePaths(options)) },
     components: {
       schemas: sink.components,

@@ -17,6 +17,7 @@ export function openApiRoute(tableOf: (options: SheafOptions) => readonly RouteD
       let document = documents.get(options);
       if (document === undefined) {
         document = buildOpenApiDocument(tableOf(options), routeSpecs, {
+          siteUrl: typeof options.url === "string" && options.url !== "*" ? options.url : null,
           apiSlug: options.api.slug,
           healthPath: options.server.healthPath,
           cookieName: options.session.cookieName,
