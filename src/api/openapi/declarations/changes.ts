@@ -9,7 +9,15 @@ const ACTIONS = {
   unlock: "Takes over the lock of another user's changes",
 } as const;
 
-/** Kirby 5's content versions (docs/changes.md). */
+/** The models that have files: pattern prefix, its parameters, words for summaries. */
+export const OWNERS: readonly (readonly [string, readonly string[], string])[] = [
+  ["pages/(:any)", ["id"], "a page"],
+  ["site", [], "the site"],
+  ["account", [], "the account"],
+  ["users/(:any)", ["user"], "a user"],
+];
+
+/** Kirby 5's content versions of pages, the site, users and files (docs/changes.md). */
 export const changesSpecs: SpecTable = Object.fromEntries(
   Object.entries(ACTIONS).flatMap(([action, summary]) => {
     const body = action === "save" || action === "publish" ? { body: ContentBody } : {};
@@ -24,6 +32,10 @@ export const changesSpecs: SpecTable = Object.fromEntries(
         `POST users/(:any)/changes/${action}`,
         spec("changes", `${summary} (a user)`, StatusOk, { params: ["user"], ...body }),
       ],
+      ...OWNERS.map(([owner, params, whose]) => [
+        `POST ${owner}/files/(:any)/changes/${action}`,
+        spec("changes", `${summary} (a file of ${whose})`, StatusOk, { params: [...params, "filename"], ...body }),
+      ]),
     ];
   }),
 );

@@ -2,6 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { SpecTable } from "../spec.js";
 import { CollectionEnvelope, LoginAnswer, ModelEnvelope, Ok } from "../envelopes.js";
 import { Blueprint, Page, Site, TemplateChoice, User } from "../models.js";
+import { OWNERS } from "./changes.js";
 import { Body, ChildrenQuery, ContentBody, ModelQuery, spec } from "./common.js";
 
 const pageParams = { params: ["id"] };
@@ -97,6 +98,14 @@ export const contentSpecs: SpecTable = {
   "GET users/(:any)/sections/(:any)": spec("blueprints", "A section of a user's blueprint", Type.Unknown(), {
     params: ["user", "section"],
   }),
+  ...Object.fromEntries(
+    OWNERS.map(([owner, params, whose]) => [
+      `GET ${owner}/files/(:any)/sections/(:any)`,
+      spec("blueprints", `A section of the blueprint of a file of ${whose}, filled`, Type.Unknown(), {
+        params: [...params, "filename", "section"],
+      }),
+    ]),
+  ),
   "POST site/find": spec("site", "Pages by id or UUID", CollectionEnvelope(Page), {
     body: Type.Union([Type.Array(Type.String()), Body({ ids: Type.Optional(Type.Array(Type.String())) })]),
   }),
