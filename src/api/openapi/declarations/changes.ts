@@ -1,6 +1,6 @@
 import type { SpecTable } from "../spec.js";
 import { StatusOk } from "../envelopes.js";
-import { ContentBody, spec } from "./common.js";
+import { ContentBody, OWNERS, spec } from "./common.js";
 
 const ACTIONS = {
   save: "Saves changes as the changes version",
@@ -8,14 +8,6 @@ const ACTIONS = {
   discard: "Discards the changes version",
   unlock: "Takes over the lock of another user's changes",
 } as const;
-
-/** The models that have files: pattern prefix, its parameters, words for summaries. */
-export const OWNERS: readonly (readonly [string, readonly string[], string])[] = [
-  ["pages/(:any)", ["id"], "a page"],
-  ["site", [], "the site"],
-  ["account", [], "the account"],
-  ["users/(:any)", ["user"], "a user"],
-];
 
 /** Kirby 5's content versions of pages, the site, users and files (docs/changes.md). */
 export const changesSpecs: SpecTable = Object.fromEntries(

@@ -55,3 +55,11 @@ export function forAccountAndUsers(
 
 /** `the account's` or `a user's`, for summaries. */
 export const whose = (who: "account" | "user"): string => (who === "account" ? "the account's" : "a user's");
+
+/** The models that have files: pattern prefix, its parameters, words for summaries. */
+export const OWNERS: readonly (readonly [string, readonly string[], string])[] = [
+  ["pages/(:any)", ["id"], "a page"],
+  ["site", [], "the site"],
+  ["account", [], "the account"],
+  ["users/(:any)", ["user"], "a user"],
+];

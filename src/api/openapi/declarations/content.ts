@@ -2,8 +2,7 @@ import { Type } from "@sinclair/typebox";
 import type { SpecTable } from "../spec.js";
 import { CollectionEnvelope, LoginAnswer, ModelEnvelope, Ok } from "../envelopes.js";
 import { Blueprint, Page, Site, TemplateChoice, User } from "../models.js";
-import { OWNERS } from "./changes.js";
-import { Body, ChildrenQuery, ContentBody, ModelQuery, spec } from "./common.js";
+import { Body, ChildrenQuery, ContentBody, ModelQuery, OWNERS, spec } from "./common.js";
 
 const pageParams = { params: ["id"] };
 const SearchBody = Body({
