@@ -43,16 +43,20 @@ interface Exchange {
 function recordingFetch(site: TestSite, exchanges: Exchange[]): FetchFunction {
   return async (input, init) => {
     const url = new URL(input);
+    // a Request reads every kind of body the client sends (JSON text, multipart form data) into bytes
+    const request = new Request(input, init);
     const headers: Record<string, string> = {};
-    new Headers(init.headers).forEach((value, name) => {
+    request.headers.forEach((value, name) => {
       headers[name] = value;
     });
-    const method = init.method ?? "GET";
+    const method = request.method;
+    const payload =
+      init.body === undefined || init.body === null ? undefined : Buffer.from(await request.arrayBuffer());
     const reply = await site.sheaf.server.inject({
       method: method as "GET",
       url: `${url.pathname}${url.search}`,
       headers,
-      ...(typeof init.body === "string" ? { payload: init.body } : {}),
+      ...(payload === undefined ? {} : { payload }),
     });
     exchanges.push({
       method,
@@ -72,6 +76,8 @@ function recordingFetch(site: TestSite, exchanges: Exchange[]): FetchFunction {
 type Call = (client: SheafClient) => Promise<unknown>;
 
 const PROBE = "openapi-probe";
+/** A small text file to upload. */
+const text = (content: string) => new File([content], "probe.txt", { type: "text/plain" });
 const PASSWORD = { password: ADMIN.password };
 
 /**
@@ -126,6 +132,33 @@ const CALLS: Readonly<Record<string, Call>> = {
   "changes.site": (c) => c.changes.site().discard(),
   "changes.account": (c) => c.changes.account().discard(),
   "changes.user": (c) => c.changes.user(EDITOR.id).discard(),
+  "site.files.upload": (c) => c.site.files.upload(text("probe")),
+  "site.files.uploadMany": (c) => c.site.files.uploadMany([{ source: text("more"), filename: "probe-more.txt" }]),
+  "site.files.list": (c) => c.site.files.list(),
+  "site.files.get": (c) => c.site.files.get("probe.txt"),
+  "site.files.update": (c) => c.site.files.update("probe.txt", { alt: "Probe" }),
+  "site.files.sort": (c) => c.site.files.sort({ files: ["probe.txt", "probe-more.txt"] }),
+  "site.files.rename": (c) => c.site.files.rename("probe.txt", "probe-renamed"),
+  "site.files.replace": (c) => c.site.files.replace("probe-renamed.txt", text("replaced")),
+  "changes.file": (c) => c.changes.file("site", "probe-renamed.txt").discard(),
+  "blueprints.section": (c) => c.blueprints.section("site", "pages"),
+  "blueprints.fileSection": (c) => c.blueprints.fileSection("site", "probe-renamed.txt", "content"),
+  "site.files.delete": (c) => c.site.files.delete("probe-renamed.txt"),
+  "account.files.upload": (c) => c.account.files.upload(text("mine")),
+  "account.files.uploadMany": (c) => c.account.files.uploadMany([{ source: text("more"), filename: "mine-2.txt" }]),
+  "account.files.list": (c) => c.account.files.list(),
+  "account.files.get": (c) => c.account.files.get("probe.txt"),
+  "account.files.update": (c) => c.account.files.update("probe.txt", { alt: "Mine" }),
+  "account.files.sort": (c) => c.account.files.sort({ files: [] }),
+  "account.files.rename": (c) => c.account.files.rename("probe.txt", "mine"),
+  "account.files.replace": (c) => c.account.files.replace("mine.txt", text("again")),
+  "account.files.delete": (c) => c.account.files.delete("mine.txt"),
+  "account.avatar.get": (c) => c.account.avatar.get(),
+  "account.avatar.set": (c) => c.account.avatar.set(text("not an image"), { filename: "profile.png" }),
+  "account.avatar.remove": (c) => c.account.avatar.remove(),
+  "pages.files": (c) => c.pages.files("notes").list(),
+  "users.files": (c) => c.users.files(EDITOR.id).list(),
+  "users.avatar": (c) => c.users.avatar(EDITOR.id).get(),
   "users.create": (c) => c.users.create({ email: "probe@example.com", password: "ProbePass123!", role: "editor" }),
   "users.update": (c) => c.users.update("probe@example.com", { about: "Probed" }),
   "users.changeName": (c) => c.users.changeName("probe@example.com", "Probe"),
@@ -161,6 +194,12 @@ const CALLS: Readonly<Record<string, Call>> = {
 
 /** Compiles only when the SDK's type fits the declared schema's: the typecheck (`npm run lint`) is the assertion. */
 function agrees<Sdk extends Declared, Declared>(_sdk?: Sdk): void {}
+
+/**
+ * SDK methods whose routes the server does not have yet: their requests must still match no route (a 404).
+ * Once a route lands, this fails until it is declared and taken off the list.
+ */
+const AHEAD_OF_SERVER = /^(account\.files\.|users\.files$)/;
 
 /** Every method of a client, by path (`pages.get`); the factories of `changes` are followed into what they make. */
 function methodsOf(client: SheafClient): string[] {
@@ -214,6 +253,11 @@ describe("the SDK against the OpenAPI document", () => {
       if (sent.length === 0 && name !== "csrf") problems.push(`${name}: sent no request`);
       for (const exchange of sent) {
         const where = `${name}: ${exchange.method} ${exchange.path} (${exchange.status})`;
+        if (AHEAD_OF_SERVER.test(name)) {
+          const routed = router.match(exchange.method, routablePath(exchange.path)) !== undefined;
+          if (exchange.status !== 404 || routed) problems.push(`${where}: now served`);
+          continue;
+        }
         const path = decodeURI(exchange.path);
         if (
           !matchers.some((m) => m.method === exchange.method && (m.regex.test(exchange.path) || m.regex.test(path)))

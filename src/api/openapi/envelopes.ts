@@ -6,7 +6,7 @@ import { User } from "./models.js";
 
 export const Pagination = Type.Object(
   {
-    page: Type.Integer({ minimum: 1 }),
+    page: Type.Integer({ minimum: 0, description: "0 for an empty collection, as Kirby answers" }),
     total: Type.Integer({ minimum: 0 }),
     offset: Type.Integer({ minimum: 0 }),
     limit: Type.Integer({ minimum: 1 }),
@@ -69,7 +69,9 @@ export const ErrorEnvelope = Type.Object(
   {
     status: Type.Literal("error"),
     message: Type.String(),
-    code: Type.Integer({ minimum: 400, maximum: 599 }),
+    code: Type.Optional(
+      Type.Integer({ minimum: 400, maximum: 599, description: "Absent in upload refusals, as in Kirby's" }),
+    ),
     key: Type.Optional(ErrorKey),
     details: Type.Optional(
       Type.Union([Type.Record(Type.String(), Type.Unknown()), Type.Array(Type.Unknown(), { maxItems: 0 })]),

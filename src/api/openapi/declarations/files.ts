@@ -18,7 +18,7 @@ export const fileSpecs: SpecTable = {
   "GET site/files": spec("files", "The site's files", list, { query: CollectionQuery }),
   "GET site/files/(:any)": spec("files", "A file of the site", one, { params: ["filename"], query: ModelQuery }),
   "GET files/(:any)": spec("files", "A file by its id or UUID", one, { params: ["file"], query: ModelQuery }),
-  "PATCH pages/(:any)/files/sort": spec("files", "Sorts a page's files", Ok, { params: page, body: SortBody }),
+  "PATCH pages/(:any)/files/sort": spec("files", "Sorts a page's files", list, { params: page, body: SortBody }),
   "PATCH pages/(:any)/files/(:any)/name": spec("files", "Renames a file of a page", one, {
     params: pageFile,
     body: NameBody,
@@ -27,7 +27,7 @@ export const fileSpecs: SpecTable = {
     params: pageFile,
     body: ContentBody,
   }),
-  "PATCH site/files/sort": spec("files", "Sorts the site's files", Ok, { body: SortBody }),
+  "PATCH site/files/sort": spec("files", "Sorts the site's files", list, { body: SortBody }),
   "PATCH site/files/(:any)/name": spec("files", "Renames a file of the site", one, {
     params: ["filename"],
     body: NameBody,
