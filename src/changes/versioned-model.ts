@@ -7,7 +7,7 @@ import { mergeContent } from "../content/stored-values.js";
 import type { ContentFields, Page } from "../content/types.js";
 import type { FileWriter } from "../files/file-writer.js";
 import type { MediaFile } from "../files/types.js";
-import { changesFileOf, USER_CONTENT_FILE } from "./changes-file.js";
+import { changesFileOf } from "./changes-file.js";
 import { fileChangesFileOf } from "./lock-probe.js";
 
 /**
@@ -67,8 +67,8 @@ export function userVersions(
     Object.fromEntries(Object.entries(fields).filter(([key]) => !credentialKeys.has(key)));
   return {
     dir: user.dir,
-    changesFile: changesFileOf(user.dir, USER_CONTENT_FILE),
-    readPublished: async () => contentOnly(await readUserContent(user.dir)),
+    changesFile: changesFileOf(user.dir, accounts.contentFile()),
+    readPublished: async () => contentOnly(await readUserContent(user.dir, accounts.contentFile())),
     writePublished: (fields) => accounts.updateContent(user.id, () => contentOnly(fields)),
     merge: (current, input) => contentOnly(mergeContent(blueprint, current, input)),
   };

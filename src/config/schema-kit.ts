@@ -71,7 +71,7 @@ export const optionalText = (options: { format?: string; expected?: string; secr
     { default: null, expected: options.expected ?? "a non-empty string", secret: options.secret ?? false },
   );
 
-/** A list of strings; a single string is a list of one, as Kirby's `A::wrap()` reads it. */
+/** A list of strings; a single string is a list of one, as Kirby reads such options. */
 export const stringList = (fallback: readonly string[], item: TString = Type.String({ expected: "a string" })) =>
   Type.Transform(
     Type.Union([Type.String(), Type.Array(item, { expected: "a list of strings" })], {

@@ -39,7 +39,7 @@ function headlineOf(section: Props, name: string): string {
   return capitalised(name);
 }
 
-/** Kirby's `Files::template()`: no template keeps every file, `default` also takes files without one. */
+/** A section's `template`: none keeps every file; `default` also takes files that have no template. */
 function matchesTemplate(model: FileModel, template: string | null): boolean {
   if (template === null) return true;
   const own = fileTemplate(model);
