@@ -7,6 +7,8 @@
 //   BENCH_SECONDS         measured seconds per scenario (default 8)
 //   BENCH_WARMUP_SECONDS  warm-up seconds before each measurement (default 2)
 //   BENCH_CONNECTIONS     concurrent connections (default 10)
+//   BENCH_ROUNDS          rounds over all scenarios, each measuring BENCH_SECONDS / rounds (default 3): scenarios
+//                         alternate, so a change of load on a shared machine weighs on all of them alike
 //   BENCH_STRICT=1        exit with code 1 when search / page read is below 0.2
 
 import autocannon from "autocannon";
@@ -29,12 +31,19 @@ const settings = {
   seconds: Number(process.env.BENCH_SECONDS ?? 8),
   warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 2),
   connections: Number(process.env.BENCH_CONNECTIONS ?? 10),
+  rounds: Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3)),
 };
 const WORDS = ["river", "stone", "garden", "window", "lantern", "harbour", "meadow", "copper", "violet", "timber"];
 
 async function generateSite() {
   const root = await mkdtemp(path.join(os.tmpdir(), "sheaf-search-bench-"));
   await cp(path.join(STARTERKIT, "site"), path.join(root, "site"), { recursive: true });
+  // a single-language site: the generated content files have no language code
+  await rm(path.join(root, "site", "languages"), { recursive: true, force: true });
+  await writeFile(
+    path.join(root, "site", "config", "config.json"),
+    '{"api": {"basicAuth": true, "allowInsecure": true}}\n',
+  );
   const content = path.join(root, "content");
   await mkdir(content);
   await writeFile(path.join(content, "site.txt"), "Title: Search bench\n");
@@ -112,14 +121,38 @@ function runAutocannon(options) {
   );
 }
 
-async function measure(name, url, headers) {
-  const common = { url, headers, connections: settings.connections, pipelining: 1, timeout: 10 };
-  await runAutocannon({ ...common, duration: settings.warmupSeconds });
-  const result = await runAutocannon({ ...common, duration: settings.seconds });
+async function measureOnce(name, url, headers, duration) {
+  const result = await runAutocannon({
+    url,
+    headers,
+    connections: settings.connections,
+    pipelining: 1,
+    timeout: 10,
+    duration,
+  });
   if (result.errors || result.timeouts || result.non2xx) {
     throw new Error(`${name}: ${result.errors} errors, ${result.timeouts} timeouts, ${result.non2xx} non-2xx`);
   }
-  return { name, requestsPerSecond: result.requests.average, p99Ms: result.latency.p99 };
+  return result;
+}
+
+/** Warms every scenario up, then measures them in alternating rounds; req/s over all rounds, p99 the median round's. */
+async function measureAll(scenarios, headers) {
+  for (const { name, url } of scenarios) await measureOnce(name, url, headers, settings.warmupSeconds);
+  const rounds = scenarios.map(() => []);
+  const duration = Math.max(1, Math.round(settings.seconds / settings.rounds));
+  for (let round = 0; round < settings.rounds; round++) {
+    for (const [index, { name, url }] of scenarios.entries()) {
+      rounds[index].push(await measureOnce(name, url, headers, duration));
+    }
+  }
+  return scenarios.map(({ name }, index) => {
+    const results = rounds[index];
+    const requests = results.reduce((sum, result) => sum + result.requests.total, 0);
+    const seconds = results.reduce((sum, result) => sum + result.duration, 0);
+    const p99s = results.map((result) => result.latency.p99).sort((a, b) => a - b);
+    return { name, requestsPerSecond: requests / seconds, p99Ms: p99s[Math.floor(p99s.length / 2)] };
+  });
 }
 
 const started = Date.now();
@@ -138,16 +171,15 @@ try {
   const check = await fetch(`${baseUrl}/api/site/search?q=lantern&limit=1`, { headers });
   const { pagination } = await check.json();
   console.log(`site/search?q=lantern finds ${pagination.total} of ${PAGES} pages`);
-  const results = [
-    await measure("page read GET pages/section-7+page-742", `${baseUrl}/api/pages/section-7+page-742`, headers),
-    await measure("search GET site/search?q=lantern", `${baseUrl}/api/site/search?q=lantern`, headers),
-    await measure(
-      "search GET site/search?q=page%20742 (ranked)",
-      `${baseUrl}/api/site/search?q=page%20742&limit=10`,
-      headers,
-    ),
-    await measure("search GET site/search?q=nothingmatches", `${baseUrl}/api/site/search?q=nothingmatches`, headers),
-  ];
+  const results = await measureAll(
+    [
+      { name: "page read GET pages/section-7+page-742", url: `${baseUrl}/api/pages/section-7+page-742` },
+      { name: "search GET site/search?q=lantern", url: `${baseUrl}/api/site/search?q=lantern` },
+      { name: "search GET site/search?q=page%20742 (ranked)", url: `${baseUrl}/api/site/search?q=page%20742&limit=10` },
+      { name: "search GET site/search?q=nothingmatches", url: `${baseUrl}/api/site/search?q=nothingmatches` },
+    ],
+    headers,
+  );
   const base = results[0].requestsPerSecond;
   console.log("\nscenario | req/s | p99 ms | ratio to page read");
   for (const result of results) {

@@ -11,6 +11,7 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTxt } from "../content/txt.js";
+import type { ContentLanguages } from "../content/types.js";
 import { ConfigError } from "../errors.js";
 import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
 import { parseHtpasswd, type PasswordFile } from "./htpasswd.js";
@@ -26,6 +27,8 @@ export interface AccountIndexOptions {
   watching?: WatchSettings;
   /** Receives a message for an account folder that is skipped because it cannot be read (once per reason). */
   onWarning?: (message: string) => void;
+  /** Set for a multi-language site: user content is then read from `user.<code>.txt` files. */
+  languages?: ContentLanguages;
 }
 
 export interface AccountIndex {
@@ -87,7 +90,44 @@ function isAccountPath(relativePath: string): boolean {
   return relativePath.includes("/") || !relativePath.startsWith(".");
 }
 
-async function readAccount(root: string, id: string): Promise<AccountRead> {
+const LANGUAGE_INFIX = /^[a-z0-9][a-z0-9-]{0,31}$/;
+
+/** Every `user.<code>.txt` of an account folder, by code. */
+async function readUserTranslations(dir: string): Promise<Record<string, Readonly<Record<string, string>>>> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (GONE_CODES.has(errorCode(error) ?? "")) return {};
+    throw error;
+  }
+  const translations: Record<string, Readonly<Record<string, string>>> = {};
+  for (const name of names) {
+    if (!name.startsWith("user.") || !name.endsWith(".txt")) continue;
+    const code = name.slice("user.".length, -".txt".length);
+    // a language code is a plain name (never `__proto__` or a dotted name)
+    if (!LANGUAGE_INFIX.test(code)) continue;
+    const text = await readOptionalFile(path.join(dir, name));
+    if (text !== undefined) translations[code] = Object.freeze(parseTxt(text));
+  }
+  return translations;
+}
+
+/** A user's content: `user.txt`, or on a multi-language site the default language's file and every translation. */
+async function readUserContent(
+  dir: string,
+  languages: ContentLanguages | undefined,
+): Promise<Pick<User, "content" | "translations" | "contentFileName">> {
+  const defaultCode = languages?.defaultCode() ?? null;
+  if (defaultCode === null) {
+    const text = await readOptionalFile(path.join(dir, "user.txt"));
+    return { content: text === undefined ? {} : parseTxt(text) };
+  }
+  const translations = Object.freeze(await readUserTranslations(dir));
+  return { content: translations[defaultCode] ?? {}, translations, contentFileName: `user.${defaultCode}.txt` };
+}
+
+async function readAccount(root: string, id: string, languages?: ContentLanguages): Promise<AccountRead> {
   const dir = path.join(root, id);
   try {
     const info = await stat(dir);
@@ -126,7 +166,7 @@ async function readAccount(root: string, id: string): Promise<AccountRead> {
     }
   }
 
-  const contentText = await readOptionalFile(path.join(dir, "user.txt"));
+  const userContent = await readUserContent(dir, languages);
   const role = optionalText(credentials["role"]);
 
   const user: User = {
@@ -140,7 +180,7 @@ async function readAccount(root: string, id: string): Promise<AccountRead> {
     passwordHash: passwordFile.hash,
     secrets: passwordFile.secrets,
     passwordTimestamp,
-    content: contentText === undefined ? {} : parseTxt(contentText),
+    ...userContent,
   };
   return { kind: "user", user };
 }
@@ -167,6 +207,7 @@ class LiveAccountIndex implements AccountIndex {
   constructor(
     private readonly root: string,
     private readonly warn: (message: string) => void,
+    private readonly languages?: ContentLanguages,
   ) {}
 
   findUser(key: string): User | undefined {
@@ -252,7 +293,7 @@ class LiveAccountIndex implements AccountIndex {
   private async readReported(id: string): Promise<User | undefined> {
     let read: AccountRead;
     try {
-      read = await readAccount(this.root, id);
+      read = await readAccount(this.root, id, this.languages);
     } catch (error) {
       read = { kind: "skipped", reason: describe(error) };
     }
@@ -308,7 +349,11 @@ class LiveAccountIndex implements AccountIndex {
  * @throws ConfigError when the root exists but cannot be read.
  */
 export async function createAccountIndex(options: AccountIndexOptions): Promise<AccountIndex> {
-  const index = new LiveAccountIndex(path.resolve(options.root), options.onWarning ?? (() => undefined));
+  const index = new LiveAccountIndex(
+    path.resolve(options.root),
+    options.onWarning ?? (() => undefined),
+    options.languages,
+  );
   await index.readAll();
   if (options.watch !== false) await index.startWatching(options.watching ?? {});
   return index;

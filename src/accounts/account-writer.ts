@@ -11,7 +11,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { mkdir, readdir, readFile, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { parseTxt, serializeTxt } from "../content/txt.js";
-import type { ContentFields } from "../content/types.js";
+import type { ContentFields, ContentLanguages } from "../content/types.js";
 import { DuplicateError, NotFoundError } from "../errors.js";
 import { syncDirectory, writeFileAtomic } from "../fs/atomic-write.js";
 import { KeyedMutex } from "../fs/keyed-mutex.js";
@@ -103,7 +103,12 @@ function credentialsText(account: NewAccount): string {
  *
  * @throws DuplicateError `A user with this id exists` when the folder exists already.
  */
-export async function writeNewAccount(accountsDir: string, id: string, account: NewAccount): Promise<string> {
+export async function writeNewAccount(
+  accountsDir: string,
+  id: string,
+  account: NewAccount,
+  contentFile = "user.txt",
+): Promise<string> {
   const dir = accountDir(accountsDir, id);
   await mkdir(accountsDir, { recursive: true });
   const staging = path.join(accountsDir, `${STAGING_PREFIX}${randomSuffix()}`);
@@ -114,7 +119,7 @@ export async function writeNewAccount(accountsDir: string, id: string, account: 
       serializeHtpasswd({ hash: account.passwordHash, secrets: {} }),
       0o600,
     );
-    await writeFileAtomic(path.join(staging, "user.txt"), userContentText(account.content ?? {}));
+    await writeFileAtomic(path.join(staging, contentFile), userContentText(account.content ?? {}));
     await writeFileAtomic(path.join(staging, "index.php"), credentialsText(account));
     if (await exists(dir)) throw new DuplicateError({ message: "A user with this id exists" });
     await rename(staging, dir);
@@ -164,19 +169,28 @@ export async function writeCredentials(accountDir: string, changes: CredentialCh
   await writeFileAtomic(file, serializePhpArrayFile(next));
 }
 
-/** The fields of an account's `user.txt` as stored now (empty when the file does not exist). */
-export async function readUserContent(accountDir: string): Promise<ContentFields> {
+/** The name of a user's content file: `user.txt`, or `user.<code>.txt` in a language of a multi-language site. */
+export function userContentFile(code: string | null): string {
+  return code === null ? "user.txt" : `user.${code}.txt`;
+}
+
+/** The fields of an account's `user.txt` (or another content file) as stored now (empty when it does not exist). */
+export async function readUserContent(accountDir: string, file = "user.txt"): Promise<ContentFields> {
   try {
-    return parseTxt(await readFile(path.join(accountDir, "user.txt"), "utf8"));
+    return parseTxt(await readFile(path.join(accountDir, file), "utf8"));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
     throw error;
   }
 }
 
-/** Replaces an account's `user.txt`; credential keys are never written into it. */
-export async function writeUserContent(accountDir: string, fields: Readonly<Record<string, unknown>>): Promise<void> {
-  await writeFileAtomic(path.join(accountDir, "user.txt"), userContentText(fields));
+/** Replaces an account's `user.txt` (or another content file); credential keys are never written into it. */
+export async function writeUserContent(
+  accountDir: string,
+  fields: Readonly<Record<string, unknown>>,
+  file = "user.txt",
+): Promise<void> {
+  await writeFileAtomic(path.join(accountDir, file), userContentText(fields));
 }
 
 /**
@@ -211,9 +225,10 @@ export async function sweepAccountLeftovers(accountsDir: string, now = Date.now(
   }
 }
 
-/** What `AccountWriter` needs of the account index: re-reading one account after a write. */
+/** What `AccountWriter` needs of the account index: re-reading one account after a write, or all of them. */
 export interface AccountRefresher {
   refresh(id: string): Promise<void>;
+  reload(): Promise<void>;
 }
 
 /** What a create writes: the new account, under a chosen id. */
@@ -236,7 +251,24 @@ export class AccountWriter {
   constructor(
     readonly accountsDir: string,
     private readonly index: AccountRefresher,
+    private readonly languages?: ContentLanguages,
   ) {}
+
+  /** The file of user content in a language (the default language when none is named). */
+  contentFile(code?: string): string {
+    return userContentFile(code ?? this.languages?.defaultCode() ?? null);
+  }
+
+  /** Whether `code` names a translation, i.e. a language other than the default one. */
+  private isTranslation(code: string | undefined): code is string {
+    const defaultCode = this.languages?.defaultCode() ?? null;
+    return code !== undefined && defaultCode !== null && code !== defaultCode;
+  }
+
+  /** Re-reads every account, after their content files were renamed (a site gaining or losing its languages). */
+  reloadAll(): Promise<void> {
+    return this.acrossAccounts(() => this.index.reload());
+  }
 
   /** A fresh user id (not yet reserved: use it inside `create`). */
   newUserId(): Promise<string> {
@@ -256,7 +288,7 @@ export class AccountWriter {
     return this.acrossAccounts(async () => {
       await sweepAccountLeftovers(this.accountsDir);
       const { id, account } = await plan();
-      await this.forAccount(id, () => writeNewAccount(this.accountsDir, id, account));
+      await this.forAccount(id, () => writeNewAccount(this.accountsDir, id, account, this.contentFile()));
       await this.index.refresh(id);
       return id;
     });
@@ -276,11 +308,23 @@ export class AccountWriter {
     return acrossAccounts ? this.acrossAccounts(task) : task();
   }
 
-  /** Replaces `user.txt` with what `plan` makes of the stored fields (read inside the lock). */
-  updateContent(id: string, plan: (current: ContentFields) => Readonly<Record<string, unknown>>): Promise<void> {
+  /**
+   * Replaces the user's content file with what `plan` makes of the stored fields (read inside the lock). In a
+   * non-default `language` the file is `user.<code>.txt` and `plan` starts from the fields of that language: the
+   * default language's, overwritten by the translation's.
+   */
+  updateContent(
+    id: string,
+    plan: (current: ContentFields) => Readonly<Record<string, unknown>>,
+    language?: string,
+  ): Promise<void> {
     return this.forAccount(id, async () => {
       const dir = accountDir(this.accountsDir, id);
-      await writeUserContent(dir, plan(await readUserContent(dir)));
+      const file = this.contentFile(language);
+      const current = this.isTranslation(language)
+        ? { ...(await readUserContent(dir, this.contentFile())), ...(await readUserContent(dir, file)) }
+        : await readUserContent(dir, file);
+      await writeUserContent(dir, plan(current), file);
       await this.index.refresh(id);
     });
   }

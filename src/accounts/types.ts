@@ -30,6 +30,10 @@ export interface User extends UserCredentials {
   readonly secrets: Readonly<Record<string, string>>;
   /** mtime of `.htpasswd` in whole Unix seconds, or null when the file does not exist. */
   readonly passwordTimestamp: number | null;
-  /** Fields of `user.txt`. */
+  /** Fields of `user.txt`; on a multi-language site those of the default language's `user.<code>.txt`. */
   readonly content: Readonly<Record<string, string>>;
+  /** Multi-language sites: every language's own `user.<code>.txt`, by code (as stored, not merged). */
+  /** The file of the default language's content when it is not `user.txt` (a multi-language site: `user.en.txt`). */
+  readonly contentFileName?: string;
+  readonly translations?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }

@@ -5,6 +5,7 @@ import type { ApiResult } from "./route.js";
 import {
   asJsonMap,
   defaultSelection,
+  isLockFreeSelection,
   parseSelect,
   renderModel,
   viewSelection,
@@ -15,6 +16,7 @@ import { collectionQueryParam } from "./query-params.js";
 import { paginate, type PaginationParam } from "./pagination.js";
 import { RenderCache } from "./render-cache.js";
 import { hasChangesVersion } from "../changes/index.js";
+import { actorKey, idOf } from "./cache-keys.js";
 
 export interface ApiResponse {
   readonly status: number;
@@ -31,19 +33,6 @@ export interface ApiResponse {
  * bytes, since selections come from requests.
  */
 export const renderCache = new RenderCache(32 * 1024 * 1024, 1024 * 1024);
-/** A small number per object (item snapshots, roles, token scopes) for cache keys; objects are replaced, never changed. */
-const objectIds = new WeakMap<object, number>();
-let nextObjectId = 1;
-
-function idOf(object: object): number {
-  let id = objectIds.get(object);
-  if (id === undefined) {
-    id = nextObjectId++;
-    objectIds.set(object, id);
-  }
-  return id;
-}
-
 /**
  * A short key per selection: selections of named views share their field list, whose key is found once; equal
  * selections parsed from `select` share an id while the table has room, and use their text after that.
@@ -73,11 +62,7 @@ function selectionKey(selection: Selection): string {
 
 /** The whole success envelope of a model, as text: built once per item snapshot, role, base URL and selection. */
 function cachedModelEnvelope(result: ModelResult, selection: Selection, context: ViewContext): string {
-  const actor = context.actor;
-  const restriction = actor?.restrictionKey;
-  const scope =
-    restriction === undefined ? "" : `/${typeof restriction === "string" ? restriction : `#${idOf(restriction)}`}`;
-  const who = actor ? `${idOf(actor.role)}${scope}` : "0";
+  const who = actorKey(context.actor) ?? "";
   const key = `${idOf(result.item as object)}\u0000${who}\u0000${selectionKey(selection)}\u0000${context.language?.url ?? context.baseUrl}`;
   let json = renderCache.get(key);
   if (json === undefined) {
@@ -90,6 +75,39 @@ function cachedModelEnvelope(result: ModelResult, selection: Selection, context:
     renderCache.set(key, json);
   }
   return json;
+}
+
+/**
+ * A collection envelope as text, each item's rendering taken from the render cache (by item snapshot, actor,
+ * selection and base URL) unless the item has unsaved changes, whose options depend on who holds the lock.
+ */
+function cachedCollectionEnvelope(
+  result: CollectionResult,
+  items: readonly unknown[],
+  pagination: unknown,
+  selection: Selection,
+  who: string,
+  context: ViewContext,
+): string {
+  const suffix = `\u0000${who}\u0000${selectionKey(selection)}\u0000${context.language?.url ?? context.baseUrl}`;
+  const parts: string[] = [];
+  // the compact view of pages shows nothing a lock changes: no need to look for changes versions on disk
+  const lockFree = isLockFreeSelection(result.schema, selection);
+  for (const item of items) {
+    const render = (): string => JSON.stringify(asJsonMap(renderModel(result.schema, item, selection, context)));
+    if (typeof item !== "object" || item === null || (!lockFree && hasChangesVersion(item))) {
+      parts.push(render());
+      continue;
+    }
+    const key = `c${idOf(item)}${suffix}`;
+    let json = renderCache.get(key);
+    if (json === undefined) {
+      json = render();
+      renderCache.set(key, json);
+    }
+    parts.push(json);
+  }
+  return `{"code":200,"data":[${parts.join(",")}],"pagination":${JSON.stringify(pagination)},"status":"ok","type":"collection"}`;
 }
 
 /**
@@ -151,7 +169,7 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
       typeof result.item === "object" &&
       result.item !== null &&
       // options of a model with changes depend on who holds its lock (docs/changes.md#the-lock)
-      !hasChangesVersion(result.item);
+      (isLockFreeSelection(result.schema, selection) || !hasChangesVersion(result.item));
     if (cacheable) {
       return new CachedEnvelope(cachedModelEnvelope(result, selection, renderContext));
     }
@@ -173,6 +191,9 @@ export function renderResult(result: ApiResult, query: RenderQuery, context: Vie
     const pagination = paginate(all.length, paging ? paging.page : query.page, paging ? paging.limit : query.limit);
     const selection = collectionSelection(result, query);
     const items = all.slice(pagination.offset, pagination.offset + pagination.limit);
+    const who = result.schema.cacheable === true ? actorKey(context.actor) : null;
+    if (who !== null)
+      return new CachedEnvelope(cachedCollectionEnvelope(result, items, pagination, selection, who, context));
     const data = items.map((item) => asJsonMap(renderModel(result.schema, item, selection, context)));
     return { status: 200, body: { code: 200, data, pagination, status: "ok", type: "collection" } };
   }

@@ -13,6 +13,7 @@ import type { ActingUser, UserDirectory } from "../permissions/user-rules.js";
 import { AuditLog, type AuditRecord } from "../audit/index.js";
 import { createBlueprintRegistry } from "../blueprints/index.js";
 import { loadConfig } from "../config/index.js";
+import { openSiteLanguages } from "../languages/open.js";
 import { ConfigError } from "../errors.js";
 import { TokenStore } from "../tokens/index.js";
 import { requireSiteFolder } from "./site-folder.js";
@@ -60,7 +61,11 @@ export async function openSite(rootArgument: string): Promise<CliSite> {
   const { options } = await loadConfig(root);
   const blueprints = await createBlueprintRegistry(siteDir);
   const roles = buildRoles(blueprints);
-  const accounts = await createAccountIndex({ root: accountsDir, watch: false });
+  // a multi-language site keeps user content in `user.<code>.txt`
+  const languages = options.languages
+    ? await openSiteLanguages(path.join(siteDir, "languages"), options.content.extension, () => undefined)
+    : undefined;
+  const accounts = await createAccountIndex({ root: accountsDir, watch: false, ...(languages ? { languages } : {}) });
   const roleOf = (user: User): Role => roles.get(user.role) ?? NOBODY_ROLE;
   const directory: UserDirectory = {
     users: () => accounts.users(),
@@ -87,7 +92,7 @@ export async function openSite(rootArgument: string): Promise<CliSite> {
     accountsDir,
     accounts,
     directory,
-    writer: new AccountWriter(accountsDir, accounts),
+    writer: new AccountWriter(accountsDir, accounts, languages),
     operator: operatorOf(roles.get("admin") ?? NOBODY_ROLE),
     async tokens() {
       tokenStore ??= await TokenStore.open(accountsDir);

@@ -88,7 +88,13 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
       watch,
       ...(watching ? { watching } : {}),
     }),
-    createAccountIndex({ root: accountsDir, watch, ...(watching ? { watching } : {}), onWarning: warn }),
+    createAccountIndex({
+      root: accountsDir,
+      watch,
+      ...(watching ? { watching } : {}),
+      onWarning: warn,
+      ...(languages ? { languages } : {}),
+    }),
     createBlueprintRegistry(siteDir),
   ]);
   languages?.attach(content);
@@ -122,7 +128,7 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
       uuid: options.content.uuid,
       ...(languages ? { languages } : {}),
     }),
-    accountWriter: new AccountWriter(accountsDir, accounts),
+    accountWriter: new AccountWriter(accountsDir, accounts, languages ?? undefined),
     ...(languages ? { languages } : {}),
     async close() {
       await blueprintWatcher?.close();

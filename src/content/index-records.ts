@@ -146,7 +146,8 @@ export function childFolders(dir: string, record: FolderRecord): string[] {
 }
 
 export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: boolean): Promise<FolderRecord> {
-  const multilang = options.languages !== undefined;
+  // `languages: true` without any language yet keeps single-language files (`note.txt`, `photo.jpg.txt`)
+  const multilang = (options.languages?.defaultCode() ?? null) !== null;
   const inventory = await readFolder(dir, { extension: options.extension, ignore: options.ignore, multilang });
   const contentName = isRoot ? "site" : inventory.template;
   const [content, media] = await Promise.all([

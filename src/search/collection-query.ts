@@ -141,7 +141,7 @@ export function phpSlice<T>(items: readonly T[], offset: number, length: number 
 }
 
 export interface QueriedCollection<T> {
-  readonly items: T[];
+  readonly items: readonly T[];
   readonly paginate?: Paging;
 }
 
@@ -149,9 +149,10 @@ export interface QueriedCollection<T> {
 export function applyCollectionQuery<T>(
   items: readonly T[],
   query: CollectionQuery,
-  search: (items: readonly T[], query: PreparedQuery) => T[],
+  search: (items: readonly T[], query: PreparedQuery) => readonly T[],
 ): QueriedCollection<T> {
-  let result: T[] = [...items];
+  // the list itself, not a copy, when nothing slices it: the search index recognises a content index's own lists
+  let result: readonly T[] = items;
   if (query.offset !== undefined) result = phpSlice(result, query.offset, null);
   if (query.limit !== undefined) result = phpSlice(result, 0, query.limit);
   if (query.search !== undefined) {

@@ -148,7 +148,7 @@ export class SearchIndex {
   private readonly corpora = new WeakMap<readonly Page[], Corpus>();
 
   /** The pages among `pages` that match, best first (ties in the given order). */
-  searchPages(pages: readonly Page[], query: PreparedQuery): Page[] {
+  searchPages(pages: readonly Page[], query: PreparedQuery): readonly Page[] {
     const corpus = this.corpusOf(pages);
     if (corpus === null) {
       const scored: ScoredItem<Page>[] = [];
@@ -159,14 +159,15 @@ export class SearchIndex {
     }
     const key = queryKey(query);
     const known = corpus.results.get(key);
-    if (known !== undefined) return [...known];
+    if (known !== undefined) return known;
     const scored: ScoredItem<Page>[] = [];
     for (const index of corpus.candidates(query)) {
       scorePage(pages[index] as Page, corpus.fields[index] as FieldEntries, corpus.ids[index] as string, query, scored);
     }
-    const found = byScore(scored);
+    // frozen and shared: callers may remember what they derive from it by its identity
+    const found = Object.freeze(byScore(scored));
     corpus.results.set(key, found, key.length + found.length * 8);
-    return [...found];
+    return found;
   }
 
   /**
@@ -186,11 +187,19 @@ export class SearchIndex {
     return corpus;
   }
 
-  /** The users among `users` that match, best first; `roleOf` names each user's role for the `role` key. */
-  searchUsers(users: readonly User[], query: PreparedQuery, roleOf: (user: User) => Role): User[] {
+  /**
+   * The users among `users` that match, best first; `roleOf` names each user's role for the `role` key, `contentOf`
+   * gives the content searched (the user's content in the request's language).
+   */
+  searchUsers(
+    users: readonly User[],
+    query: PreparedQuery,
+    roleOf: (user: User) => Role,
+    contentOf: (user: User) => Readonly<Record<string, string>> = (user) => user.content,
+  ): User[] {
     const scored: ScoredItem<User>[] = [];
     for (const user of users) {
-      const document = withExtra(this.fieldsOf(user.content, {}), [
+      const document = withExtra(this.fieldsOf(contentOf(user), {}), [
         { key: "id", value: user.id.toLowerCase(), weight: 1 },
         { key: "name", value: (user.name ?? "").toLowerCase(), weight: 1 },
         { key: "email", value: user.email.toLowerCase(), weight: 1 },

@@ -19,6 +19,7 @@ import type { SheafOptions } from "../../config/index.js";
 import { searchRoutes } from "./search.js";
 import { blueprintRoutes } from "./blueprints.js";
 import { siteFindRoutes } from "./site-find.js";
+import { openApiRoute } from "./openapi.js";
 
 /** Every API route, in Kirby's registration order (first match wins). */
 export const apiRoutes: readonly RouteDefinition[] = [
@@ -41,6 +42,8 @@ export const apiRoutes: readonly RouteDefinition[] = [
   ...twoFactorRoutes,
   ...languageRoutes,
   ...systemRoutes,
+  // last: Sheaf's own, it must not shadow a route of Kirby's
+  openApiRoute((options) => routesFor(options)),
 ];
 
 /** The routes of a site: the language routes exist only with the `languages` option. */

@@ -5,8 +5,9 @@
 import path from "node:path";
 import { slugify } from "../../content/slug.js";
 import { DuplicateError, InvalidArgumentError, LogicError, PermissionError } from "../../errors.js";
+import { convertToMultiLanguage, convertToSingleLanguage, type SiteConversion } from "../../languages/convert-site.js";
 import { deleteLanguageFiles } from "../../languages/delete-language.js";
-import { LANGUAGE_CODE } from "../../languages/language-file.js";
+import { LANGUAGE_CODE, serializeLanguageFile } from "../../languages/language-file.js";
 import type { SiteLanguages } from "../../languages/site-languages.js";
 import type { Language } from "../../languages/types.js";
 import type { Actor } from "../../permissions/can.js";
@@ -61,6 +62,29 @@ async function saveWithDefault(languages: SiteLanguages, language: Language): Pr
   await languages.registry.save(language);
 }
 
+function accountsDirOf(languages: SiteLanguages): string {
+  return path.join(path.dirname(languages.registry.dir), "accounts");
+}
+
+function conversionOf(context: ApiContext, languages: SiteLanguages, code: string): SiteConversion {
+  const content = context.services.content;
+  return {
+    code,
+    contentRoot: content.site.dir,
+    accountsDir: accountsDirOf(languages),
+    languageFile: languages.registry.fileOf(code),
+    extension: context.services.options.content.extension,
+    content,
+  };
+}
+
+/** After the site's files were renamed to or from a language: every index reads them again under their new names. */
+async function reloadAll(context: ApiContext, languages: SiteLanguages): Promise<void> {
+  await languages.registry.reload();
+  await context.services.content.reload();
+  await context.services.accountWriter.reloadAll();
+}
+
 export const languageRoutes: readonly RouteDefinition[] = [
   route("GET", "languages", (context) => new CollectionResult(languageSchema, languagesOf(context).registry.list())),
   route("POST", "languages", (context) =>
@@ -87,6 +111,12 @@ export const languageRoutes: readonly RouteDefinition[] = [
         translations: input.translations ?? {},
         url: input.url ?? null,
       });
+      if (isFirst) {
+        // the site becomes multi-language: every content file moves into the new language, as one unit
+        await convertToMultiLanguage(conversionOf(context, languages, code), serializeLanguageFile(language));
+        await reloadAll(context, languages);
+        return new ModelResult(languageSchema, language);
+      }
       const defaultChanges = language.default;
       await saveWithDefault(languages, language);
       if (defaultChanges) await context.services.content.reload();
@@ -128,21 +158,19 @@ export const languageRoutes: readonly RouteDefinition[] = [
       if (language === null) return null;
       assertMay(context, "delete");
       const languages = languagesOf(context);
-      // the default language holds every model's untranslated fields and UUID: it is never deleted through the
-      // API while the site is multi-language (Kirby allows deleting the last language; see docs/languages.md)
+      const isLast = languages.registry.list().length === 1;
+      if (isLast) {
+        // the site becomes single-language again: the language's files move back to `<name>.<ext>`, as one unit
+        await convertToSingleLanguage(conversionOf(context, languages, language.code));
+        await reloadAll(context, languages);
+        return true as const;
+      }
+      // the default language holds every model's untranslated fields and UUID: while others exist, it stays
       if (languages.defaultCode() === language.code) {
         throw new PermissionError({ key: "language.delete.permission", message: PERMISSION_MESSAGES["delete"] });
       }
       const content = context.services.content;
-      const contentRoot = content.site.dir;
-      await deleteLanguageFiles({
-        code: language.code,
-        contentRoot,
-        accountsDir: path.join(path.dirname(languages.registry.dir), "accounts"),
-        languageFile: languages.registry.fileOf(language.code),
-        extension: context.services.options.content.extension,
-        content,
-      });
+      await deleteLanguageFiles({ ...conversionOf(context, languages, language.code), content });
       await languages.registry.forget(language.code);
       await content.reload();
       return true as const;

@@ -8,15 +8,40 @@ import {
   type PreparedQuery,
   type QueriedCollection,
 } from "../../search/index.js";
+import { actorKey } from "../cache-keys.js";
 import type { ApiContext } from "../context.js";
 import { CollectionResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import type { ModelSchema } from "../views/engine.js";
 import { pageSchema } from "../views/page.js";
 import { listableUsers, userSchema } from "../views/user.js";
+import { userContentIn } from "../views/user-content.js";
 import { childrenByStatus, findAccessiblePage } from "./lookup.js";
 
-export type Search<T> = (items: readonly T[], query: PreparedQuery) => T[];
+export type Search<T> = (items: readonly T[], query: PreparedQuery) => readonly T[];
+
+/** The visible part of a frozen search result, by result and actor (results of large lists are shared). */
+const visibleHits = new WeakMap<readonly unknown[], Map<string, readonly unknown[]>>();
+/** Actors remembered per result; more are rare (roles × token scopes), and the map then starts over. */
+const MAX_ACTORS_PER_RESULT = 32;
+
+/** `found` filtered by `visible`, remembered for the next request of an actor alike when `found` is shared. */
+function visibleOf<T>(context: ApiContext, found: readonly T[], visible: (item: T) => boolean): readonly T[] {
+  const who = Object.isFrozen(found) ? actorKey(context.actor) : null;
+  if (who === null) return found.filter(visible);
+  let byActor = visibleHits.get(found);
+  if (byActor === undefined) {
+    byActor = new Map();
+    visibleHits.set(found, byActor);
+  }
+  let hits = byActor.get(who) as readonly T[] | undefined;
+  if (hits === undefined) {
+    if (byActor.size >= MAX_ACTORS_PER_RESULT) byActor.clear();
+    hits = Object.freeze(found.filter(visible));
+    byActor.set(who, hits);
+  }
+  return hits;
+}
 
 /**
  * A search answer (docs/search.md): GET searches for `q`; POST applies the body as a collection query (offset, limit,
@@ -35,12 +60,16 @@ export function searchCollection<T>(
   const { request } = context;
   if (request.method !== "POST") {
     const prepared = prepareQuery(request.query.string("q") ?? "");
-    return new CollectionResult(schema, prepared === null ? [] : search(pool, prepared).filter(visible));
+    return new CollectionResult(schema, prepared === null ? [] : visibleOf(context, search(pool, prepared), visible));
   }
   const query = collectionQueryFrom(request.body.values);
   const slices = query.offset !== undefined || query.limit !== undefined;
   const result: QueriedCollection<T> = applyCollectionQuery(slices ? pool.filter(visible) : pool, query, search);
-  return new CollectionResult(schema, slices ? result.items : result.items.filter(visible), result.paginate ?? null);
+  return new CollectionResult(
+    schema,
+    slices ? result.items : visibleOf(context, result.items, visible),
+    result.paginate ?? null,
+  );
 }
 
 /** Every page and draft of the site, as the content index's own (immutable) list when it is one. */
@@ -59,7 +88,13 @@ function pageSearch(context: ApiContext): Search<Page> {
 
 function userSearch(context: ApiContext): Search<User> {
   const { services } = context;
-  return (items, query) => services.search.searchUsers(items, query, (user) => services.roleOf(user));
+  return (items, query) =>
+    services.search.searchUsers(
+      items,
+      query,
+      (user) => services.roleOf(user),
+      (user) => userContentIn(user, context.language),
+    );
 }
 
 function childrenSearch(context: ApiContext, children: readonly Page[], drafts: readonly Page[]): CollectionResult {

@@ -6,6 +6,8 @@ import type { ApiContext } from "../context.js";
 import { paginate } from "../pagination.js";
 import { route, type ApiResult, type RouteDefinition } from "../route.js";
 import { findAccessibleUser } from "./lookup.js";
+import { checkBody } from "../openapi/index.js";
+import { CreateTokenBody } from "../openapi/declarations/security.js";
 
 /**
  * Sheaf's own security routes (beyond Kirby): application passwords, session management and the audit log.
@@ -77,12 +79,11 @@ async function createToken(context: ApiContext, key: string | null): Promise<Api
     });
   }
   const user = managedUser(context, key);
-  const name = (context.request.body.string("name") ?? "").trim();
-  if (name === "" || name.length > 100)
-    throw new InvalidArgumentError({ message: "Please give the application password a name (1–100 characters)" });
+  const input = checkBody(CreateTokenBody, context.request.body);
+  const name = input.name.trim();
   let scope: TokenScope;
   try {
-    scope = parseScope(context.request.body.get("scope"));
+    scope = parseScope(input.scope);
   } catch (error) {
     throw new InvalidArgumentError({ message: error instanceof Error ? error.message : String(error) });
   }

@@ -26,6 +26,7 @@ import { CollectionResult, ModelResult } from "../result.js";
 import { route, type ApiResult, type RouteDefinition } from "../route.js";
 import { roleSchema } from "../views/role.js";
 import { userSchema } from "../views/user.js";
+import { translationToWrite } from "./languages-write.js";
 import { findAccessibleUser } from "./lookup.js";
 
 /**
@@ -151,12 +152,18 @@ async function updateContent(context: ApiContext, target: User): Promise<ApiResu
   const input = context.request.body.values;
   const submitted = new Set([...submittedFields(input).keys()].filter((key) => !CREDENTIAL_KEYS.has(key)));
   const blueprint = blueprintOf(context, services.roleOf(target).name);
-  await services.accountWriter.updateContent(target.id, (stored) => {
-    const merged = withoutCredentials(mergeContent(blueprint, stored, input));
-    const errors = validateContent(blueprint, merged, submitted);
-    if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
-    return merged;
-  });
+  // in a non-default language the write goes to that language's file, without what is not translatable
+  const language = context.language?.isDefault === false ? context.language.code : undefined;
+  await services.accountWriter.updateContent(
+    target.id,
+    (stored) => {
+      const merged = withoutCredentials(mergeContent(blueprint, stored, input));
+      const errors = validateContent(blueprint, merged, submitted);
+      if (Object.keys(errors).length) throw new InvalidArgumentError({ key: "form.incomplete", details: errors });
+      return language === undefined ? merged : translationToWrite(blueprint, merged);
+    },
+    language,
+  );
   return userModel(context, target.id);
 }
 

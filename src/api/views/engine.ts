@@ -27,10 +27,15 @@ export interface ModelSchema<T, C> {
    */
   readonly cacheable?: boolean;
   /**
+   * Fields whose value never depends on a changes version or its lock (plain values of the item): a selection of
+   * only these renders from the cache without asking whether the model has changes.
+   */
+  readonly lockFreeFields?: ReadonlySet<string>;
+  /**
    * The items among `items` that match a search, best first (docs/search.md; `query[search]` of
    * docs/kirby-compat/routes-and-envelopes.md#query). Models without it find nothing.
    */
-  readonly search?: (items: readonly T[], query: PreparedQuery, context: C) => T[];
+  readonly search?: (items: readonly T[], query: PreparedQuery, context: C) => readonly T[];
 }
 
 /** A nested model value (e.g. a page's parent): rendered with the sub-selection of its field. */
@@ -50,6 +55,20 @@ export class NestedCollection<T, C> {
 }
 
 export type Selection = { readonly fields: readonly ViewField[] } | { readonly all: true };
+
+const lockFreeSelections = new WeakMap<object, boolean>();
+
+/** Whether a selection names only plain fields of the schema that never depend on a changes version (remembered). */
+export function isLockFreeSelection<T, C>(schema: ModelSchema<T, C>, selection: Selection): boolean {
+  const free = schema.lockFreeFields;
+  if (free === undefined || "all" in selection) return false;
+  let known = lockFreeSelections.get(selection.fields);
+  if (known === undefined) {
+    known = selection.fields.every((field) => typeof field === "string" && free.has(field));
+    lockFreeSelections.set(selection.fields, known);
+  }
+  return known;
+}
 
 /** One selection object per schema, so that caches keyed by a selection see the same one every time. */
 const allFieldsSelections = new WeakMap<object, Selection>();

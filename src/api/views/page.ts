@@ -137,6 +137,7 @@ export const pageSchema: ModelSchema<Page, ViewContext> = {
   defaultView: "default",
   collectionView: "compact",
   cacheable: true,
+  lockFreeFields: new Set(["id", "num", "slug", "status", "template", "title", "url", "uuid"]),
   // every content field and the id, prepared by the search index; hits in the id and the title weigh 64
   search: (pages, query, context) => context.services.search.searchPages(pages, query),
 };

@@ -1,4 +1,6 @@
 import type { User } from "../../accounts/types.js";
+import { userContentIn } from "./user-content.js";
+import { optionsAsViewed } from "./locked-options.js";
 import { isRoleAccessible, isUserListable, optionsMap, USER_OPTION_KEYS } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
 import { assignableRoles } from "../../permissions/user-rules.js";
@@ -61,8 +63,9 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     blueprint: (user, context) => renderUserBlueprint(user, context, `/users/${user.id}`),
     content: (user, context) => {
       const blueprint = context.services.blueprints.user(context.services.roleOf(user).name);
-      if (!blueprint) return Object.keys(user.content).length ? { ...user.content } : [];
-      return formValues(blueprint, user.content);
+      const content = userContentIn(user, context.language);
+      if (!blueprint) return Object.keys(content).length ? { ...content } : [];
+      return formValues(blueprint, content);
     },
     email: (user) => user.email,
     files: () => [],
@@ -71,11 +74,15 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     name: (user) => user.name,
     next: (user, context) => neighbour(user, context, 1),
     options: (user, context) =>
-      optionsMap(
-        USER_OPTION_KEYS,
-        context.actor,
-        { kind: "user", user, role: context.services.roleOf(user) },
-        context.services.permissions,
+      optionsAsViewed(
+        user,
+        optionsMap(
+          USER_OPTION_KEYS,
+          context.actor,
+          { kind: "user", user, role: context.services.roleOf(user) },
+          context.services.permissions,
+        ),
+        context,
       ),
     // the Panel's icon descriptor of a user without an avatar
     panelImage: () => ({ back: "black", color: "gray-500", cover: false, icon: "user", ratio: "1/1" }),
@@ -138,5 +145,10 @@ export const userSchema: ModelSchema<User, ViewContext> = {
   collectionView: "compact",
   // every content field plus id, name, email and role name
   search: (users, query, context) =>
-    context.services.search.searchUsers(users, query, (user) => context.services.roleOf(user)),
+    context.services.search.searchUsers(
+      users,
+      query,
+      (user) => context.services.roleOf(user),
+      (user) => userContentIn(user, context.language),
+    ),
 };
