@@ -24,6 +24,23 @@ export const ChildrenQuery = Type.Object({
 /** A JSON object body whose keys are named but not exhaustive (Kirby ignores unknown keys). */
 export const Body = <T extends TProperties>(properties: T): TObject<T> => Type.Object(properties);
 
+/** The body of a search sent as POST (docs/search.md). */
+export const SearchBody = Body({
+  search: Type.Optional(
+    Type.Union([
+      Type.String(),
+      Type.Object({ query: Type.String(), options: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
+    ]),
+  ),
+  q: Type.Optional(Type.String()),
+  page: Type.Optional(Type.Integer({ minimum: 1 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1 })),
+  select: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
+});
+
+/** The query of a search sent as GET: `q` and a collection's parameters. */
+export const SearchQuery = Type.Object({ ...ChildrenQuery.properties, q: Type.Optional(Type.String()) });
+
 /** A body of field values by name. */
 export const ContentBody = Type.Record(Type.String(), Type.Unknown(), { description: "Field values by name" });
 

@@ -2,22 +2,9 @@ import { Type } from "@sinclair/typebox";
 import type { SpecTable } from "../spec.js";
 import { CollectionEnvelope, LoginAnswer, ModelEnvelope, Ok } from "../envelopes.js";
 import { Blueprint, Page, Site, TemplateChoice, User } from "../models.js";
-import { Body, ChildrenQuery, ContentBody, ModelQuery, OWNERS, spec } from "./common.js";
+import { Body, ChildrenQuery, ContentBody, ModelQuery, OWNERS, SearchBody, SearchQuery, spec } from "./common.js";
 
 const pageParams = { params: ["id"] };
-const SearchBody = Body({
-  search: Type.Optional(
-    Type.Union([
-      Type.String(),
-      Type.Object({ query: Type.String(), options: Type.Optional(Type.Record(Type.String(), Type.Unknown())) }),
-    ]),
-  ),
-  q: Type.Optional(Type.String()),
-  page: Type.Optional(Type.Integer({ minimum: 1 })),
-  limit: Type.Optional(Type.Integer({ minimum: 1 })),
-  select: Type.Optional(Type.Union([Type.String(), Type.Array(Type.String())])),
-});
-const SearchQuery = Type.Object({ ...ChildrenQuery.properties, q: Type.Optional(Type.String()) });
 const search = (summary: string, model: typeof Page | typeof User, params?: readonly string[]) => {
   const options = { query: SearchQuery, body: SearchBody, ...(params ? { params } : {}) };
   return [

@@ -1,8 +1,19 @@
 import { Type } from "@sinclair/typebox";
-import type { SpecTable } from "../spec.js";
 import { CollectionEnvelope, ModelEnvelope, Ok } from "../envelopes.js";
 import { File } from "../models.js";
-import { Body, CollectionQuery, ContentBody, ModelQuery, spec } from "./common.js";
+import type { RouteSpec, SpecTable } from "../spec.js";
+import {
+  Body,
+  CollectionQuery,
+  ContentBody,
+  forAccountAndUsers,
+  ModelQuery,
+  OWNERS,
+  SearchBody,
+  SearchQuery,
+  spec,
+  whose,
+} from "./common.js";
 
 const one = ModelEnvelope(File);
 const list = CollectionEnvelope(File);
@@ -10,6 +21,40 @@ const SortBody = Body({ files: Type.Array(Type.String()), index: Type.Optional(T
 const NameBody = Body({ name: Type.String() });
 const page = ["id"];
 const pageFile = ["id", "filename"];
+
+/** The files of the account and of users: the same routes as for pages and the site. */
+function userFileSpecs(): SpecTable {
+  const file = (who: "account" | "user", summary: string, response: RouteSpec["response"], more = {}) =>
+    spec("files", `${summary} ${whose(who)} files`, response, { params: ["filename"], ...more });
+  return {
+    ...forAccountAndUsers("GET", "/files", (who) =>
+      spec("files", `Lists ${whose(who)} files`, list, { query: CollectionQuery }),
+    ),
+    ...forAccountAndUsers("POST", "/files", (who) => spec("files", `Uploads to ${whose(who)} files`, one)),
+    ...forAccountAndUsers("PATCH", "/files/sort", (who) =>
+      spec("files", `Sorts ${whose(who)} files`, list, { body: SortBody }),
+    ),
+    ...forAccountAndUsers("PATCH", "/files/(:any)/name", (who) => file(who, "Renames one of", one, { body: NameBody })),
+    ...forAccountAndUsers("GET", "/files/(:any)", (who) => file(who, "One of", one, { query: ModelQuery })),
+    ...forAccountAndUsers("PATCH", "/files/(:any)", (who) =>
+      file(who, "Updates the content of one of", one, { body: ContentBody }),
+    ),
+    ...forAccountAndUsers("POST", "/files/(:any)", (who) => file(who, "Replaces one of", one)),
+    ...forAccountAndUsers("DELETE", "/files/(:any)", (who) => file(who, "Deletes one of", Ok)),
+  };
+}
+
+/** `<owner>/files/search` for every model that has files, as GET with `q` or POST with a body. */
+function fileSearchSpecs(): SpecTable {
+  const specs: Record<string, RouteSpec> = {};
+  for (const [prefix, params, words] of OWNERS) {
+    const options = { query: SearchQuery, body: SearchBody, ...(params.length ? { params } : {}) };
+    for (const method of ["GET", "POST"]) {
+      specs[`${method} ${prefix}/files/search`] = spec("search", `Searches the files of ${words}`, list, options);
+    }
+  }
+  return specs;
+}
 
 /** Files of pages, the site and users (Kirby's routes), and avatars. */
 export const fileSpecs: SpecTable = {
@@ -48,4 +93,6 @@ export const fileSpecs: SpecTable = {
   "GET account/avatar": spec("account", "The account's avatar", one, { query: ModelQuery }),
   "POST account/avatar": spec("account", "Uploads the account's avatar", one),
   "DELETE account/avatar": spec("account", "Deletes the account's avatar", Ok),
+  ...userFileSpecs(),
+  ...fileSearchSpecs(),
 };
