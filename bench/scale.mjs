@@ -15,7 +15,7 @@
 
 import autocannon from "autocannon";
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
@@ -153,6 +153,19 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** inotify watches the process holds (one `inotify wd:` line per watch in its fdinfo), Linux only. */
+function inotifyWatches(pid) {
+  let count = 0;
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    try {
+      count += readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8").split("\ninotify wd:").length - 1;
+    } catch {
+      // closed meanwhile
+    }
+  }
+  return count;
+}
+
 function runAutocannon(options) {
   return new Promise((resolve, reject) =>
     autocannon(options, (error, result) => (error ? reject(error) : resolve(result))),
@@ -184,9 +197,10 @@ if (root === undefined) {
   ({ root, pages } = await generateSite());
   process.stdout.write(`done in ${((Date.now() - generatedAt) / 1000).toFixed(1)} s\n`);
 }
-// drop what the generator left in the page cache? not possible without root; the start below is "warm disk"
+// the files are in the page cache (just written or read): the start below is a warm-disk start
 const port = await freePort();
 const baseUrl = `http://${HOST}:${port}`;
+const startLoad = os.loadavg()[0].toFixed(1);
 const startedAt = performance.now();
 const child = spawn(process.execPath, [SHEAF_BIN, "serve", root, "--port", String(port)], {
   stdio: ["ignore", "ignore", "inherit"],
@@ -194,11 +208,14 @@ const child = spawn(process.execPath, [SHEAF_BIN, "serve", root, "--port", Strin
 let exitCode = 0;
 try {
   const firstAnswerMs = await waitFor(`${baseUrl}/api/auth/csrf`, child, startedAt);
+  const firstAnswerCpu = cpuSeconds(child.pid);
   const headers = await logIn(baseUrl);
   // the last page of the big page's children is there once the whole index is
   const lastChild = `${baseUrl}/api/pages/big+item-${BIG_CHILDREN - 1}`;
   const readyMs = await waitFor(lastChild, child, startedAt, headers);
+  const readyCpu = cpuSeconds(child.pid);
   const rssReady = rssMb(child.pid);
+  const watches = inotifyWatches(child.pid);
   const probe = await (await fetch(`${baseUrl}/api/pages/big/children?limit=${LIMIT}`, { headers })).json();
   const lastPage = Math.ceil(probe.pagination.total / LIMIT);
   console.log(`site of ${pages} pages; big page: ${probe.pagination.total} children (${lastPage} pages of ${LIMIT})`);
