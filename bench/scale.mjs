@@ -153,6 +153,19 @@ function cpuSeconds(pid) {
   return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
+/** Waits until the process uses less than a tenth of a core over a second; the time from `since`, in ms. */
+async function settle(pid, since) {
+  const deadline = performance.now() + 300_000;
+  let before = cpuSeconds(pid);
+  while (performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const now = cpuSeconds(pid);
+    if (now - before < 0.1) break;
+    before = now;
+  }
+  return performance.now() - since;
+}
+
 /** inotify watches the process holds (one `inotify wd:` line per watch in its fdinfo), Linux only. */
 function inotifyWatches(pid) {
   let count = 0;
@@ -214,6 +227,8 @@ try {
   const lastChild = `${baseUrl}/api/pages/big+item-${BIG_CHILDREN - 1}`;
   const readyMs = await waitFor(lastChild, child, startedAt, headers);
   const readyCpu = cpuSeconds(child.pid);
+  // the watcher's first picture of the tree is taken in the background after the start: measure once it is done
+  const settledMs = await settle(child.pid, startedAt);
   const rssReady = rssMb(child.pid);
   const watches = inotifyWatches(child.pid);
   const probe = await (await fetch(`${baseUrl}/api/pages/big/children?limit=${LIMIT}`, { headers })).json();
@@ -246,6 +261,20 @@ try {
     ),
   ];
   const rssAfter = rssMb(child.pid);
+  // a write re-reads the page's folder and builds the next snapshot of the whole site
+  const writeMs = [];
+  for (let i = 0; i < 5; i++) {
+    const started = performance.now();
+    const response = await fetch(`${baseUrl}/api/pages/section-3+page-300`, {
+      method: "PATCH",
+      headers: { ...headers, "content-type": "application/json" },
+      body: JSON.stringify({ title: `Page 300, edit ${i}` }),
+    });
+    await response.arrayBuffer();
+    if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
+    writeMs.push(performance.now() - started);
+  }
+  writeMs.sort((a, b) => a - b);
   const base = results[0].requestsPerSecond;
   console.log(`\nload average while starting: ${startLoad}; ${os.cpus().length} cores`);
   console.log(
@@ -254,7 +283,11 @@ try {
   console.log(
     `cold start to full index ready: ${(readyMs / 1000).toFixed(2)} s, ${readyCpu.toFixed(2)} s of server CPU`,
   );
+  console.log(
+    `server idle (the watcher's first picture taken) after ${(settledMs / 1000).toFixed(2)} s, ${cpuSeconds(child.pid).toFixed(2)} s of server CPU`,
+  );
   console.log(`inotify watches held by the server: ${watches}`);
+  console.log(`PATCH of one page's title, until the index shows it: median ${writeMs[2].toFixed(0)} ms of 5`);
   console.log(
     `RSS when ready: ${rssReady.toFixed(0)} MB, after the reads: ${rssAfter.toFixed(0)} MB (target < ${TARGETS.rssMb} MB)`,
   );

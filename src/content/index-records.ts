@@ -20,6 +20,8 @@ const UNREADABLE_CODES: ReadonlySet<string> = new Set(["EACCES", "EPERM"]);
 
 /** What one folder (the content root or a page folder) holds, as last read from disk. */
 export interface FolderRecord {
+  /** The folder's path: the same string as its key in the records, which pages share rather than build again. */
+  readonly dir: string;
   readonly inventory: FrozenInventory;
   readonly content: ContentFields;
   /** The folder's media files with their meta files. */
@@ -135,7 +137,7 @@ export async function loadRecords(options: ResolvedOptions, reusable: RecordCach
         throw error;
       }
     }
-    records.set(dir, record);
+    records.set(record.dir, record);
     const below = childFolders(dir, record);
     for (let i = below.length - 1; i >= 0; i--) pending.push(below[i] as string);
     if (performance.now() - sliceStart >= SLICE_MS) {
@@ -161,16 +163,24 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
   const translations = multilang ? readTranslations(dir, contentName, inventory.contentFiles, options) : null;
   return Object.freeze({
     ...(translations ? { translations } : {}),
+    dir,
     inventory: Object.freeze({
-      children: Object.freeze(inventory.children),
-      drafts: Object.freeze(inventory.drafts),
-      contentFiles: Object.freeze(inventory.contentFiles),
-      files: Object.freeze(inventory.files),
+      children: frozenList(inventory.children),
+      drafts: frozenList(inventory.drafts),
+      contentFiles: frozenList(inventory.contentFiles),
+      files: frozenList(inventory.files),
       template: inventory.template,
     }),
     content,
     media,
   });
+}
+
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** Most page folders hold no sub-folders or media: their empty lists are one shared list (memory on large sites). */
+function frozenList(names: string[]): readonly string[] {
+  return names.length === 0 ? NO_NAMES : Object.freeze(names);
 }
 
 const LANGUAGE_INFIX = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -282,8 +292,8 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
         num: isDraft ? null : num,
         status: isDraft ? "draft" : num === null ? "unlisted" : "listed",
         template: record.inventory.template,
-        dir,
-        ...own(dir, record.inventory.template, record),
+        dir: record.dir,
+        ...own(record.dir, record.inventory.template, record),
         parent,
         children: [],
         drafts: [],
