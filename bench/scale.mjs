@@ -31,6 +31,9 @@ const SECTIONS = Math.max(1, Number(process.env.BENCH_SECTIONS ?? 1000));
 const PER_SECTION = 100;
 const BIG_CHILDREN = Math.max(100, Number(process.env.BENCH_BIG_CHILDREN ?? 20_000));
 const LIMIT = 50;
+/** The plain page read: page 42 of section 7 (or of the last section of a smaller site). */
+const READ_SECTION = Math.min(7, SECTIONS - 1);
+const READ_ID = `section-${READ_SECTION}+page-${READ_SECTION * PER_SECTION + 42}`;
 const TARGETS = { firstAnswerMs: 5_000, rssMb: 500, childrenRatio: 0.5 };
 const settings = {
   seconds: Number(process.env.BENCH_SECONDS ?? 8),
@@ -65,6 +68,12 @@ async function writeFolders(entries) {
 async function generateSite() {
   const root = await mkdtemp(path.join(os.tmpdir(), "sheaf-scale-bench-"));
   await cp(path.join(STARTERKIT, "site"), path.join(root, "site"), { recursive: true });
+  // one language: the generated content files are `default.txt`, without a language code
+  await rm(path.join(root, "site", "languages"), { recursive: true, force: true });
+  await writeFile(
+    path.join(root, "site", "config", "config.json"),
+    `${JSON.stringify({ debug: false, api: { basicAuth: true, allowInsecure: true } }, null, 2)}\n`,
+  );
   const content = path.join(root, "content");
   await mkdir(content);
   await writeFile(path.join(content, "site.txt"), "Title: Scale bench\n");
@@ -233,14 +242,11 @@ try {
   const watches = inotifyWatches(child.pid);
   const probe = await (await fetch(`${baseUrl}/api/pages/big/children?limit=${LIMIT}`, { headers })).json();
   const lastPage = Math.ceil(probe.pagination.total / LIMIT);
+  // every tenth child is unlisted: page 20 of them on the full site
+  const unlistedPage = Math.max(1, Math.min(20, Math.floor(probe.pagination.total / 10 / LIMIT)));
   console.log(`site of ${pages} pages; big page: ${probe.pagination.total} children (${lastPage} pages of ${LIMIT})`);
   const results = [
-    await measure(
-      "page read GET pages/section-7+page-742",
-      `${baseUrl}/api/pages/section-7+page-742`,
-      headers,
-      child.pid,
-    ),
+    await measure(`page read GET pages/${READ_ID}`, `${baseUrl}/api/pages/${READ_ID}`, headers, child.pid),
     await measure(
       `children?limit=${LIMIT} (page 1)`,
       `${baseUrl}/api/pages/big/children?limit=${LIMIT}`,
@@ -254,8 +260,8 @@ try {
       child.pid,
     ),
     await measure(
-      `children?status=unlisted&limit=${LIMIT}&page=20`,
-      `${baseUrl}/api/pages/big/children?status=unlisted&limit=${LIMIT}&page=20`,
+      `children?status=unlisted&limit=${LIMIT}&page=${unlistedPage}`,
+      `${baseUrl}/api/pages/big/children?status=unlisted&limit=${LIMIT}&page=${unlistedPage}`,
       headers,
       child.pid,
     ),
@@ -265,10 +271,10 @@ try {
   const writeMs = [];
   for (let i = 0; i < 5; i++) {
     const started = performance.now();
-    const response = await fetch(`${baseUrl}/api/pages/section-3+page-300`, {
+    const response = await fetch(`${baseUrl}/api/pages/${READ_ID}`, {
       method: "PATCH",
       headers: { ...headers, "content-type": "application/json" },
-      body: JSON.stringify({ title: `Page 300, edit ${i}` }),
+      body: JSON.stringify({ title: `Edit ${i}` }),
     });
     await response.arrayBuffer();
     if (response.status !== 200) throw new Error(`PATCH answered ${response.status}`);
