@@ -38,20 +38,30 @@ export async function createContentIndex(options: ContentIndexOptions): Promise<
     ...(options.languages ? { languages: options.languages } : {}),
   };
 
-  let initial: Snapshot;
+  // The native watch is set up while the folders are read (it walks the whole tree in a thread of its own, which
+  // takes as long as the reading on a large site); changes it reports meanwhile are applied once the first snapshot
+  // is there, so nothing made during the start is missed.
+  const index = new LiveContentIndex(resolved);
+  const watching = options.watch !== false ? index.startWatching(options.watching ?? {}) : null;
   try {
-    initial = await buildSnapshot(resolved, new Map());
+    index.setInitial(await buildSnapshot(resolved, new Map()));
   } catch (error) {
+    await watching?.catch(() => undefined);
+    await index.close();
     throw new ConfigError(`The content folder "${resolved.root}" cannot be read: ${describe(error)}`);
   }
-
-  const index = new LiveContentIndex(resolved, initial);
-  if (options.watch !== false) await index.startWatching(options.watching ?? {});
+  await watching;
   return index;
 }
 
 class LiveContentIndex implements ContentIndex {
-  private snapshot: Snapshot;
+  // set before createContentIndex hands the index out; only notices of the watcher come earlier, and they wait
+  private snapshot!: Snapshot;
+  private markInitial!: () => void;
+  /** Resolves once the first snapshot is there. */
+  private readonly initial = new Promise<void>((resolveInitial) => {
+    this.markInitial = resolveInitial;
+  });
   private readonly listeners = new Set<() => void>();
   private pendingChanges: ChangeSet = new Map();
   private pendingFullReload = false;
@@ -63,11 +73,11 @@ class LiveContentIndex implements ContentIndex {
   private watcher: WatchedFolder | null = null;
   private closed = false;
 
-  constructor(
-    private readonly options: ResolvedOptions,
-    initial: Snapshot,
-  ) {
-    this.snapshot = initial;
+  constructor(private readonly options: ResolvedOptions) {}
+
+  setInitial(snapshot: Snapshot): void {
+    this.snapshot = snapshot;
+    this.markInitial();
   }
 
   get site(): Site {
@@ -107,6 +117,8 @@ class LiveContentIndex implements ContentIndex {
 
   async close(): Promise<void> {
     this.closed = true;
+    // notices waiting for a first snapshot that never came (the start failed) give up
+    this.markInitial();
     const watcher = this.watcher;
     this.watcher = null;
     await watcher?.close();
@@ -136,6 +148,8 @@ class LiveContentIndex implements ContentIndex {
 
   /** Rebuilds after changes seen on disk; rejects when the rebuild failed (it is retried). */
   private async applyNotices(changes: ReadonlySet<string> | null): Promise<void> {
+    await this.initial;
+    if (this.closed) return;
     if (changes === null) this.pendingFullReload = true;
     else for (const change of changes) this.addChange(join(this.options.root, change), true);
     const failure = await this.flushReportingFailure();

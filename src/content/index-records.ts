@@ -2,17 +2,18 @@
  * The content index's data: per-folder records as read from disk, how a change invalidates them, how folders are
  * (re)read, and how a snapshot of Page objects is built from the records.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { setImmediate as nextTurn } from "node:timers/promises";
 import { basename, dirname, join, sep } from "node:path";
-import { DRAFTS_FOLDER, parseFolderName, readFolder, type FolderInventory } from "./inventory.js";
+import { DRAFTS_FOLDER, parseFolderName, readFolderSync, type FolderInventory } from "./inventory.js";
 import { parseTxt } from "./txt.js";
 import type { ContentFields, ContentLanguages, Page, PageStatus, Site } from "./types.js";
 import { metaLanguages, readMediaFiles } from "../files/scan.js";
 import { mediaInLanguage } from "../files/file-languages.js";
 import type { FileLocation, MediaFile } from "../files/types.js";
 
-/** Folders read at the same time while scanning. */
-const MAX_PARALLEL_SCANS = 32;
+/** Longest stretch of synchronous reading before other work (requests, timers) gets a turn. */
+const SLICE_MS = 10;
 /** Error codes meaning "this folder or file is not there (any more)". */
 const GONE_CODES: ReadonlySet<string> = new Set(["ENOENT", "ENOTDIR", "EISDIR"]);
 /** Error codes of a folder or file that exists but cannot be read; it is left out rather than blocking updates. */
@@ -20,6 +21,8 @@ const UNREADABLE_CODES: ReadonlySet<string> = new Set(["EACCES", "EPERM"]);
 
 /** What one folder (the content root or a page folder) holds, as last read from disk. */
 export interface FolderRecord {
+  /** The folder's path: the same string as its key in the records, which pages share rather than build again. */
+  readonly dir: string;
   readonly inventory: FrozenInventory;
   readonly content: ContentFields;
   /** The folder's media files with their meta files. */
@@ -109,34 +112,40 @@ export async function buildSnapshot(options: ResolvedOptions, reusable: RecordCa
   return materialise(options, records);
 }
 
+/**
+ * Reads every folder below the root that `reusable` does not hold. Listing folders and reading content files are
+ * synchronous calls made in slices of SLICE_MS, with other work let in between: through the thread pool each would
+ * cost several round trips, and a site of 100,000 folders would take minutes instead of seconds.
+ */
 export async function loadRecords(options: ResolvedOptions, reusable: RecordCache): Promise<RecordCache> {
   const records: RecordCache = new Map();
-  const limit = createLimiter(MAX_PARALLEL_SCANS);
   const { root } = options;
 
   const rootRecord = reusable.get(root) ?? (await scanFolder(options, root, true));
   records.set(root, rootRecord);
 
-  const loadBelow = async (dir: string, record: FolderRecord): Promise<void> => {
-    await Promise.all(
-      childFolders(dir, record).map(async (childDir) => {
-        let childRecord = reusable.get(childDir);
-        if (childRecord === undefined) {
-          try {
-            childRecord = await limit(() => scanFolder(options, childDir, false));
-          } catch (error) {
-            // Removed between reading its parent and reading it: the next notice fixes the parent's listing.
-            if (isGone(error) || isUnreadable(error)) return;
-            throw error;
-          }
-        }
-        records.set(childDir, childRecord);
-        await loadBelow(childDir, childRecord);
-      }),
-    );
-  };
-
-  await loadBelow(root, rootRecord);
+  // depth-first, in inventory order, so that records come out in the order pages are built
+  const pending: string[] = childFolders(root, rootRecord).reverse();
+  let sliceStart = performance.now();
+  for (let dir = pending.pop(); dir !== undefined; dir = pending.pop()) {
+    let record = reusable.get(dir);
+    if (record === undefined) {
+      try {
+        record = await scanFolder(options, dir, false);
+      } catch (error) {
+        // Removed between reading its parent and reading it: the next notice fixes the parent's listing.
+        if (isGone(error) || isUnreadable(error)) continue;
+        throw error;
+      }
+    }
+    records.set(record.dir, record);
+    const below = childFolders(dir, record);
+    for (let i = below.length - 1; i >= 0; i--) pending.push(below[i] as string);
+    if (performance.now() - sliceStart >= SLICE_MS) {
+      await nextTurn();
+      sliceStart = performance.now();
+    }
+  }
   return records;
 }
 
@@ -148,25 +157,28 @@ export function childFolders(dir: string, record: FolderRecord): string[] {
 export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: boolean): Promise<FolderRecord> {
   // `languages: true` without any language yet keeps single-language files (`note.txt`, `photo.jpg.txt`)
   const multilang = (options.languages?.defaultCode() ?? null) !== null;
-  const inventory = await readFolder(dir, { extension: options.extension, ignore: options.ignore, multilang });
+  const inventory = readFolderSync(dir, { extension: options.extension, ignore: options.ignore, multilang });
   const contentName = isRoot ? "site" : inventory.template;
-  const [content, media] = await Promise.all([
-    readContent(join(dir, `${contentName}.${options.extension}`)),
-    readMediaFiles(
-      dir,
-      inventory.files,
-      options.extension,
-      multilang ? metaLanguages(inventory.contentFiles, options.extension) : undefined,
-    ),
-  ]);
-  const translations = multilang ? await readTranslations(dir, contentName, inventory.contentFiles, options) : null;
+  const content = readContentSync(join(dir, `${contentName}.${options.extension}`));
+  // most page folders hold no media: no promise round trip for them
+  const media =
+    inventory.files.length === 0
+      ? NO_MEDIA
+      : await readMediaFiles(
+          dir,
+          inventory.files,
+          options.extension,
+          multilang ? metaLanguages(inventory.contentFiles, options.extension) : undefined,
+        );
+  const translations = multilang ? readTranslations(dir, contentName, inventory.contentFiles, options) : null;
   return Object.freeze({
     ...(translations ? { translations } : {}),
+    dir,
     inventory: Object.freeze({
-      children: Object.freeze(inventory.children),
-      drafts: Object.freeze(inventory.drafts),
-      contentFiles: Object.freeze(inventory.contentFiles),
-      files: Object.freeze(inventory.files),
+      children: frozenList(inventory.children),
+      drafts: frozenList(inventory.drafts),
+      contentFiles: frozenList(inventory.contentFiles),
+      files: frozenList(inventory.files),
       template: inventory.template,
     }),
     content,
@@ -174,15 +186,22 @@ export async function scanFolder(options: ResolvedOptions, dir: string, isRoot: 
   });
 }
 
+const NO_NAMES: readonly string[] = Object.freeze([]);
+
+/** Most page folders hold no sub-folders or media: their empty lists are one shared list (memory on large sites). */
+function frozenList(names: string[]): readonly string[] {
+  return names.length === 0 ? NO_NAMES : Object.freeze(names);
+}
+
 const LANGUAGE_INFIX = /^[a-z0-9][a-z0-9-]{0,31}$/;
 
 /** Every `<name>.<code>.<ext>` file of a folder's own content, by code. */
-async function readTranslations(
+function readTranslations(
   dir: string,
   name: string,
   contentFiles: readonly string[],
   options: ResolvedOptions,
-): Promise<Readonly<Record<string, ContentFields>>> {
+): Readonly<Record<string, ContentFields>> {
   const prefix = `${name}.`;
   const suffix = `.${options.extension}`;
   const translations: Record<string, ContentFields> = {};
@@ -191,14 +210,16 @@ async function readTranslations(
     const code = file.slice(prefix.length, file.length - suffix.length);
     // a language code is a plain name (never `__proto__` or a dotted name)
     if (!LANGUAGE_INFIX.test(code)) continue;
-    translations[code] = await readContent(join(dir, file));
+    translations[code] = readContentSync(join(dir, file));
   }
   return Object.freeze(translations);
 }
 
-export async function readContent(file: string): Promise<ContentFields> {
+const NO_MEDIA: readonly MediaFile[] = Object.freeze([]);
+
+function readContentSync(file: string): ContentFields {
   try {
-    return Object.freeze(parseTxt(await readFile(file, "utf8")));
+    return Object.freeze(parseTxt(readFileSync(file, "utf8")));
   } catch (error) {
     if (isGone(error) || isUnreadable(error)) return Object.freeze({});
     throw error;
@@ -220,25 +241,6 @@ export function errorCode(error: unknown): string {
 
 export function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
-}
-
-/** Runs at most `max` tasks at a time. */
-export function createLimiter(max: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const queue: Array<() => void> = [];
-  const release = (): void => {
-    active--;
-    queue.shift()?.();
-  };
-  return async <T>(task: () => Promise<T>): Promise<T> => {
-    if (active >= max) await new Promise<void>((resume) => queue.push(resume));
-    active++;
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  };
 }
 
 // Building pages from records
@@ -303,8 +305,8 @@ export function materialise(options: ResolvedOptions, records: RecordCache): Sna
         num: isDraft ? null : num,
         status: isDraft ? "draft" : num === null ? "unlisted" : "listed",
         template: record.inventory.template,
-        dir,
-        ...own(dir, record.inventory.template, record),
+        dir: record.dir,
+        ...own(record.dir, record.inventory.template, record),
         parent,
         children: [],
         drafts: [],

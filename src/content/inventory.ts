@@ -1,8 +1,7 @@
 /**
  * What a content folder holds: page sub-folders, drafts, content files, media files and the intended template.
  */
-import { readdir, stat } from "node:fs/promises";
-import type { Dirent } from "node:fs";
+import { readdirSync, statSync, type Dirent } from "node:fs";
 import { join } from "node:path";
 import { DEFAULT_CONTENT_IGNORE } from "../config/options.js";
 
@@ -105,13 +104,26 @@ interface FolderEntries {
 
 /** Reads one folder (and its `_drafts` sub-folder). Throws when `dir` itself cannot be read. */
 export async function readFolder(dir: string, options: ReadFolderOptions = {}): Promise<FolderInventory> {
-  const extension = (options.extension ?? "txt").toLowerCase();
-  const ignore = new Set(options.ignore ?? DEFAULT_IGNORE);
+  return readFolderSync(dir, options);
+}
 
-  const entries = await listEntries(dir, ignore);
-  const draftEntries = entries.directories.includes(DRAFTS_FOLDER)
-    ? await listEntries(join(dir, DRAFTS_FOLDER), ignore).catch(() => ({ directories: [], files: [] }))
-    : { directories: [], files: [] };
+/**
+ * {@link readFolder} with synchronous calls: a listing through the thread pool costs several times the call itself,
+ * and a site of 100,000 folders is read folder by folder (callers yield between folders).
+ */
+export function readFolderSync(dir: string, options: ReadFolderOptions = {}): FolderInventory {
+  const extension = (options.extension ?? "txt").toLowerCase();
+  const ignore = options.ignore ?? DEFAULT_IGNORE;
+
+  const entries = listEntries(dir, ignore);
+  let draftEntries: FolderEntries = { directories: [], files: [] };
+  if (entries.directories.includes(DRAFTS_FOLDER)) {
+    try {
+      draftEntries = listEntries(join(dir, DRAFTS_FOLDER), ignore);
+    } catch {
+      // removed meanwhile, or not readable: no drafts
+    }
+  }
 
   const contentFiles: string[] = [];
   const files: string[] = [];
@@ -158,32 +170,29 @@ function intendedTemplate(
 }
 
 /** Sub-directory and file names (ignored and dot-files removed), each list in natural order. */
-async function listEntries(dir: string, ignore: ReadonlySet<string>): Promise<FolderEntries> {
-  const dirents = await readdir(dir, { withFileTypes: true });
+function listEntries(dir: string, ignore: readonly string[]): FolderEntries {
+  const dirents = readdirSync(dir, { withFileTypes: true });
   const directories: string[] = [];
   const files: string[] = [];
-
-  await Promise.all(
-    dirents.map(async (dirent) => {
-      if (ignore.has(dirent.name)) return;
-      const kind = await entryKind(dir, dirent);
-      if (kind === "directory") directories.push(dirent.name);
-      else if (kind === "file" && !dirent.name.startsWith(".")) files.push(dirent.name);
-    }),
-  );
-
-  directories.sort(naturalCompare);
-  files.sort(naturalCompare);
+  for (const dirent of dirents) {
+    if (ignore.includes(dirent.name)) continue;
+    const kind = entryKind(dir, dirent);
+    if (kind === "directory") directories.push(dirent.name);
+    else if (kind === "file" && !dirent.name.startsWith(".")) files.push(dirent.name);
+  }
+  // most folders hold one entry or none: no sort needed
+  if (directories.length > 1) directories.sort(naturalCompare);
+  if (files.length > 1) files.sort(naturalCompare);
   return { directories, files };
 }
 
-async function entryKind(dir: string, dirent: Dirent): Promise<"directory" | "file" | "other"> {
+function entryKind(dir: string, dirent: Dirent): "directory" | "file" | "other" {
   if (dirent.isDirectory()) return "directory";
   if (dirent.isFile()) return "file";
   if (!dirent.isSymbolicLink() && !isUnknownType(dirent)) return "other";
   // Symbolic links are followed; a dangling one (or one removed meanwhile) is skipped.
   try {
-    const stats = await stat(join(dir, dirent.name));
+    const stats = statSync(join(dir, dirent.name));
     if (stats.isDirectory()) return "directory";
     return stats.isFile() ? "file" : "other";
   } catch {

@@ -105,8 +105,15 @@ export class WatchedFolder {
   private async start(): Promise<void> {
     await this.subscribe();
     if (this.reconcileMs === null) return;
-    this.picture = await this.scan();
-    this.scheduleReconcile();
+    const firstPicture = this.scan().then((picture) => {
+      this.picture = picture;
+      this.scheduleReconcile();
+    });
+    // Native events cover the changes made while the first picture is taken, so a large folder (100,000 entries
+    // take seconds) need not hold up the start; without events the picture is the only baseline and is waited for.
+    if (this.events && this.subscription !== null)
+      this.reconciling = firstPicture.finally(() => (this.reconciling = null));
+    else await firstPicture;
   }
 
   /** Stops following the folder; resolves once the native subscription is gone and no reload is running. */

@@ -1,6 +1,7 @@
 import type { Role, User } from "../accounts/types.js";
 import { BLUEPRINT_OPTION_KEYS } from "../blueprints/builder.js";
 import type { Blueprint, BlueprintRegistry } from "../blueprints/types.js";
+import { templateSamplesOf } from "../content/child-lists.js";
 import type { Page } from "../content/types.js";
 
 /**
@@ -156,6 +157,20 @@ export function isPageAccessible(actor: Actor, page: Page, context: PermissionCo
 
 export function isPageListable(actor: Actor, page: Page, context: PermissionContext): boolean {
   return isPageAccessible(actor, page, context) && can(actor, "list", { kind: "page", page }, context);
+}
+
+/**
+ * The pages of a list the actor may list, in order. Listing a page depends only on its template (no dynamic rule
+ * applies to read, access or list), so one page per template is asked; when all may be listed, which is the usual
+ * case, the list itself is returned without looking at every page.
+ */
+export function listablePages(actor: Actor, pages: readonly Page[], context: PermissionContext): readonly Page[] {
+  for (const sample of templateSamplesOf(pages).values()) {
+    if (!isPageListable(actor, sample, context)) {
+      return pages.filter((page) => isPageListable(actor, page, context));
+    }
+  }
+  return pages;
 }
 
 export function isUserAccessible(actor: Actor, user: User, role: Role, context: PermissionContext): boolean {

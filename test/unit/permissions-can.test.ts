@@ -12,6 +12,7 @@ import {
   isRoleAccessible,
   isUserAccessible,
   isUserListable,
+  listablePages,
   optionsMap,
   PAGE_OPTION_KEYS,
   type Actor,
@@ -307,5 +308,26 @@ describe("page visibility (docs/kirby-compat/permissions.md)", () => {
     expect(isPageAccessible(actor("b", "blind"), notes, context())).toBe(false);
     expect(isPageListable(actor("e", "editor"), notes, context())).toBe(true);
     expect(isPageAccessible(null, notes, context())).toBe(false);
+  });
+});
+
+describe("listablePages", () => {
+  const naive = (who: Actor, pages: readonly Page[]): Page[] =>
+    pages.filter((item) => isPageListable(who, item, context()));
+
+  it("returns the list itself when every template in it may be listed", () => {
+    const pages = Object.freeze([page("a"), page("b", { template: "shared" }), page("c", { status: "unlisted" })]);
+    expect(listablePages(actor("editor01", "editor"), pages, context())).toBe(pages);
+  });
+
+  it("leaves out the pages of templates the actor may not list, keeping the order", () => {
+    const pages = Object.freeze(
+      Array.from({ length: 40 }, (_, i) => page(`p${i}`, { template: i % 3 === 0 ? "closed" : "default" })),
+    );
+    // `options: false` hides the closed pages from the editor
+    expect(listablePages(actor("editor01", "editor"), pages, context())).toHaveLength(26);
+    for (const who of [actor("editor01", "editor"), actor("admin001", "admin"), actor("r", "reader"), null]) {
+      expect(listablePages(who, pages, context())).toEqual(naive(who, pages));
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { isPageListable } from "../../permissions/can.js";
+import { listablePages } from "../../permissions/can.js";
 import { CollectionResult, ModelResult } from "../result.js";
 import { route, type RouteDefinition } from "../route.js";
 import { pageSchema } from "../views/page.js";
@@ -8,8 +8,8 @@ import type { ApiContext } from "../context.js";
 import type { Page } from "../../content/types.js";
 import { withUuid } from "./page-uuid.js";
 
-function listable(context: ApiContext, pages: readonly Page[]): Page[] {
-  return pages.filter((page) => isPageListable(context.actor, page, context.services.permissions));
+function listable(context: ApiContext, pages: readonly Page[]): readonly Page[] {
+  return listablePages(context.actor, pages, context.services.permissions);
 }
 
 /** Read routes of the site and its pages (docs/kirby-compat/routes-and-envelopes.md#routes). */
@@ -22,7 +22,7 @@ export const contentRoutes: readonly RouteDefinition[] = [
   route("GET", "pages/(:any)/children", (context, [id = ""]) => {
     const page = findAccessiblePage(context, id);
     const status = context.request.query.string("status");
-    return new CollectionResult(pageSchema, listable(context, childrenByStatus(page.children, page.drafts, status)));
+    return new CollectionResult(pageSchema, listable(context, childrenByStatus(page, status)));
   }),
   route("GET", "site", (context) => {
     requireSiteAccess(context);
@@ -31,6 +31,6 @@ export const contentRoutes: readonly RouteDefinition[] = [
   route("GET", "site/children", (context) => {
     const site = context.services.content.site;
     const status = context.request.query.string("status");
-    return new CollectionResult(pageSchema, listable(context, childrenByStatus(site.children, site.drafts, status)));
+    return new CollectionResult(pageSchema, listable(context, childrenByStatus(site, status)));
   }),
 ];

@@ -1,4 +1,5 @@
 import type { User } from "../../accounts/types.js";
+import { childFilter, childList, type ChildOwner } from "../../content/child-lists.js";
 import type { Page } from "../../content/types.js";
 import { NotFoundError } from "../../errors.js";
 import { can, isPageAccessible, isUserAccessible } from "../../permissions/can.js";
@@ -39,23 +40,7 @@ export function findAccessibleUser(context: ApiContext, key: string): User {
   return user;
 }
 
-/** Children of a page or the site filtered by the `status` query (lower-case values only, as Kirby). */
-export function childrenByStatus(
-  children: readonly Page[],
-  drafts: readonly Page[],
-  status: string | undefined,
-): Page[] {
-  switch (status) {
-    case "all":
-      return [...children, ...drafts];
-    case "draft":
-    case "drafts":
-      return [...drafts];
-    case "listed":
-      return children.filter((page) => page.status === "listed");
-    case "unlisted":
-      return children.filter((page) => page.status === "unlisted");
-    default:
-      return [...children];
-  }
+/** Children of a page or the site filtered by the `status` query (lower-case values only, as Kirby); shared, never copy. */
+export function childrenByStatus(owner: ChildOwner, status: string | undefined): readonly Page[] {
+  return childList(owner, childFilter(status));
 }

@@ -1,4 +1,5 @@
 import type { User } from "../../accounts/types.js";
+import type { ChildOwner } from "../../content/child-lists.js";
 import type { Page } from "../../content/types.js";
 import { isPageListable } from "../../permissions/can.js";
 import {
@@ -97,9 +98,9 @@ function userSearch(context: ApiContext): Search<User> {
     );
 }
 
-function childrenSearch(context: ApiContext, children: readonly Page[], drafts: readonly Page[]): CollectionResult {
+function childrenSearch(context: ApiContext, owner: ChildOwner): CollectionResult {
   const status = context.request.query.string("status");
-  const pool = childrenByStatus(children, drafts, status);
+  const pool = childrenByStatus(owner, status);
   return searchCollection(context, pageSchema, pool, pageVisibility(context), pageSearch(context));
 }
 
@@ -112,11 +113,11 @@ export const searchRoutes: readonly RouteDefinition[] = [
   ),
   route(BOTH, "site/children/search", (context) => {
     const site = context.services.content.site;
-    return childrenSearch(context, site.children, site.drafts);
+    return childrenSearch(context, site);
   }),
   route(BOTH, "pages/(:any)/children/search", (context, [id = ""]) => {
     const page = findAccessiblePage(context, id);
-    return childrenSearch(context, page.children, page.drafts);
+    return childrenSearch(context, page);
   }),
   route(BOTH, "users/search", (context) =>
     searchCollection(context, userSchema, listableUsers(context), () => true, userSearch(context)),

@@ -1,5 +1,11 @@
 import type { Page } from "../../content/types.js";
-import { isPageListable, optionsMap, PAGE_OPTION_KEYS, allowedTemplates } from "../../permissions/can.js";
+import {
+  isPageListable,
+  listablePages,
+  optionsMap,
+  PAGE_OPTION_KEYS,
+  allowedTemplates,
+} from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
 import { NestedCollection, NestedModel, type ModelSchema } from "./engine.js";
 import { formValues } from "./form-values.js";
@@ -35,8 +41,8 @@ export function pageTitle(page: Page): string {
   return title !== undefined && title !== "" ? title : page.slug;
 }
 
-function listable(pages: readonly Page[], context: ViewContext): Page[] {
-  return pages.filter((page) => isPageListable(context.actor, page, context.services.permissions));
+function listable(pages: readonly Page[], context: ViewContext): readonly Page[] {
+  return listablePages(context.actor, pages, context.services.permissions);
 }
 
 function parentsOf(page: Page): Page[] {
