@@ -236,6 +236,8 @@ export class AccountWriter {
   constructor(
     readonly accountsDir: string,
     private readonly index: AccountRefresher,
+    /** Also holds each lock across the processes serving the site (default: this process only). */
+    private readonly sharedLock: <T>(name: string, task: () => Promise<T>) => Promise<T> = (_, task) => task(),
   ) {}
 
   /** A fresh user id (not yet reserved: use it inside `create`). */
@@ -244,11 +246,11 @@ export class AccountWriter {
   }
 
   private forAccount<T>(id: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(`account:${id}`, task);
+    return this.locks.run(`account:${id}`, () => this.sharedLock(`account:${id}`, task));
   }
 
   private acrossAccounts<T>(task: () => Promise<T>): Promise<T> {
-    return this.locks.run(ALL_ACCOUNTS, task);
+    return this.locks.run(ALL_ACCOUNTS, () => this.sharedLock("accounts", task));
   }
 
   /** Creates an account. `plan` checks the rules and names id and files; it runs inside the lock. */

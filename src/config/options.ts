@@ -132,6 +132,29 @@ export interface SheafOptions {
   };
   readonly home: string;
   readonly error: string;
+  /** Sheaf: shared state (sessions, throttle, locks, change notices) in Redis or Valkey; null = the site folder. */
+  readonly redis: RedisOptions | null;
+}
+
+export interface RedisOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS). */
+  readonly url: string;
+  /** Prepended to every key and channel, so several sites can share one server. */
+  readonly prefix: string;
+}
+
+function readRedis(reader: Reader): RedisOptions | null {
+  const value = reader.get("redis");
+  if (value === undefined || value === null || value === false) return null;
+  if (typeof value === "string") return readRedis(new Reader({ redis: { url: value } }));
+  if (!isPlainObject(value)) fail("redis", "false, a redis:// URL or a map { url, prefix }", value);
+  const url = reader.string("redis.url", "");
+  if (url.length > 2048 || !/^rediss?:\/\/[^\s/]+(\/\d{1,2})?$/.test(url))
+    fail("redis.url", "a redis:// or rediss:// URL", url);
+  const prefix = reader.string("redis.prefix", "sheaf:", { nonEmpty: false });
+  if (prefix.length > 100 || !/^[\w:.-]*$/.test(prefix))
+    fail("redis.prefix", "letters, digits, _ : . - (at most 100)", prefix);
+  return { url, prefix };
 }
 
 export const DEFAULT_CONTENT_IGNORE = [
@@ -350,5 +373,6 @@ export function resolveOptions(
     },
     home: reader.string("home", "home"),
     error: reader.string("error", "error"),
+    redis: readRedis(reader),
   };
 }

@@ -19,10 +19,16 @@ export interface FileWriterOptions {
   readonly extension: string;
   /** Runs a write alone among all content writes. */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** Re-reads a folder after a write (default: the index; the content writer's also tells other processes). */
+  refresh?(dir: string): Promise<void>;
 }
 
 export class FileWriter {
   constructor(private readonly options: FileWriterOptions) {}
+
+  private refresh(dir: string): Promise<void> {
+    return this.options.refresh ? this.options.refresh(dir) : this.options.index.refresh(dir);
+  }
 
   /** The meta fields as stored now (read inside the write lock, so nothing written meanwhile is lost). */
   async readMeta(file: MediaFile): Promise<ContentFields> {
@@ -34,7 +40,7 @@ export class FileWriter {
     return this.options.exclusive(async () => {
       const next = change(await this.readMeta(file));
       await writeFileAtomic(file.metaFile, serializeTxt(next));
-      await this.options.index.refresh(path.dirname(file.root));
+      await this.refresh(path.dirname(file.root));
     });
   }
 
@@ -47,7 +53,7 @@ export class FileWriter {
         await writeFileAtomic(file.metaFile, serializeTxt(withKey(current, "sort", String(sort))));
         dirs.add(path.dirname(file.root));
       }
-      for (const dir of dirs) await this.options.index.refresh(dir);
+      for (const dir of dirs) await this.refresh(dir);
     });
   }
 
@@ -65,7 +71,7 @@ export class FileWriter {
     if (meta !== null) await writeFileAtomic(`${target}.${this.options.extension}`, serializeTxt(meta));
     await rename(tempPath, target);
     await syncDirectory(dir);
-    await this.options.index.refresh(dir);
+    await this.refresh(dir);
   }
 
   /**
@@ -83,7 +89,7 @@ export class FileWriter {
         { from: relative(file.root), to: relative(path.join(trash, file.filename)) },
       ]);
       await rm(trash, { recursive: true, force: true });
-      await this.options.index.refresh(dir);
+      await this.refresh(dir);
     });
   }
 
@@ -97,7 +103,7 @@ export class FileWriter {
         { from: relative(file.root), to: relative(target) },
         { from: relative(file.metaFile), to: relative(`${target}.${this.options.extension}`) },
       ]);
-      await this.options.index.refresh(dir);
+      await this.refresh(dir);
     });
   }
 }

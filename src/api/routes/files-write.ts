@@ -35,6 +35,7 @@ export function fileWriterOf(services: SiteServices): FileWriter {
       root: services.content.site.dir,
       extension: services.options.content.extension,
       exclusive: (task) => services.writer.exclusive(task),
+      refresh: (dir) => services.writer.refreshFolder(dir),
     });
     writers.set(services, writer);
   }
