@@ -1,6 +1,9 @@
+import cluster from "node:cluster";
 import { InvalidArgumentError as CommanderArgumentError, type Command } from "commander";
 import { createSheaf, sheafVersion, type Sheaf } from "../../app.js";
+import { WorkerCoordination } from "../../coord/cluster-coordination.js";
 import { requireSiteFolder } from "../site-folder.js";
+import { runPrimary } from "./serve-cluster.js";
 
 const CLOSE_TIMEOUT_MS = 2000;
 
@@ -9,6 +12,12 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isInteger(port) || port > 65535)
     throw new CommanderArgumentError("expected a port number 0–65535");
   return port;
+}
+
+function parseWorkers(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > 64) throw new CommanderArgumentError("expected 1–64 workers");
+  return count;
 }
 
 function describeListenError(error: unknown, host: string, port: number): string {
@@ -53,13 +62,21 @@ export function defineServe(program: Command): void {
     .argument("[site]", "site folder", ".")
     .option("-p, --port <port>", "port to listen on (default: SHEAF_PORT, PORT or 8080)", parsePort)
     .option("-H, --host <host>", "address to listen on (default: SHEAF_HOST or 127.0.0.1)")
-    .action(async (root: string, given: { port?: number; host?: string }) => {
+    .option("-w, --workers <count>", "processes serving the site on one port (node:cluster)", parseWorkers, 1)
+    .action(async (root: string, given: { port?: number; host?: string; workers: number }) => {
       const options = {
         port: given.port ?? defaultPort(),
         host: given.host ?? (process.env["SHEAF_HOST"]?.trim() || "127.0.0.1"),
       };
       const siteRoot = await requireSiteFolder(root);
-      const sheaf = await createSheaf({ root: siteRoot });
+      if (given.workers > 1 && cluster.isPrimary) {
+        runPrimary({ workers: given.workers, root: siteRoot, ...options, version: sheafVersion() });
+        return;
+      }
+      const sheaf = await createSheaf({
+        root: siteRoot,
+        ...(cluster.isWorker ? { coordination: new WorkerCoordination() } : {}),
+      });
       for (const warning of sheaf.warnings) sheaf.logger.warn(warning);
       let address: string;
       try {
