@@ -241,7 +241,8 @@ describe.skipIf(missing.length > 0)("three Sheaf processes sharing state through
     const data = created.json["data"] as { id: string; token: string };
     const bearer = { authorization: `Bearer ${data.token}` };
     const statuses: number[] = [];
-    await within(1000, async () => {
+    // creating is not what is measured here: only the revocation has to arrive within a second
+    await within(3000, async () => {
       const status = (await call(b, PAGE, { headers: bearer })).status;
       statuses.push(status);
       return status === 200;
@@ -251,7 +252,11 @@ describe.skipIf(missing.length > 0)("three Sheaf processes sharing state through
     expect((await call(a, `/api/account/tokens/${data.id}`, { method: "DELETE", headers: auth(admin) })).status).toBe(
       200,
     );
-    const took = await within(1000, async () => (await call(b, PAGE, { headers: bearer })).status === 401);
+    const took = await within(1000, async () => (await call(b, PAGE, { headers: bearer })).status === 401).catch(
+      (error: unknown) => {
+        throw new Error("B still accepted the revoked token after a second", { cause: error });
+      },
+    );
     expect(took).toBeLessThanOrEqual(1000);
   });
 
