@@ -29,6 +29,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TARGETS = { workers: 1.3, cpu: 1.1, redis: 0.7 };
 
 const cleanups = [];
+let ticksPerSecond;
 const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 try {
@@ -120,7 +121,6 @@ async function treeCpuMicros(pid) {
   return total;
 }
 
-let ticksPerSecond;
 function clockTicks() {
   ticksPerSecond ??= Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
   return ticksPerSecond;
