@@ -40,7 +40,9 @@ try {
 
 async function main() {
   console.log(`\nShared-state benchmark: ${os.cpus().length} cores, shared by the servers and the load generator`);
-  console.log(`(autocannon in this process, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s warm-up)\n`);
+  console.log(
+    `(autocannon in this process, ${CONNECTIONS} connections, ${SECONDS} s per run after ${WARMUP} s warm-up)\n`,
+  );
   const results = [];
   const one = await startServer("1 worker", { workers: 1 });
   const two = await startServer("2 workers", { workers: 2 });
@@ -68,7 +70,9 @@ async function main() {
   const ratio = (label, value, target, higherIsBetter = true) => {
     const ok = higherIsBetter ? value >= target : value <= target;
     if (!ok) misses.push(label);
-    console.log(`${label}: ${value.toFixed(2)}x (target ${higherIsBetter ? "≥" : "≤"} ${target}x) ${ok ? "ok" : "MISSED"}`);
+    console.log(
+      `${label}: ${value.toFixed(2)}x (target ${higherIsBetter ? "≥" : "≤"} ${target}x) ${ok ? "ok" : "MISSED"}`,
+    );
   };
   console.log("");
   ratio("2 workers / 1 worker, throughput", double.rps / single.rps, TARGETS.workers);
@@ -100,7 +104,9 @@ async function measure(server) {
 }
 
 function run(options) {
-  return new Promise((resolve, reject) => autocannon(options, (error, result) => (error ? reject(error) : resolve(result))));
+  return new Promise((resolve, reject) =>
+    autocannon(options, (error, result) => (error ? reject(error) : resolve(result))),
+  );
 }
 
 /** CPU (user + system, µs) used so far by a process and its live children (the cluster's workers), from /proc. */
@@ -166,7 +172,16 @@ function startProcess(command, args) {
 
 async function startRedis() {
   const port = await freePort();
-  const state = startProcess("redis-server", ["--port", String(port), "--bind", HOST, "--save", "", "--appendonly", "no"]);
+  const state = startProcess("redis-server", [
+    "--port",
+    String(port),
+    "--bind",
+    HOST,
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+  ]);
   for (let i = 0; i < 100 && !/Ready to accept/.test(state.output); i++) await delay(50);
   return port;
 }
@@ -181,7 +196,15 @@ async function startServer(name, { workers, redis }) {
   const config = { api: { basicAuth: true, allowInsecure: true }, ...(redis ? { redis: { url: redis } } : {}) };
   await writeFile(path.join(root, "site", "config", "config.json"), JSON.stringify(config));
   const port = await freePort();
-  const state = startProcess(process.execPath, [SHEAF_BIN, "serve", root, "--port", String(port), "--workers", String(workers)]);
+  const state = startProcess(process.execPath, [
+    SHEAF_BIN,
+    "serve",
+    root,
+    "--port",
+    String(port),
+    "--workers",
+    String(workers),
+  ]);
   for (let i = 0; i < 400 && !/ serving .* on http/.test(state.output); i++) {
     if (state.child.exitCode !== null) throw new Error(`${name} exited:\n${state.output}`);
     await delay(50);

@@ -35,11 +35,15 @@ export function runPrimary(settings: PrimarySettings): void {
       listening++;
       if (listening === settings.workers) {
         const where = `http://${settings.host.includes(":") ? `[${settings.host}]` : settings.host}:${address.port}`;
-        line("info", `Sheaf ${settings.version} serving ${settings.root} on ${where} with ${settings.workers} workers`, {
-          address: where,
-          root: settings.root,
-          workers: settings.workers,
-        });
+        line(
+          "info",
+          `Sheaf ${settings.version} serving ${settings.root} on ${where} with ${settings.workers} workers`,
+          {
+            address: where,
+            root: settings.root,
+            workers: settings.workers,
+          },
+        );
       }
     });
     worker.once("exit", (code, signal) => {
