@@ -193,7 +193,7 @@ export async function openSecurity({
   const unsubscribe = coordination.subscribe((topic, data) => {
     if (topic === "basic") basicCache.forgetUser(data);
     else if (topic === "*") basicCache.forgetAll();
-    if ((topic === "tokens" || topic === "*") && tokens)
+    if ((topic === "tokens" || (topic === "*" && data === "up")) && tokens)
       tokens.reload().catch((error: unknown) => logger.warn({ err: error }, "Could not re-read the tokens file"));
   });
   const security: SecurityServices = {

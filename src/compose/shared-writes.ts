@@ -33,7 +33,12 @@ export class SharedContentWrites {
   ) {
     this.applied = startVersion;
     this.unsubscribe = coordination.subscribe((topic, data, version) => {
-      if (topic === "*") this.stale = true;
+      if (topic === "*") {
+        this.stale = true;
+        // back after missing notices: re-read now, so reads do not wait for the next write to be current
+        if (data === "up") this.applying = this.applying.then(() => this.reloadAll());
+        return;
+      }
       if (topic !== CONTENT) return;
       this.applying = this.applying.then(async () => {
         try {
@@ -45,6 +50,17 @@ export class SharedContentWrites {
         this.applied = Math.max(this.applied, version);
       });
     });
+  }
+
+  private async reloadAll(): Promise<void> {
+    try {
+      const current = await this.coordination.version(CONTENT);
+      await this.content.reload();
+      this.applied = Math.max(this.applied, current);
+      this.stale = false;
+    } catch (error) {
+      this.warn("Could not re-read the site after the shared state server came back", error);
+    }
   }
 
   private absolute(relative: string): string {
@@ -111,7 +127,7 @@ export class SharedAccountWrites {
     private readonly warn: Warn,
   ) {
     this.unsubscribe = coordination.subscribe((topic, id) => {
-      if (topic !== ACCOUNTS && topic !== "*") return;
+      if (topic !== ACCOUNTS && !(topic === "*" && id === "up")) return;
       this.applying = this.applying.then(() =>
         (topic === "*" ? accounts.reload() : accounts.refresh(id)).catch((error: unknown) =>
           warn("Could not apply another process's account change", error),

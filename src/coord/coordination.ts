@@ -30,6 +30,7 @@ export interface Coordination {
   close(): Promise<void>;
 }
 
+/** Topic `*` is the coordination's own: data `down` (notices may be missed from now on) or `up` (back). */
 export type NoticeListener = (topic: string, data: string, version: number) => void;
 
 export interface Lease {

@@ -45,8 +45,9 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /**
  * Locks with fencing tokens, versioned notices over pub/sub and shared cells in Redis or Valkey. Commands fail at
  * once while the server is away (no offline queue: a request never waits for, or is replayed after, a reconnect);
- * both connections reconnect on their own. After a reconnect of the subscriber, listeners hear topic `*`: notices
- * may have been missed, so everything learnt from other processes is to be dropped.
+ * both connections reconnect on their own. Listeners hear topic `*` with `down` when the subscription is lost
+ * (stop trusting what memory holds of other processes) and with `up` when it is back (notices may have been
+ * missed: re-read what others may have changed).
  */
 export class RedisCoordination implements Coordination {
   readonly shared = true;
@@ -96,11 +97,11 @@ export class RedisCoordination implements Coordination {
     this.subscriber.on("ready", () => {
       problemLogged = false;
       // notices sent while this process was away are lost: everything learnt from others is stale
-      if (this.subscribedOnce) for (const listener of this.listeners) listener("*", "", 0);
+      if (this.subscribedOnce) for (const listener of this.listeners) listener("*", "up", 0);
       this.subscribedOnce = true;
     });
     this.subscriber.on("close", () => {
-      for (const listener of this.listeners) listener("*", "", 0);
+      for (const listener of this.listeners) listener("*", "down", 0);
     });
     this.subscriber.on("message", (channel: string, message: string) => {
       if (channel !== this.channel) return;
