@@ -11,7 +11,7 @@
 
 import autocannon from "autocannon";
 import { execFileSync, spawn } from "node:child_process";
-import { cp, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, open, readdir, readFile, rm, unlink, writeFile } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -79,7 +79,36 @@ async function main() {
   ratio("2 workers / 1 worker, server CPU per request", double.cpu / single.cpu, TARGETS.cpu, false);
   if (redis) ratio("Redis session store / file store, throughput", redis.rps / single.rps, TARGETS.redis);
   else console.log("⚠ Redis session store: SKIPPED (redis-server not installed: apt-get install -y redis-server)");
+  if (redisPort) await compareLocks(redisPort);
   if (misses.length && process.env.BENCH_STRICT === "1") process.exitCode = 1;
+}
+
+/**
+ * What taking and releasing a write lock costs, one holder after another: the Redis lock Sheaf uses (a script that
+ * hands out a fencing token, and a release) against the simplest file lock on the site's disk (create with O_EXCL,
+ * close, unlink), as a shared folder would need.
+ */
+async function compareLocks(redisPort) {
+  const { RedisCoordination } = await import(path.join(REPO_ROOT, "dist", "coord", "redis-coordination.js"));
+  const rounds = 2000;
+  const redis = await RedisCoordination.connect({ url: `redis://${HOST}:${redisPort}`, prefix: "bench:" });
+  let started = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) await redis.withLock("content", async () => undefined);
+  const redisMicros = Number(process.hrtime.bigint() - started) / 1000 / rounds;
+  await redis.close();
+  const dir = await mkdtemp(path.join(os.tmpdir(), "sheaf-bench-lock-"));
+  cleanups.push(() => rm(dir, { recursive: true, force: true }));
+  const lockFile = path.join(dir, ".content.lock");
+  started = process.hrtime.bigint();
+  for (let i = 0; i < rounds; i++) {
+    const handle = await open(lockFile, "wx");
+    await handle.close();
+    await unlink(lockFile);
+  }
+  const fileMicros = Number(process.hrtime.bigint() - started) / 1000 / rounds;
+  console.log(
+    `\nWrite lock, take and release (${rounds} in a row): Redis ${redisMicros.toFixed(0)} µs, local file ${fileMicros.toFixed(0)} µs`,
+  );
 }
 
 async function measure(server) {
