@@ -16,7 +16,7 @@ import { ADMIN, cleanUp, copySite, startSite } from "./helpers.js";
 afterEach(cleanUp);
 
 /** A primary and `count` workers whose IPC channels are event emitters delivering in order. */
-function cluster(count: number): WorkerCoordination[] {
+function cluster(count: number, primarySides: EventEmitter[] = []): WorkerCoordination[] {
   const coordinator = new ClusterCoordinator();
   return Array.from({ length: count }, () => {
     const workerSide = new EventEmitter();
@@ -28,6 +28,7 @@ function cluster(count: number): WorkerCoordination[] {
       },
     });
     coordinator.attach(primarySide as unknown as Worker);
+    primarySides.push(primarySide);
     const channel = {
       send: (message: unknown) => {
         setImmediate(() => primarySide.emit("message", structuredClone(message)));
@@ -98,6 +99,23 @@ describe("the cluster coordination", () => {
     for (let i = 0; i < events.length; i += 2) expect(events[i + 1]).toBe(events[i]?.replace("in", "out"));
     expect(fences).toEqual([...fences].sort((x, y) => x - y));
     expect(new Set(fences).size).toBe(3);
+  });
+
+  it("gives the lock of a worker that died to the next one waiting", async () => {
+    const sides: EventEmitter[] = [];
+    const [a, b] = cluster(2, sides) as [WorkerCoordination, WorkerCoordination];
+    let entered = false;
+    // a takes the lock and never gives it back
+    void a.withLock("content", () => new Promise<never>(() => undefined));
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    const waiting = b.withLock("content", async (lease) => {
+      entered = true;
+      return lease.fence;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(entered).toBe(false);
+    sides[0]?.emit("exit", 1, null);
+    expect(await waiting).toBe(2);
   });
 
   it("hands a notice to the other workers, never back to its sender, and counts versions", async () => {
