@@ -13,6 +13,7 @@ const SLOW = [
   "test/integration/cli.test.ts",
   "test/client/live-server.test.ts",
   "test/integration/multi-node.test.ts",
+  "test/client/files-live.test.ts",
 ];
 
 export default defineConfig({

@@ -19,7 +19,7 @@
 
 import autocannon from "autocannon";
 import { execFileSync, spawn } from "node:child_process";
-import { cp, mkdir, mkdtemp, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { cp, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import http from "node:http";
 import net from "node:net";
 import os from "node:os";
@@ -336,37 +336,18 @@ async function prepareSite(cleanup, extra = {}) {
       return relative !== "site/sessions" && relative !== "site/accounts/.logins";
     },
   });
-  const config = { api: { basicAuth: true, allowInsecure: true }, ...extra };
+  // the starterkit keeps one content file per language (en, de)
+  const config = { languages: true, api: { basicAuth: true, allowInsecure: true }, ...extra };
   await writeFile(path.join(siteRoot, "site", "config", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   return siteRoot;
 }
 
 /**
- * A copy of the starterkit as a two-language site (`languages: true`, en default, de): every content file gets the
- * `.en` code as Kirby names them, and the blog a German title. Logged in as the admin.
+ * The starterkit as it is, a two-language site (en default, de; the blog is "Journal" in German), logged in as the
+ * admin.
  */
 async function startMultilangSheaf(cleanup) {
-  const root = await prepareSite(cleanup, { languages: true });
-  const addLanguageCode = async (dir) => {
-    for (const entry of await readdir(dir, { withFileTypes: true })) {
-      const full = path.join(dir, entry.name);
-      if (entry.isDirectory()) await addLanguageCode(full);
-      else if (entry.name.endsWith(".txt")) await rename(full, `${full.slice(0, -".txt".length)}.en.txt`);
-    }
-  };
-  await addLanguageCode(path.join(root, "content"));
-  const languages = path.join(root, "site", "languages");
-  await mkdir(languages, { recursive: true });
-  for (const [code, name, isDefault, locale] of [
-    ["en", "English", true, "en_US"],
-    ["de", "Deutsch", false, "de_DE"],
-  ]) {
-    await writeFile(
-      path.join(languages, `${code}.php`),
-      `<?php\n\nreturn [\n    'code' => '${code}',\n    'default' => ${isDefault},\n    'direction' => 'ltr',\n    'locale' => [\n        'LC_ALL' => '${locale}'\n    ],\n    'name' => '${name}',\n    'translations' => [\n\n    ],\n    'url' => NULL\n];`,
-    );
-  }
-  await writeFile(path.join(root, "content", "1_blog", "blog.de.txt"), "Title: Journal");
+  const root = await prepareSite(cleanup);
   const started = await startSheaf("sheaf (languages)", root, cleanup);
   const session = await logIn(started.url);
   for (const language of ["en", "de"]) {

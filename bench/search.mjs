@@ -35,6 +35,12 @@ const WORDS = ["river", "stone", "garden", "window", "lantern", "harbour", "mead
 async function generateSite() {
   const root = await mkdtemp(path.join(os.tmpdir(), "sheaf-search-bench-"));
   await cp(path.join(STARTERKIT, "site"), path.join(root, "site"), { recursive: true });
+  // a single-language site: the generated content files have no language code
+  await rm(path.join(root, "site", "languages"), { recursive: true, force: true });
+  await writeFile(
+    path.join(root, "site", "config", "config.json"),
+    '{"api": {"basicAuth": true, "allowInsecure": true}}\n',
+  );
   const content = path.join(root, "content");
   await mkdir(content);
   await writeFile(path.join(content, "site.txt"), "Title: Search bench\n");

@@ -8,7 +8,7 @@ import { routesFor } from "./api/routes/index.js";
 import { Router } from "./api/router.js";
 import { openSecurity, type SecurityOverrides } from "./compose/security.js";
 import { openSiteData } from "./compose/site-data.js";
-import { loadConfig, resolveOptions, type SheafOptions } from "./config/index.js";
+import { loadConfig, resolveConfig, type SheafOptions } from "./config/index.js";
 import { CORS_WILDCARD_CREDENTIALS_MESSAGE, corsCredentialsWithWildcard } from "./config/options.js";
 import type { ContentIndex } from "./content/index.js";
 import { captureErrorStacks } from "./errors.js";
@@ -71,7 +71,7 @@ export function sheafVersion(): string {
 export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const root = path.resolve(input.root);
   const loaded = input.config
-    ? { options: resolveOptions({ ...input.config, ...input.configOverrides }), warnings: [] as string[] }
+    ? resolveConfig(input.config, {}, input.configOverrides)
     : await loadConfig(root, input.configOverrides);
   const options = loaded.options;
   const logger = input.logger ?? createLogger({ level: options.log.level, destination: input.log ?? "stdout" });

@@ -229,8 +229,12 @@ export class UnexpectedError extends Error {
 
 /** Invalid configuration found at start: names the option and what was expected. */
 export class ConfigError extends Error {
-  constructor(message: string) {
+  /** Every problem found, one line each (a config with several mistakes names them all at once). */
+  readonly problems: readonly string[];
+
+  constructor(message: string, problems: readonly string[] = [message]) {
     super(message);
+    this.problems = problems;
     this.name = "ConfigError";
   }
 }

@@ -11,6 +11,8 @@ import type { StoredChanges } from "./lock.js";
  */
 
 export const CHANGES_FOLDER = "_changes";
+/** The content file of an account folder. */
+export const USER_CONTENT_FILE = "user.txt";
 /** The lock file Kirby 4 kept in a model's folder; any version change removes it. */
 export const LEGACY_LOCK_FILE = ".lock";
 

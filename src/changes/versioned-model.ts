@@ -5,14 +5,17 @@ import type { Blueprint } from "../blueprints/types.js";
 import type { ContentWriter } from "../content/content-writer.js";
 import { mergeContent } from "../content/stored-values.js";
 import type { ContentFields, Page } from "../content/types.js";
-import { changesFileOf } from "./changes-file.js";
+import type { FileWriter } from "../files/file-writer.js";
+import type { MediaFile } from "../files/types.js";
+import { changesFileOf, USER_CONTENT_FILE } from "./changes-file.js";
+import { fileChangesFileOf } from "./lock-probe.js";
 
 /**
  * A model that has versions: where its changes version lives, how its published ("latest") version is read and
  * written, and how submitted values become stored fields. One factory per kind of model.
  */
 export interface VersionedModel {
-  /** The model's folder (page folder, content root, account folder). */
+  /** The model's folder (page folder, content root, account folder, the folder a file is in). */
   readonly dir: string;
   /** `<dir>/_changes/<content file name>`. */
   readonly changesFile: string;
@@ -64,9 +67,24 @@ export function userVersions(
     Object.fromEntries(Object.entries(fields).filter(([key]) => !credentialKeys.has(key)));
   return {
     dir: user.dir,
-    changesFile: changesFileOf(user.dir, "user.txt"),
+    changesFile: changesFileOf(user.dir, USER_CONTENT_FILE),
     readPublished: async () => contentOnly(await readUserContent(user.dir)),
     writePublished: (fields) => accounts.updateContent(user.id, () => contentOnly(fields)),
     merge: (current, input) => contentOnly(mergeContent(blueprint, current, input)),
+  };
+}
+
+/**
+ * A file (`<folder>/_changes/<filename>.txt`): its meta file is the published version. Call inside
+ * `writer.exclusive()`; publishing writes the meta file through the file writer's atomic path. Only submitted keys
+ * are stored (blueprint fields first), so saving a file's values back leaves no changes.
+ */
+export function fileVersions(writer: FileWriter, blueprint: Blueprint, file: MediaFile): VersionedModel {
+  return {
+    dir: path.dirname(file.root),
+    changesFile: fileChangesFileOf(file),
+    readPublished: () => writer.readMeta(file),
+    writePublished: (fields) => writer.writeMeta(file, fields),
+    merge: (current, input) => mergeContent(blueprint, current, input, { allFields: false }),
   };
 }

@@ -1,12 +1,13 @@
 import { okOf } from "./envelopes.js";
 import { SheafApiError } from "./errors.js";
-import { pagePath, userPath } from "./paths.js";
+import { filePath, pagePath, userPath, type FileOwner } from "./paths.js";
 import type { Transport } from "./transport.js";
 import type { ContentInput } from "./types.js";
 
 /**
  * Content changes (docs/changes.md): unpublished edits of a model kept as its "changes" version, published or
- * discarded later. `client.changes.page(id)`, `.site()`, `.account()` and `.user(id)` give the same four methods.
+ * discarded later. `client.changes.page(id)`, `.site()`, `.account()`, `.user(id)` and `.file(owner, filename)` give
+ * the same four methods.
  * A model another user has changes on is locked: save, publish and discard then reject with a `SheafApiError` of
  * status 423, whose `lockOf()` tells who holds the lock.
  */
@@ -27,6 +28,8 @@ export interface ChangesApi {
   /** The logged-in user. */
   account(): ModelChanges;
   user(idOrEmail: string): ModelChanges;
+  /** A file's meta fields: `file({ page: "blog/hello" }, "cover.jpg")`, `file("site", "logo.png")`. */
+  file(owner: FileOwner, filename: string): ModelChanges;
 }
 
 /** Who holds the lock of a model, as a 423 answer tells it (`id` and `email` are null when you may not see them). */
@@ -69,5 +72,6 @@ export function changesApi(transport: Transport): ChangesApi {
     site: () => modelChanges(transport, () => "site"),
     account: () => modelChanges(transport, () => "account"),
     user: (idOrEmail) => modelChanges(transport, () => userPath(idOrEmail)),
+    file: (owner, filename) => modelChanges(transport, () => filePath(owner, filename)),
   };
 }

@@ -1,4 +1,5 @@
 import { collectionOf, modelOf, okOf } from "./envelopes.js";
+import { filesApi } from "./files-api.js";
 import { childrenParams, childrenPath, modelParams, pagePath } from "./paths.js";
 import type { Transport } from "./transport.js";
 import type { ContentInput, Page, PageFields, PageStatus, PageViews, Site, SiteFields, SiteViews } from "./types.js";
@@ -33,6 +34,8 @@ export function siteApi(transport: Transport) {
     /** `PATCH site`: changes the given fields; the others stay. */
     update: (fields: ContentInput): Promise<Site> => write("site", fields),
     changeTitle: (title: string): Promise<Site> => write("site/title", { title }),
+    /** The site's files (`site/files`): list, read, upload, update, rename, sort, replace, delete. */
+    files: filesApi(transport, () => "site"),
   };
 }
 
@@ -73,6 +76,8 @@ export function pagesApi(transport: Transport) {
     /** Copies the page next to itself under `slug`; answers with the copy. */
     duplicate: (id: string, slug: string, options: DuplicatePageOptions = {}): Promise<Page> =>
       write("POST", () => `${pagePath(id)}/duplicate`, { slug, ...options }),
+    /** The page's files (`pages/<id>/files`): list, read, upload, update, rename, sort, replace, delete. */
+    files: (id: string) => filesApi(transport, () => pagePath(id)),
     /** A page with children or drafts needs `{ force: true }`. */
     async delete(id: string, options: DeletePageOptions = {}): Promise<void> {
       const body = options.force === undefined ? {} : { body: { force: options.force } };

@@ -26,6 +26,21 @@ export function userPath(idOrEmail: string): string {
   return `users/${encodeURIComponent(idOrEmail).replace(/%(40|2B|3D)/g, (encoded) => decodeURIComponent(encoded))}`;
 }
 
+/** Whose file: a page (by id), the site, the logged-in user, or a user (by id or e-mail). */
+export type FileOwner = { readonly page: string } | "site" | "account" | { readonly user: string };
+
+/** `pages/<id>`, `site`, `account` or `users/<id>`. */
+export function ownerPath(owner: FileOwner): string {
+  if (owner === "site" || owner === "account") return owner;
+  return "page" in owner ? pagePath(owner.page) : userPath(owner.user);
+}
+
+/** `<owner>/files/<filename>`. */
+export function filePath(owner: FileOwner, filename: string): string {
+  if (filename === "") throw new TypeError("Invalid file name: empty");
+  return `${ownerPath(owner)}/files/${encodeURIComponent(filename)}`;
+}
+
 export function rolePath(name: string): string {
   if (name === "") throw new TypeError("Invalid role name: empty");
   return `roles/${encodeURIComponent(name)}`;

@@ -1,4 +1,5 @@
 import { collectionOf, modelOf, okOf } from "./envelopes.js";
+import { avatarApi, filesApi } from "./files-api.js";
 import { collectionParams, modelParams, rolePath, userPath } from "./paths.js";
 import type { Transport } from "./transport.js";
 import type { CompactRole, ContentInput, Role, User, UserFields, UserViews } from "./types.js";
@@ -65,6 +66,10 @@ export function usersApi(transport: Transport) {
     delete: (id: string): Promise<void> => act.delete(user(id)),
     /** The roles the current user may give this user. */
     roles: (id: string): Promise<Collection<CompactRole>> => act.roles(user(id)),
+    /** The user's avatar: `get()` (null without one), `set(image)`, `remove()`; needs `update` on the user. */
+    avatar: (id: string) => avatarApi(transport, user(id)),
+    /** The user's files (`users/<id>/files`). */
+    files: (id: string) => filesApi(transport, user(id)),
   };
 }
 
@@ -87,6 +92,10 @@ export function accountApi(transport: Transport) {
     changeRole: (role: string): Promise<User> => act.changeRole(account, role),
     delete: (): Promise<void> => act.delete(account),
     roles: (): Promise<Collection<CompactRole>> => act.roles(account),
+    /** The logged-in user's avatar: `get()` (null without one), `set(image)`, `remove()`. */
+    avatar: avatarApi(transport, account),
+    /** The logged-in user's files (`account/files`). */
+    files: filesApi(transport, account),
   };
 }
 

@@ -1,6 +1,6 @@
 import { collectionOf, modelOf } from "./envelopes.js";
 import { unexpectedAnswer } from "./errors.js";
-import { childrenParams, pagePath, userPath } from "./paths.js";
+import { childrenParams, filePath, ownerPath, pagePath, userPath, type FileOwner } from "./paths.js";
 import type { ApiAnswer, Transport } from "./transport.js";
 import type { ChildrenStatus, PageFields, PageViews, UserFields, UserViews } from "./types.js";
 import type { Collection, CollectionQuery, ItemShape } from "./wire-types.js";
@@ -119,6 +119,59 @@ export interface BlueprintDefinition {
   readonly status?: Readonly<Partial<Record<"draft" | "unlisted" | "listed", PageStatusSetting>>>;
 }
 
+/** A file as a files section lists it (a Panel item). */
+export interface SectionFileItem {
+  readonly id: string;
+  readonly filename: string;
+  readonly extension: string;
+  readonly mime: string;
+  readonly template: string | null;
+  readonly url: string;
+  readonly uuid: string | null;
+  /** Panel path of the file and of its parent. */
+  readonly link: string;
+  readonly parent: string;
+  readonly text: string;
+  readonly info: string;
+  readonly dragText: string;
+  readonly image: Readonly<Record<string, unknown>>;
+  readonly permissions: { readonly delete: boolean; readonly sort: boolean };
+}
+
+/** `GET <model>/sections/<name>` of a `fields` section. */
+export interface FieldsSectionAnswer {
+  readonly type: "fields";
+  readonly name: string;
+  readonly fields: Readonly<Record<string, BlueprintFieldDefinition>>;
+}
+
+/** `GET <model>/sections/<name>` of a `files` section: one page of the model's files. */
+export interface FilesSectionAnswer {
+  readonly type: "files";
+  readonly name: string;
+  readonly data: readonly SectionFileItem[];
+  /** `[]`, or `{<name>: {label, message: {min?, max?}}}` when the section has too few or too many files. */
+  readonly errors: readonly never[] | Readonly<Record<string, unknown>>;
+  /** The section's Panel settings (accept, apiUrl, headline, layout, upload, …). */
+  readonly options: Readonly<Record<string, unknown>>;
+  readonly pagination: {
+    readonly limit: number;
+    readonly offset: number;
+    readonly page: number;
+    readonly total: number;
+  };
+}
+
+export type SectionAnswer = FieldsSectionAnswer | FilesSectionAnswer;
+
+function sectionOf(answer: ApiAnswer): SectionAnswer {
+  const { body } = answer;
+  if (typeof body !== "object" || body === null || (body as Record<string, unknown>)["status"] !== "ok") {
+    throw unexpectedAnswer(answer, answer.status, "not a section");
+  }
+  return body as SectionAnswer;
+}
+
 /** A template a page may use: `{name, title}`. */
 export interface TemplateChoice {
   readonly name: string;
@@ -151,6 +204,26 @@ export function blueprintsApi(transport: Transport) {
     user: (idOrEmail: string) => model(() => `${userPath(idOrEmail)}/blueprint`),
     /** `account/blueprint`: the current user's. */
     account: () => model(() => "account/blueprint"),
+    /**
+     * `<model>/sections/<name>`: a fields or files section of a page, the site, the account or a user (other section
+     * types are not served: 404). `page` is the files section's page of items (1-based).
+     */
+    section: async (owner: FileOwner, name: string, page?: number): Promise<SectionAnswer> =>
+      sectionOf(
+        await transport.send({
+          method: "GET",
+          path: `${ownerPath(owner)}/sections/${encodeURIComponent(name)}`,
+          ...(page === undefined ? {} : { query: { page } }),
+        }),
+      ),
+    /** `<owner>/files/<filename>/sections/<name>`: a fields section of a file's blueprint. */
+    fileSection: async (owner: FileOwner, filename: string, name: string): Promise<SectionAnswer> =>
+      sectionOf(
+        await transport.send({
+          method: "GET",
+          path: `${filePath(owner, filename)}/sections/${encodeURIComponent(name)}`,
+        }),
+      ),
   };
 }
 

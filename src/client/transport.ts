@@ -1,5 +1,6 @@
 import { CookieJar } from "./cookie-jar.js";
 import { errorFromAnswer, networkFailure, unexpectedAnswer } from "./errors.js";
+import type { MultipartBody } from "./multipart.js";
 import { queryString, type QueryParams } from "./paths.js";
 
 /**
@@ -43,6 +44,8 @@ export interface ApiRequest {
   readonly query?: QueryParams;
   /** Sent as JSON when given. */
   readonly body?: unknown;
+  /** An upload, sent instead of a JSON body. */
+  readonly multipart?: MultipartBody;
   /** Content language of this request (`X-Language`), instead of the client's. */
   readonly language?: string;
 }
@@ -198,8 +201,16 @@ export class Transport {
     if (this.csrfToken !== null) headers.set("X-CSRF", this.csrfToken);
     const cookies = this.authType === "session" ? this.jar.header(url.pathname) : null;
     if (cookies !== null) headers.set("Cookie", cookies);
-    const init: RequestInit = { method: request.method, headers };
+    const init: RequestInit & { duplex?: "half" } = { method: request.method, headers };
     if (request.body !== undefined) init.body = JSON.stringify(request.body);
+    const upload = request.multipart;
+    if (upload?.kind === "form") init.body = upload.form;
+    if (upload?.kind === "stream") {
+      // a streamed request body: fetch needs to be told it will not wait for the answer before sending it
+      headers.set("Content-Type", upload.contentType);
+      init.body = upload.stream;
+      init.duplex = "half";
+    }
     if (this.credentials !== undefined) init.credentials = this.credentials;
     return init;
   }

@@ -1,6 +1,55 @@
-import { fail, isPlainObject, type Reader } from "./reader.js";
+import { type StaticDecode, Type } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { bool, commaList, type DeepReadonly, splitList } from "./schema-kit.js";
 
 /** Kirby's `cors` option (docs/kirby-compat/csrf-and-cors.md#cors): off, Kirby's defaults, or a map. */
+
+const CorsMap = Type.Object(
+  {
+    // only the string "*" is the wildcard: in a list, "*" is compared with the origin like any entry
+    allowOrigin: Type.Transform(
+      Type.Union(
+        [Type.String(), Type.Array(Type.String({ expected: "a string" }), { expected: "a list of origins" })],
+        {
+          default: "*",
+          expected: '"*", an origin or a list of origins',
+        },
+      ),
+    )
+      .Decode((value): "*" | string[] => (value === "*" ? "*" : typeof value === "string" ? [value] : value))
+      .Encode((value) => value),
+    allowMethods: commaList(["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"]),
+    // left out: not configured (requested headers are reflected); an explicit null sends none, as in Kirby
+    allowHeaders: Type.Transform(
+      Type.Union([Type.Null(), Type.Literal(true), Type.String(), Type.Array(Type.String({ expected: "a string" }))], {
+        default: null,
+        nullMeans: [],
+        expected: "true, a list of header names or one comma-separated string",
+      }),
+    )
+      .Decode((value): string[] | true | null => (typeof value === "string" ? splitList(value) : value))
+      .Encode((value) => value),
+    maxAge: Type.Union([Type.Null(), Type.Integer({ minimum: 0 })], {
+      default: null,
+      expected: "a whole number of seconds",
+    }),
+    allowCredentials: bool(false),
+    exposeHeaders: commaList([]),
+  },
+  { expected: "a map of CORS options" },
+);
+
+const DEFAULT_CORS = Value.Decode(CorsMap, Value.Default(CorsMap, {}));
+
+export const CorsSchema = Type.Transform(
+  Type.Union([Type.Boolean(), CorsMap], { default: false, expected: "true, false or a map of CORS options" }),
+)
+  .Decode((value): StaticDecode<typeof CorsMap> | false => (value === true ? DEFAULT_CORS : value))
+  .Encode((value) => value);
+
+export type CorsOptions = DeepReadonly<StaticDecode<typeof CorsMap>>;
+
+export const CORS_WILDCARD_CREDENTIALS_MESSAGE = "Cannot allow credentials when using wildcard origin (*)";
 
 /**
  * Kirby fails every response of a site whose CORS options allow credentials with the wildcard origin
@@ -8,79 +57,4 @@ import { fail, isPlainObject, type Reader } from "./reader.js";
  */
 export function corsCredentialsWithWildcard(cors: CorsOptions | false): boolean {
   return cors !== false && cors.allowCredentials && cors.allowOrigin === "*";
-}
-
-export const CORS_WILDCARD_CREDENTIALS_MESSAGE = "Cannot allow credentials when using wildcard origin (*)";
-
-export interface CorsOptions {
-  allowOrigin: "*" | readonly string[];
-  allowMethods: readonly string[];
-  /** `null` = not configured; `true` = echo the request's Access-Control-Request-Headers. */
-  allowHeaders: readonly string[] | true | null;
-  maxAge: number | null;
-  allowCredentials: boolean;
-  exposeHeaders: readonly string[];
-}
-
-const DEFAULT_CORS: CorsOptions = {
-  allowOrigin: "*",
-  allowMethods: ["GET", "HEAD", "PUT", "POST", "DELETE", "PATCH"],
-  allowHeaders: null,
-  maxAge: null,
-  allowCredentials: false,
-  exposeHeaders: [],
-};
-
-export function readCors(reader: Reader): CorsOptions | false {
-  const value = reader.get("cors");
-  if (value === undefined || value === null || value === false) return false;
-  if (value === true) return DEFAULT_CORS;
-  if (!isPlainObject(value)) return fail("cors", "true, false or a map of CORS options", value);
-
-  const origin = reader.get("cors.allowOrigin");
-  let allowOrigin: CorsOptions["allowOrigin"] = "*";
-  if (origin !== undefined && origin !== null && origin !== "*") {
-    // only the string "*" is the wildcard: in a list, "*" is compared with the origin like any entry
-    allowOrigin = reader.stringList("cors.allowOrigin", []);
-  }
-  const headers = reader.get("cors.allowHeaders");
-  const methods = reader.get("cors.allowMethods");
-  const splitList = (text: string): string[] =>
-    text
-      .split(",")
-      .map((part) => part.trim())
-      .filter(Boolean);
-  const maxAge = reader.get("cors.maxAge");
-  if (
-    maxAge !== undefined &&
-    maxAge !== null &&
-    (typeof maxAge !== "number" || !Number.isInteger(maxAge) || maxAge < 0)
-  ) {
-    fail("cors.maxAge", "a whole number of seconds", maxAge);
-  }
-  const cors: CorsOptions = {
-    allowOrigin,
-    allowMethods:
-      typeof methods === "string"
-        ? splitList(methods)
-        : reader.stringList("cors.allowMethods", DEFAULT_CORS.allowMethods),
-    // absent: not configured (requested headers are reflected); an explicit null sends none, as in Kirby
-    allowHeaders:
-      headers === true
-        ? true
-        : typeof headers === "string"
-          ? splitList(headers)
-          : headers === undefined
-            ? null
-            : headers === null
-              ? []
-              : reader.stringList("cors.allowHeaders", []),
-    maxAge: typeof maxAge === "number" ? maxAge : null,
-    allowCredentials: reader.bool("cors.allowCredentials", false),
-    exposeHeaders:
-      typeof reader.get("cors.exposeHeaders") === "string"
-        ? splitList(reader.get("cors.exposeHeaders") as string)
-        : reader.stringList("cors.exposeHeaders", []),
-  };
-  return cors;
 }

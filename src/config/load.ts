@@ -2,7 +2,9 @@ import { access, readFile } from "node:fs/promises";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { ConfigError } from "../errors.js";
-import { resolveOptions, type SheafOptions } from "./options.js";
+import { type Environment, optionsFromEnvironment, readEnvironment } from "./environment.js";
+import { checkOptions, problemsMessage, type SheafOptions } from "./options.js";
+import { problemText } from "./validate.js";
 
 export interface LoadedConfig {
   readonly options: SheafOptions;
@@ -60,33 +62,23 @@ async function readRaw(file: string): Promise<Record<string, unknown>> {
   return value as Record<string, unknown>;
 }
 
-type Environment = Readonly<Record<string, string | undefined>>;
-
-/** `SHEAF_DEBUG` as a boolean option, or undefined when it is unset. */
-function environmentFlag(environment: Environment, name: string): boolean | undefined {
-  const value = environment[name]?.trim().toLowerCase();
-  if (value === undefined || value === "") return undefined;
-  if (["1", "true", "yes", "on"].includes(value)) return true;
-  if (["0", "false", "no", "off"].includes(value)) return false;
-  throw new ConfigError(`${name} must be true or false (or 1 or 0), not ${JSON.stringify(environment[name])}`);
-}
-
 /**
  * The options the environment sets over the config file, for deployments that keep one image for several sites:
- * `SHEAF_URL` (the `url` option) and `SHEAF_DEBUG`. Secrets (`SHEAF_SMTP_PASSWORD`) are read where they are used.
+ * `SHEAF_URL` (the `url` option) and `SHEAF_DEBUG`. Throws a ConfigError for a value that is not one.
  */
 export function environmentOverrides(environment: Environment): Record<string, unknown> {
-  const overrides: Record<string, unknown> = {};
-  const url = environment["SHEAF_URL"]?.trim();
-  if (url) overrides["url"] = url;
-  const debug = environmentFlag(environment, "SHEAF_DEBUG");
-  if (debug !== undefined) overrides["debug"] = debug;
-  return overrides;
+  const { values, problems } = readEnvironment(environment, ["SHEAF_URL", "SHEAF_DEBUG"]);
+  if (problems.length) {
+    const lines = problems.map(problemText);
+    throw new ConfigError(problemsMessage(lines), lines);
+  }
+  return optionsFromEnvironment(values);
 }
 
 /**
  * Reads `<siteRoot>/site/config/config.{json,mjs,js,ts}` and validates it, with the environment's overrides
- * (`environmentOverrides`) over the file and `overrides` over both. Throws ConfigError with a clear text.
+ * (config/environment.ts) over the file and `overrides` over both. Throws one ConfigError listing every problem;
+ * unknown keys are warnings.
  */
 export async function loadConfig(
   siteRoot: string,
@@ -110,12 +102,16 @@ export async function loadConfig(
 
   const source = found[0] ?? null;
   const raw = source ? await readRaw(source) : {};
-  let options: SheafOptions;
-  try {
-    options = resolveOptions({ ...raw, ...environmentOverrides(environment), ...overrides }, environment);
-  } catch (error) {
-    if (error instanceof ConfigError && source) throw new ConfigError(`${source}: ${error.message}`);
-    throw error;
+  const outcome = checkOptions(raw, environment, overrides);
+  // what the file says is named with the file; what the environment says names its variable
+  const inFile = (subject: string): boolean =>
+    source !== null && subject.startsWith("option") && !subject.includes("(from ");
+  if (!outcome.options) {
+    const lines = outcome.problems.map((problem) =>
+      inFile(problem.subject) ? `${source}: ${problemText(problem)}` : problemText(problem),
+    );
+    throw new ConfigError(problemsMessage(lines), lines);
   }
-  return { options, source, warnings };
+  const unknown = outcome.warnings.map((warning) => (source ? `${source}: ${warning}` : warning));
+  return { options: outcome.options, source, warnings: [...warnings, ...unknown] };
 }

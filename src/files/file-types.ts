@@ -150,6 +150,12 @@ export function extensionForMime(mime: string): string {
   return "";
 }
 
+/** Every extension Kirby knows for a MIME type, in its table's order. */
+export function extensionsForMime(mime: string): string[] {
+  const wanted = mime.trim().toLowerCase();
+  return [...MIME_BY_EXTENSION].filter(([, known]) => known === wanted).map(([extension]) => extension);
+}
+
 export function isMeasured(extension: string): boolean {
   return MEASURED_EXTENSIONS.has(extension);
 }

@@ -44,6 +44,17 @@ export class FileWriter {
     });
   }
 
+  /**
+   * Replaces the meta fields atomically and refreshes the index (a user's file lives outside the content folder and
+   * is read from disk when asked for). Call inside `exclusive`.
+   */
+  async writeMeta(file: MediaFile, fields: ContentFields): Promise<void> {
+    await writeFileAtomic(file.metaFile, serializeTxt(fields));
+    const dir = path.dirname(file.root);
+    const relative = path.relative(this.options.root, dir);
+    if (!relative.startsWith("..") && !path.isAbsolute(relative)) await this.options.index.refresh(dir);
+  }
+
   /** Writes the `Sort` of several files of one folder. */
   writeSort(files: ReadonlyArray<{ readonly file: MediaFile; readonly sort: number }>): Promise<void> {
     return this.options.exclusive(async () => {

@@ -18,6 +18,7 @@ import { discardUnreadBody, parseBody, parseQuery, readRequestBody } from "./bod
 import { corsHeaders, mergeVary, type CorsHeaders } from "./cors.js";
 import { isMediaPath, resolveMedia, sendMediaFile } from "./media.js";
 import { healthAnswer } from "./health.js";
+import { isClientAssetPath, sendClientAsset } from "./client-assets.js";
 
 /**
  * The HTTP layer, directly on `node:http`: Sheaf routes by Kirby's own rules on the raw path, so a framework
@@ -348,6 +349,12 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
         return;
       }
       discardUnreadBody(request);
+      if ((method === "GET" || method === "HEAD") && isClientAssetPath(url)) {
+        sendClientAsset(request, response, url)
+          .then((sent) => (sent ? undefined : renderSite(request, response, headers, url.split("?")[0] ?? "/")))
+          .catch((error: unknown) => fail(response, error));
+        return;
+      }
       if ((method === "GET" || method === "HEAD") && isMediaPath(url)) {
         media(request, response, headers, url).catch((error: unknown) => fail(response, error));
         return;

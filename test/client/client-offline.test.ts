@@ -256,6 +256,29 @@ describe("paths and queries", () => {
     expect(seen.map((request) => request.url.search)).toEqual(["", "?select=id%2ChasChildren", "?view=compact"]);
   });
 
+  it("builds the paths of file changes and of model and file sections", async () => {
+    const { fetch, seen } = fakeFetch(() => json({ status: "ok", code: 200, name: "s", type: "fields", fields: {} }));
+    const client = createClient({ url: "http://sheaf.test", fetch, auth: basic });
+    await client.changes.file({ page: "blog/hello" }, "my photo.jpg").save({ alt: "x" });
+    await client.changes.file("site", "logo.png").publish();
+    await client.changes.file({ user: "ann@example.com" }, "profile.jpg").unlock();
+    await client.changes.file("account", "profile.jpg").discard();
+    const section = await client.blueprints.section({ page: "gallery" }, "images", 2);
+    await client.blueprints.section("site", "content");
+    await client.blueprints.fileSection({ page: "gallery" }, "a-red.png", "meta");
+    expect(section).toMatchObject({ name: "s", type: "fields" });
+    expect(seen.map((request) => `${request.method} ${request.url.pathname}${request.url.search}`)).toEqual([
+      "POST /api/pages/blog+hello/files/my%20photo.jpg/changes/save",
+      "POST /api/site/files/logo.png/changes/publish",
+      "POST /api/users/ann@example.com/files/profile.jpg/changes/unlock",
+      "POST /api/account/files/profile.jpg/changes/discard",
+      "GET /api/pages/gallery/sections/images?page=2",
+      "GET /api/site/sections/content",
+      "GET /api/pages/gallery/files/a-red.png/sections/meta",
+    ]);
+    await expect(client.changes.file("site", "").save({})).rejects.toBeInstanceOf(TypeError);
+  });
+
   it("rejects an empty page id instead of throwing", async () => {
     const { fetch } = fakeFetch(() => json(SITE));
     const promise = createClient({ url: "http://sheaf.test", fetch, auth: basic }).pages.get("/");

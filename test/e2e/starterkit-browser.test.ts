@@ -25,9 +25,10 @@
  *   reasons for CORS failures come from the DevTools protocol (`Network.loadingFailed`). `chromium.launch()`
  *   gives the browser a fresh temporary profile and refuses a `--user-data-dir` argument.
  */
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { access, mkdir, readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Browser, BrowserContext, Page, Response } from "playwright-core";
+import sharp from "sharp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserTestsSkipReason, launchChromium } from "./browser.js";
 import { autoPostPage, readPage, startSecondOrigin, type SecondOrigin } from "./second-origin.js";
@@ -334,7 +335,95 @@ describeBrowser("a form on another origin posting to the API", () => {
       status: "ok",
       data: { id: "created-by-form", status: "draft" },
     });
-    const created = ["_drafts", "_drafts/created-by-form", "_drafts/created-by-form/default.txt"];
+    const created = ["_drafts", "_drafts/created-by-form", "_drafts/created-by-form/default.en.txt"];
     expect(await contentTree(plain.root)).toEqual([...new Set([...before, ...created])].sort());
+  });
+});
+
+/** Whether the image has loaded and decoded (naturalWidth is 0 for a broken or missing image). */
+function naturalWidth(page: Page, selector: string): Promise<number> {
+  return page.locator(selector).evaluate((image: HTMLImageElement) => (image.complete ? image.naturalWidth : 0));
+}
+
+async function exists(file: string): Promise<boolean> {
+  return access(file).then(
+    () => true,
+    () => false,
+  );
+}
+
+describeBrowser("the starterkit's /app on sheaf/client", () => {
+  it("loads the SDK from Sheaf, shows a page's images, uploads one, shows it rendered and deletes it", async () => {
+    const page = await newPage();
+    const sdk = page.waitForResponse((response) => response.url() === `${plain.url}/_sheaf/client/index.js`);
+    await logInThroughForm(page, plain);
+    expect((await sdk).status()).toBe(200);
+    expect((await sdk).headers()["content-type"]).toBe("text/javascript; charset=utf-8");
+
+    const shipped = "#images li[data-filename='studio-sign.png'] img";
+    await page.locator(shipped).waitFor();
+    expect(await page.getAttribute(shipped, "src")).toMatch(
+      /\/media\/pages\/about\/[0-9a-f]{10}-\d+\/studio-sign\.png$/,
+    );
+    await expect.poll(() => naturalWidth(page, shipped)).toBe(320);
+
+    const upload = await sharp({ create: { width: 24, height: 16, channels: 3, background: "#d33" } })
+      .png()
+      .toBuffer();
+    await page.setInputFiles("#image-file", { name: "red-card.png", mimeType: "image/png", buffer: upload });
+    const answered = page.waitForResponse((response) =>
+      isApiCall(response, `${plain.url}/api/pages/about/files`, "POST"),
+    );
+    await page.click("#upload button[type=submit]");
+    expect((await answered).status()).toBe(200);
+    expect((await answered).request().headers()["content-type"]).toMatch(/^multipart\/form-data; boundary=/);
+    const uploaded = "#images li[data-filename='red-card.png'] img";
+    await page.locator(uploaded).waitFor();
+    await expect.poll(() => naturalWidth(page, uploaded)).toBe(24);
+    const onDisk = path.join(plain.root, "content", "2_about", "red-card.png");
+    expect((await readFile(onDisk)).equals(upload)).toBe(true);
+
+    // a file the server refuses: its message is shown, nothing is stored
+    await page.setInputFiles("#image-file", {
+      name: "notes.png",
+      mimeType: "image/png",
+      buffer: Buffer.from("plain text"),
+    });
+    await page.click("#upload button[type=submit]");
+    await expect.poll(() => page.textContent("#upload-message")).not.toBe("");
+    expect(await exists(path.join(plain.root, "content", "2_about", "notes.png"))).toBe(false);
+
+    const deleted = page.waitForResponse((response) =>
+      isApiCall(response, `${plain.url}/api/pages/about/files/red-card.png`, "DELETE"),
+    );
+    await page.click("#images li[data-filename='red-card.png'] button.delete");
+    expect((await deleted).status()).toBe(200);
+    await page.locator(uploaded).waitFor({ state: "detached" });
+    expect(await exists(onDisk)).toBe(false);
+    expect(await page.locator(shipped).count()).toBe(1);
+  });
+
+  it("switches the content language with the SDK's language option and shows the German content", async () => {
+    const page = await newPage();
+    await logInThroughForm(page, plain);
+    const about = "#pages li[data-id=about] a";
+    await expect.poll(() => page.textContent(about)).toBe("About");
+    expect(await page.textContent("#gallery-title")).toBe("About");
+    expect(await page.getAttribute("#languages button[data-language=en]", "aria-pressed")).toBe("true");
+
+    const german = page.waitForResponse((response) => response.url().startsWith(`${plain.url}/api/site/children`));
+    await page.click("#languages button[data-language=de]");
+    expect(await (await german).request().headerValue("x-language")).toBe("de");
+    await expect.poll(() => page.textContent(about)).toBe("Über uns");
+    await expect.poll(() => page.textContent("#gallery-title")).toBe("Über uns");
+    expect(await page.locator("#pages li a").allTextContents()).toEqual(
+      expect.arrayContaining(["Journal", "Projekte", "Übersicht"]),
+    );
+    expect(await page.getAttribute("#languages button[data-language=de]", "aria-pressed")).toBe("true");
+    // the images are the page's in every language
+    await expect.poll(() => naturalWidth(page, "#images li[data-filename='studio-sign.png'] img")).toBe(320);
+
+    await page.click("#languages button[data-language=en]");
+    await expect.poll(() => page.textContent(about)).toBe("About");
   });
 });

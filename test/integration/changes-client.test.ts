@@ -6,6 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { createClient, lockOf, SheafApiError, type FetchFunction } from "../../src/client/index.js";
+import { FIXTURE_DIR } from "../paths.js";
 import { ADMIN, cleanUp, EDITOR, startSite, type Account, type TestSite } from "./helpers.js";
 
 afterEach(cleanUp);
@@ -78,5 +79,42 @@ describe("client.changes", () => {
       user: { id: "editor01", email: "editor@example.com" },
     });
     expect(lockOf(new Error("other"))).toBeNull();
+  });
+});
+
+describe("client.changes.file and client.blueprints.section", () => {
+  const FILES_FIXTURE = path.join(path.dirname(FIXTURE_DIR), "fixture-files");
+
+  it("saves and publishes a file's changes and reports the lock of another user", async () => {
+    const site = await startSite({ source: FILES_FIXTURE, config: CONFIG });
+    const editor = clientFor(site, EDITOR);
+    await editor.changes.file({ page: "gallery" }, "a-red.png").save({ caption: "Draft" });
+    const changesFile = path.join(site.root, "content/4_gallery/_changes/a-red.png.txt");
+    expect(await readFile(changesFile, "utf8")).toContain("Lock: editor01");
+    const refused = await clientFor(site, ADMIN)
+      .changes.file({ page: "gallery" }, "a-red.png")
+      .publish()
+      .catch((error: unknown) => error);
+    expect(lockOf(refused)?.user).toEqual({ id: "editor01", email: "editor@example.com" });
+    await editor.changes.file({ page: "gallery" }, "a-red.png").publish();
+    expect(await readFile(path.join(site.root, "content/4_gallery/a-red.png.txt"), "utf8")).toContain("Caption: Draft");
+    await clientFor(site, ADMIN).changes.file("site", "logo.png").save({ alt: "Logo" });
+    expect(await readFile(path.join(site.root, "content/_changes/logo.png.txt"), "utf8")).toContain("Alt: Logo");
+  });
+
+  it("reads fields and files sections, and rejects a section it does not serve", async () => {
+    const site = await startSite({ source: FILES_FIXTURE, config: CONFIG });
+    const admin = clientFor(site, ADMIN);
+    const images = await admin.blueprints.section({ page: "gallery" }, "images");
+    expect(images.type).toBe("files");
+    if (images.type === "files") {
+      expect(images.data.map((item) => item.filename)).toEqual(["a-red.png", "b-photo.jpg"]);
+      expect(images.pagination.total).toBe(2);
+    }
+    const content = await admin.blueprints.section({ page: "gallery" }, "content");
+    expect(content.type === "fields" ? Object.keys(content.fields) : []).toEqual(["text", "cover"]);
+    const missing = await admin.blueprints.section("site", "nope").catch((error: unknown) => error);
+    expect(missing).toBeInstanceOf(SheafApiError);
+    expect((missing as SheafApiError).status).toBe(404);
   });
 });

@@ -542,6 +542,8 @@ function startServe(args: readonly string[], env: Record<string, string>) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
   const address = new Promise<string>((resolve, reject) => {
     child.stdout.on("data", (chunk: Buffer) => {
@@ -551,7 +553,7 @@ function startServe(args: readonly string[], env: Record<string, string>) {
     });
     child.on("close", () => reject(new Error(`sheaf serve ended before listening:\n${stdout}`)));
   });
-  return { child, address, exited, output: () => stdout };
+  return { child, address, exited, output: () => stdout, errors: () => stderr };
 }
 
 async function freePort(): Promise<number> {
@@ -575,6 +577,40 @@ describe("sheaf serve in a deployment", () => {
     expect(await both.address).toBe(`http://127.0.0.1:${other}`);
     both.child.kill("SIGTERM");
     expect(await both.exited).toBe(0);
+  }, 30_000);
+
+  it("refuses to start with a bad config and environment, listing every problem, and warns about unknown keys", async () => {
+    const site = await emptyFolder();
+    await cp(root, site, { recursive: true });
+    await mkdir(path.join(site, "site", "config"), { recursive: true });
+    const config = path.join(site, "site", "config", "config.json");
+    await writeFile(
+      config,
+      JSON.stringify({ api: { basicAuth: "yes" }, session: { timeout: -1 }, trustedProxies: ["10.0.0.0/8", "proxy"] }),
+    );
+    const bad = startServe([site], { SHEAF_PORT: "80800", SHEAF_DEBUG: "maybe" });
+    bad.address.catch(() => undefined);
+    expect(await bad.exited).toBe(1);
+    const stderr = bad.errors();
+    expect(stderr).toContain("5 problems in the configuration:");
+    expect(stderr).toContain('Invalid environment variable "SHEAF_PORT": expected a port number 0–65535, got "80800"');
+    expect(stderr).toContain(
+      'Invalid environment variable "SHEAF_DEBUG": expected true or false (or 1 or 0), got "maybe"',
+    );
+    expect(stderr).toContain(`${config}: Invalid option "api.basicAuth": expected true or false, got "yes"`);
+    expect(stderr).toContain(`${config}: Invalid option "session.timeout": expected a positive whole number, or false`);
+    expect(stderr).toContain(`${config}: Invalid option "trustedProxies[1]"`);
+    expect(bad.output()).not.toContain("serving");
+
+    await writeFile(config, JSON.stringify({ api: { basicAuht: true }, "acme.plugin.key": 1 }));
+    const warned = startServe([site, "--port", "0"], {});
+    await warned.address;
+    expect(warned.output()).toContain(
+      'Unknown option \\"api.basicAuht\\" is ignored; did you mean \\"api.basicAuth\\"?',
+    );
+    expect(warned.output()).not.toContain("acme");
+    warned.child.kill("SIGTERM");
+    expect(await warned.exited).toBe(0);
   }, 30_000);
 
   it("on SIGTERM stops accepting, cuts a stalled client at server.shutdownTimeout and exits 0", async () => {

@@ -12,24 +12,30 @@
  *   its worker's unfinished request (a deletion may also leave a gap in the numbers), so listed siblings never share
  *   a number; payloads are the last acknowledged value or the unfinished one; the API answers the same.
  */
-import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { createSheaf } from "../../src/app.js";
 import { parseTxt } from "../../src/content/txt.js";
+import { FIXTURE_DIR } from "../paths.js";
+import {
+  AdminSession,
+  cleanUpCrashes,
+  crashSeed,
+  httpRequest,
+  type HttpReply,
+  requireBuiltCli,
+  seededRandom,
+  sleep,
+  startServer,
+  tempSite,
+  type Server,
+} from "./crash-helpers.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PROJECT_ROOT = path.resolve(HERE, "..", "..");
-const BIN = path.join(PROJECT_ROOT, "bin", "sheaf.js");
-const BUILT_CLI = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
-const VENDORED_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture");
-const FIXTURE = VENDORED_FIXTURE;
+const FIXTURE = FIXTURE_DIR;
 
 const KILLS = 50;
 const MAX_DELAY_BEFORE_KILL_MS = 40;
@@ -54,20 +60,6 @@ type Family = readonly PageState[];
 
 /** Stands for the UUID of a page whose creation was not acknowledged. */
 const UNKNOWN_UUID = "<created>";
-
-// ---------------------------------------------------------------------------------------------------------------
-// Randomness with a printed seed, so a failing run can be replayed.
-
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Payloads that prove they were written completely.
@@ -225,127 +217,6 @@ async function scanContent(contentRoot: string): Promise<Scan> {
 
   await walk(contentRoot, "", SITE, false);
   return scan;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// HTTP against the child process.
-
-interface HttpReply {
-  readonly status: number;
-  readonly body: Record<string, unknown>;
-  readonly setCookies: string[];
-}
-
-function httpRequest(
-  agent: http.Agent,
-  origin: string,
-  method: string,
-  url: string,
-  headers: Record<string, string>,
-  body?: unknown,
-): Promise<HttpReply> {
-  return new Promise((resolve, reject) => {
-    const payload = body === undefined ? undefined : JSON.stringify(body);
-    const request = http.request(
-      `${origin}/api/${url}`,
-      {
-        method,
-        agent,
-        headers: {
-          ...headers,
-          ...(payload === undefined
-            ? {}
-            : { "content-type": "application/json", "content-length": Buffer.byteLength(payload) }),
-        },
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("error", reject);
-        response.on("end", () => {
-          const text = Buffer.concat(chunks).toString("utf8");
-          let parsed: Record<string, unknown> = {};
-          try {
-            parsed = JSON.parse(text) as Record<string, unknown>;
-          } catch {
-            parsed = { raw: text };
-          }
-          const setCookie = response.headers["set-cookie"] ?? [];
-          resolve({ status: response.statusCode ?? 0, body: parsed, setCookies: setCookie });
-        });
-      },
-    );
-    request.on("error", reject);
-    request.end(payload);
-  });
-}
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly origin: string;
-  readonly exited: Promise<void>;
-  stderr(): string;
-}
-
-function startServer(root: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve", root, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    const exited = new Promise<void>((done) => child.once("exit", () => done()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`sheaf did not start within 20 s; stderr: ${stderr}`));
-    }, 20_000);
-    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = / on (http:\/\/[^\s"]+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, origin: match[1] as string, exited, stderr: () => stderr });
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sheaf exited (${code}) before listening; stderr: ${stderr}`));
-    });
-  });
-}
-
-/** Session cookie + CSRF header of the admin; kept across restarts while the server still accepts them. */
-class AdminSession {
-  private headers: Record<string, string> | null = null;
-
-  async get(agent: http.Agent, origin: string): Promise<Record<string, string>> {
-    if (this.headers) {
-      const probe = await httpRequest(agent, origin, "GET", "auth", this.headers);
-      if (probe.status === 200) return this.headers;
-    }
-    const csrfReply = await httpRequest(agent, origin, "GET", "auth/csrf", {});
-    const csrf = String(csrfReply.body["csrf"]);
-    const cookieOf = (lines: string[]): string | undefined =>
-      lines
-        .filter((line) => line.startsWith("kirby_session="))
-        .at(-1)
-        ?.split(";")[0];
-    const first = cookieOf(csrfReply.setCookies) ?? "";
-    const login = await httpRequest(
-      agent,
-      origin,
-      "POST",
-      "auth/login",
-      { cookie: first, "x-csrf": csrf },
-      {
-        email: "admin@example.com",
-        password: "AdminPass123!",
-        long: false,
-      },
-    );
-    if (login.status !== 200) throw new Error(`login failed: ${JSON.stringify(login.body)}`);
-    this.headers = { cookie: cookieOf(login.setCookies) ?? first, "x-csrf": csrf };
-    return this.headers;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -578,9 +449,8 @@ async function writePage(dir: string, template: string, title: string, uuid: str
 }
 
 async function prepareSite(): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), "sheaf-crash-"));
   const bulk = path.join(FIXTURE, "content", "3_bulk");
-  await cp(FIXTURE, root, { recursive: true, filter: (source) => source !== bulk });
+  const root = await tempSite("sheaf-crash-", FIXTURE, (source) => source === bulk);
   const journal = path.join(root, "content", "3_journal");
   await writePage(journal, "default", "Journal", JOURNAL_UUID);
   await writePage(path.join(journal, "1_alpha"), "note", "Alpha", "alpha00000000001");
@@ -593,26 +463,15 @@ async function prepareSite(): Promise<string> {
 
 // ---------------------------------------------------------------------------------------------------------------
 
-const roots: string[] = [];
-const children: ChildProcess[] = [];
-
-afterAll(async () => {
-  for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
-  for (const root of roots) await rm(root, { recursive: true, force: true });
-});
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
+afterAll(cleanUpCrashes);
 
 describe("crash safety of content writes", () => {
   it(`survives ${KILLS} SIGKILLs in the middle of writes and renames`, async () => {
-    if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
-    const seed = Number(process.env["SHEAF_CRASH_SEED"] ?? Date.now() % 2 ** 31);
+    requireBuiltCli();
+    const seed = crashSeed();
     const random = seededRandom(seed);
     const context = `seed ${seed} (SHEAF_CRASH_SEED=${seed} repeats the random choices; timing still varies)`;
     const root = await prepareSite();
-    roots.push(root);
     const contentRoot = path.join(root, "content");
 
     const initial = await scanContent(contentRoot);
@@ -736,7 +595,6 @@ describe("crash safety of content writes", () => {
 
     for (let round = 0; round <= KILLS; round++) {
       const server = await startServer(root);
-      children.push(server.child);
       const agent = new http.Agent({ keepAlive: true });
       try {
         if (round > 0) await checkAfterRestart(server, agent, round);
@@ -782,11 +640,8 @@ describe("crash safety of content writes", () => {
 
 describe("recovery at start (recoverContent), state by state", () => {
   async function fixtureCopy(): Promise<string> {
-    const root = await mkdtemp(path.join(tmpdir(), "sheaf-recover-"));
-    roots.push(root);
     const bulk = path.join(FIXTURE, "content", "3_bulk");
-    await cp(FIXTURE, root, { recursive: true, filter: (source) => source !== bulk });
-    return root;
+    return tempSite("sheaf-recover-", FIXTURE, (source) => source === bulk);
   }
 
   async function start(root: string): Promise<Awaited<ReturnType<typeof createSheaf>>> {

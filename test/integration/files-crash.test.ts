@@ -2,20 +2,14 @@
  * Crash safety of uploads: a real `sheaf serve` process is killed with SIGKILL while upload bodies stream in. No
  * partial file may ever be visible, and the next start leaves no temp file behind.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { cp, mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import http from "node:http";
-import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { FIXTURE_DIR } from "../paths.js";
+import { cleanUpCrashes, killServer, requireBuiltCli, startServer, tempSite } from "./crash-helpers.js";
 
-const HERE = path.dirname(fileURLToPath(import.meta.url));
-const PROJECT_ROOT = path.resolve(HERE, "..", "..");
-const BIN = path.join(PROJECT_ROOT, "bin", "sheaf.js");
-const BUILT_CLI = path.join(PROJECT_ROOT, "dist", "cli", "main.js");
-const FILES_FIXTURE = path.resolve(HERE, "..", "conformance", "fixture-files");
+const FILES_FIXTURE = path.join(path.dirname(FIXTURE_DIR), "fixture-files");
 const BOUNDARY = "----SheafCrashBoundary";
 const AUTH = `Basic ${Buffer.from("admin@example.com:AdminPass123!").toString("base64")}`;
 const ORIGINAL = [
@@ -28,49 +22,10 @@ const ORIGINAL = [
   "gallery.txt",
 ];
 
-const roots: string[] = [];
-afterAll(async () => {
-  await Promise.all(roots.map((root) => rm(root, { recursive: true, force: true })));
-});
-
-interface Server {
-  readonly child: ChildProcess;
-  readonly port: number;
-  readonly exited: Promise<void>;
-}
-
-function startServer(root: string): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, "serve", root, "--port", "0"], { stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    const exited = new Promise<void>((done) => child.once("exit", () => done()));
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error("sheaf did not start within 20 s"));
-    }, 20_000);
-    child.stdout?.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const match = / on http:\/\/[^\s"]+:(\d+)/.exec(stdout);
-      if (match) {
-        clearTimeout(timer);
-        resolve({ child, port: Number(match[1]), exited });
-      }
-    });
-    child.stderr?.resume();
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`sheaf exited (${code}) before listening`));
-    });
-  });
-}
+afterAll(cleanUpCrashes);
 
 async function prepareSite(): Promise<string> {
-  const root = await mkdtemp(path.join(tmpdir(), "sheaf-upload-crash-"));
-  roots.push(root);
-  await cp(FILES_FIXTURE, root, {
-    recursive: true,
-    filter: (file) => !file.includes(`${path.sep}3_bulk`),
-  });
+  const root = await tempSite("sheaf-upload-crash-", FILES_FIXTURE, (file) => file.includes(`${path.sep}3_bulk`));
   await mkdir(path.join(root, "site", "config"), { recursive: true });
   await writeFile(
     path.join(root, "site", "config", "config.json"),
@@ -125,7 +80,7 @@ async function waitFor(check: () => Promise<boolean>, ms: number): Promise<boole
 
 describe("uploads and SIGKILL", () => {
   it("never show a partial file, and the next start removes the temp files", { timeout: 120_000 }, async () => {
-    if (!existsSync(BUILT_CLI)) throw new Error(`${BUILT_CLI} is missing: run \`npm run build\` first (npm test does)`);
+    requireBuiltCli();
     const root = await prepareSite();
     for (const sent of [200, 512 * 1024, 3 * 1024 * 1024]) {
       const server = await startServer(root);
@@ -133,16 +88,14 @@ describe("uploads and SIGKILL", () => {
       // wait until the server has started writing the temp file (or a moment for the shortest body)
       const writing = await waitFor(async () => (await temps(root)).length > 0, sent < 1024 ? 300 : 5_000);
       if (sent >= 1024) expect(writing, "the upload was being written when the server was killed").toBe(true);
-      server.child.kill("SIGKILL");
-      await server.exited;
+      await killServer(server);
       request.destroy();
       expect(await visible(root), `after a kill with ${sent} bytes sent`).toEqual(ORIGINAL);
 
       const restarted = await startServer(root);
       expect(await temps(root), `temp files after the restart (${sent} bytes sent)`).toEqual([]);
       expect(await visible(root)).toEqual(ORIGINAL);
-      restarted.child.kill("SIGKILL");
-      await restarted.exited;
+      await killServer(restarted);
     }
   });
 });

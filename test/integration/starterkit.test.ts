@@ -45,10 +45,11 @@ async function pagesOnDisk(dir: string, parentId = "", inDrafts = false): Promis
     const numbered = /^\d+_(.+)$/.exec(entry.name);
     const slug = numbered ? numbered[1]! : entry.name;
     const id = parentId ? `${parentId}/${slug}` : slug;
-    const contentFile = (await readdir(folder)).find((name) => name.endsWith(".txt"));
+    // the default language's content file (`<template>.en.txt`) names the template
+    const contentFile = (await readdir(folder)).find((name) => name.endsWith(".en.txt"));
     pages.push({
       id,
-      template: contentFile ? contentFile.slice(0, -4) : "default",
+      template: contentFile ? contentFile.slice(0, -".en.txt".length) : "default",
       status: inDrafts ? "draft" : numbered ? "listed" : "unlisted",
     });
     pages.push(...(await pagesOnDisk(folder, id)));

@@ -14,6 +14,7 @@ import {
   withoutLock,
   type StoredChanges,
 } from "../../src/changes/lock.js";
+import { changesFileOfModel } from "../../src/changes/lock-probe.js";
 import { STALE_LOCK_MS, withProcessLock } from "../../src/changes/process-lock.js";
 
 const NOW = Date.UTC(2026, 11, 2, 13, 0, 0);
@@ -141,5 +142,22 @@ describe("withProcessLock", () => {
       }),
     ).rejects.toThrow("boom");
     expect(existsSync(file)).toBe(false);
+  });
+});
+
+describe("changesFileOfModel", () => {
+  it("finds the changes file of a page, the site, a user and a file", () => {
+    expect(changesFileOfModel({ dir: "/s/content/1_notes", contentFile: "/s/content/1_notes/notes.txt" })).toBe(
+      path.join("/s/content/1_notes", "_changes", "notes.txt"),
+    );
+    expect(changesFileOfModel({ dir: "/s/site/accounts/a1", email: "a@b.c", passwordHash: null })).toBe(
+      path.join("/s/site/accounts/a1", "_changes", "user.txt"),
+    );
+    expect(
+      changesFileOfModel({ file: { root: "/s/content/g/a.png", metaFile: "/s/content/g/a.png.txt" }, parent: {} }),
+    ).toBe(path.join("/s/content/g", "_changes", "a.png.txt"));
+    for (const other of [null, "x", { dir: "/s" }, { file: { root: "/s/a.png" } }]) {
+      expect(changesFileOfModel(other)).toBeNull();
+    }
   });
 });

@@ -14,6 +14,11 @@ import {
   userBlueprintOf,
   type BlueprintChoice,
 } from "../views/blueprint.js";
+import { fileTemplate, type FileParent } from "../views/file-model.js";
+import { fileBlueprint } from "../views/file-permissions.js";
+import { filesSectionAnswer } from "../views/files-section.js";
+import { userParent } from "./files-avatar.js";
+import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
 import { findAccessiblePage, findAccessibleUser, requireSiteAccess } from "./lookup.js";
 
 /** Longest section name looked up (names come from the request). */
@@ -38,15 +43,40 @@ function sectionChoices(context: ApiContext, blueprint: Blueprint, name: string)
 }
 
 /**
- * A section of a model's blueprint (`<model>/sections/<name>`). A fields section answers its fields; the sections
- * that show Panel data (pages, files, stats, …) are not served, and they, like a name the blueprint does not have,
- * answer Kirby's bare 404.
+ * A section of a model's blueprint (`<model>/sections/<name>`). A fields section answers its fields, a files section
+ * the model's files (`files` gives them; null for a model without files). Other sections (pages, stats, info, …),
+ * like a name the blueprint does not have, answer Kirby's bare 404.
  */
-function sectionAnswer(blueprint: Blueprint | null, name: string): ApiResult {
+async function sectionAnswer(
+  context: ApiContext,
+  blueprint: Blueprint | null | undefined,
+  name: string,
+  files: (() => FileParent | Promise<FileParent>) | null,
+): Promise<ApiResult> {
   const section =
-    blueprint === null || name.length > MAX_SECTION_NAME ? undefined : sectionsOf(blueprint.tabs ?? []).get(name);
-  if (section === undefined || section["type"] !== "fields") return null;
-  return { status: "ok", code: 200, name, type: "fields", fields: section["fields"] ?? {} };
+    blueprint == null || name.length > MAX_SECTION_NAME ? undefined : sectionsOf(blueprint.tabs ?? []).get(name);
+  if (section === undefined) return null;
+  const head = { status: "ok", code: 200, name, type: section["type"] };
+  if (section["type"] === "fields") return { ...head, fields: section["fields"] ?? {} };
+  if (section["type"] === "files" && files !== null) {
+    const page = context.request.query.string("page");
+    return { ...head, ...filesSectionAnswer(section, name, await files(), context, page) };
+  }
+  return null;
+}
+
+/** Sections of a file's blueprint: fields sections (a file has no files of its own). */
+function fileSectionRoute(pattern: string, parentOf: (context: ApiContext, key: string) => Promise<FileParent>) {
+  return route("GET", `${pattern}/sections/(:any)`, async (context, params) => {
+    const key = params.length > 2 ? (params[0] ?? "") : "";
+    const model = findParentFile(context, await parentOf(context, key), params.at(-2) ?? "");
+    return sectionAnswer(
+      context,
+      fileBlueprint(context.services.blueprints, fileTemplate(model)),
+      params.at(-1) ?? "",
+      null,
+    );
+  });
 }
 
 function accountUser(context: ApiContext): User {
@@ -69,13 +99,18 @@ function userRoutes(
       return [];
     }),
     route("GET", `${prefix}/sections/(:any)`, (context, params) => {
-      const user = userOf(context, params[0] ?? "");
-      return sectionAnswer(userBlueprintOf(user, context), params.at(-1) ?? "");
+      const user = userOf(context, params.length > 1 ? (params[0] ?? "") : "");
+      return sectionAnswer(context, userBlueprintOf(user, context), params.at(-1) ?? "", () =>
+        userParent(context.services, user),
+      );
     }),
   ];
 }
 
-/** Blueprint and section routes of pages, the site, users and the account (docs/kirby-compat/blueprints.md). */
+/**
+ * Blueprint and section routes of pages, the site, users, the account and their files (docs/kirby-compat/blueprints.md).
+ * Kirby has no blueprint route of a file: a file's blueprint is its `blueprint` field.
+ */
 export const blueprintRoutes: readonly RouteDefinition[] = [
   route("GET", "pages/(:any)/blueprint", (context, [id = ""]) =>
     model(renderPageBlueprint(findAccessiblePage(context, id), context)),
@@ -92,7 +127,10 @@ export const blueprintRoutes: readonly RouteDefinition[] = [
   }),
   route("GET", "pages/(:any)/sections/(:any)", (context, [id = "", name = ""]) => {
     const page = findAccessiblePage(context, id);
-    return sectionAnswer(context.services.blueprints.page(page.template), name);
+    return sectionAnswer(context, context.services.blueprints.page(page.template), name, () => ({
+      kind: "page",
+      page,
+    }));
   }),
   route("GET", "site/blueprint", (context) => {
     requireSiteAccess(context);
@@ -108,7 +146,7 @@ export const blueprintRoutes: readonly RouteDefinition[] = [
   }),
   route("GET", "site/sections/(:any)", (context, [name = ""]) => {
     requireSiteAccess(context);
-    return sectionAnswer(context.services.blueprints.site(), name);
+    return sectionAnswer(context, context.services.blueprints.site(), name, () => siteParent(context));
   }),
   ...userRoutes(
     "account",
@@ -119,5 +157,11 @@ export const blueprintRoutes: readonly RouteDefinition[] = [
     "users/(:any)",
     (context, key) => findAccessibleUser(context, key),
     (user) => `/users/${user.id}`,
+  ),
+  fileSectionRoute("pages/(:any)/files/(:any)", async (context, id) => pageParent(context, id)),
+  fileSectionRoute("site/files/(:any)", async (context) => siteParent(context)),
+  fileSectionRoute("account/files/(:any)", (context) => userParent(context.services, accountUser(context))),
+  fileSectionRoute("users/(:any)/files/(:any)", (context, key) =>
+    userParent(context.services, findAccessibleUser(context, key)),
   ),
 ];

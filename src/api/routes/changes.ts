@@ -3,6 +3,7 @@ import type { User } from "../../accounts/types.js";
 import type { Blueprint } from "../../blueprints/types.js";
 import {
   discardChanges,
+  fileVersions,
   pageVersions,
   publishChanges,
   saveChanges,
@@ -20,11 +21,16 @@ import { can, isUserListable } from "../../permissions/can.js";
 import { checkUpdate } from "../../permissions/user-rules.js";
 import type { ApiContext } from "../context.js";
 import { route, type ApiResult, type RouteDefinition } from "../route.js";
+import type { FileParent } from "../views/file-model.js";
+import { canFile, fileBlueprint } from "../views/file-permissions.js";
+import { userParent } from "./files-avatar.js";
+import { findParentFile, pageParent, siteParent } from "./files-lookup.js";
+import { currentParent, fileWriterOf } from "./files-write.js";
 import { findAccessiblePage, findAccessibleUser, requireSiteAccess } from "./lookup.js";
 
 /**
  * Content changes (docs/changes.md): `POST <model>/changes/save|publish|discard|unlock` for a page, the site, the
- * account and a user. Each needs the model's `update` permission; the lock is checked by the changes service on
+ * account, a user and a file of any of them. Each needs the model's `update` permission; the lock is checked by the changes service on
  * what is on disk. Every action answers `{"status": "ok"}`; the model's GET keeps showing the published version.
  */
 
@@ -166,6 +172,39 @@ function usersAction(action: Action) {
     userAction(context, action, findAccessibleUser(context, key));
 }
 
+/**
+ * A file of a page, the site or a user (`<parent>/files/<name>/changes/<action>`): the file's `update` permission;
+ * the published version is its meta file, written under the content write lock.
+ */
+function fileAction(action: Action, parentOf: (context: ApiContext, key: string) => FileParent | Promise<FileParent>) {
+  return async (context: ApiContext, params: readonly string[]): Promise<ApiResult> => {
+    if (action === "save" || action === "publish") submitted(context);
+    const key = params.length > 1 ? (params[0] ?? "") : "";
+    const parent = await parentOf(context, key);
+    const writer = fileWriterOf(context.services);
+    return writer.exclusive(async () => {
+      const { file } = findParentFile(context, parent, params.at(-1) ?? "");
+      const current = findParentFile(context, currentParent(context, parent), file.filename);
+      if (!canFile(context.actor, "update", current, context)) {
+        throw new PermissionError({ key: "file.update.permission", message: "The file cannot be updated" });
+      }
+      const blueprint = fileBlueprint(context.services.blueprints, current.file.meta["template"] || null);
+      const model = fileVersions(writer, blueprint ?? EMPTY_FILE_BLUEPRINT, current.file);
+      return run(context, action, model);
+    });
+  };
+}
+
+const EMPTY_FILE_BLUEPRINT: Blueprint = {
+  name: "files/default",
+  title: "File",
+  fields: [],
+  options: {},
+  num: "default",
+  status: [],
+  raw: {},
+};
+
 const ACTIONS: readonly Action[] = ["save", "publish", "discard", "unlock"];
 
 /** The changes routes of pages, the site, the account and users; any other method or action is no route (404). */
@@ -174,4 +213,19 @@ export const changesRoutes: readonly RouteDefinition[] = ACTIONS.flatMap((action
   route("POST", `site/changes/${action}`, siteAction(action)),
   route("POST", `account/changes/${action}`, accountAction(action)),
   route("POST", `users/(:any)/changes/${action}`, usersAction(action)),
+  route("POST", `pages/(:any)/files/(:any)/changes/${action}`, fileAction(action, pageParent)),
+  route("POST", `site/files/(:any)/changes/${action}`, fileAction(action, siteParent)),
+  route(
+    "POST",
+    `account/files/(:any)/changes/${action}`,
+    fileAction(action, (context) => {
+      if (!context.identity) throw new NotFoundError({ key: "user.undefined" });
+      return userParent(context.services, context.identity.user);
+    }),
+  ),
+  route(
+    "POST",
+    `users/(:any)/files/(:any)/changes/${action}`,
+    fileAction(action, (context, key) => userParent(context.services, findAccessibleUser(context, key))),
+  ),
 ]);

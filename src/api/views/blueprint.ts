@@ -142,6 +142,27 @@ export function renderUserBlueprint(user: User, context: ViewContext, panelPath:
   };
 }
 
+/**
+ * A file's blueprint (its `blueprint` field; Kirby has no route for it): `files/<template>`, or the built-in
+ * `files/default` titled "File" when no blueprint file applies; options as written (role maps kept).
+ */
+export function renderFileBlueprint(blueprint: Blueprint | undefined, panelPath: string): Props {
+  if (blueprint === undefined || Object.keys(blueprint.raw).length === 0) {
+    return {
+      name: "files/default",
+      options: Object.fromEntries(BLUEPRINT_OPTION_KEYS.file.map((key) => [key, null])),
+      tabs: [],
+      title: "File",
+    };
+  }
+  return {
+    name: blueprint.name,
+    options: renderOptions(blueprint, "file"),
+    tabs: renderTabs(blueprint, panelPath),
+    title: blueprint.title,
+  };
+}
+
 export interface BlueprintChoice {
   readonly name: string;
   readonly title: string;

@@ -38,7 +38,8 @@ function panelParent(model: FileModel): string {
   }
 }
 
-export function pickerItem(model: FileModel, context: ViewContext): Record<string, unknown> {
+/** A file as a Panel list item (Kirby's `FileItem`): the model item's keys, then the file's own. */
+export function fileItem(model: FileModel, context: ViewContext): Record<string, unknown> {
   const { filename } = model.file;
   const extension = extensionOf(filename);
   const type = fileTypeOf(extension);
@@ -74,9 +75,12 @@ export function pickerItem(model: FileModel, context: ViewContext): Record<strin
     parent: panelParent(model),
     template: fileTemplate(model),
     url,
-    sortable: true,
-    type,
   };
+}
+
+/** A file as a picker item: the list item with `sortable` and `type`. */
+export function pickerItem(model: FileModel, context: ViewContext): Record<string, unknown> {
+  return { ...fileItem(model, context), sortable: true, type: fileTypeOf(extensionOf(model.file.filename)) };
 }
 
 /** The files a `files` field refers to, in its order, as picker items (unknown references are left out). */

@@ -1,4 +1,6 @@
 /** The file model → JSON (docs/files.md#the-file-model). */
+import { optionsAsViewed } from "./locked-options.js";
+import { renderFileBlueprint } from "./blueprint.js";
 import { extensionOf, fileTypeOf, mimeOf, nameOf, niceSize } from "../../files/file-types.js";
 import { isPageListable } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
@@ -81,10 +83,8 @@ export { isoDate };
 export const fileSchema: ModelSchema<FileModel, ViewContext> = {
   name: "file",
   fields: {
-    blueprint: (model, context) => {
-      const blueprint = fileBlueprint(context.services.blueprints, fileTemplate(model));
-      return { name: blueprint?.name ?? "files/default", title: blueprint?.title ?? "File" };
-    },
+    blueprint: (model, context) =>
+      renderFileBlueprint(fileBlueprint(context.services.blueprints, fileTemplate(model)), panelLink(model, context)),
     content: (model, context) => {
       const blueprint = fileBlueprint(context.services.blueprints, fileTemplate(model));
       if (blueprint === undefined) return Object.keys(model.file.meta).length ? { ...model.file.meta } : [];
@@ -109,7 +109,7 @@ export const fileSchema: ModelSchema<FileModel, ViewContext> = {
     next: (model) => neighbour(model, 1),
     nextWithTemplate: (model) => neighbour(model, 1, fileTemplate(model)),
     niceSize: (model) => niceSize(model.file.size),
-    options: (model, context) => fileOptions(model, context),
+    options: (model, context) => optionsAsViewed(model, fileOptions(model, context), context),
     parent: (model, context) => parentModel(model, context),
     parents: (model, context) =>
       model.parent.kind === "page"

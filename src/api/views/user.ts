@@ -1,4 +1,5 @@
 import type { User } from "../../accounts/types.js";
+import { optionsAsViewed } from "./locked-options.js";
 import { isRoleAccessible, isUserListable, optionsMap, USER_OPTION_KEYS } from "../../permissions/can.js";
 import type { ViewContext } from "../context.js";
 import { assignableRoles } from "../../permissions/user-rules.js";
@@ -71,11 +72,15 @@ export const userSchema: ModelSchema<User, ViewContext> = {
     name: (user) => user.name,
     next: (user, context) => neighbour(user, context, 1),
     options: (user, context) =>
-      optionsMap(
-        USER_OPTION_KEYS,
-        context.actor,
-        { kind: "user", user, role: context.services.roleOf(user) },
-        context.services.permissions,
+      optionsAsViewed(
+        user,
+        optionsMap(
+          USER_OPTION_KEYS,
+          context.actor,
+          { kind: "user", user, role: context.services.roleOf(user) },
+          context.services.permissions,
+        ),
+        context,
       ),
     // the Panel's icon descriptor of a user without an avatar
     panelImage: () => ({ back: "black", color: "gray-500", cover: false, icon: "user", ratio: "1/1" }),

@@ -49,12 +49,14 @@ async function firstAdminFrom(options: { email?: string; password?: string }): P
 /** Writes the whole site into `dir` (a fresh staging folder). */
 async function buildSite(dir: string, admin: FirstAdmin | null): Promise<string | null> {
   await cp(path.join(STARTERKIT, "content"), path.join(dir, "content"), { recursive: true });
-  for (const part of ["blueprints", "templates"]) {
+  for (const part of ["blueprints", "templates", "languages"]) {
     await cp(path.join(STARTERKIT, "site", part), path.join(dir, "site", part), { recursive: true });
   }
-  // A new site starts with safe options (the starterkit's demo config allows Basic auth over plain HTTP).
+  // A new site starts with safe options (the starterkit's demo config allows Basic auth over plain HTTP); its
+  // content is in English and German, one file per language.
   await mkdir(path.join(dir, "site", "config"), { recursive: true });
-  await writeFile(path.join(dir, "site", "config", "config.json"), `${JSON.stringify({ debug: false }, null, 2)}\n`);
+  const config = { debug: false, languages: true };
+  await writeFile(path.join(dir, "site", "config", "config.json"), `${JSON.stringify(config, null, 2)}\n`);
   const accountsDir = path.join(dir, "site", "accounts");
   await mkdir(accountsDir, { recursive: true });
   if (!admin) return null;

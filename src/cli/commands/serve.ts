@@ -2,6 +2,10 @@ import cluster from "node:cluster";
 import { InvalidArgumentError as CommanderArgumentError, type Command } from "commander";
 import { createSheaf, sheafVersion, type Sheaf } from "../../app.js";
 import { WorkerCoordination } from "../../coord/cluster-coordination.js";
+import { listenSettings, loadConfig } from "../../config/index.js";
+import { problemsMessage } from "../../config/options.js";
+import { type ConfigProblem, problemText } from "../../config/validate.js";
+import { ConfigError } from "../../errors.js";
 import { requireSiteFolder } from "../site-folder.js";
 import { runPrimary } from "./serve-cluster.js";
 
@@ -40,19 +44,16 @@ async function closeQuietly(sheaf: Sheaf): Promise<void> {
   clearTimeout(timer);
 }
 
-/** `--port` when given, else `SHEAF_PORT`, else `PORT` (as platforms that assign the port set it), else 8080. */
-function defaultPort(): number {
-  for (const name of ["SHEAF_PORT", "PORT"]) {
-    const value = process.env[name]?.trim();
-    if (value) {
-      try {
-        return parsePort(value);
-      } catch {
-        throw new CommanderArgumentError(`${name}=${value} is not a port number 0–65535`);
-      }
-    }
+/** Every problem at once: the listen variables' and the config's, as a bad start should name them all. */
+async function refuseListenSettings(siteRoot: string, problems: readonly ConfigProblem[]): Promise<never> {
+  const lines = problems.map(problemText);
+  try {
+    await loadConfig(siteRoot);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    lines.push(...error.problems);
   }
-  return 8080;
+  throw new ConfigError(problemsMessage(lines), lines);
 }
 
 export function defineServe(program: Command): void {
@@ -64,13 +65,17 @@ export function defineServe(program: Command): void {
     .option("-H, --host <host>", "address to listen on (default: SHEAF_HOST or 127.0.0.1)")
     .option("-w, --workers <count>", "processes serving the site on one port (node:cluster)", parseWorkers, 1)
     .action(async (root: string, given: { port?: number; host?: string; workers: number }) => {
-      const options = {
-        port: given.port ?? defaultPort(),
-        host: given.host ?? (process.env["SHEAF_HOST"]?.trim() || "127.0.0.1"),
-      };
       const siteRoot = await requireSiteFolder(root);
+      const options = listenSettings(given, process.env);
+      if (options.problems.length) await refuseListenSettings(siteRoot, options.problems);
       if (given.workers > 1 && cluster.isPrimary) {
-        runPrimary({ workers: given.workers, root: siteRoot, ...options, version: sheafVersion() });
+        runPrimary({
+          workers: given.workers,
+          root: siteRoot,
+          port: options.port,
+          host: options.host,
+          version: sheafVersion(),
+        });
         return;
       }
       const sheaf = await createSheaf({
