@@ -4,7 +4,7 @@
  * no-circular).
  */
 const LAYERS = [
-  ["fs", "cache", "crypto"],
+  ["fs", "cache", "crypto", "coord"],
   ["config"],
   ["log"],
   ["content", "accounts", "blueprints", "session", "mail", "files"],

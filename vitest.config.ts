@@ -12,6 +12,7 @@ const SLOW = [
   "test/integration/changes-crash.test.ts",
   "test/integration/cli.test.ts",
   "test/client/live-server.test.ts",
+  "test/integration/multi-node.test.ts",
   "test/client/files-live.test.ts",
 ];
 

@@ -18,6 +18,8 @@ import { createLogger, type Logger } from "./log/logger.js";
 import { SearchIndex } from "./search/index.js";
 import type { SessionManager } from "./session/index.js";
 import { TemplateStore } from "./site/templates.js";
+import { LocalCoordination, type Coordination } from "./coord/coordination.js";
+import { RedisCoordination, redactUrl } from "./coord/redis-coordination.js";
 
 export interface CreateSheafOptions extends SecurityOverrides {
   /** The site folder: it holds `content/` and `site/`. */
@@ -32,6 +34,11 @@ export interface CreateSheafOptions extends SecurityOverrides {
   readonly logger?: Logger;
   /** Instead of `logger`: receives each JSON log line (embedding, tests). */
   readonly log?: (line: string) => void;
+  /**
+   * How this process shares state with others serving the same site (the workers of `sheaf serve --workers`).
+   * Option `redis` takes precedence; default: none (one process).
+   */
+  readonly coordination?: Coordination;
 }
 
 export interface Sheaf {
@@ -72,8 +79,16 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
   const watching: WatchSettings | null =
     input.watch === false ? null : { log: watchLog, reconcileSeconds: options.watch.reconcileSeconds };
 
-  const data = await openSiteData({ root, options, watching, warn: (message) => logger.warn(message) });
-  const secured = await openSecurity({ root, options, data, watching, logger, overrides: input });
+  const ownCoordination = options.redis
+    ? await RedisCoordination.connect({
+        ...options.redis,
+        onProblem: (message, error) => logger.error(error === undefined ? {} : { err: error }, message),
+      })
+    : null;
+  if (options.redis) logger.info({ redis: redactUrl(options.redis.url) }, "Sharing state through Redis");
+  const coordination = ownCoordination ?? input.coordination ?? new LocalCoordination();
+  const data = await openSiteData({ root, options, watching, warn: (message) => logger.warn(message), coordination });
+  const secured = await openSecurity({ root, options, data, watching, logger, overrides: input, coordination });
   const services: SiteServices = {
     options,
     content: data.content,
@@ -122,6 +137,7 @@ export async function createSheaf(input: CreateSheafOptions): Promise<Sheaf> {
       await server.close();
       await secured.close();
       await data.close();
+      await ownCoordination?.close();
       releaseErrorStacks?.();
     },
   };

@@ -78,6 +78,7 @@ export const ERROR_MESSAGES: Readonly<Record<string, string>> = {
   "form.incomplete": "Please fix all form errors…",
   "content.lock.update": "The version is locked and cannot be updated",
   invalidArgument: "Invalid argument",
+  unavailable: "The service is temporarily unavailable, please try again",
   permission: "You are not allowed to do this",
   notFound: "Not found",
   duplicate: "The entry exists",
@@ -194,6 +195,16 @@ export class PayloadTooLargeError extends SheafError {
 export class IncompleteBodyError extends SheafError {
   constructor() {
     super("invalidArgument", 400, { message: "The request body was not received completely" });
+  }
+}
+
+/**
+ * A shared service the request needs (the Redis of option `redis`) cannot be reached: nothing was changed, and the
+ * client may try again shortly (Sheaf; Kirby has no shared state of this kind).
+ */
+export class ServiceUnavailableError extends SheafError {
+  constructor(options: SheafErrorOptions = {}) {
+    super("unavailable", 503, { headers: { "Retry-After": "1" }, ...options });
   }
 }
 

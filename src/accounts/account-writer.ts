@@ -252,6 +252,8 @@ export class AccountWriter {
     readonly accountsDir: string,
     private readonly index: AccountRefresher,
     private readonly languages?: ContentLanguages,
+    /** Also holds each lock across the processes serving the site (default: this process only). */
+    private readonly sharedLock: <T>(name: string, task: () => Promise<T>) => Promise<T> = (_, task) => task(),
   ) {}
 
   /** The file of user content in a language (the default language when none is named). */
@@ -276,11 +278,11 @@ export class AccountWriter {
   }
 
   private forAccount<T>(id: string, task: () => Promise<T>): Promise<T> {
-    return this.locks.run(`account:${id}`, task);
+    return this.locks.run(`account:${id}`, () => this.sharedLock(`account:${id}`, task));
   }
 
   private acrossAccounts<T>(task: () => Promise<T>): Promise<T> {
-    return this.locks.run(ALL_ACCOUNTS, task);
+    return this.locks.run(ALL_ACCOUNTS, () => this.sharedLock("accounts", task));
   }
 
   /** Creates an account. `plan` checks the rules and names id and files; it runs inside the lock. */

@@ -53,6 +53,11 @@ export class BasicAuthCache {
     });
   }
 
+  /** Drops every remembered check (notices from other processes may have been missed). */
+  forgetAll(): void {
+    this.entries.clear();
+  }
+
   /** Drops every remembered check of a user (password change, role change, deletion). */
   forgetUser(userId: string): void {
     for (const [key, entry] of this.entries) if (entry.userId === userId) this.entries.delete(key);

@@ -22,11 +22,20 @@ import {
   FileSessionStore,
   MemorySessionRegistry,
   MemorySessionStore,
+  RedisSessionStore,
+  registryFile,
   SessionManager,
+  SharedSessionRegistry,
+  SharedSessionStore,
   unixNow,
+  type RegistryDocument,
+  type SessionRegistry,
   type SessionStore,
 } from "../session/index.js";
-import { TokenStore } from "../tokens/index.js";
+import { TokenStore, type TokenSharing, type TokenUsage } from "../tokens/index.js";
+import { CellThrottleStore, LockedThrottleStore } from "../auth/shared-throttle.js";
+import { LocalCoordination, type Coordination } from "../coord/coordination.js";
+import { RedisCoordination } from "../coord/redis-coordination.js";
 import type { SiteData } from "./site-data.js";
 
 /** Replacements for the default stores and delays (tests, embedding). */
@@ -46,6 +55,8 @@ export interface SecuritySettings {
   readonly watching: WatchSettings | null;
   readonly logger: Logger;
   readonly overrides: SecurityOverrides;
+  /** Set when other processes serve the same site (workers, Redis). */
+  readonly coordination?: Coordination;
 }
 
 /** Sessions, passwords, throttling, tokens and the audit log, as the routes (`security`) and `auth/` (`auth`) see them. */
@@ -55,9 +66,27 @@ export interface Security {
   close(): Promise<void>;
 }
 
-function openSessions(siteDir: string, options: SheafOptions, store: SessionStore | undefined): SessionManager {
+function openSessions(
+  siteDir: string,
+  options: SheafOptions,
+  store: SessionStore | undefined,
+  coordination: Coordination,
+): SessionManager {
   const sessionsDir = path.join(siteDir, "sessions");
-  const sessionStore = store ?? new FileSessionStore(sessionsDir);
+  const redis = coordination instanceof RedisCoordination ? coordination : null;
+  const shared = coordination.shared && !(store instanceof MemorySessionStore);
+  const ownStore = store ?? (redis ? new RedisSessionStore(redis) : new FileSessionStore(sessionsDir));
+  const sessionStore = shared ? new SharedSessionStore(ownStore, coordination) : ownStore;
+  let registry: SessionRegistry;
+  if (store instanceof MemorySessionStore) registry = new MemorySessionRegistry();
+  else if (!shared) registry = new FileSessionRegistry(sessionsDir);
+  else {
+    const lock: RegistryDocument["lock"] = (task) => coordination.withLock("session-registry", task);
+    const cell = redis?.cell("session-registry");
+    registry = new SharedSessionRegistry(
+      cell ? { read: () => cell.get(), write: (text) => cell.set(text), lock } : registryFile(sessionsDir, lock),
+    );
+  }
   return new SessionManager(
     sessionStore,
     {
@@ -65,10 +94,48 @@ function openSessions(siteDir: string, options: SheafOptions, store: SessionStor
       durationLongSeconds: options.session.durationLongSeconds,
       timeoutSeconds: options.session.timeoutSeconds,
       gcInterval: options.session.gcInterval,
+      anonymousInMemory: !shared,
     },
     unixNow,
-    sessionStore instanceof MemorySessionStore ? new MemorySessionRegistry() : new FileSessionRegistry(sessionsDir),
+    registry,
   );
+}
+
+function openThrottleStore(accountsDir: string, coordination: Coordination): ThrottleStore {
+  const lock = <T>(task: () => Promise<T>): Promise<T> => coordination.withLock("throttle", task);
+  if (coordination instanceof RedisCoordination) return new CellThrottleStore(coordination.cell("throttle"), lock);
+  const files = new FileThrottleStore(accountsDir);
+  return coordination.shared ? new LockedThrottleStore(files, lock) : files;
+}
+
+/** Last uses of tokens as a Redis hash (`<prefix>tokens:used`): counted without rewriting the shared file. */
+function redisTokenUsage(redis: RedisCoordination): TokenUsage {
+  const key = redis.keyOf("tokens", "used");
+  return {
+    async record(id, atUnix, ip) {
+      await redis.run((client) => client.hset(key, id, `${atUnix} ${ip}`));
+    },
+    async all() {
+      const raw = await redis.run((client) => client.hgetall(key));
+      const uses = new Map<string, { atUnix: number; ip: string }>();
+      for (const [id, value] of Object.entries(raw)) {
+        const space = value.indexOf(" ");
+        uses.set(id, { atUnix: Number(value.slice(0, space)), ip: value.slice(space + 1) });
+      }
+      return uses;
+    },
+  };
+}
+
+function tokenSharing(coordination: Coordination): TokenSharing | undefined {
+  if (!coordination.shared) return undefined;
+  return {
+    lock: (task) => coordination.withLock("tokens", task),
+    announce: async () => {
+      await coordination.publish("tokens", "");
+    },
+    ...(coordination instanceof RedisCoordination ? { usage: redisTokenUsage(coordination) } : {}),
+  };
 }
 
 export async function openSecurity({
@@ -78,6 +145,7 @@ export async function openSecurity({
   watching,
   logger,
   overrides,
+  coordination = new LocalCoordination(),
 }: SecuritySettings): Promise<Security> {
   const siteDir = path.join(root, "site");
   const accountsDir = path.join(siteDir, "accounts");
@@ -88,7 +156,7 @@ export async function openSecurity({
     keep: options.audit.keep,
     log: (message) => logger.error(message),
   });
-  const throttle = new LoginThrottle(overrides.throttleStore ?? new FileThrottleStore(accountsDir), {
+  const throttle = new LoginThrottle(overrides.throttleStore ?? openThrottleStore(accountsDir, coordination), {
     trials: options.auth.trials,
     windowSeconds: options.auth.timeoutSeconds,
     backoffMaxSeconds: options.auth.backoffMaxSeconds,
@@ -110,13 +178,24 @@ export async function openSecurity({
       }),
     log: options.auth.debug === "log" ? info : undefined,
   };
-  const sessions = openSessions(siteDir, options, overrides.sessionStore);
+  const sessions = openSessions(siteDir, options, overrides.sessionStore, coordination);
+  const sharing = tokenSharing(coordination);
   const tokens = options.api.tokens
-    ? await TokenStore.open(accountsDir, { watch: watching !== null, ...(watching ? { watching } : {}) })
+    ? await TokenStore.open(accountsDir, {
+        watch: watching !== null,
+        ...(watching ? { watching } : {}),
+        ...(sharing ? { sharing } : {}),
+      })
     : null;
   const mailer: Mailer & { close?(): void } =
     overrides.mailer ?? createMailer({ transport: options.email.transport, siteDir, logger });
   const basicCache = new BasicAuthCache(options.auth.basicCacheSeconds);
+  const unsubscribe = coordination.subscribe((topic, data) => {
+    if (topic === "basic") basicCache.forgetUser(data);
+    else if (topic === "*") basicCache.forgetAll();
+    if ((topic === "tokens" || (topic === "*" && data === "up")) && tokens)
+      tokens.reload().catch((error: unknown) => logger.warn({ err: error }, "Could not re-read the tokens file"));
+  });
   const security: SecurityServices = {
     sessions,
     passwords: passwordCheck,
@@ -124,6 +203,7 @@ export async function openSecurity({
     audit,
     async revokeUserAccess(userId, { exceptStoreKey } = {}) {
       basicCache.forgetUser(userId);
+      if (coordination.shared) await coordination.publish("basic", userId);
       const ended = await sessions.revokeUserSessions(userId, exceptStoreKey === undefined ? {} : { exceptStoreKey });
       const revoked = tokens ? await tokens.revokeAllOf(userId) : 0;
       return { sessions: ended, tokens: revoked };
@@ -146,6 +226,8 @@ export async function openSecurity({
     security,
     auth,
     async close() {
+      unsubscribe();
+      await sessions.closeStore();
       if ("close" in mailer && typeof mailer.close === "function") mailer.close();
       await tokens?.close();
       await Promise.all([audit.idle(), tokens?.idle()]);

@@ -18,6 +18,8 @@ import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
 import { openSiteLanguages } from "../languages/open.js";
 import type { SiteLanguages } from "../languages/site-languages.js";
 import type { PermissionContext } from "../permissions/can.js";
+import type { Coordination } from "../coord/coordination.js";
+import { SharedAccountWrites, SharedContentWrites } from "./shared-writes.js";
 
 /** The roles of the site's user blueprints, rebuilt (never changed in place) whenever the blueprints change. */
 export class RoleBook {
@@ -65,17 +67,35 @@ export interface SiteDataSettings {
   /** Null: read once, do not follow the disk. */
   readonly watching: WatchSettings | null;
   readonly warn: (message: string) => void;
+  /** Set when other processes serve the same site folder. */
+  readonly coordination?: Coordination;
 }
 
 /** Recovers interrupted writes, then opens the indexes of `content/` and `site/` (following the disk if asked). */
-export async function openSiteData({ root, options, watching, warn }: SiteDataSettings): Promise<SiteData> {
+export async function openSiteData({
+  root,
+  options,
+  watching,
+  warn,
+  coordination,
+}: SiteDataSettings): Promise<SiteData> {
   const siteDir = path.join(root, "site");
   const accountsDir = path.join(siteDir, "accounts");
   const contentRoot = path.join(root, "content");
   const watch = watching !== null;
-  await recoverContent(contentRoot);
-  // user files are written like content files: journaled renames and trash folders below the accounts folder
-  await recoverContent(accountsDir);
+  const shared = coordination?.shared === true ? coordination : null;
+  // what another process is writing now is no leftover: recover only while holding the write lock; user files are
+  // written like content files (journaled renames and trash folders below the accounts folder)
+  const recoverAll = async () => {
+    await recoverContent(contentRoot);
+    await recoverContent(accountsDir);
+  };
+  const contentVersion = shared
+    ? await shared.withLock("content", async () => {
+        await recoverAll();
+        return shared.version("content");
+      })
+    : await recoverAll().then(() => 0);
   const languages = options.languages
     ? await openSiteLanguages(path.join(siteDir, "languages"), options.content.extension, warn)
     : null;
@@ -98,6 +118,12 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
     createBlueprintRegistry(siteDir),
   ]);
   languages?.attach(content);
+  const warnError = (message: string, error?: unknown): void =>
+    warn(error === undefined ? message : `${message}: ${error instanceof Error ? error.message : String(error)}`);
+  const sharedContent = shared
+    ? new SharedContentWrites(shared, content, contentRoot, contentVersion, warnError)
+    : null;
+  const sharedAccounts = shared ? new SharedAccountWrites(shared, accounts, warnError) : null;
   const roles = new RoleBook(blueprints);
   const blueprintWatcher = watching
     ? await WatchedFolder.open({
@@ -127,10 +153,19 @@ export async function openSiteData({ root, options, watching, warn }: SiteDataSe
       extension: options.content.extension,
       uuid: options.content.uuid,
       ...(languages ? { languages } : {}),
+      ...(sharedContent
+        ? { coordinate: <T>(task: Parameters<SharedContentWrites["run"]>[0]) => sharedContent.run(task) as Promise<T> }
+        : {}),
     }),
-    accountWriter: new AccountWriter(accountsDir, accounts, languages ?? undefined),
+    accountWriter: sharedAccounts
+      ? new AccountWriter(accountsDir, sharedAccounts.refresher, languages ?? undefined, (name, task) =>
+          sharedAccounts.lock(name, task),
+        )
+      : new AccountWriter(accountsDir, accounts, languages ?? undefined),
     ...(languages ? { languages } : {}),
     async close() {
+      sharedContent?.close();
+      sharedAccounts?.close();
       await blueprintWatcher?.close();
       await Promise.all([content.close(), accounts.close()]);
     },

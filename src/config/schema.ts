@@ -70,6 +70,47 @@ const UrlSchema = Type.Transform(
   })
   .Encode((value) => value);
 
+/** Sheaf: shared state of several processes in Redis or Valkey (docs/scaling.md). */
+export interface RedisOptions {
+  /** `redis://[user:password@]host[:port][/db]` or `rediss://…` (TLS). */
+  readonly url: string;
+  /** Prepended to every key and channel, so several sites can share one server. */
+  readonly prefix: string;
+}
+
+const REDIS_URL = Type.String({
+  pattern: "^rediss?://[^\\s/]+(/[0-9]{1,2})?$",
+  maxLength: 2048,
+  expected: "a redis:// or rediss:// URL",
+});
+const DEFAULT_REDIS_PREFIX = "sheaf:";
+
+const RedisSchema = Type.Transform(
+  Type.Union(
+    [
+      Type.Null(),
+      Type.Literal(false),
+      REDIS_URL,
+      Type.Object(
+        {
+          url: REDIS_URL,
+          prefix: Type.Optional(
+            Type.String({ pattern: "^[\\w:.-]*$", maxLength: 100, expected: "letters, digits, _ : . - (at most 100)" }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ],
+    { default: null, expected: "false, a redis:// URL or a map { url, prefix }" },
+  ),
+)
+  .Decode((value): RedisOptions | null => {
+    if (value === null || value === false) return null;
+    if (typeof value === "string") return { url: value, prefix: DEFAULT_REDIS_PREFIX };
+    return { url: value.url, prefix: value.prefix ?? DEFAULT_REDIS_PREFIX };
+  })
+  .Encode((value) => value);
+
 const ApiMap = Type.Object(
   {
     slug: Type.Transform(
@@ -290,6 +331,7 @@ export const OptionsInput = Type.Object({
   }),
   home: text("home"),
   error: text("error"),
+  redis: RedisSchema,
 });
 
 type Input = StaticDecode<typeof OptionsInput>;

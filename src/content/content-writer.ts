@@ -24,6 +24,11 @@ export interface ContentWriterOptions {
   readonly uuid: false | "uuid" | "uuid-v4";
   /** Set on a multi-language site: content files are `<template>.<code>.<ext>`, new ones in the default language. */
   readonly languages?: ContentLanguages;
+  /**
+   * Processes sharing the site: runs each write holding a lock across processes, after this process has caught up
+   * with the writes of the others, and announces the folders the write refreshed (`changed`).
+   */
+  readonly coordinate?: <T>(task: (changed: (dir: string) => void) => Promise<T>) => Promise<T>;
 }
 
 export interface NewPage {
@@ -40,6 +45,8 @@ const UUID_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789";
 
 export class ContentWriter {
   private readonly mutex = new KeyedMutex();
+  /** Notes a folder the current write refreshed, for other processes (set while a coordinated write runs). */
+  private changed: ((dir: string) => void) | null = null;
 
   constructor(private readonly options: ContentWriterOptions) {}
 
@@ -58,7 +65,18 @@ export class ContentWriter {
 
   /** Runs a write alone: no other content write starts before it has finished and the index is current. */
   exclusive<T>(task: () => Promise<T>): Promise<T> {
-    return this.mutex.run("content", task);
+    const coordinate = this.options.coordinate;
+    if (!coordinate) return this.mutex.run("content", task);
+    return this.mutex.run("content", () =>
+      coordinate(async (changed) => {
+        this.changed = changed;
+        try {
+          return await task();
+        } finally {
+          this.changed = null;
+        }
+      }),
+    );
   }
 
   private parentDir(parent: Page | null): string {
@@ -79,8 +97,16 @@ export class ContentWriter {
     return path.relative(this.options.root, file);
   }
 
+  /** Re-reads a folder after a write made inside `exclusive` (and tells other processes about it). */
+  refreshFolder(dir: string): Promise<void> {
+    return this.refresh(dir);
+  }
+
   private async refresh(...dirs: string[]): Promise<void> {
-    for (const dir of new Set(dirs)) await this.options.index.refresh(dir);
+    for (const dir of new Set(dirs)) {
+      await this.options.index.refresh(dir);
+      this.changed?.(dir);
+    }
   }
 
   /** Writes a page's content file atomically and updates the index. */

@@ -23,10 +23,16 @@ export interface FileWriterOptions {
   defaultLanguage?(): string | null;
   /** Runs a write alone among all content writes. */
   exclusive<T>(task: () => Promise<T>): Promise<T>;
+  /** Re-reads a folder after a write (default: the index; the content writer's also tells other processes). */
+  refresh?(dir: string): Promise<void>;
 }
 
 export class FileWriter {
   constructor(private readonly options: FileWriterOptions) {}
+
+  private refresh(dir: string): Promise<void> {
+    return this.options.refresh ? this.options.refresh(dir) : this.options.index.refresh(dir);
+  }
 
   /** The meta fields as stored now (read inside the write lock, so nothing written meanwhile is lost). */
   async readMeta(file: MediaFile): Promise<ContentFields> {
@@ -38,7 +44,7 @@ export class FileWriter {
     return this.options.exclusive(async () => {
       const next = change(await this.readMeta(file));
       await writeFileAtomic(file.metaFile, serializeTxt(next));
-      await this.options.index.refresh(path.dirname(file.root));
+      await this.refresh(path.dirname(file.root));
     });
   }
 
@@ -62,7 +68,7 @@ export class FileWriter {
         await writeFileAtomic(file.metaFile, serializeTxt(withKey(current, "sort", String(sort))));
         dirs.add(path.dirname(file.root));
       }
-      for (const dir of dirs) await this.options.index.refresh(dir);
+      for (const dir of dirs) await this.refresh(dir);
     });
   }
 
@@ -83,7 +89,7 @@ export class FileWriter {
     if (meta !== null) await writeFileAtomic(metaFile, serializeTxt(meta));
     await rename(tempPath, target);
     await syncDirectory(dir);
-    await this.options.index.refresh(dir);
+    await this.refresh(dir);
   }
 
   /**
@@ -104,7 +110,7 @@ export class FileWriter {
         { from: relative(file.root), to: relative(path.join(trash, file.filename)) },
       ]);
       await rm(trash, { recursive: true, force: true });
-      await this.options.index.refresh(dir);
+      await this.refresh(dir);
     });
   }
 
@@ -122,7 +128,7 @@ export class FileWriter {
           to: relative(`${target}${metaFile.slice(file.root.length)}`),
         })),
       ]);
-      await this.options.index.refresh(dir);
+      await this.refresh(dir);
     });
   }
 }

@@ -11,7 +11,7 @@ const STORE_KEY_PATTERN = /^[0-9]+\.[a-z0-9]+$/;
 /**
  * Sessions as files `<dir>/<expiry>.<id>.sess` (default `site/sessions`), written atomically and serialised per
  * file. Records read once are kept in memory (bounded), so a busy session costs no disk read per request; the
- * process owning the folder is the only writer (several processes need a shared store).
+ * process owning the folder is the only writer, or the processes sharing it tell each other (`SharedSessionStore`).
  */
 export class FileSessionStore implements SessionStore {
   private readonly cache = new Map<string, string>();
@@ -40,6 +40,12 @@ export class FileSessionStore implements SessionStore {
       const oldest = this.cache.keys().next().value;
       if (oldest !== undefined) this.cache.delete(oldest);
     }
+  }
+
+  /** Drops the copy in memory (another process changed or deleted the file). */
+  forget(storeKey?: string): void {
+    if (storeKey === undefined) this.cache.clear();
+    else this.cache.delete(storeKey);
   }
 
   peek(storeKey: string): string | undefined {

@@ -7,3 +7,6 @@ export { formatToken, parseToken, generateToken, storeKeyOf, type SessionToken }
 export { signCookieValue, verifyCookieValue, formatSetCookie, formatDeletionCookie, readCookie } from "./cookie.js";
 export { sealRecord, openRecord, type ActiveSessionRecord } from "./record.js";
 export { FileSessionRegistry, MemorySessionRegistry, type SessionRegistry, type SessionEntry } from "./registry.js";
+export { SharedSessionRegistry, registryFile, type RegistryDocument } from "./registry.js";
+export { SharedSessionStore } from "./shared-store.js";
+export { RedisSessionStore } from "./redis-store.js";

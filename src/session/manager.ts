@@ -18,6 +18,11 @@ export interface SessionManagerOptions {
   readonly anonymousLimits?: AnonymousCacheLimits;
   /** Bounds of the memo of records already verified. */
   readonly verifiedLimits?: MemoLimits;
+  /**
+   * Keep anonymous sessions in process memory (default true). Processes sharing a site set it false: a CSRF
+   * token handed out by one process must be known to the others.
+   */
+  readonly anonymousInMemory?: boolean;
 }
 
 const CSRF_KEY = "kirby.csrf";
@@ -90,7 +95,7 @@ export class SessionManager {
 
   /** Writes a record where it belongs: anonymous ones in memory (dropping any stored copy), others to the store. */
   private async writeBlob(storeKey: string, blob: string, anonymous: boolean, storedBefore: boolean): Promise<void> {
-    if (anonymous) {
+    if (anonymous && this.options.anonymousInMemory !== false) {
       this.anonymous.set(storeKey, blob);
       if (storedBefore) await this.store.delete(storeKey);
       return;
@@ -348,6 +353,11 @@ export class SessionManager {
     const interval = this.options.gcInterval;
     if (interval === false || Math.random() * interval >= 1) return;
     void this.store.deleteExpired(this.now()).catch(() => undefined);
+  }
+
+  /** Stops the store listening to other processes (the server is closing). */
+  async closeStore(): Promise<void> {
+    await this.store.close?.();
   }
 
   async collectGarbage(): Promise<void> {

@@ -136,3 +136,97 @@ export class FileSessionRegistry extends MemorySessionRegistry {
     });
   }
 }
+
+/** Where a shared registry keeps its JSON text, and the lock under which it is read and replaced. */
+export interface RegistryDocument {
+  read(): Promise<string | null>;
+  write(text: string): Promise<void>;
+  lock<T>(task: () => Promise<T>): Promise<T>;
+}
+
+/** A file registry document (`site/sessions/.users.json`) written atomically. */
+export function registryFile(sessionsDir: string, lock: RegistryDocument["lock"]): RegistryDocument {
+  const file = path.join(sessionsDir, ".users.json");
+  return {
+    read: () => readFile(file, "utf8").catch(() => null),
+    write: async (text) => {
+      await mkdir(sessionsDir, { recursive: true, mode: 0o700 });
+      await writeFileAtomic(file, text, 0o600);
+    },
+    lock,
+  };
+}
+
+/**
+ * The registry of processes that share a site: every operation re-reads the document under a lock held across
+ * processes, changes it and writes it back, so no process overwrites another's entries with a stale copy.
+ */
+export class SharedSessionRegistry implements SessionRegistry {
+  constructor(private readonly document: RegistryDocument) {}
+
+  private change<T>(operation: (registry: MemorySessionRegistry) => Promise<T>, write: boolean): Promise<T> {
+    return this.document.lock(async () => {
+      const registry = new LoadedRegistry(await this.document.read());
+      const result = await operation(registry);
+      if (write && registry.dirty) await this.document.write(registry.serialize());
+      return result;
+    });
+  }
+
+  upsert(userId: string, entry: SessionEntry): Promise<void> {
+    return this.change((registry) => registry.upsert(userId, entry), true);
+  }
+
+  remove(storeKey: string): Promise<void> {
+    return this.change((registry) => registry.remove(storeKey), true);
+  }
+
+  list(userId: string, nowUnix: number): Promise<SessionEntry[]> {
+    return this.change((registry) => registry.list(userId, nowUnix), false);
+  }
+
+  takeAll(userId: string): Promise<SessionEntry[]> {
+    return this.change((registry) => registry.takeAll(userId), true);
+  }
+}
+
+class LoadedRegistry extends MemorySessionRegistry {
+  dirty = false;
+
+  constructor(text: string | null) {
+    super();
+    try {
+      const raw = JSON.parse(text ?? "{}") as Record<string, SessionEntry[]>;
+      this.byUser = new Map(Object.entries(raw).filter(([, list]) => Array.isArray(list)));
+    } catch {
+      this.byUser = new Map();
+    }
+  }
+
+  override async upsert(userId: string, entry: SessionEntry): Promise<void> {
+    this.dirty = true;
+    await super.upsert(userId, entry);
+  }
+
+  protected override removeEntry(storeKey: string): boolean {
+    const removed = super.removeEntry(storeKey);
+    this.dirty ||= removed;
+    return removed;
+  }
+
+  override async takeAll(userId: string): Promise<SessionEntry[]> {
+    const taken = await super.takeAll(userId);
+    this.dirty ||= taken.length > 0;
+    return taken;
+  }
+
+  serialize(): string {
+    const now = Math.floor(Date.now() / 1000);
+    const live: Record<string, SessionEntry[]> = {};
+    for (const [userId, list] of this.byUser) {
+      const kept = list.filter((entry) => expiryOfStoreKey(entry.storeKey) >= now);
+      if (kept.length) live[userId] = kept;
+    }
+    return JSON.stringify(live);
+  }
+}

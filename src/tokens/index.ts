@@ -1,5 +1,8 @@
 export {
   TokenStore,
+  type TokenSharing,
+  type TokenUsage,
+  type TokenStoreOptions,
   looksLikeToken,
   describeToken,
   type TokenRecord,

@@ -88,20 +88,44 @@ export type TokenCheck =
   | { readonly ok: true; readonly record: TokenRecord; readonly firstUseInAWhile: boolean }
   | { readonly ok: false; readonly reason: "malformed" | "unknown" | "expired" | "revoked" };
 
+/** Where uses of tokens are counted when several processes share the site (Redis), instead of the file. */
+export interface TokenUsage {
+  record(id: string, atUnix: number, ip: string): Promise<void>;
+  all(): Promise<ReadonlyMap<string, { readonly atUnix: number; readonly ip: string }>>;
+}
+
+/** How a store shares its file with other processes serving the same site. */
+export interface TokenSharing {
+  /** Runs a read-modify-write of the file holding a lock across processes. */
+  readonly lock: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Tells the other processes the file changed (they reload it at once). */
+  readonly announce: () => Promise<void>;
+  readonly usage?: TokenUsage;
+}
+
+export interface TokenStoreOptions {
+  readonly watch?: boolean;
+  readonly watching?: WatchSettings;
+  readonly sharing?: TokenSharing;
+}
+
 export class TokenStore {
   private readonly records = new Map<string, TokenRecord>();
   private readonly mutex = new KeyedMutex();
   private readonly persistedUse = new Map<string, number>();
   private watcher: WatchedFolder | null = null;
 
-  private constructor(readonly file: string) {}
+  private constructor(
+    readonly file: string,
+    private readonly sharing: TokenSharing | null,
+  ) {}
 
   /** Opens the store; with `watch`, changes made by another process (the CLI) are picked up within a second. */
   static async open(
     accountsDir: string,
-    { watch: shouldWatch = false, watching = {} }: { watch?: boolean; watching?: WatchSettings } = {},
+    { watch: shouldWatch = false, watching = {}, sharing }: TokenStoreOptions = {},
   ): Promise<TokenStore> {
-    const store = new TokenStore(path.join(accountsDir, ".tokens.json"));
+    const store = new TokenStore(path.join(accountsDir, ".tokens.json"), sharing ?? null);
     await store.load();
     if (shouldWatch) {
       const fileName = path.basename(store.file);
@@ -122,6 +146,25 @@ export class TokenStore {
 
   async close(): Promise<void> {
     await this.watcher?.close();
+  }
+
+  /** Re-reads the file now (another process announced a change). */
+  async reload(): Promise<void> {
+    const problem = await this.mutex.run(this.file, () => this.load());
+    if (problem !== null) throw problem;
+  }
+
+  /** Brings `lastUsed` up to date from the shared usage counts (when kept outside the file). */
+  async syncUsage(): Promise<void> {
+    const usage = this.sharing?.usage;
+    if (!usage) return;
+    for (const [id, use] of await usage.all()) {
+      const record = this.records.get(id);
+      if (record && (record.lastUsedAt ?? 0) < use.atUnix) {
+        record.lastUsedAt = use.atUnix;
+        record.lastUsedIp = use.ip;
+      }
+    }
   }
 
   /** Resolves once every write started so far (e.g. a last-use record) is on disk. */
@@ -161,13 +204,22 @@ export class TokenStore {
    * Re-reads the file, applies a change and writes it back, all inside the lock: neither a concurrent reload nor
    * another process's change (the CLI) is lost.
    */
-  private mutate<T>(change: () => T): Promise<T> {
-    return this.mutex.run(this.file, async () => {
+  private async mutate<T>(change: () => T): Promise<T> {
+    const apply = async (): Promise<T> => {
       await this.load();
       const result = change();
       await writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(this.records), null, 1), 0o600);
       return result;
-    });
+    };
+    const sharing = this.sharing;
+    if (!sharing) return this.mutex.run(this.file, apply);
+    return this.mutex.run(this.file, () =>
+      sharing.lock(async () => {
+        const result = await apply();
+        await sharing.announce();
+        return result;
+      }),
+    );
   }
 
   /** Creates a token; returns the record and the one and only copy of the full token string. */
@@ -222,7 +274,9 @@ export class TokenStore {
     const lastPersisted = this.persistedUse.get(record.id) ?? 0;
     if (nowUnix - lastPersisted < LAST_USED_PERSIST_SECONDS) return;
     this.persistedUse.set(record.id, nowUnix);
-    await this.mutate(() => undefined);
+    const usage = this.sharing?.usage;
+    if (usage) await usage.record(record.id, nowUnix, ip);
+    else await this.mutate(() => undefined);
   }
 
   list(userId: string): TokenRecord[] {

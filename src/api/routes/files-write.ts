@@ -42,6 +42,7 @@ export function fileWriterOf(services: SiteServices): FileWriter {
       extension: services.options.content.extension,
       defaultLanguage: () => services.languages?.defaultCode() ?? null,
       exclusive: (task) => services.writer.exclusive(task),
+      refresh: (dir) => services.writer.refreshFolder(dir),
     });
     writers.set(services, writer);
   }

@@ -210,9 +210,11 @@ function both(
 }
 
 export const securityRoutes: readonly RouteDefinition[] = [
-  ...both("GET", "tokens", (context, key) =>
-    ok(tokensOrFail(context).list(managedUser(context, key).id).map(describeToken)),
-  ),
+  ...both("GET", "tokens", async (context, key) => {
+    const tokens = tokensOrFail(context);
+    await tokens.syncUsage();
+    return ok(tokens.list(managedUser(context, key).id).map(describeToken));
+  }),
   ...both("POST", "tokens", createToken),
   ...both("DELETE", "tokens/(:any)", (context, key, id = "") => revokeToken(context, key, id)),
   ...both("GET", "sessions", listSessions),

@@ -1,10 +1,13 @@
+import cluster from "node:cluster";
 import { InvalidArgumentError as CommanderArgumentError, type Command } from "commander";
 import { createSheaf, sheafVersion, type Sheaf } from "../../app.js";
+import { WorkerCoordination } from "../../coord/cluster-coordination.js";
 import { listenSettings, loadConfig } from "../../config/index.js";
 import { problemsMessage } from "../../config/options.js";
 import { type ConfigProblem, problemText } from "../../config/validate.js";
 import { ConfigError } from "../../errors.js";
 import { requireSiteFolder } from "../site-folder.js";
+import { runPrimary } from "./serve-cluster.js";
 
 const CLOSE_TIMEOUT_MS = 2000;
 
@@ -13,6 +16,12 @@ function parsePort(value: string): number {
   if (!/^\d+$/.test(value) || !Number.isInteger(port) || port > 65535)
     throw new CommanderArgumentError("expected a port number 0–65535");
   return port;
+}
+
+function parseWorkers(value: string): number {
+  const count = Number(value);
+  if (!/^\d+$/.test(value) || count < 1 || count > 64) throw new CommanderArgumentError("expected 1–64 workers");
+  return count;
 }
 
 function describeListenError(error: unknown, host: string, port: number): string {
@@ -54,11 +63,25 @@ export function defineServe(program: Command): void {
     .argument("[site]", "site folder", ".")
     .option("-p, --port <port>", "port to listen on (default: SHEAF_PORT, PORT or 8080)", parsePort)
     .option("-H, --host <host>", "address to listen on (default: SHEAF_HOST or 127.0.0.1)")
-    .action(async (root: string, given: { port?: number; host?: string }) => {
+    .option("-w, --workers <count>", "processes serving the site on one port (node:cluster)", parseWorkers, 1)
+    .action(async (root: string, given: { port?: number; host?: string; workers: number }) => {
       const siteRoot = await requireSiteFolder(root);
       const options = listenSettings(given, process.env);
       if (options.problems.length) await refuseListenSettings(siteRoot, options.problems);
-      const sheaf = await createSheaf({ root: siteRoot });
+      if (given.workers > 1 && cluster.isPrimary) {
+        runPrimary({
+          workers: given.workers,
+          root: siteRoot,
+          port: options.port,
+          host: options.host,
+          version: sheafVersion(),
+        });
+        return;
+      }
+      const sheaf = await createSheaf({
+        root: siteRoot,
+        ...(cluster.isWorker ? { coordination: new WorkerCoordination() } : {}),
+      });
       for (const warning of sheaf.warnings) sheaf.logger.warn(warning);
       let address: string;
       try {
