@@ -12,6 +12,7 @@ import type {
 } from "./file-types.js";
 import { filenameOf, multipartBody, type UploadPart } from "./multipart.js";
 import { collectionParams, modelParams } from "./paths.js";
+import { searchRequest, type SearchQuery } from "./search-blueprints-api.js";
 import type { ApiAnswer, Transport } from "./transport.js";
 import type { ContentInput } from "./types.js";
 import type { Collection, CollectionQuery, ModelQuery, ModelShape } from "./wire-types.js";
@@ -82,6 +83,16 @@ export function filesApi(transport: Transport, parent: () => string) {
       return collectionOf(
         await transport.send({ method: "GET", path: `${parent()}/files`, query: collectionParams(query) }),
       );
+    },
+    /**
+     * `…/files/search`: the files the current user may list whose meta fields (in the request's language) or id
+     * match, best first; `GET ?q=`, or a `POST` body when `options` are given.
+     */
+    async search<K extends keyof FileFields = never, V extends string = never>(
+      text: string,
+      query?: SearchQuery<K, V>,
+    ): Promise<Collection<FileItemShape<K, V>>> {
+      return collectionOf(await transport.send(searchRequest(`${parent()}/files/search`, text, query)));
     },
     /** `GET …/files/<filename>`: one file (the name is matched case-insensitively). */
     async get<K extends keyof FileFields = never, V extends string = never>(

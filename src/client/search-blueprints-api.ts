@@ -30,7 +30,8 @@ export interface ChildrenSearchQuery<K extends string = string, V extends string
   readonly status?: ChildrenStatus;
 }
 
-function searchRequest(path: string, text: string, query: ChildrenSearchQuery | undefined) {
+/** `GET <path>?q=` for a plain query; with `options`, a `POST` whose body carries the query and its options. */
+export function searchRequest(path: string, text: string, query: ChildrenSearchQuery | undefined) {
   const params = childrenParams(query);
   if (query?.options === undefined) return { method: "GET" as const, path, query: { ...params, q: text } };
   return { method: "POST" as const, path, query: params, body: { search: { query: text, options: query.options } } };

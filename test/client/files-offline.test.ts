@@ -122,6 +122,52 @@ describe("files paths", () => {
   });
 });
 
+describe("files search", () => {
+  const listing = {
+    code: 200,
+    status: "ok",
+    type: "collection",
+    data: [FILE],
+    pagination: { page: 1, total: 1, offset: 0, limit: 100 },
+  };
+
+  it("sends a plain query as GET ?q= with select, limit, page and language, on every parent", async () => {
+    const { client, seen } = recorded(() => ({ body: listing }));
+    const found = await client.pages
+      .files("blog/hello")
+      .search("red ä", { select: ["filename", "url"], limit: 2, page: 3, language: "de" });
+    expectTypeOf(found.data).toEqualTypeOf<Pick<FileModel, "filename" | "url">[]>();
+    expect(found.data).toEqual([FILE]);
+    expect(found.pagination.total).toBe(1);
+    await client.site.files.search("logo");
+    await client.users.files("ann@example.com").search("cv");
+    await client.account.files.search("cv", { view: "compact" });
+    expect(seen.map((request) => `${request.method} ${request.path}`)).toEqual([
+      "GET /api/pages/blog+hello/files/search?select=filename%2Curl&language=de&page=3&limit=2&q=red+%C3%A4",
+      "GET /api/site/files/search?q=logo",
+      "GET /api/users/ann@example.com/files/search?q=cv",
+      "GET /api/account/files/search?view=compact&q=cv",
+    ]);
+    expect(seen.every((request) => request.json === undefined)).toBe(true);
+  });
+
+  it("posts the query and its options in the body when options are given; the rest stays in the query string", async () => {
+    const { client, seen } = recorded(() => ({ body: listing }));
+    await client.site.files.search("red", { limit: 5, options: { fields: ["alt"], words: true, minlength: 3 } });
+    expect(seen[0]).toMatchObject({ method: "POST", path: "/api/site/files/search?limit=5" });
+    expect(seen[0]?.json).toEqual({
+      search: { query: "red", options: { fields: ["alt"], words: true, minlength: 3 } },
+    });
+  });
+
+  it("rejects a bad page id without sending anything, and a non-collection answer as unexpected", async () => {
+    const { client, seen } = recorded(() => ({ body: { status: "ok", data: FILE } }));
+    await expect(client.pages.files("").search("x")).rejects.toBeInstanceOf(TypeError);
+    expect(seen).toEqual([]);
+    await expect(client.site.files.search("x")).rejects.toBeInstanceOf(SheafApiError);
+  });
+});
+
 describe("upload bodies", () => {
   const png = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 1, 2, 3, 0, 255]);
 
