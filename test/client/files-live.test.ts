@@ -123,6 +123,31 @@ describe("reading files", () => {
   });
 });
 
+describe("searching files", () => {
+  it("finds a page's files by meta field or id, best first, with select; options go in a POST body", async () => {
+    const gallery = admin.pages.files("gallery");
+    const names = async (found: Promise<{ data: readonly { filename: string }[] }>) =>
+      (await found).data.map((file) => file.filename);
+    expect(await names(gallery.search("red"))).toEqual(["a-red.png"]);
+    expect(await names(gallery.search("doc"))).toEqual(["c-doc.pdf"]);
+    expect(await names(gallery.search("x"))).toEqual([]);
+    const { data, pagination } = await gallery.search("gradient", { select: ["filename", "template"] });
+    expect(data).toEqual([{ filename: "b-photo.jpg", template: "image" }]);
+    expect(pagination).toMatchObject({ page: 1, total: 1 });
+    expect(await names(gallery.search("photo", { options: { fields: ["caption"] } }))).toEqual(["b-photo.jpg"]);
+    expect(await names(gallery.search("photo", { options: { fields: ["alt"] } }))).toEqual([]);
+    expect(await names(gallery.search("image", { limit: 1 }))).toHaveLength(1);
+  });
+
+  it("searches the site's and the account's files, and rejects an unknown page with the server's error", async () => {
+    const { data } = await admin.site.files.search("logo", { select: ["id"] });
+    expect(data).toEqual([{ id: "logo.png" }]);
+    expect((await admin.account.files.search("anything")).data).toEqual([]);
+    const missing = await rejection(admin.pages.files("nope").search("red"));
+    expect(missing).toMatchObject({ status: 404, key: "error.page.notFound" });
+  });
+});
+
 describe("changing files", () => {
   it("updates meta fields, renames (the extension stays) and sorts", async () => {
     const files = admin.pages.files("gallery");

@@ -5,7 +5,13 @@
 import { Readable } from "node:stream";
 import busboy from "busboy";
 import { describe, expect, expectTypeOf, it } from "vitest";
-import { createClient, SheafApiError, type CompactFile, type File as FileModel } from "../../src/client/index.js";
+import {
+  createClient,
+  SheafApiError,
+  type CompactFile,
+  type File as FileModel,
+  type FileFields,
+} from "../../src/client/index.js";
 
 interface Part {
   readonly field: string;
@@ -136,7 +142,7 @@ describe("files search", () => {
     const found = await client.pages
       .files("blog/hello")
       .search("red ä", { select: ["filename", "url"], limit: 2, page: 3, language: "de" });
-    expectTypeOf(found.data).toEqualTypeOf<Pick<FileModel, "filename" | "url">[]>();
+    expectTypeOf(found.data).toEqualTypeOf<readonly Pick<FileFields, "filename" | "url">[]>();
     expect(found.data).toEqual([FILE]);
     expect(found.pagination.total).toBe(1);
     await client.site.files.search("logo");
