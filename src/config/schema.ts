@@ -243,6 +243,14 @@ const ServerMap = group({
   }),
   /** Milliseconds a shutdown waits for requests in flight before it closes their connections. */
   shutdownTimeout: positiveInt(10_000),
+  /**
+   * Cache-Control of media answers (files and thumbs by their hashed URLs), or false for none, as Kirby sends none.
+   * A media URL changes whenever its file does, so `public, max-age=31536000, immutable` is safe behind a CDN.
+   */
+  mediaCacheControl: Type.Union([Type.Literal(false), Type.String({ pattern: "^[\\x20-\\x7e]{1,256}$" })], {
+    default: false,
+    expected: "a Cache-Control header value (printable ASCII, at most 256 characters), or false",
+  }),
 });
 
 /** Options as a config file holds them, under Kirby's names. */

@@ -92,6 +92,9 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
   const { services, authServices, router, projectRoot } = dependencies;
   const options = services.options;
   const apiPrefix = `/${options.api.slug}/`;
+  const { mediaCacheControl } = options.server;
+  const mediaHeaders: Readonly<Record<string, string>> =
+    mediaCacheControl === false ? {} : { "cache-control": mediaCacheControl };
   /** Shared with the readiness answer: true once close() has begun. */
   const state = { stopping: false };
   const logger = dependencies.logger;
@@ -199,7 +202,7 @@ export function buildServer(dependencies: ServerDependencies): SheafServer {
     const auth = new RequestAuth(authServices, requestInfo(request, headers), () => undefined);
     // the base URL only for a redirect: serving a file needs no origin
     const outcome = await resolveMedia(url, services, () => auth.environment.baseUrl);
-    if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model);
+    if (outcome.kind === "file") return sendMediaFile(request, response, outcome.model, mediaHeaders);
     if (outcome.kind === "redirect")
       return send(response, 307, { location: outcome.location, "content-type": HTML_TYPE }, "");
     return renderSite(request, response, headers, url.split("?")[0] ?? "/");

@@ -152,6 +152,7 @@ describe("media URLs", () => {
     expect(reply.headers["accept-ranges"]).toBe("bytes");
     expect(reply.rawPayload.subarray(1, 4).toString()).toBe("PNG");
     expect(reply.headers["set-cookie"]).toBeUndefined();
+    expect(reply.headers["cache-control"]).toBeUndefined();
 
     const etag = String(reply.headers["etag"]);
     const again = await site.sheaf.server.inject({ method: "GET", url, headers: { "if-none-match": etag } });
@@ -160,6 +161,31 @@ describe("media URLs", () => {
     const since = String(reply.headers["last-modified"]);
     const byDate = await site.sheaf.server.inject({ method: "GET", url, headers: { "if-modified-since": since } });
     expect(byDate.statusCode).toBe(304);
+  });
+
+  it("sends the Cache-Control of server.mediaCacheControl with files, ranges and revalidations", async () => {
+    const immutable = "public, max-age=31536000, immutable";
+    const cached = await startSite({
+      source: FILES_FIXTURE,
+      exclude: ["content/3_bulk"],
+      memorySessions: true,
+      config: { url: ORIGIN, server: { mediaCacheControl: immutable } },
+    });
+    const cachedAdmin = await cached.client().loginOrThrow(ADMIN);
+    const reply = await cachedAdmin.get("/api/pages/gallery/files/a-red.png?select=url");
+    const url = String(dataOf(reply)["url"]).slice(ORIGIN.length);
+    const full = await cached.sheaf.server.inject({ method: "GET", url });
+    expect(full.statusCode).toBe(200);
+    expect(full.headers["cache-control"]).toBe(immutable);
+    const part = await cached.sheaf.server.inject({ method: "GET", url, headers: { range: "bytes=0-3" } });
+    expect(part.statusCode).toBe(206);
+    expect(part.headers["cache-control"]).toBe(immutable);
+    const etag = String(full.headers["etag"]);
+    const again = await cached.sheaf.server.inject({ method: "GET", url, headers: { "if-none-match": etag } });
+    expect(again.statusCode).toBe(304);
+    expect(again.headers["cache-control"]).toBe(immutable);
+    // API answers keep their own caching rules
+    expect(reply.headers["cache-control"]).toBe("no-store, private");
   });
 
   it("answers ranges with 206 and unsatisfiable ones with 416", async () => {

@@ -48,6 +48,17 @@ describe("every problem at once, each with its path", () => {
     expect(error?.message).toBe(`6 problems in the configuration:\n  ${problems.join("\n  ")}`);
   });
 
+  it("takes a media Cache-Control value of printable characters only, so no header can be injected", () => {
+    expect(resolveOptions({}).server.mediaCacheControl).toBe(false);
+    expect(resolveOptions({ server: { mediaCacheControl: "public, max-age=60" } }).server.mediaCacheControl).toBe(
+      "public, max-age=60",
+    );
+    expect(problemsOf({ server: { mediaCacheControl: "max-age=1\r\nSet-Cookie: a=b" } })).toEqual([
+      expect.stringContaining('Invalid option "server.mediaCacheControl": expected a Cache-Control header value'),
+    ]);
+    expect(problemsOf({ server: { mediaCacheControl: true } })).toHaveLength(1);
+  });
+
   it("names the option inside a map or list that a union of forms allows", () => {
     expect(
       problemsOf({
