@@ -3,7 +3,8 @@
  * a watched folder (a new folder or an edited `.htpasswd` is seen within a second) and by `refresh(id)` after
  * Sheaf's own writes. Requests never read the disk through it.
  *
- * An account folder holds `index.php` (credentials), `.htpasswd` (hash and secrets) and `user.txt` (content).
+ * An account folder holds `index.php` (credentials), `.htpasswd` (hash and secrets), `user.txt` (content) and maybe
+ * the avatar `profile.<ext>` (its name and mtime are kept, so rendering a user never reads the folder).
  * A folder that cannot be read as an account is left out and reported through `onWarning` (again only when the
  * reason changes); it never stops the index. Operations run one at a time, so a reload and a refresh cannot interleave.
  */
