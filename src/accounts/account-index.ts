@@ -3,7 +3,8 @@
  * a watched folder (a new folder or an edited `.htpasswd` is seen within a second) and by `refresh(id)` after
  * Sheaf's own writes. Requests never read the disk through it.
  *
- * An account folder holds `index.php` (credentials), `.htpasswd` (hash and secrets) and `user.txt` (content).
+ * An account folder holds `index.php` (credentials), `.htpasswd` (hash and secrets), `user.txt` (content) and maybe
+ * the avatar `profile.<ext>` (its name and mtime are kept, so rendering a user never reads the folder).
  * A folder that cannot be read as an account is left out and reported through `onWarning` (again only when the
  * reason changes); it never stops the index. Operations run one at a time, so a reload and a refresh cannot interleave.
  */
@@ -16,7 +17,7 @@ import { ConfigError } from "../errors.js";
 import { WatchedFolder, type WatchSettings } from "../fs/watched-folder.js";
 import { parseHtpasswd, type PasswordFile } from "./htpasswd.js";
 import { parsePhpArrayFile, type PhpValue } from "./php-array.js";
-import type { User } from "./types.js";
+import type { User, UserAvatar } from "./types.js";
 
 export interface AccountIndexOptions {
   /** Absolute path of the accounts root (`site/accounts`). It may not exist yet. */
@@ -88,6 +89,28 @@ function accountIdsOf(changes: ReadonlySet<string>): string[] {
 /** Everything but the root's dot-files (`.logins`, `.tokens.json`): inside an account folder, `.htpasswd` counts. */
 function isAccountPath(relativePath: string): boolean {
   return relativePath.includes("/") || !relativePath.startsWith(".");
+}
+
+const AVATAR_NAME = /^profile\.[a-z0-9]{1,8}$/;
+
+/** The avatar of an account folder, read with the account so that rendering a user never touches the disk. */
+async function readAvatar(dir: string): Promise<UserAvatar | undefined> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    if (GONE_CODES.has(errorCode(error) ?? "")) return undefined;
+    throw error;
+  }
+  const filename = names.filter((name) => AVATAR_NAME.test(name)).sort()[0];
+  if (filename === undefined) return undefined;
+  try {
+    const info = await stat(path.join(dir, filename));
+    return info.isFile() ? Object.freeze({ filename, mtimeMs: info.mtimeMs }) : undefined;
+  } catch (error) {
+    if (GONE_CODES.has(errorCode(error) ?? "")) return undefined;
+    throw error;
+  }
 }
 
 const LANGUAGE_INFIX = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -167,6 +190,7 @@ async function readAccount(root: string, id: string, languages?: ContentLanguage
   }
 
   const userContent = await readUserContent(dir, languages);
+  const avatar = await readAvatar(dir);
   const role = optionalText(credentials["role"]);
 
   const user: User = {
@@ -181,6 +205,7 @@ async function readAccount(root: string, id: string, languages?: ContentLanguage
     secrets: passwordFile.secrets,
     passwordTimestamp,
     ...userContent,
+    ...(avatar === undefined ? {} : { avatar }),
   };
   return { kind: "user", user };
 }

@@ -272,6 +272,14 @@ export class AccountWriter {
     return this.acrossAccounts(() => this.index.reload());
   }
 
+  /**
+   * Re-reads one account after its folder changed outside the account files (the avatar and other user files),
+   * in turn with the account's writes, so the next answer shows the change.
+   */
+  refresh(id: string): Promise<void> {
+    return this.forAccount(id, () => this.index.refresh(id));
+  }
+
   /** A fresh user id (not yet reserved: use it inside `create`). */
   newUserId(): Promise<string> {
     return generateUserId(this.accountsDir);

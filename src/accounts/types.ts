@@ -36,4 +36,11 @@ export interface User extends UserCredentials {
   /** The file of the default language's content when it is not `user.txt` (a multi-language site: `user.en.txt`). */
   readonly contentFileName?: string;
   readonly translations?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** The avatar `profile.<ext>` of the account folder (the first by name) and its mtime; absent without one. */
+  readonly avatar?: UserAvatar;
+}
+
+export interface UserAvatar {
+  readonly filename: string;
+  readonly mtimeMs: number;
 }

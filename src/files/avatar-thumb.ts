@@ -4,7 +4,6 @@
  * `media/users/<id>/<hash>/`, atomically (temp file + rename); concurrent first requests generate it once.
  */
 import { randomBytes } from "node:crypto";
-import { readdirSync, statSync } from "node:fs";
 import { mkdir, rename, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import sharp from "sharp";
@@ -32,26 +31,6 @@ export function avatarThumbName(avatarFilename: string): string | null {
   const extension = match?.[1];
   if (extension === undefined || !THUMB_FORMATS.has(extension)) return null;
   return `profile-${AVATAR_THUMB_SIZE}x-crop.${extension}`;
-}
-
-export interface AvatarSource {
-  readonly filename: string;
-  readonly root: string;
-  readonly mtimeMs: number;
-}
-
-/** The avatar of a user folder, read synchronously (the folder holds a handful of entries). */
-export function avatarSourceSync(userDir: string): AvatarSource | null {
-  try {
-    const filename = readdirSync(userDir)
-      .filter((name) => AVATAR_NAME.test(name))
-      .sort()[0];
-    if (filename === undefined) return null;
-    const root = path.join(userDir, filename);
-    return { filename, root, mtimeMs: statSync(root).mtimeMs };
-  } catch {
-    return null;
-  }
 }
 
 /** Where the site keeps generated versions: `<site root>/media`, the site root being above `site/accounts/<id>`. */

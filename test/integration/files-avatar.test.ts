@@ -192,6 +192,7 @@ describe("avatars", () => {
       const url = new URL(String((await thumbOf(admin, "admin001"))["url"])).pathname;
       expect((await send(site.sheaf, "GET", url)).status).toBe(200);
       expect((await admin.request("DELETE", "/api/account/avatar", { withCsrf: true })).status).toBe(200);
+      expect((await admin.get("/api/users/admin001?select=avatar")).body).toMatchObject({ data: { avatar: null } });
       expect((await send(site.sheaf, "GET", url)).status).toBe(404);
       expect(await mediaFolder("admin001")).toEqual([]);
     });

@@ -111,6 +111,33 @@ describe("users/<id>/files", () => {
     expect(dataOf(reply)).toEqual({ id: "admin001/profile.png", template: "avatar" });
   });
 
+  it("shows an avatar renamed, replaced or deleted through the files routes in the user at once", async () => {
+    const avatarOf = async () =>
+      (dataOf(await admin.get("/api/users/admin001?select=avatar")) as { avatar: Record<string, unknown> | null })
+        .avatar;
+    await uploadTo(admin, "/api/users/admin001/files", "card.png");
+    expect(await avatarOf()).toBeNull();
+
+    const renamed = await admin.request("PATCH", "/api/users/admin001/files/card.png/name", {
+      json: { name: "profile" },
+      withCsrf: true,
+    });
+    expect(renamed.status).toBe(200);
+    expect(await avatarOf()).toMatchObject({ filename: "profile-512x-crop.png" });
+    const before = String((await avatarOf())?.["url"]);
+
+    // a new mtime in a later second gives a new hash
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const other = await readFile(path.join(FILES_FIXTURE, "content", "logo.png"));
+    expect((await uploadTo(admin, "/api/users/admin001/files/profile.png", "x.png", other)).status).toBe(200);
+    expect(String((await avatarOf())?.["url"])).not.toBe(before);
+
+    expect((await admin.request("DELETE", "/api/users/admin001/files/profile.png", { withCsrf: true })).status).toBe(
+      200,
+    );
+    expect(await avatarOf()).toBeNull();
+  });
+
   it("never shows the account's own files (credentials, content, dot-files) as files", async () => {
     await writeFile(account("admin001", ".htpasswd"), "secret");
     await writeFile(account("admin001", ".recovery-codes"), "codes");

@@ -43,3 +43,33 @@ describe("files changed on disk", () => {
     expect(site.sheaf.services.content.findFileByUuid("newfile000000001")).toBeUndefined();
   });
 });
+
+describe("an avatar changed on disk", () => {
+  it("shows in GET users/<id> within the watcher's delay, and is gone with the file", async () => {
+    const site = await startSite({
+      source: FILES_FIXTURE,
+      exclude: ["content/3_bulk"],
+      config: CONFIG,
+      extra: { watch: true },
+    });
+    const avatarOf = async (): Promise<Record<string, unknown> | null> => {
+      const reply = await send(site.sheaf, "GET", "/api/users/admin001?select=avatar", {
+        headers: { authorization: basicAuth(ADMIN.email, ADMIN.password) },
+      });
+      const data = (reply.body as { data?: { avatar?: Record<string, unknown> | null } }).data;
+      return data?.avatar ?? null;
+    };
+    expect(await avatarOf()).toBeNull();
+
+    const profile = path.join(site.root, "site", "accounts", "admin001", "profile.png");
+    await copyFile(path.join(site.root, "content", "4_gallery", "a-red.png"), profile);
+    await until("the avatar is shown", async () => (await avatarOf()) !== null, SERVED_WITHIN_MS);
+    const avatar = await avatarOf();
+    expect(avatar).toMatchObject({ filename: "profile-512x-crop.png", id: "admin001/profile-512x-crop.png" });
+    expect(String(avatar?.["url"])).toMatch(/\/media\/users\/admin001\/[0-9a-f]{10}-\d+\/profile-512x-crop\.png$/);
+    expect(site.sheaf.services.findUser("admin001")?.avatar?.filename).toBe("profile.png");
+
+    await rm(profile);
+    await until("the avatar is gone", async () => (await avatarOf()) === null, SERVED_WITHIN_MS);
+  });
+});

@@ -248,6 +248,49 @@ describe("keeping current", () => {
     });
   });
 
+  it("knows the avatar of an account: the first profile.<ext> by name, with its mtime", async () => {
+    const root = await accountsCopy();
+    const index = await openIndex(root);
+    expect(index.findUser("editor01")?.avatar).toBeUndefined();
+    let notices = 0;
+    index.onChange(() => {
+      notices += 1;
+    });
+
+    await writeFile(path.join(root, "editor01/profile.png"), "png");
+    await writeFile(path.join(root, "editor01/profile.jpg"), "jpg");
+    await writeFile(path.join(root, "editor01/profile.jpg.txt"), "Template: avatar");
+    const old = new Date("2021-06-01T00:00:00Z");
+    await utimes(path.join(root, "editor01/profile.jpg"), old, old);
+    await index.refresh("editor01");
+    expect(index.findUser("editor01")?.avatar).toEqual({ filename: "profile.jpg", mtimeMs: old.getTime() });
+    expect(notices).toBe(1);
+
+    // a replaced file (new mtime) is a change of the account
+    const later = new Date("2022-06-01T00:00:00Z");
+    await utimes(path.join(root, "editor01/profile.jpg"), later, later);
+    await index.refresh("editor01");
+    expect(index.findUser("editor01")?.avatar?.mtimeMs).toBe(later.getTime());
+    expect(notices).toBe(2);
+
+    await rm(path.join(root, "editor01/profile.jpg"));
+    await index.refresh("editor01");
+    expect(index.findUser("editor01")?.avatar?.filename).toBe("profile.png");
+  });
+
+  it("sees an avatar added on disk through the watcher", async () => {
+    const root = await accountsCopy();
+    const index = await openIndex(root, { watch: true });
+    await writeFile(path.join(root, "editor01/profile.webp"), "webp");
+    await eventually(() => {
+      expect(index.findUser("editor01")?.avatar?.filename).toBe("profile.webp");
+    });
+    await rm(path.join(root, "editor01/profile.webp"));
+    await eventually(() => {
+      expect(index.findUser("editor01")?.avatar).toBeUndefined();
+    });
+  });
+
   it("sees a deleted account through the watcher", async () => {
     const root = await accountsCopy();
     const index = await openIndex(root, { watch: true });

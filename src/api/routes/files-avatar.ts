@@ -45,6 +45,12 @@ function accountUser(context: ApiContext): User {
   return context.identity.user;
 }
 
+/** The user as re-read after a change of their avatar (the account index holds the avatar's name and time). */
+async function refreshedUser(context: ApiContext, user: User): Promise<User> {
+  await context.services.accountWriter.refresh(user.id);
+  return context.services.findUser(user.id) ?? user;
+}
+
 function requireUpdate(context: ApiContext, user: User): void {
   const target = { kind: "user", user, role: context.services.roleOf(user) } as const;
   if (!can(context.actor, "update", target, context.services.permissions)) {
@@ -110,8 +116,9 @@ async function uploadAvatar(context: ApiContext, findUser: () => User): Promise<
       await syncDirectory(user.dir);
       await removeAvatarThumbs(user.dir, user.id);
     });
-    await prepareAvatar(user, context.services.content.site.dir);
-    const model = await avatarOf(context, user);
+    const current = await refreshedUser(context, user);
+    await prepareAvatar(current, context.services.content.site.dir);
+    const model = await avatarOf(context, current);
     if (model === null) throw new NotFoundError({ key: "file.notFound", data: { filename: "avatar" } });
     return { status: "ok", data: render(context, model) };
   } finally {
@@ -132,6 +139,7 @@ async function deleteAvatar(context: ApiContext, user: User): Promise<true> {
     await syncDirectory(user.dir);
     await removeAvatarThumbs(user.dir, user.id);
   });
+  await refreshedUser(context, user);
   return true;
 }
 

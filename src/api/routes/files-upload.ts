@@ -144,7 +144,7 @@ async function storeOne(
     if (sort !== null && /^-?\d{1,9}$/.test(sort)) meta.set("sort", sort);
     await writer.placeUpload(received.tempPath, target, Object.fromEntries(meta));
   });
-  await afterUserFileChange(parent);
+  await afterUserFileChange(context, parent);
   return reloaded(context, parent, checked.filename);
 }
 
@@ -215,7 +215,7 @@ export async function replace(context: ApiContext, parent: FileParent, param: st
     const writer = writerFor(context.services, parent);
     await writer.exclusive(() => writer.placeUpload(part.tempPath, model.file.root, null));
     await removeVersions(context, model);
-    await afterUserFileChange(parent);
+    await afterUserFileChange(context, parent);
     return { status: "ok", data: renderAnswer(context, await reloaded(context, parent, model.file.filename)) };
   } finally {
     await removeTemps(received.files);
@@ -229,7 +229,7 @@ export async function remove(context: ApiContext, parent: FileParent, param: str
   }
   await writerFor(context.services, parent).delete(model.file);
   await removeVersions(context, model);
-  await afterUserFileChange(parent);
+  await afterUserFileChange(context, parent);
   return true;
 }
 

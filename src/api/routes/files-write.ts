@@ -76,7 +76,8 @@ export async function currentParent(context: ApiContext, parent: FileParent): Pr
     return { kind: "page", page };
   }
   if (parent.kind === "site") return { kind: "site", site: context.services.content.site };
-  return userParent(context.services, parent.user);
+  // the account as re-read after the write (its avatar)
+  return userParent(context.services, context.services.findUser(parent.user.id) ?? parent.user);
 }
 
 export async function reloaded(context: ApiContext, parent: FileParent, filename: string): Promise<FileModel> {
@@ -137,9 +138,14 @@ export async function removeVersions(context: ApiContext, model: FileModel): Pro
   await removeThumbs(mediaRootOf(contentRoot), mediaFolder(model.parent), mediaToken(contentRoot, fileId(model)));
 }
 
-/** Generated versions of a user's files (the avatar's) are dropped when a file of the user changes. */
-export async function afterUserFileChange(parent: FileParent): Promise<void> {
-  if (parent.kind === "user") await removeAvatarThumbs(parent.user.dir, parent.user.id);
+/**
+ * After a file of a user changed: the generated versions (the avatar's) are dropped and the account is re-read, so
+ * that the answer and the next request see the user's avatar as it now is.
+ */
+export async function afterUserFileChange(context: ApiContext, parent: FileParent): Promise<void> {
+  if (parent.kind !== "user") return;
+  await removeAvatarThumbs(parent.user.dir, parent.user.id);
+  await context.services.accountWriter.refresh(parent.user.id);
 }
 
 /** The name Kirby makes of a requested one: slug rules that keep dots, `@` and `_`. */
@@ -172,7 +178,7 @@ export async function renameFile(context: ApiContext, parent: FileParent, param:
   }
   await writerFor(context.services, parent).rename(model.file, filename);
   await removeVersions(context, model);
-  await afterUserFileChange(parent);
+  await afterUserFileChange(context, parent);
   const renamed = await reloaded(context, parent, filename);
   // as Kirby answers: the renamed file comes after its former siblings
   const siblings = [...mediaOf(renamed.parent).filter((file) => file !== renamed.file), renamed.file];

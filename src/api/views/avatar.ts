@@ -1,7 +1,7 @@
 /** The user model's `avatar`: the 512×512 crop version of `profile.<ext>` (docs/files.md#avatars). */
 import type { User } from "../../accounts/types.js";
+import path from "node:path";
 import {
-  avatarSourceSync,
   avatarThumbName,
   avatarThumbPath,
   ensureAvatarThumb,
@@ -21,31 +21,32 @@ export interface AvatarVersion {
   readonly thumb: AvatarThumb | undefined;
 }
 
-/** The avatar version of a user, or null without an avatar (or one in a format without thumbs). */
+/**
+ * The avatar version of a user, or null without an avatar (or one in a format without thumbs). The source is the
+ * account index's record of `profile.<ext>` (`user.avatar`): rendering a user reads nothing from the disk.
+ */
 export function avatarVersion(user: User, contentRoot: string): AvatarVersion | null {
-  const source = avatarSourceSync(user.dir);
-  if (source === null) return null;
+  const source = user.avatar;
+  if (source === undefined) return null;
   const filename = avatarThumbName(source.filename);
   if (filename === null) return null;
   const hash = `${mediaToken(contentRoot, `${user.id}/${source.filename}`)}-${Math.floor(source.mtimeMs / 1000)}`;
   const target = avatarThumbPath(user.dir, user.id, hash, filename);
-  let thumb = knownAvatarThumb(target);
+  const thumb = knownAvatarThumb(target);
   if (thumb === undefined) {
     // generated in sharp's threads; this answer shows what is known, the next one the generated values
-    void ensureAvatarThumb(source.root, target).catch(() => undefined);
-    thumb = undefined;
+    void ensureAvatarThumb(path.join(user.dir, source.filename), target).catch(() => undefined);
   }
   return { user, filename, hash, thumb };
 }
 
 /** Generates the avatar version of a user if it is missing (before an answer that shows it). */
 export async function prepareAvatar(user: User, contentRoot: string): Promise<void> {
-  const source = avatarSourceSync(user.dir);
+  const source = user.avatar;
   const version = avatarVersion(user, contentRoot);
-  if (source === null || version === null || version.thumb !== undefined) return;
-  await ensureAvatarThumb(source.root, avatarThumbPath(user.dir, user.id, version.hash, version.filename)).catch(
-    () => undefined,
-  );
+  if (source === undefined || version === null || version.thumb !== undefined) return;
+  const target = avatarThumbPath(user.dir, user.id, version.hash, version.filename);
+  await ensureAvatarThumb(path.join(user.dir, source.filename), target).catch(() => undefined);
 }
 
 export const avatarSchema: ModelSchema<AvatarVersion, ViewContext> = {
