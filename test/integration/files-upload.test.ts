@@ -3,9 +3,9 @@ import { readdir, readFile } from "node:fs/promises";
 import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { FIXTURE_DIR } from "../paths.js";
 import { ADMIN, cleanUp, EDITOR, startSite, type Client, type TestSite } from "./helpers.js";
+import { BOUNDARY, multipart, type Part } from "./multipart-helper.js";
 
 const FILES_FIXTURE = path.join(path.dirname(FIXTURE_DIR), "fixture-files");
-const BOUNDARY = "----SheafTestBoundary";
 
 let site: TestSite;
 let admin: Client;
@@ -16,32 +16,6 @@ beforeEach(async () => {
 });
 
 afterAll(cleanUp);
-
-interface Part {
-  readonly name: string;
-  readonly filename?: string;
-  readonly type?: string;
-  readonly body: Buffer | string;
-}
-
-function multipart(parts: readonly Part[]): Buffer {
-  const chunks: Buffer[] = [];
-  for (const part of parts) {
-    const disposition =
-      part.filename === undefined
-        ? `form-data; name="${part.name}"`
-        : `form-data; name="${part.name}"; filename="${part.filename}"`;
-    chunks.push(
-      Buffer.from(
-        `--${BOUNDARY}\r\nContent-Disposition: ${disposition}\r\n${part.type ? `Content-Type: ${part.type}\r\n` : ""}\r\n`,
-      ),
-    );
-    chunks.push(typeof part.body === "string" ? Buffer.from(part.body) : part.body);
-    chunks.push(Buffer.from("\r\n"));
-  }
-  chunks.push(Buffer.from(`--${BOUNDARY}--\r\n`));
-  return Buffer.concat(chunks);
-}
 
 async function post(client: Client | null, url: string, parts: readonly Part[] | null, headers = {}) {
   const response = await site.sheaf.server.inject({
