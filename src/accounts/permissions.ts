@@ -49,7 +49,8 @@ export const FILE_ACTIONS = [
   "sort",
   "update",
 ] as const;
-const USERS_ACTIONS = [
+/** Actions on users (the `users` permission category; a user model's option keys). */
+export const USERS_ACTIONS = [
   "access",
   "changeEmail",
   "changeLanguage",

@@ -1,4 +1,5 @@
 import { Type, type TBoolean, type TSchema } from "@sinclair/typebox";
+import { FILE_ACTIONS, PAGE_ACTIONS, SITE_ACTIONS, USERS_ACTIONS } from "../../accounts/permissions.js";
 
 /**
  * The models the API answers with. Only the fields of a model's default view are described, all optional but the
@@ -10,49 +11,12 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 const Flags = <const K extends string>(id: string, names: readonly K[]) =>
   Type.Object(Object.fromEntries(names.map((name) => [name, Type.Boolean()])) as { [N in K]: TBoolean }, { $id: id });
 
-const FILE_ACTIONS = [
-  "access",
-  "changeName",
-  "changeTemplate",
-  "create",
-  "delete",
-  "list",
-  "read",
-  "replace",
-  "sort",
-  "update",
-] as const;
-const PAGE_ACTIONS = [
-  "access",
-  "changeSlug",
-  "changeStatus",
-  "changeTemplate",
-  "changeTitle",
-  "create",
-  "delete",
-  "duplicate",
-  "list",
-  "move",
-  "preview",
-  "read",
-  "sort",
-  "update",
-] as const;
-const SITE_ACTIONS = ["access", "changeTitle", "preview", "update"] as const;
-const USER_ACTIONS = [
-  "access",
-  "changeEmail",
-  "changeLanguage",
-  "changeName",
-  "changePassword",
-  "changeRole",
-  "delete",
-  "list",
-  "update",
-] as const;
+type UserAction = (typeof USERS_ACTIONS)[number];
+/** The own account's permissions: those on users but creating one. */
+const OWN_USER_ACTIONS = USERS_ACTIONS.filter((action): action is Exclude<UserAction, "create"> => action !== "create");
 const PageOptions = Flags("PageOptions", PAGE_ACTIONS);
 const SiteOptions = Flags("SiteOptions", SITE_ACTIONS);
-const UserOptions = Flags("UserOptions", [...USER_ACTIONS, "create"]);
+const UserOptions = Flags("UserOptions", USERS_ACTIONS);
 const Json = Type.Unknown();
 
 export const Content = Type.Union(
@@ -126,7 +90,7 @@ export const Permissions = Type.Object(
     pages: PageOptions,
     site: SiteOptions,
     users: UserOptions,
-    user: Flags("OwnUserPermissions", USER_ACTIONS),
+    user: Flags("OwnUserPermissions", OWN_USER_ACTIONS),
   },
   { $id: "Permissions", description: "What a role may do, by area and action" },
 );
